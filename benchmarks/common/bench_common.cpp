@@ -1,0 +1,94 @@
+#include "bench_common.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+namespace isobench::bench {
+
+namespace detail {
+std::vector<Registered>& registry() {
+  static std::vector<Registered> r;
+  return r;
+}
+}  // namespace detail
+
+std::string fmt(double v) {
+  char buf[64];
+  if (v == std::floor(v) && std::abs(v) < 1e9) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  }
+  return buf;
+}
+
+void add(const std::string& name, BenchFn fn, Configure configure) {
+  detail::registry().push_back({name, std::move(fn), std::move(configure)});
+}
+
+void add_run(const std::string& name, BenchFn fn) {
+  add(name, std::move(fn), [](benchmark::internal::Benchmark* b) {
+    b->Iterations(1)->Unit(benchmark::kSecond);
+  });
+}
+
+std::uint64_t name_hash(std::string_view name) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string out_dir() {
+  const char* o = std::getenv("ISOBENCH_OUT");
+  return (o && *o) ? std::string(o) : std::string("reports/out");
+}
+
+std::string sanitize(std::string_view name) {
+  std::string s(name);
+  for (auto& c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) c = '_';
+  }
+  return s;
+}
+
+TraceWriter::TraceWriter(std::string_view run_name) {
+  const std::filesystem::path dir = std::filesystem::path(out_dir()) / "traces";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  path_ = (dir / (sanitize(run_name) + ".jsonl")).string();
+  out_.open(path_, std::ios::out | std::ios::trunc);
+}
+
+void TraceWriter::write(const nlohmann::json& record) {
+  if (!out_) return;
+  out_ << record.dump() << '\n';
+  out_.flush();  // a killed run keeps what it wrote
+}
+
+void note_dataset(const std::string& dataset, const std::string& description) {
+  static std::mutex m;
+  std::lock_guard<std::mutex> lock(m);
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir(), ec);
+  std::ofstream f(std::filesystem::path(out_dir()) / "datasets.jsonl", std::ios::app);
+  f << nlohmann::json{{"dataset", dataset}, {"files", description}}.dump() << '\n';
+}
+
+bool paper_profile() {
+#ifdef ISOBENCH_PROFILE_PAPER
+  return true;
+#else
+  return false;
+#endif
+}
+const char* profile_name() { return paper_profile() ? "paper" : "quick"; }
+
+}  // namespace isobench::bench

@@ -1,0 +1,97 @@
+// Shared plumbing of the benchmark families: CONTRACT.md names, the run registry (with sharding),
+// the results context, and per-run traces.
+//
+// A family registers its grid with `add(name, fn)` from a static registrar; the shared main()
+// (bench_main.cpp) keeps only this shard's names and hands them to Google Benchmark.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace isobench::bench {
+
+// Compact, lowercase number formatting for names: 1.05, 2.01e-05, 0.0001 → 0.0001, 64.
+std::string fmt(double v);
+
+// FAMILY/MODEL/key:value/... (keys in CONTRACT.md order — the caller adds them in that order).
+class Name {
+ public:
+  Name(std::string_view family, std::string_view model) {
+    s_.append(family).append("/").append(model);
+  }
+  Name& kv(std::string_view key, std::string_view value) {
+    s_.append("/").append(key).append(":").append(value);
+    return *this;
+  }
+  Name& kv(std::string_view key, const char* value) { return kv(key, std::string_view(value)); }
+  Name& kv(std::string_view key, double value) { return kv(key, fmt(value)); }
+  Name& kv(std::string_view key, int value) { return kv(key, std::to_string(value)); }
+  const std::string& str() const { return s_; }
+  operator const std::string&() const { return s_; }
+
+ private:
+  std::string s_;
+};
+
+using BenchFn = std::function<void(benchmark::State&)>;
+// `configure` lets a family set Iterations/Unit/etc. on the registered benchmark.
+using Configure = std::function<void(benchmark::internal::Benchmark*)>;
+
+void add(const std::string& name, BenchFn fn, Configure configure = {});
+// Single-shot training runs: one iteration, seconds, no repetitions.
+void add_run(const std::string& name, BenchFn fn);
+
+// Stable 64-bit hash of a name (FNV-1a); a run belongs to shard hash % K.
+std::uint64_t name_hash(std::string_view name);
+
+// Where results go: $ISOBENCH_OUT, else reports/out (relative to the working directory).
+std::string out_dir();
+// NAME with every character outside [A-Za-z0-9._-] replaced by '_'.
+std::string sanitize(std::string_view name);
+
+// One JSON object per line into $ISOBENCH_OUT/traces/NAME.jsonl (truncated on open).
+class TraceWriter {
+ public:
+  explicit TraceWriter(std::string_view run_name);
+  void write(const nlohmann::json& record);
+  bool ok() const { return static_cast<bool>(out_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+};
+
+// Records which files a dataset came from, for the results context ("datasets"): appended to
+// $ISOBENCH_OUT/datasets.jsonl, which `isobench bench` folds into results.json's context.
+void note_dataset(const std::string& dataset, const std::string& description);
+
+// Calls f.template operator()<T>() for every T of a std::tuple type list.
+template <class Tuple, class F>
+void for_each_type(F&& f) {
+  std::apply([&](auto... t) { (f(t), ...); }, Tuple{});
+}
+
+bool paper_profile();
+const char* profile_name();
+
+namespace detail {
+struct Registered {
+  std::string name;
+  BenchFn fn;
+  Configure configure;
+};
+std::vector<Registered>& registry();
+}  // namespace detail
+
+}  // namespace isobench::bench

@@ -1,0 +1,25 @@
+// Explicit, per-run randomness. There is no global engine: every run derives its own seed from
+// its configuration string and seed number, so its numbers do not depend on what else runs in
+// the process (or on which shard it lands in).
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string_view>
+
+namespace isobench {
+
+using Engine = std::mt19937_64;
+
+// FNV-1a over the text, mixed with the seed through splitmix64. Stable across platforms.
+std::uint64_t derive_seed(std::string_view config, std::uint64_t seed);
+inline Engine make_engine(std::string_view config, std::uint64_t seed) {
+  return Engine(derive_seed(config, seed));
+}
+
+// Standard normal and uniform draws written so that the sequence depends only on the engine
+// (std::normal_distribution caches a second value; we use Box–Muller pairs explicitly).
+double standard_normal(Engine& eng);
+double uniform01(Engine& eng);  // in [0, 1)
+
+}  // namespace isobench
