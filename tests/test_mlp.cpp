@@ -15,6 +15,9 @@ struct GradCase {
   bool activate_output;
   bool xent;
 };
+void PrintTo(const GradCase& c, std::ostream* os) {
+  *os << activation_name(c.act) << " depth " << c.depth << (c.xent ? " xent" : " mse");
+}
 
 // Loss of the MLP on a fixed batch: MSE against targets, or softmax cross-entropy.
 class MlpGradTest : public ::testing::TestWithParam<GradCase> {};
