@@ -16,7 +16,9 @@ template <class T, int M, int N, int K>
 struct GemmCfg {};
 
 template <class T>
-const char* gemm_model() { return sizeof(T) == 4 ? "sgemm" : "dgemm"; }
+const char* gemm_model() {
+  return sizeof(T) == 4 ? "sgemm" : "dgemm";
+}
 
 template <class T, int M, int N, int K>
 void register_gemm(GemmCfg<T, M, N, K>) {
@@ -44,8 +46,11 @@ struct MlpStepCfg {};
 
 template <int Depth, int Width, int Batch>
 void register_mlp_step(MlpStepCfg<Depth, Width, Batch>) {
-  const std::string name =
-      Name("PERF", "mlp_step").kv("act", "tanh").kv("depth", Depth).kv("width", Width).kv("batch", Batch);
+  const std::string name = Name("PERF", "mlp_step")
+                               .kv("act", "tanh")
+                               .kv("depth", Depth)
+                               .kv("width", Width)
+                               .kv("batch", Batch);
   add(name, [name](benchmark::State& state) {
     Mlp<float> net({Width, Width, Depth, Width, Activation::Tanh});
     Engine eng = make_engine(name, 0);
@@ -72,9 +77,9 @@ using GemmGrid = std::tuple<GemmCfg<float, 256, 512, 512>, GemmCfg<float, 512, 5
                             GemmCfg<float, 128, 128, 128>, GemmCfg<float, 256, 128, 128>,
                             GemmCfg<float, 128, 512, 512>, GemmCfg<float, 256, 1024, 1024>,
                             GemmCfg<double, 400, 400, 400>>;
-using MlpStepGrid = std::tuple<MlpStepCfg<8, 512, 256>, MlpStepCfg<8, 128, 128>,
-                               MlpStepCfg<8, 512, 128>, MlpStepCfg<8, 1024, 256>,
-                               MlpStepCfg<32, 128, 128>, MlpStepCfg<32, 512, 256>>;
+using MlpStepGrid =
+    std::tuple<MlpStepCfg<8, 512, 256>, MlpStepCfg<8, 128, 128>, MlpStepCfg<8, 512, 128>,
+               MlpStepCfg<8, 1024, 256>, MlpStepCfg<32, 128, 128>, MlpStepCfg<32, 512, 256>>;
 
 const bool registered = [] {
   for_each_type<GemmGrid>([](auto cfg) { register_gemm(cfg); });

@@ -9,7 +9,9 @@
 using namespace isobench;
 
 namespace {
-Matrix<double> make(std::size_t r, std::size_t c) { return Matrix<double>({r, c}); }
+Matrix<double> make(std::size_t r, std::size_t c) {
+  return Matrix<double>({r, c});
+}
 
 double sample_variance(const Matrix<double>& w) {
   double s = 0, s2 = 0;

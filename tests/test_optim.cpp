@@ -9,7 +9,8 @@ using namespace isobench;
 
 namespace {
 template <class Opt>
-std::vector<double> run(Opt& opt, std::vector<double> w, const std::vector<std::vector<double>>& gs) {
+std::vector<double> run(Opt& opt, std::vector<double> w,
+                        const std::vector<std::vector<double>>& gs) {
   std::vector<double> g(w.size());
   std::vector<ParamRef<double>> p = {{w.data(), g.data(), w.size()}};
   for (const auto& gi : gs) {

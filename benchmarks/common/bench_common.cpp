@@ -30,9 +30,8 @@ void add(const std::string& name, BenchFn fn, Configure configure) {
 }
 
 void add_run(const std::string& name, BenchFn fn) {
-  add(name, std::move(fn), [](benchmark::internal::Benchmark* b) {
-    b->Iterations(1)->Unit(benchmark::kSecond);
-  });
+  add(name, std::move(fn),
+      [](benchmark::internal::Benchmark* b) { b->Iterations(1)->Unit(benchmark::kSecond); });
 }
 
 std::uint64_t name_hash(std::string_view name) {
@@ -89,6 +88,8 @@ bool paper_profile() {
   return false;
 #endif
 }
-const char* profile_name() { return paper_profile() ? "paper" : "quick"; }
+const char* profile_name() {
+  return paper_profile() ? "paper" : "quick";
+}
 
 }  // namespace isobench::bench

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     const char* prefix = "--isobench_shard=";
     if (std::strncmp(argv[a], prefix, std::strlen(prefix)) == 0) {
       if (!parse_shard(argv[a] + std::strlen(prefix), shard_i, shard_k)) {
-        std::cerr << "error: bad " << argv[a] << " (expected --isobench_shard=I/K with 0 <= I < K)\n";
+        std::cerr << "error: bad " << argv[a]
+                  << " (expected --isobench_shard=I/K with 0 <= I < K)\n";
         return 2;
       }
       continue;
@@ -50,7 +51,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const char* version = std::getenv("ISOBENCH_VERSION");
-  benchmark::AddCustomContext("isobench_version", version && *version ? version : ISOBENCH_GIT_VERSION);
+  benchmark::AddCustomContext("isobench_version",
+                              version && *version ? version : ISOBENCH_GIT_VERSION);
   benchmark::AddCustomContext("profile", profile_name());
   benchmark::AddCustomContext("blas_threads", std::to_string(threads));
   benchmark::AddCustomContext("shard", std::to_string(shard_i) + "/" + std::to_string(shard_k));

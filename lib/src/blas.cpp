@@ -13,7 +13,9 @@ int openblas_get_num_threads(void);
 
 namespace isobench {
 namespace {
-CBLAS_TRANSPOSE op(Op o) { return o == Op::N ? CblasNoTrans : CblasTrans; }
+CBLAS_TRANSPOSE op(Op o) {
+  return o == Op::N ? CblasNoTrans : CblasTrans;
+}
 }  // namespace
 
 void gemm(Op opa, Op opb, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
@@ -45,8 +47,12 @@ template void gemm<float>(Op, Op, float, const Matrix<float>&, const Matrix<floa
 template void gemm<double>(Op, Op, double, const Matrix<double>&, const Matrix<double>&, double,
                            Matrix<double>&);
 
-void set_blas_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
-int blas_threads() { return openblas_get_num_threads(); }
+void set_blas_threads(int n) {
+  openblas_set_num_threads(n < 1 ? 1 : n);
+}
+int blas_threads() {
+  return openblas_get_num_threads();
+}
 
 int configure_blas_threads_from_env() {
   int n = 1;

@@ -65,17 +65,23 @@ void IdentityInit::operator()(Matrix<T>& w, Engine& /*eng*/) const {
 template <class T>
 void initialize(const InitSpec& spec, Matrix<T>& w, Engine& eng) {
   switch (spec.kind) {
-    case InitKind::Gaussian: return GaussianInit{spec.scale}(w, eng);
-    case InitKind::Orthogonal: return OrthogonalInit{spec.scale}(w, eng);
-    case InitKind::GlorotUniform: return GlorotUniformInit{}(w, eng);
-    case InitKind::GlorotNormal: return GlorotNormalInit{}(w, eng);
-    case InitKind::He: return HeInit{}(w, eng);
-    case InitKind::Identity: return IdentityInit{spec.scale}(w, eng);
+    case InitKind::Gaussian:
+      return GaussianInit{spec.scale}(w, eng);
+    case InitKind::Orthogonal:
+      return OrthogonalInit{spec.scale}(w, eng);
+    case InitKind::GlorotUniform:
+      return GlorotUniformInit{}(w, eng);
+    case InitKind::GlorotNormal:
+      return GlorotNormalInit{}(w, eng);
+    case InitKind::He:
+      return HeInit{}(w, eng);
+    case InitKind::Identity:
+      return IdentityInit{spec.scale}(w, eng);
   }
   throw std::logic_error("unknown initializer");
 }
 
-#define ISOBENCH_INSTANTIATE_INIT(T)                                       \
+#define ISOBENCH_INSTANTIATE_INIT(T)                                         \
   template void GaussianInit::operator()<T>(Matrix<T>&, Engine&) const;      \
   template void GlorotUniformInit::operator()<T>(Matrix<T>&, Engine&) const; \
   template void GlorotNormalInit::operator()<T>(Matrix<T>&, Engine&) const;  \
@@ -89,12 +95,18 @@ ISOBENCH_INSTANTIATE_INIT(double)
 
 const char* init_name(InitKind k) {
   switch (k) {
-    case InitKind::Gaussian: return "gaussian";
-    case InitKind::Orthogonal: return "orthogonal";
-    case InitKind::GlorotUniform: return "glorot_uniform";
-    case InitKind::GlorotNormal: return "glorot_normal";
-    case InitKind::He: return "he";
-    case InitKind::Identity: return "identity";
+    case InitKind::Gaussian:
+      return "gaussian";
+    case InitKind::Orthogonal:
+      return "orthogonal";
+    case InitKind::GlorotUniform:
+      return "glorot_uniform";
+    case InitKind::GlorotNormal:
+      return "glorot_normal";
+    case InitKind::He:
+      return "he";
+    case InitKind::Identity:
+      return "identity";
   }
   return "?";
 }

@@ -36,8 +36,8 @@ std::vector<double> singular_values(const Matrix<T>& a) {
           iwork.data(), &info);
   lwork = static_cast<int>(wq) + 1;
   std::vector<double> work(static_cast<std::size_t>(lwork));
-  dgesdd_("N", &m, &n, buf.data(), &lda, s.data(), &dummy, &ldu, &dummy, &ldvt, work.data(),
-          &lwork, iwork.data(), &info);
+  dgesdd_("N", &m, &n, buf.data(), &lda, s.data(), &dummy, &ldu, &dummy, &ldvt, work.data(), &lwork,
+          iwork.data(), &info);
   if (info != 0) throw std::runtime_error("dgesdd failed, info = " + std::to_string(info));
   return s;
 }

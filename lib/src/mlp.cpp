@@ -9,7 +9,9 @@
 
 namespace isobench {
 namespace {
-std::size_t sz(int v) { return static_cast<std::size_t>(v); }
+std::size_t sz(int v) {
+  return static_cast<std::size_t>(v);
+}
 
 // a = φ(h + b) row by row, h updated in place to hold the biased pre-activation.
 template <class Act, class T>
@@ -96,8 +98,9 @@ const T* Mlp<T>::forward(const T* x, int batch) {
       const int in = dims_[sz(l - 1)], out = dims_[sz(l)];
       gemm(Op::N, Op::T, batch, out, in, T(1), a_[sz(l - 1)].data(), in, w_[sz(l - 1)].data(), in,
            T(0), h_[sz(l)].data(), out);
-      bias_activate<Act>(h_[sz(l)].data(), a_[sz(l)].data(), cfg_.bias ? b_[sz(l - 1)].data() : nullptr,
-                         batch, out, layer_activated(l));
+      bias_activate<Act>(h_[sz(l)].data(), a_[sz(l)].data(),
+                         cfg_.bias ? b_[sz(l - 1)].data() : nullptr, batch, out,
+                         layer_activated(l));
     }
   });
   return a_[sz(cfg_.depth)].data();

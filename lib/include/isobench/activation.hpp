@@ -19,56 +19,81 @@ struct LinearAct {
   static constexpr Activation kind = Activation::Linear;
   static constexpr const char* name = "linear";
   template <class T>
-  static T f(T h) { return h; }
+  static T f(T h) {
+    return h;
+  }
   template <class T>
-  static T df(T /*h*/, T /*a*/) { return T(1); }
+  static T df(T /*h*/, T /*a*/) {
+    return T(1);
+  }
 };
 
 struct TanhAct {
   static constexpr Activation kind = Activation::Tanh;
   static constexpr const char* name = "tanh";
   template <class T>
-  static T f(T h) { return std::tanh(h); }
+  static T f(T h) {
+    return std::tanh(h);
+  }
   template <class T>
-  static T df(T /*h*/, T a) { return T(1) - a * a; }
+  static T df(T /*h*/, T a) {
+    return T(1) - a * a;
+  }
 };
 
 struct HardTanhAct {
   static constexpr Activation kind = Activation::HardTanh;
   static constexpr const char* name = "hardtanh";
   template <class T>
-  static T f(T h) { return h > T(1) ? T(1) : (h < T(-1) ? T(-1) : h); }
+  static T f(T h) {
+    return h > T(1) ? T(1) : (h < T(-1) ? T(-1) : h);
+  }
   template <class T>
-  static T df(T h, T /*a*/) { return (h > T(-1) && h < T(1)) ? T(1) : T(0); }
+  static T df(T h, T /*a*/) {
+    return (h > T(-1) && h < T(1)) ? T(1) : T(0);
+  }
 };
 
 struct ReluAct {
   static constexpr Activation kind = Activation::ReLU;
   static constexpr const char* name = "relu";
   template <class T>
-  static T f(T h) { return h > T(0) ? h : T(0); }
+  static T f(T h) {
+    return h > T(0) ? h : T(0);
+  }
   template <class T>
-  static T df(T h, T /*a*/) { return h > T(0) ? T(1) : T(0); }
+  static T df(T h, T /*a*/) {
+    return h > T(0) ? T(1) : T(0);
+  }
 };
 
 struct SigmoidAct {
   static constexpr Activation kind = Activation::Sigmoid;
   static constexpr const char* name = "sigmoid";
   template <class T>
-  static T f(T h) { return T(1) / (T(1) + std::exp(-h)); }
+  static T f(T h) {
+    return T(1) / (T(1) + std::exp(-h));
+  }
   template <class T>
-  static T df(T /*h*/, T a) { return a * (T(1) - a); }
+  static T df(T /*h*/, T a) {
+    return a * (T(1) - a);
+  }
 };
 
 // Calls fn(Policy{}) for the runtime kind: one switch outside the hot loop.
 template <class Fn>
 decltype(auto) dispatch_activation(Activation act, Fn&& fn) {
   switch (act) {
-    case Activation::Linear: return fn(LinearAct{});
-    case Activation::Tanh: return fn(TanhAct{});
-    case Activation::HardTanh: return fn(HardTanhAct{});
-    case Activation::ReLU: return fn(ReluAct{});
-    case Activation::Sigmoid: return fn(SigmoidAct{});
+    case Activation::Linear:
+      return fn(LinearAct{});
+    case Activation::Tanh:
+      return fn(TanhAct{});
+    case Activation::HardTanh:
+      return fn(HardTanhAct{});
+    case Activation::ReLU:
+      return fn(ReluAct{});
+    case Activation::Sigmoid:
+      return fn(SigmoidAct{});
   }
   throw std::logic_error("unknown activation");
 }
