@@ -1,0 +1,249 @@
+#include "isobench/lstm.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "isobench/blas.hpp"
+
+namespace isobench {
+namespace {
+std::size_t sz(int v) {
+  return static_cast<std::size_t>(v);
+}
+
+template <class T>
+typename Matrix<T>::shape_type mshape(int r, int c) {
+  return {sz(r), sz(c)};
+}
+
+template <class T>
+T sigmoid(T z) {
+  return T(1) / (T(1) + std::exp(-z));
+}
+
+template <class T>
+void add_row_vector(T* y, const T* v, int rows, int n) {
+  for (int r = 0; r < rows; ++r) {
+    T* yr = y + sz(r) * n;
+    for (int c = 0; c < n; ++c) yr[c] += v[c];
+  }
+}
+
+template <class T>
+void column_sums(const T* d, int rows, int n, T* g) {
+  std::fill(g, g + n, T(0));
+  for (int r = 0; r < rows; ++r) {
+    const T* dr = d + sz(r) * n;
+    for (int c = 0; c < n; ++c) g[c] += dr[c];
+  }
+}
+}  // namespace
+
+template <class T>
+Lstm<T>::Lstm(const LstmConfig& cfg) : cfg_(cfg) {
+  if (cfg.input_dim < 1 || cfg.hidden < 1 || cfg.output_dim < 1)
+    throw std::invalid_argument(
+        "LstmConfig: input_dim, hidden and output_dim must be positive (got " +
+        std::to_string(cfg.input_dim) + ", " + std::to_string(cfg.hidden) + ", " +
+        std::to_string(cfg.output_dim) + ")");
+  const int H = cfg.hidden, F = cfg.input_dim, K = cfg.output_dim;
+  w_ = Matrix<T>(mshape<T>(4 * H, H), T(0));
+  gw_ = w_;
+  u_ = Matrix<T>(mshape<T>(4 * H, F), T(0));
+  gu_ = u_;
+  v_ = Matrix<T>(mshape<T>(K, H), T(0));
+  gv_ = v_;
+  b_ = Vector<T>({sz(4 * H)}, T(0));
+  gb_ = b_;
+  c_ = Vector<T>({sz(K)}, T(0));
+  gc_ = c_;
+}
+
+template <class T>
+void Lstm<T>::init(const InitSpec& recurrent, const InitSpec& input, const InitSpec& readout,
+                   Engine& eng) {
+  const int H = cfg_.hidden;
+  if (cfg_.per_gate_init) {
+    Matrix<T> block(mshape<T>(H, H), T(0));
+    for (int g = 0; g < 4; ++g) {
+      initialize(recurrent, block, eng);
+      std::copy(block.begin(), block.end(), w_.data() + sz(g) * H * H);
+    }
+  } else {
+    initialize(recurrent, w_, eng);
+  }
+  initialize(input, u_, eng);
+  initialize(readout, v_, eng);
+  b_.fill(T(0));
+  std::fill(b_.data() + H, b_.data() + 2 * H, static_cast<T>(cfg_.forget_bias));
+  c_.fill(T(0));
+}
+
+template <class T>
+void Lstm<T>::reserve(int steps, int batch) {
+  if (steps < 1 || batch < 1)
+    throw std::invalid_argument("Lstm::reserve: steps and batch must be positive (got " +
+                                std::to_string(steps) + ", " + std::to_string(batch) + ")");
+  if (steps <= max_steps_ && batch <= max_batch_) return;
+  max_steps_ = std::max(steps, max_steps_);
+  max_batch_ = std::max(batch, max_batch_);
+  const int rows = max_steps_ * max_batch_, H = cfg_.hidden;
+  xs_ = Matrix<T>(mshape<T>(rows, cfg_.input_dim), T(0));
+  gates_ = Matrix<T>(mshape<T>(rows, 4 * H), T(0));
+  dgates_ = Matrix<T>(mshape<T>(rows, 4 * H), T(0));
+  hs_ = Matrix<T>(mshape<T>(rows + max_batch_, H), T(0));
+  cs_ = Matrix<T>(mshape<T>(rows + max_batch_, H), T(0));
+  tc_ = Matrix<T>(mshape<T>(rows, H), T(0));
+  dh_ = Matrix<T>(mshape<T>(rows, H), T(0));
+  dc_ = Matrix<T>(mshape<T>(max_batch_, H), T(0));
+  out_ = Matrix<T>(mshape<T>(cfg_.many_to_many ? rows : max_batch_, cfg_.output_dim), T(0));
+}
+
+template <class T>
+const T* Lstm<T>::forward(const T* x, int steps, int batch) {
+  if (steps < 1 || batch < 1)
+    throw std::invalid_argument("Lstm::forward: steps and batch must be positive (got " +
+                                std::to_string(steps) + ", " + std::to_string(batch) + ")");
+  reserve(steps, batch);  // no-op when already reserved
+  steps_ = steps;
+  batch_ = batch;
+  const int F = cfg_.input_dim, H = cfg_.hidden, K = cfg_.output_dim, B = batch, G = 4 * H;
+  const int rows = steps * B;
+  std::copy(x, x + sz(rows) * F, xs_.data());
+  T* z = gates_.data();
+  T* hs = hs_.data();
+  T* cs = cs_.data();
+  // All input projections at once: Z = X Uᵀ + b   (T·B × 4H)
+  gemm(Op::N, Op::T, rows, G, F, T(1), xs_.data(), F, u_.data(), F, T(0), z, G);
+  add_row_vector(z, b_.data(), rows, G);
+  std::fill(hs, hs + sz(B) * H, T(0));  // h_0 = 0
+  std::fill(cs, cs + sz(B) * H, T(0));  // c_0 = 0
+  for (int t = 1; t <= steps; ++t) {
+    T* zt = z + sz(t - 1) * B * G;
+    // Z_t += H_{t−1} Wᵀ   (B × 4H)
+    if (t > 1)
+      gemm(Op::N, Op::T, B, G, H, T(1), hs + sz(t - 1) * B * H, H, w_.data(), H, T(1), zt, G);
+    const T* cprev = cs + sz(t - 1) * B * H;
+    T* ct = cs + sz(t) * B * H;
+    T* ht = hs + sz(t) * B * H;
+    T* tct = tc_.data() + sz(t - 1) * B * H;
+    for (int r = 0; r < B; ++r) {
+      T* zr = zt + sz(r) * G;  // becomes the activated gates [i f g o]
+      const std::size_t o = sz(r) * H;
+      for (int j = 0; j < H; ++j) {
+        const T i = sigmoid(zr[j]), f = sigmoid(zr[H + j]), g = std::tanh(zr[2 * H + j]),
+                og = sigmoid(zr[3 * H + j]);
+        zr[j] = i;
+        zr[H + j] = f;
+        zr[2 * H + j] = g;
+        zr[3 * H + j] = og;
+        const T c = f * cprev[o + j] + i * g;
+        const T tc = std::tanh(c);
+        ct[o + j] = c;
+        tct[o + j] = tc;
+        ht[o + j] = og * tc;
+      }
+    }
+  }
+  const int out_rows = cfg_.many_to_many ? rows : B;
+  const T* hread = cfg_.many_to_many ? hs + sz(B) * H : hs + sz(steps) * B * H;
+  gemm(Op::N, Op::T, out_rows, K, H, T(1), hread, H, v_.data(), H, T(0), out_.data(), K);
+  add_row_vector(out_.data(), c_.data(), out_rows, K);
+  return out_.data();
+}
+
+template <class T>
+void Lstm<T>::backward(const T* dlogits, T* dx) {
+  if (steps_ < 1) throw std::logic_error("Lstm::backward called before forward");
+  const int F = cfg_.input_dim, H = cfg_.hidden, K = cfg_.output_dim, B = batch_, S = steps_,
+            G = 4 * H;
+  const int rows = S * B;
+  const T* hs = hs_.data();
+  const T* cs = cs_.data();
+  T* dh = dh_.data();      // block t−1: ∂L/∂h_t (B × H)
+  T* dz = dgates_.data();  // block t−1: ∂L/∂z_t (B × 4H)
+  T* dc = dc_.data();      // ∂L/∂c_t carried backwards (B × H)
+  if (cfg_.many_to_many) {
+    gemm(Op::T, Op::N, K, H, rows, T(1), dlogits, K, hs + sz(B) * H, H, T(0), gv_.data(), H);
+    column_sums(dlogits, rows, K, gc_.data());
+    gemm(Op::N, Op::N, rows, H, K, T(1), dlogits, K, v_.data(), H, T(0), dh, H);
+  } else {
+    gemm(Op::T, Op::N, K, H, B, T(1), dlogits, K, hs + sz(S) * B * H, H, T(0), gv_.data(), H);
+    column_sums(dlogits, B, K, gc_.data());
+    gemm(Op::N, Op::N, B, H, K, T(1), dlogits, K, v_.data(), H, T(0), dh + sz(S - 1) * B * H, H);
+  }
+  std::fill(dc, dc + sz(B) * H, T(0));
+  for (int t = S; t >= 1; --t) {
+    T* dht = dh + sz(t - 1) * B * H;
+    T* dzt = dz + sz(t - 1) * B * G;
+    // ∂L/∂h_t += ∂L/∂z_{t+1} W   (B × 4H)·(4H × H)
+    if (t < S)
+      gemm(Op::N, Op::N, B, H, G, T(1), dzt + sz(B) * G, G, w_.data(), H,
+           cfg_.many_to_many ? T(1) : T(0), dht, H);
+    const T* gt = gates_.data() + sz(t - 1) * B * G;
+    const T* tct = tc_.data() + sz(t - 1) * B * H;
+    const T* cprev = cs + sz(t - 1) * B * H;
+    for (int r = 0; r < B; ++r) {
+      const T* gr = gt + sz(r) * G;
+      T* dzr = dzt + sz(r) * G;
+      const std::size_t o = sz(r) * H;
+      for (int j = 0; j < H; ++j) {
+        const T i = gr[j], f = gr[H + j], g = gr[2 * H + j], og = gr[3 * H + j];
+        const T tc = tct[o + j], d = dht[o + j];
+        const T dct = dc[o + j] + d * og * (T(1) - tc * tc);  // ∂L/∂c_t
+        dzr[j] = dct * g * i * (T(1) - i);                    // ∂L/∂z_i
+        dzr[H + j] = dct * cprev[o + j] * f * (T(1) - f);     // ∂L/∂z_f
+        dzr[2 * H + j] = dct * i * (T(1) - g * g);            // ∂L/∂z_g
+        dzr[3 * H + j] = d * tc * og * (T(1) - og);           // ∂L/∂z_o
+        dc[o + j] = dct * f;                                  // ∂L/∂c_{t−1}
+      }
+    }
+  }
+  // dW = Σ_t dZ_tᵀ H_{t−1}, dU = Σ_t dZ_tᵀ X_t, db = Σ rows dZ — one GEMM each over T·B rows.
+  gemm(Op::T, Op::N, G, H, rows, T(1), dz, G, hs, H, T(0), gw_.data(), H);
+  gemm(Op::T, Op::N, G, F, rows, T(1), dz, G, xs_.data(), F, T(0), gu_.data(), F);
+  column_sums(dz, rows, G, gb_.data());
+  if (dx) gemm(Op::N, Op::N, rows, F, G, T(1), dz, G, u_.data(), F, T(0), dx, F);
+}
+
+template <class T>
+std::vector<ParamRef<T>> Lstm<T>::params() {
+  return {{w_.data(), gw_.data(), w_.size()},
+          {u_.data(), gu_.data(), u_.size()},
+          {b_.data(), gb_.data(), b_.size()},
+          {v_.data(), gv_.data(), v_.size()},
+          {c_.data(), gc_.data(), c_.size()}};
+}
+
+template <class T>
+std::size_t Lstm<T>::num_params() const {
+  return w_.size() + u_.size() + b_.size() + v_.size() + c_.size();
+}
+
+template <class T>
+double Lstm<T>::clip_grad_norm(double max_norm) {
+  return isobench::clip_grad_norm(params(), max_norm);
+}
+
+template <class T>
+const T* Lstm<T>::hidden_state(int t) const {
+  if (t < 0 || t > steps_)
+    throw std::out_of_range("Lstm::hidden_state: step " + std::to_string(t) + " outside 0.." +
+                            std::to_string(steps_));
+  return hs_.data() + sz(t) * batch_ * cfg_.hidden;
+}
+
+template <class T>
+const T* Lstm<T>::cell_state(int t) const {
+  if (t < 0 || t > steps_)
+    throw std::out_of_range("Lstm::cell_state: step " + std::to_string(t) + " outside 0.." +
+                            std::to_string(steps_));
+  return cs_.data() + sz(t) * batch_ * cfg_.hidden;
+}
+
+template class Lstm<float>;
+template class Lstm<double>;
+
+}  // namespace isobench
