@@ -6,6 +6,9 @@
 #include <stdexcept>
 #include <string>
 
+extern "C" void dstev_(const char* jobz, const int* n, double* d, double* e, double* z,
+                       const int* ldz, double* work, int* info);
+
 namespace isobench {
 namespace {
 
@@ -111,44 +114,44 @@ double bernoulli_p(const MeanField& mf) {
 
 GaussRule gauss_hermite_normal(int n) {
   if (n < 2) throw std::invalid_argument("gauss_hermite_normal: need n >= 2 nodes");
-  // Physicists' rule ∫ e^{−x²} f(x) dx (Numerical Recipes gauher), then h = √2 x, w /= √π.
+  // Physicists' rule ∫ e^{−x²} f(x) dx, then h = √2 x, w /= √π. Initial nodes: eigenvalues of
+  // the Jacobi matrix (Golub & Welsch 1969; off-diagonal √(k/2)) by LAPACK dstev; then Newton on
+  // the orthonormal Hermite recurrence (Numerical Recipes gauher) polishes each node and gives its
+  // weight 2/H̃'_n(x)².
   const double pim4 = 0.7511255444649425;  // π^{−1/4}
-  std::vector<double> x(static_cast<std::size_t>(n)), w(static_cast<std::size_t>(n));
-  double z = 0;
-  for (int i = 0; i < (n + 1) / 2; ++i) {
-    if (i == 0)
-      z = std::sqrt(2.0 * n + 1) - 1.85575 * std::pow(2.0 * n + 1, -0.16667);
-    else if (i == 1)
-      z -= 1.14 * std::pow(static_cast<double>(n), 0.426) / z;
-    else if (i == 2)
-      z = 1.86 * z - 0.86 * x[0];
-    else if (i == 3)
-      z = 1.91 * z - 0.91 * x[1];
-    else
-      z = 2.0 * z - x[static_cast<std::size_t>(i - 2)];
-    double pp = 1;
-    int it = 0;
-    for (; it < 200; ++it) {
+  std::vector<double> x(static_cast<std::size_t>(n), 0.0), off(static_cast<std::size_t>(n - 1));
+  for (int k = 1; k < n; ++k) off[static_cast<std::size_t>(k - 1)] = std::sqrt(0.5 * k);
+  {
+    const char jobz = 'N';
+    int nn = n, ldz = 1, info = 0;
+    double dummy = 0, work = 0;
+    dstev_(&jobz, &nn, x.data(), off.data(), &dummy, &ldz, &work, &info);
+    if (info != 0) throw std::runtime_error("gauss_hermite_normal: dstev failed");
+  }
+  GaussRule r;
+  for (int i = 0; i < n; ++i) {
+    double z = x[static_cast<std::size_t>(i)], pp = 1, log_scale = 0;
+    for (int it = 0; it < 50; ++it) {
+      // The orthonormal polynomials grow like e^{z²/2} at the outer nodes: rescale on the way
+      // (log_scale keeps the factor) so that the weight neither overflows nor underflows.
       double p1 = pim4, p2 = 0;
+      log_scale = 0;
       for (int j = 0; j < n; ++j) {
         const double p3 = p2;
         p2 = p1;
         p1 = z * std::sqrt(2.0 / (j + 1)) * p2 - std::sqrt(static_cast<double>(j) / (j + 1)) * p3;
+        if (std::abs(p1) > 1e100) {
+          p1 *= 1e-100, p2 *= 1e-100;
+          log_scale += 100 * std::log(10.0);
+        }
       }
       pp = std::sqrt(2.0 * n) * p2;
-      const double z1 = z;
-      z = z1 - p1 / pp;
-      if (std::abs(z - z1) <= 1e-15 * std::max(1.0, std::abs(z))) break;
+      const double step = p1 / pp;
+      z -= step;
+      if (std::abs(step) <= 1e-15 * std::max(1.0, std::abs(z))) break;
     }
-    if (it == 200) throw std::runtime_error("gauss_hermite_normal: Newton did not converge");
-    x[static_cast<std::size_t>(i)] = z;
-    x[static_cast<std::size_t>(n - 1 - i)] = -z;
-    w[static_cast<std::size_t>(i)] = w[static_cast<std::size_t>(n - 1 - i)] = 2.0 / (pp * pp);
-  }
-  GaussRule r;
-  for (int i = n - 1; i >= 0; --i) {  // ascending nodes
-    r.nodes.push_back(std::sqrt(2.0) * x[static_cast<std::size_t>(i)]);
-    r.weights.push_back(w[static_cast<std::size_t>(i)] / std::sqrt(kPi));
+    r.nodes.push_back(std::sqrt(2.0) * z);
+    r.weights.push_back(std::exp(std::log(2.0 / (pp * pp)) - 2 * log_scale) / std::sqrt(kPi));
   }
   return r;
 }

@@ -40,8 +40,8 @@ inline constexpr int kGaussHermiteNodes = 151;
 struct GaussRule {
   std::vector<double> nodes, weights;
 };
-// The probabilists' rule with n nodes (Golub–Welsch-free Newton iteration on orthonormal Hermite
-// polynomials, Numerical Recipes §4.6). Exact for polynomials of degree ≤ 2n − 1.
+// The probabilists' rule with n nodes (Golub–Welsch eigenvalues, polished by Newton on the
+// orthonormal Hermite recurrence). Exact for polynomials of degree ≤ 2n − 1.
 GaussRule gauss_hermite_normal(int n);
 // The shared kGaussHermiteNodes rule (computed once).
 const GaussRule& normal_quadrature();
