@@ -1,0 +1,42 @@
+// Thin LAPACK wrappers (OpenBLAS) for float and double, on COLUMN-MAJOR buffers, allocation-free:
+// every routine works in caller-provided workspaces, and a `*_work_size` query tells how large
+// they must be (LAPACK's lwork = −1 query), so a caller allocates once and reuses.
+//
+// Row-major isobench matrices meet these as their transposes: a row-major (r × c) buffer is the
+// column-major (c × r) matrix Wᵀ. The constraint code (constraint.cpp) uses that to avoid copies:
+//   - Householder QR  (geqrf + orgqr)  Wᵀ = Q R      → the rows of W are made orthonormal;
+//   - Householder LQ  (gelqf + orglq)  Wᵀ = L Q      → W = Qᵀ Lᵀ, the columns of W orthonormal;
+//   - SVD, divide and conquer (gesdd, thin 'S')      Wᵀ = U Σ Vᵀ;
+//   - LU solve (gesv)                                A X = B.
+// Each routine throws std::runtime_error naming the LAPACK routine when info ≠ 0.
+#pragma once
+
+namespace isobench::lapack {
+
+// QR of the (m × n) matrix `a` (lda ≥ m), m ≥ n: on return the first n columns of `a` hold Q
+// with orthonormal columns and `r_diag[0..n)` the diagonal of R. tau: n entries.
+template <class T>
+int qr_work_size(int m, int n);
+template <class T>
+void qr_thin(int m, int n, T* a, int lda, T* r_diag, T* tau, T* work, int lwork);
+
+// LQ of the (m × n) matrix `a` (lda ≥ m), m ≤ n: on return the first m rows of `a` hold Q with
+// orthonormal rows and `l_diag[0..m)` the diagonal of L. tau: m entries.
+template <class T>
+int lq_work_size(int m, int n);
+template <class T>
+void lq_thin(int m, int n, T* a, int lda, T* l_diag, T* tau, T* work, int lwork);
+
+// Thin SVD of the (m × n) matrix `a` (destroyed), k = min(m, n): s (k, descending),
+// u (m × k, ldu = m), vt (k × n, ldvt = k). iwork: 8k ints.
+template <class T>
+int svd_work_size(int m, int n);
+template <class T>
+void svd_thin(int m, int n, T* a, T* s, T* u, T* vt, T* work, int lwork, int* iwork);
+
+// Solves A X = B for the (n × n) matrix `a` (overwritten by its LU factors) and the (n × nrhs)
+// right-hand side `b` (overwritten by X); ipiv: n ints.
+template <class T>
+void lu_solve(int n, int nrhs, T* a, T* b, int* ipiv);
+
+}  // namespace isobench::lapack

@@ -1,0 +1,128 @@
+// Soft orthogonality penalties: value and gradient, for any weight matrix W (rows × cols,
+// isobench's row-major (out × in) layout), with preallocated workspaces.
+//
+// Notation: r × c = shape of W, g = gain, λ = PenaltySpec::lambda (times the schedule's scale).
+// The Gram matrix is the smaller one, as in `ortho_err` (linalg.hpp): C = WᵀW (c × c) when W is
+// tall or square, C = WWᵀ (r × r) when W is wide; n is its side. E = C − I.
+//
+//   so                λ‖WᵀW − I‖_F²                       SO, Bansal, Chen & Wang 2018 (NeurIPS)
+//                     ∂/∂W = 4λ W E                        (wide: 4λ E W)
+//   so_gain_adjusted  λ‖WᵀW/g² − I‖_F²                    the seed study (Hlav 2019): keeps W ≈ g·Q
+//                     ∂/∂W = (4λ/g⁴) W (WᵀW − g² I)        so P = ∇P = 0 at W = g·Q
+//   dso               λ(‖WᵀW − I‖_F² + ‖WWᵀ − I‖_F²)     double SO, Bansal 2018
+//                     ∂/∂W = 4λ [W (WᵀW − I) + (WWᵀ − I) W]
+//   mc                λ‖WᵀW − I‖_∞ = λ max_ij |E_ij|       mutual coherence, Bansal 2018
+//                     subgradient at the arg-max (i, j), s = sign E_ij: s·(W_{:,j} into column i
+//                     + W_{:,i} into column j) (wide: the same on rows)
+//   srip              λ σ_max(WᵀW − I)                     spectral restricted isometry, Bansal
+//   2018
+//                     σ_max by power iteration on the symmetric E (E v = Wᵀ(W v) − v, no Gram
+//                     matrix formed, O(k·r·c)); the vector v is kept across calls (warm start) and
+//                     seeded from an Engine. Value |vᵀEv| (Rayleigh quotient, ‖v‖ = 1); gradient
+//                     2·sign(vᵀEv)·(W v) vᵀ (wide: 2·sign·v (Wᵀv)ᵀ), the exact gradient once v is
+//                     the top eigenvector (converged, top eigenvalue unique in modulus). The
+//                     paper's σ, not the σ² with one cold-started iteration of Bansal's released
+//                     code.
+//   seed_notebook     λ·mean((KᵀK/g² − 1)²)                what the seed study's Keras code ran:
+//                     K = Wᵀ is the Keras (in × out) kernel, so KᵀK = WWᵀ (r × r) whatever W's
+//                     shape; "− 1" subtracts 1 from EVERY entry (not the identity); mean over the
+//                     r² entries.  ∂/∂W = (4λ/(g² r²)) (WWᵀ/g² − 11ᵀ) W.
+//
+// Normalisation (CONTRACT.md `norm`): PenaltyNorm::Sum is the papers' sum over the entries;
+// PenaltyNorm::Mean divides by the number of entries of the Gram matrix, n² (as the study's Keras
+// code, K.mean). For dso each of the two terms is divided by its own Gram's size; for mc and srip
+// Mean divides by n² too (a uniform scale, so that `norm:mean` means the same everywhere). For
+// seed_notebook Mean is its definition; Sum drops the 1/r².
+//
+// The gain g is read by so_gain_adjusted and seed_notebook only; so, dso, mc and srip pull
+// towards the identity, as the papers define them.
+//
+// Schedules (Bansal 2018 decay λ during training): ConstantLambda and StepDecayLambda return the
+// multiplier `lambda_scale` to pass to add_value_and_grad at a given optimizer step.
+//
+// Cost (square n × n, GEMM FLOPs): so / so_gain_adjusted / seed_notebook 4n³, dso 8n³, mc 2n³,
+// srip (4k + 2)n² for k power iterations (matrix-vector products only).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "isobench/rng.hpp"
+#include "isobench/tensor.hpp"
+
+namespace isobench {
+
+enum class PenaltyKind { None, So, SoGainAdjusted, Dso, Mc, Srip, SeedNotebook };
+enum class PenaltyNorm { Sum, Mean };
+
+struct PenaltySpec {
+  PenaltyKind kind = PenaltyKind::None;
+  PenaltyNorm norm = PenaltyNorm::Sum;
+  double lambda = 0.0;
+  double gain = 1.0;        // so_gain_adjusted, seed_notebook
+  int srip_iterations = 2;  // power iterations per call (Bansal 2018 use 2, warm-started here)
+};
+
+// CONTRACT.md values: none, so, so_gain_adjusted, dso, mc, srip, seed_notebook; sum, mean.
+const char* penalty_name(PenaltyKind k);
+PenaltyKind parse_penalty(std::string_view s);
+const char* penalty_norm_name(PenaltyNorm n);
+PenaltyNorm parse_penalty_norm(std::string_view s);
+
+// GEMM FLOPs of one add_value_and_grad call (the `gflops` counter of PERF/penalty).
+double penalty_flops(const PenaltySpec& spec, int rows, int cols);
+
+template <class T>
+class OrthoPenalty {
+ public:
+  // Validates the spec (λ ≥ 0 and finite, g > 0, srip_iterations ≥ 1) and allocates every
+  // workspace for a (rows × cols) weight. `seed` seeds srip's power-iteration vector.
+  OrthoPenalty(PenaltySpec spec, int rows, int cols, std::uint64_t seed = 0);
+
+  // W: (rows × cols). grad: (rows × cols), grad += λ·lambda_scale·∂P/∂W.
+  // Returns λ·lambda_scale·P(W), the term added to the loss. Does not allocate.
+  double add_value_and_grad(const Matrix<T>& w, Matrix<T>& grad, double lambda_scale = 1.0);
+  // λ·lambda_scale·P(W) alone (for srip it also advances the power iteration).
+  double value(const Matrix<T>& w, double lambda_scale = 1.0);
+
+  const PenaltySpec& spec() const { return spec_; }
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+
+ private:
+  double run(const Matrix<T>& w, T* grad, double lambda_scale);
+  double frobenius_term(const T* w, T* grad, bool gram_of_columns, double inv_g2, bool all_ones,
+                        double scale);
+  double mc_term(const T* w, T* grad, double scale);
+  double srip_term(const T* w, T* grad, double scale);
+  void check_shape(const Matrix<T>& w, const char* what) const;
+
+  PenaltySpec spec_;
+  int rows_, cols_;
+  bool tall_;                   // rows ≥ cols: the Gram matrix is WᵀW
+  std::vector<T> gram_;         // the largest Gram matrix used (n × n)
+  std::vector<T> v_, wv_, ev_;  // srip: eigenvector estimate (n), W·v or Wᵀ·v, E·v
+};
+
+// λ multiplier per optimizer step t (counted from 1).
+struct ConstantLambda {
+  double operator()(long /*t*/) const { return 1.0; }
+};
+// Piecewise-constant decay: the multiplier is scales[i] from optimizer step milestones[i] on
+// (milestones ascending), 1 before the first. Bansal et al. 2018's released code
+// (VITA-Group/Orthogonality-in-CNNs, adjust_ortho_decay_rate) multiplies the initial λ by 1e-3,
+// 1e-4, 1e-6 and finally 0 after epochs 20, 50, 70 and 120: bansal2018(steps_per_epoch).
+struct StepDecayLambda {
+  std::vector<long> milestones;
+  std::vector<double> scales;
+  StepDecayLambda(std::vector<long> milestones_, std::vector<double> scales_);
+  // Every milestone multiplies the current λ by `factor` (factor^k after the k-th milestone).
+  static StepDecayLambda geometric(std::vector<long> milestones_, double factor);
+  // The schedule of Bansal et al. 2018 in optimizer steps, for `steps_per_epoch`.
+  static StepDecayLambda bansal2018(long steps_per_epoch);
+  double operator()(long t) const;
+};
+
+}  // namespace isobench

@@ -1,0 +1,344 @@
+#include "isobench/penalty.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "isobench/blas.hpp"
+
+namespace isobench {
+
+namespace {
+constexpr PenaltyKind kAllKinds[] = {
+    PenaltyKind::None, PenaltyKind::So,   PenaltyKind::SoGainAdjusted, PenaltyKind::Dso,
+    PenaltyKind::Mc,   PenaltyKind::Srip, PenaltyKind::SeedNotebook};
+}  // namespace
+
+const char* penalty_name(PenaltyKind k) {
+  switch (k) {
+    case PenaltyKind::None:
+      return "none";
+    case PenaltyKind::So:
+      return "so";
+    case PenaltyKind::SoGainAdjusted:
+      return "so_gain_adjusted";
+    case PenaltyKind::Dso:
+      return "dso";
+    case PenaltyKind::Mc:
+      return "mc";
+    case PenaltyKind::Srip:
+      return "srip";
+    case PenaltyKind::SeedNotebook:
+      return "seed_notebook";
+  }
+  return "?";
+}
+
+PenaltyKind parse_penalty(std::string_view s) {
+  for (PenaltyKind k : kAllKinds)
+    if (s == penalty_name(k)) return k;
+  throw std::invalid_argument("unknown reg '" + std::string(s) +
+                              "' (expected none, so, so_gain_adjusted, dso, mc, srip or "
+                              "seed_notebook)");
+}
+
+const char* penalty_norm_name(PenaltyNorm n) {
+  return n == PenaltyNorm::Sum ? "sum" : "mean";
+}
+
+PenaltyNorm parse_penalty_norm(std::string_view s) {
+  if (s == "sum") return PenaltyNorm::Sum;
+  if (s == "mean") return PenaltyNorm::Mean;
+  throw std::invalid_argument("unknown norm '" + std::string(s) + "' (expected sum or mean)");
+}
+
+double penalty_flops(const PenaltySpec& spec, int rows, int cols) {
+  const double r = rows, c = cols, small = std::min(r, c);
+  switch (spec.kind) {
+    case PenaltyKind::None:
+      return 0;
+    case PenaltyKind::So:
+    case PenaltyKind::SoGainAdjusted:
+      return 4.0 * r * c * small;  // Gram + W·E
+    case PenaltyKind::Dso:
+      return 4.0 * r * c * (r + c);
+    case PenaltyKind::Mc:
+      return 2.0 * r * c * small;  // Gram only
+    case PenaltyKind::Srip:
+      return (4.0 * spec.srip_iterations + 2.0) * r * c;
+    case PenaltyKind::SeedNotebook:
+      return 4.0 * r * r * c;  // WWᵀ + E·W
+  }
+  return 0;
+}
+
+template <class T>
+OrthoPenalty<T>::OrthoPenalty(PenaltySpec spec, int rows, int cols, std::uint64_t seed)
+    : spec_(spec), rows_(rows), cols_(cols), tall_(rows >= cols) {
+  if (rows < 1 || cols < 1)
+    throw std::invalid_argument("OrthoPenalty: the weight shape " + std::to_string(rows) + "x" +
+                                std::to_string(cols) + " is empty");
+  if (!(spec.lambda >= 0) || !std::isfinite(spec.lambda))
+    throw std::invalid_argument("OrthoPenalty: lambda = " + std::to_string(spec.lambda) +
+                                " (reg:" + penalty_name(spec.kind) + ") must be finite and >= 0");
+  if (!(spec.gain > 0) || !std::isfinite(spec.gain))
+    throw std::invalid_argument("OrthoPenalty: gain = " + std::to_string(spec.gain) +
+                                " must be finite and > 0");
+  if (spec.kind == PenaltyKind::Srip && spec.srip_iterations < 1)
+    throw std::invalid_argument("OrthoPenalty: srip_iterations = " +
+                                std::to_string(spec.srip_iterations) + " must be >= 1");
+  const std::size_t r = rows, c = cols, big = std::max(r, c);
+  switch (spec.kind) {
+    case PenaltyKind::None:
+      break;
+    case PenaltyKind::So:
+    case PenaltyKind::SoGainAdjusted:
+    case PenaltyKind::Mc:
+      gram_.resize(tall_ ? c * c : r * r);
+      break;
+    case PenaltyKind::Dso:
+      gram_.resize(big * big);
+      break;
+    case PenaltyKind::SeedNotebook:
+      gram_.resize(r * r);
+      break;
+    case PenaltyKind::Srip: {
+      // v lives on the Gram's side (c for tall W, r for wide); a random unit start.
+      const std::size_t n = tall_ ? c : r;
+      v_.resize(n);
+      wv_.resize(tall_ ? r : c);
+      ev_.resize(n);
+      Engine eng = make_engine("OrthoPenalty/srip", seed);
+      double nrm = 0;
+      for (auto& x : v_) {
+        const double z = standard_normal(eng);
+        x = static_cast<T>(z);
+        nrm += z * z;
+      }
+      const T inv = static_cast<T>(1.0 / std::sqrt(nrm));
+      for (auto& x : v_) x *= inv;
+      break;
+    }
+  }
+}
+
+template <class T>
+void OrthoPenalty<T>::check_shape(const Matrix<T>& w, const char* what) const {
+  if (static_cast<int>(w.shape(0)) != rows_ || static_cast<int>(w.shape(1)) != cols_)
+    throw std::invalid_argument(std::string("OrthoPenalty (reg:") + penalty_name(spec_.kind) +
+                                "): " + what + " is " + std::to_string(w.shape(0)) + "x" +
+                                std::to_string(w.shape(1)) + ", but the penalty was built for " +
+                                std::to_string(rows_) + "x" + std::to_string(cols_));
+}
+
+template <class T>
+double OrthoPenalty<T>::add_value_and_grad(const Matrix<T>& w, Matrix<T>& grad,
+                                           double lambda_scale) {
+  check_shape(w, "W");
+  check_shape(grad, "the gradient");
+  return run(w, grad.data(), lambda_scale);
+}
+
+template <class T>
+double OrthoPenalty<T>::value(const Matrix<T>& w, double lambda_scale) {
+  check_shape(w, "W");
+  return run(w, nullptr, lambda_scale);
+}
+
+template <class T>
+double OrthoPenalty<T>::run(const Matrix<T>& w, T* grad, double lambda_scale) {
+  const double lam = spec_.lambda * lambda_scale;
+  if (spec_.kind == PenaltyKind::None || lam == 0.0) return 0.0;
+  const bool mean = spec_.norm == PenaltyNorm::Mean;
+  const double r = rows_, c = cols_, n = tall_ ? c : r;
+  const double per_entry = mean ? 1.0 / (n * n) : 1.0;  // Mean: divide by the Gram's n² entries
+  const double inv_g2 = 1.0 / (spec_.gain * spec_.gain);
+  const T* x = w.data();
+  switch (spec_.kind) {
+    case PenaltyKind::So:
+      return frobenius_term(x, grad, tall_, 1.0, false, lam * per_entry);
+    case PenaltyKind::SoGainAdjusted:
+      return frobenius_term(x, grad, tall_, inv_g2, false, lam * per_entry);
+    case PenaltyKind::Dso:
+      return frobenius_term(x, grad, true, 1.0, false, lam * (mean ? 1.0 / (c * c) : 1.0)) +
+             frobenius_term(x, grad, false, 1.0, false, lam * (mean ? 1.0 / (r * r) : 1.0));
+    case PenaltyKind::Mc:
+      return mc_term(x, grad, lam * per_entry);
+    case PenaltyKind::Srip:
+      return srip_term(x, grad, lam * per_entry);
+    case PenaltyKind::SeedNotebook:
+      return frobenius_term(x, grad, false, inv_g2, true, lam * (mean ? 1.0 / (r * r) : 1.0));
+    case PenaltyKind::None:
+      break;
+  }
+  return 0.0;
+}
+
+// scale·‖C/g² − B‖_F², C = WᵀW (columns) or WWᵀ (rows), B = I or 11ᵀ (all_ones);
+// grad += scale·(4/g²)·W E (columns) or E W (rows), E = C/g² − B symmetric.
+template <class T>
+double OrthoPenalty<T>::frobenius_term(const T* w, T* grad, bool gram_of_columns, double inv_g2,
+                                       bool all_ones, double scale) {
+  const int r = rows_, c = cols_, n = gram_of_columns ? c : r;
+  T* e = gram_.data();
+  if (gram_of_columns)
+    gemm(Op::T, Op::N, c, c, r, static_cast<T>(inv_g2), w, c, w, c, T(0), e, c);
+  else
+    gemm(Op::N, Op::T, r, r, c, static_cast<T>(inv_g2), w, c, w, c, T(0), e, r);
+  double sum_sq = 0;
+  for (int i = 0; i < n; ++i) {
+    T* row = e + static_cast<std::size_t>(i) * n;
+    if (all_ones) {
+      for (int j = 0; j < n; ++j) row[j] -= T(1);
+    } else {
+      row[i] -= T(1);
+    }
+    for (int j = 0; j < n; ++j) sum_sq += static_cast<double>(row[j]) * row[j];
+  }
+  if (grad) {
+    const T coef = static_cast<T>(4.0 * inv_g2 * scale);
+    if (gram_of_columns)
+      gemm(Op::N, Op::N, r, c, c, coef, w, c, e, c, T(1), grad, c);
+    else
+      gemm(Op::N, Op::N, r, c, r, coef, e, r, w, c, T(1), grad, c);
+  }
+  return scale * sum_sq;
+}
+
+// scale·max_ij |E_ij|, E = WᵀW − I (tall) or WWᵀ − I (wide); subgradient at the arg-max.
+template <class T>
+double OrthoPenalty<T>::mc_term(const T* w, T* grad, double scale) {
+  const int r = rows_, c = cols_, n = tall_ ? c : r;
+  T* e = gram_.data();
+  if (tall_)
+    gemm(Op::T, Op::N, c, c, r, T(1), w, c, w, c, T(0), e, c);
+  else
+    gemm(Op::N, Op::T, r, r, c, T(1), w, c, w, c, T(0), e, r);
+  double best = -1;
+  int bi = 0, bj = 0;
+  for (int i = 0; i < n; ++i)
+    for (int j = i; j < n; ++j) {  // E is symmetric: the upper triangle suffices
+      const double v = static_cast<double>(e[static_cast<std::size_t>(i) * n + j]) - (i == j);
+      if (std::abs(v) > best) {
+        best = std::abs(v);
+        bi = i;
+        bj = j;
+      }
+    }
+  if (grad) {
+    const double eij = static_cast<double>(e[static_cast<std::size_t>(bi) * n + bj]) - (bi == bj);
+    const T s = static_cast<T>(eij < 0 ? -scale : scale);
+    if (tall_) {
+      // E_ij = Σ_k W_ki W_kj: ∂/∂W_ki = W_kj, ∂/∂W_kj = W_ki.
+      for (int k = 0; k < r; ++k) {
+        const T* row = w + static_cast<std::size_t>(k) * c;
+        T* g = grad + static_cast<std::size_t>(k) * c;
+        const T wi = row[bi], wj = row[bj];
+        g[bi] += s * wj;
+        g[bj] += s * wi;
+      }
+    } else {
+      // E_ij = Σ_k W_ik W_jk: ∂/∂W_ik = W_jk, ∂/∂W_jk = W_ik.
+      const T* wi = w + static_cast<std::size_t>(bi) * c;
+      const T* wj = w + static_cast<std::size_t>(bj) * c;
+      T* gi = grad + static_cast<std::size_t>(bi) * c;
+      T* gj = grad + static_cast<std::size_t>(bj) * c;
+      for (int k = 0; k < c; ++k) {
+        gi[k] += s * wj[k];
+        gj[k] += s * wi[k];
+      }
+    }
+  }
+  return scale * best;
+}
+
+// scale·|vᵀEv| after k power iterations v ← Ev/‖Ev‖, E = WᵀW − I (tall; Ev = Wᵀ(Wv) − v) or
+// WWᵀ − I (wide; Ev = W(Wᵀv) − v). With ‖v‖ = 1, vᵀEv = ‖Wv‖² − 1 (tall) or ‖Wᵀv‖² − 1 (wide).
+template <class T>
+double OrthoPenalty<T>::srip_term(const T* w, T* grad, double scale) {
+  const int r = rows_, c = cols_, n = tall_ ? c : r, m = tall_ ? r : c;
+  T* v = v_.data();
+  T* wv = wv_.data();  // W v (tall, r entries) or Wᵀ v (wide, c entries)
+  T* ev = ev_.data();
+  auto forward = [&](const T* in, T* out) {  // out (m) = W in, or Wᵀ in
+    if (tall_)
+      gemm(Op::N, Op::N, r, 1, c, T(1), w, c, in, 1, T(0), out, 1);
+    else
+      gemm(Op::T, Op::N, c, 1, r, T(1), w, c, in, 1, T(0), out, 1);
+  };
+  for (int it = 0; it < spec_.srip_iterations; ++it) {
+    forward(v, wv);
+    // ev = Wᵀ wv − v (tall) or W wv − v (wide)
+    std::copy(v, v + n, ev);
+    if (tall_)
+      gemm(Op::T, Op::N, c, 1, r, T(1), w, c, wv, 1, T(-1), ev, 1);
+    else
+      gemm(Op::N, Op::N, r, 1, c, T(1), w, c, wv, 1, T(-1), ev, 1);
+    double nrm = 0;
+    for (int i = 0; i < n; ++i) nrm += static_cast<double>(ev[i]) * ev[i];
+    nrm = std::sqrt(nrm);
+    if (!(nrm > 0) || !std::isfinite(nrm)) break;  // E v = 0: v already spans E's kernel
+    const T inv = static_cast<T>(1.0 / nrm);
+    for (int i = 0; i < n; ++i) v[i] = ev[i] * inv;
+  }
+  forward(v, wv);
+  double wv2 = 0, vv = 0;
+  for (int i = 0; i < m; ++i) wv2 += static_cast<double>(wv[i]) * wv[i];
+  for (int i = 0; i < n; ++i) vv += static_cast<double>(v[i]) * v[i];
+  const double rho = wv2 - vv;  // vᵀEv with ‖v‖ = 1 (vv = 1 up to rounding)
+  if (grad) {
+    const T coef = static_cast<T>(2.0 * scale * (rho < 0 ? -1.0 : 1.0));
+    // tall: grad += coef·(W v) vᵀ (r × c);  wide: grad += coef·v (Wᵀ v)ᵀ (r × c)
+    const T* left = tall_ ? wv : v;
+    const T* right = tall_ ? v : wv;
+    for (int i = 0; i < r; ++i) {
+      const T a = coef * left[i];
+      T* g = grad + static_cast<std::size_t>(i) * c;
+      for (int j = 0; j < c; ++j) g[j] += a * right[j];
+    }
+  }
+  return scale * std::abs(rho);
+}
+
+template class OrthoPenalty<float>;
+template class OrthoPenalty<double>;
+
+StepDecayLambda::StepDecayLambda(std::vector<long> milestones_, std::vector<double> scales_)
+    : milestones(std::move(milestones_)), scales(std::move(scales_)) {
+  if (milestones.size() != scales.size())
+    throw std::invalid_argument("StepDecayLambda: " + std::to_string(milestones.size()) +
+                                " milestones but " + std::to_string(scales.size()) +
+                                " scales (give one scale per milestone)");
+  for (std::size_t i = 0; i < milestones.size(); ++i) {
+    if (i > 0 && milestones[i] <= milestones[i - 1])
+      throw std::invalid_argument("StepDecayLambda: milestones must be strictly ascending");
+    if (!(scales[i] >= 0) || !std::isfinite(scales[i]))
+      throw std::invalid_argument("StepDecayLambda: scale " + std::to_string(scales[i]) +
+                                  " must be finite and >= 0");
+  }
+}
+
+StepDecayLambda StepDecayLambda::geometric(std::vector<long> milestones_, double factor) {
+  std::vector<double> s(milestones_.size());
+  double f = 1.0;
+  for (auto& x : s) x = (f *= factor);
+  return StepDecayLambda(std::move(milestones_), std::move(s));
+}
+
+StepDecayLambda StepDecayLambda::bansal2018(long steps_per_epoch) {
+  if (steps_per_epoch < 1)
+    throw std::invalid_argument("StepDecayLambda::bansal2018: steps_per_epoch must be >= 1");
+  // "epoch > 20" etc. in the released code, epochs counted from 1: the first step of epoch 21.
+  const long e = steps_per_epoch;
+  return StepDecayLambda({20 * e + 1, 50 * e + 1, 70 * e + 1, 120 * e + 1},
+                         {1e-3, 1e-4, 1e-6, 0.0});
+}
+
+double StepDecayLambda::operator()(long t) const {
+  double s = 1.0;
+  for (std::size_t i = 0; i < milestones.size() && t >= milestones[i]; ++i) s = scales[i];
+  return s;
+}
+
+}  // namespace isobench
