@@ -9,6 +9,8 @@ import json
 import os
 import sys
 
+ITER_SUFFIX = "/iterations:1"
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -32,7 +34,13 @@ def main():
             continue
         if context is None:
             context = d.get("context", {})
-        benchmarks.extend(d.get("benchmarks", []))
+        for b in d.get("benchmarks", []):
+            # Single-shot runs are registered with Iterations(1), which Google Benchmark appends
+            # to the name; CONTRACT.md names do not carry it.
+            for key in ("name", "run_name"):
+                if isinstance(b.get(key), str) and b[key].endswith(ITER_SUFFIX):
+                    b[key] = b[key][: -len(ITER_SUFFIX)]
+            benchmarks.append(b)
     context = context or {}
     context["profile"] = a.profile
     if a.shard:

@@ -43,6 +43,14 @@ std::uint64_t name_hash(std::string_view name) {
   return h;
 }
 
+std::string config_key(std::string_view name) {
+  std::string s(name);
+  const auto p = s.find("/seed:");
+  if (p == std::string::npos) return s;
+  const auto e = s.find('/', p + 1);
+  return s.erase(p, e == std::string::npos ? std::string::npos : e - p);
+}
+
 std::string out_dir() {
   const char* o = std::getenv("ISOBENCH_OUT");
   return (o && *o) ? std::string(o) : std::string("reports/out");

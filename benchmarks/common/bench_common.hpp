@@ -54,6 +54,10 @@ void add_run(const std::string& name, BenchFn fn);
 // Stable 64-bit hash of a name (FNV-1a); a run belongs to shard hash % K.
 std::uint64_t name_hash(std::string_view name);
 
+// The run's configuration: its name without the `/seed:N` part. Runs seed their engine with
+// make_engine(config_key(name), seed), so a run's numbers depend only on its own name.
+std::string config_key(std::string_view name);
+
 // Where results go: $ISOBENCH_OUT, else reports/out (relative to the working directory).
 std::string out_dir();
 // NAME with every character outside [A-Za-z0-9._-] replaced by '_'.

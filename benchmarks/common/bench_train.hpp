@@ -1,0 +1,33 @@
+// Counters of a training run, as CONTRACT.md names them. Only what applies is set; every value
+// is finite (a run that diverged keeps its pre-divergence figures or omits them).
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <string>
+
+#include "isobench/trainer.hpp"
+
+namespace isobench::bench {
+
+inline void set_counter(benchmark::State& state, const std::string& name, double v) {
+  if (std::isfinite(v)) state.counters[name] = v;
+}
+
+// steps_to_target, step_budget, converged, diverged, train_seconds, epoch_seconds (when
+// epochs completed and `epochs` is set), final_loss / final_acc / best_val_acc when measured.
+inline void report_training(benchmark::State& state, const TrainResult& r, bool epochs = false) {
+  set_counter(state, "steps_to_target", static_cast<double>(r.steps_to_target_counter()));
+  set_counter(state, "step_budget", static_cast<double>(r.step_budget));
+  set_counter(state, "converged", r.converged ? 1 : 0);
+  set_counter(state, "diverged", r.diverged ? 1 : 0);
+  set_counter(state, "time_capped", r.time_capped ? 1 : 0);
+  set_counter(state, "train_seconds", r.train_seconds);
+  if (epochs && r.epochs > 0) set_counter(state, "epoch_seconds", r.epoch_seconds);
+  if (!r.diverged) set_counter(state, "final_loss", r.last.loss);
+  if (r.last.train_acc >= 0) set_counter(state, "final_acc", r.last.train_acc);
+  if (r.best_val_acc >= 0) set_counter(state, "best_val_acc", r.best_val_acc);
+}
+
+}  // namespace isobench::bench

@@ -1,0 +1,248 @@
+// RQB — does orthogonal initialization make convergence speed independent of depth?
+// Saxe, McClelland & Ganguli 2013 ("Exact solutions to the nonlinear dynamics of learning in deep
+// linear neural networks"), their MNIST experiment at a CPU-friendly scale.
+//
+// Deep linear MLP 784 → N → … → N → 10 (depth L weight matrices, no biases), centered MNIST
+// pixels, one-hot targets, squared error E = 1/n Σ‖P x − y‖², full-batch gradient descent computed
+// from the data's second moments (isobench::DeepLinearRegression — exact, O(L·10·N²) per step).
+// Inputs are scaled by one constant so that λ_max(Σxx) = 1: a learning-rate grid then means the
+// same thing on any dataset size.
+//
+// Target: E ≤ E* + f·(E0 − E*), E* the least-squares optimum of one linear map on the same
+// samples, E0 the initial loss, f = 0.2. Learning rate: the grid 2^(−k/2), k = 0…15, best of the
+// grid per depth/init/seed (fewest steps to target, ties to the larger rate), as Saxe did; a run
+// whose loss rises above E0 counts as diverged. Smaller rates are only run up to the best step
+// count found so far (they cannot beat it), which keeps the sweep cheap and the answer exact.
+//
+// One entry per depth/init/seed at its best rate: steps_to_target (step_budget + 1 when no rate
+// reached the target), lr_best, converged, diverged (every rate diverged), final_loss,
+// loss_floor, loss_initial. Trace: the loss curve at the best rate, after one line per rate.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bench_common.hpp"
+#include "bench_train.hpp"
+#include "isobench/datasets.hpp"
+#include "isobench/deep_linear.hpp"
+#include "isobench/linalg.hpp"
+
+namespace isobench::bench {
+namespace {
+
+constexpr double kTargetFraction = 0.2;
+
+struct RqbData {
+  SecondMoments moments;
+  double floor = 0;   // E*
+  double scale = 1;   // input scale applied so that λ_max(Σxx) = 1
+  std::string description;
+};
+
+// Centered, scaled MNIST training samples → second moments; cached per sample count.
+const RqbData& rqb_data(int samples) {
+  static std::mutex m;
+  static std::map<int, std::unique_ptr<RqbData>> cache;
+  std::lock_guard<std::mutex> lock(m);
+  auto& slot = cache[samples];
+  if (slot) return *slot;
+  const DataSplit split = load_split("mnist", 0.0, /*seed=*/0, samples);
+  const Dataset& tr = split.train;
+  if (tr.n < samples)
+    throw std::runtime_error("RQB needs " + std::to_string(samples) + " MNIST training samples, " +
+                             tr.source + " has " + std::to_string(tr.n));
+  const int n = samples, d = tr.dim(), k = 10;
+  std::vector<double> x(static_cast<std::size_t>(n) * d), y(static_cast<std::size_t>(n) * k, 0.0);
+  std::vector<double> mean(static_cast<std::size_t>(d), 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) mean[static_cast<std::size_t>(j)] += tr.sample(i)[j];
+  for (auto& v : mean) v /= n;
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < d; ++j)
+      x[static_cast<std::size_t>(i) * d + j] = tr.sample(i)[j] - mean[static_cast<std::size_t>(j)];
+    y[static_cast<std::size_t>(i) * k + tr.y[static_cast<std::size_t>(i)]] = 1.0;
+  }
+  auto data = std::make_unique<RqbData>();
+  SecondMoments raw = second_moments(x.data(), y.data(), n, d, k);
+  double lmax = 1;
+  least_squares_floor(raw, &lmax);
+  data->scale = 1.0 / std::sqrt(lmax);
+  for (auto& v : x) v *= data->scale;
+  data->moments = second_moments(x.data(), y.data(), n, d, k);
+  data->floor = least_squares_floor(data->moments);
+  data->description = split.description;
+  note_dataset("mnist", split.description);
+  slot = std::move(data);
+  return *slot;
+}
+
+// The trainer's task: one full-batch GD step per "epoch". The evaluation after each step
+// computes the loss *and* gradient of the new weights, which the next step then uses: one pass
+// per step instead of two.
+struct DeepLinearTask {
+  DeepLinearRegression& dl;
+  double lr, target, initial;
+  std::vector<std::pair<long, double>>* curve;
+  bool grad_fresh = false;
+  int steps_per_epoch() const { return 1; }
+  void begin_epoch(int) {}
+  double step() {
+    const double e = grad_fresh ? last_loss : dl.loss_and_grad();
+    dl.gd_update(lr);
+    grad_fresh = false;
+    return e;
+  }
+  void evaluate(EvalRecord& r) {
+    r.loss = last_loss = dl.loss_and_grad();
+    grad_fresh = true;
+    if (curve) curve->emplace_back(r.step, r.loss);
+  }
+  double last_loss = 0;
+  bool reached_target(const EvalRecord& r) const { return r.loss <= target; }
+  bool diverged(const EvalRecord& r) const { return r.loss > initial; }
+};
+
+struct Config {
+  InitKind init;
+  int depth, width, seed;
+};
+
+std::vector<double> lr_grid() {
+  std::vector<double> g;
+  for (int k = 0; k <= 15; ++k) g.push_back(std::pow(2.0, -k / 2.0));
+  return g;
+}
+
+void run_rqb(benchmark::State& state, const std::string& name, Config c, int samples,
+             long budget) {
+  for (auto _ : state) {
+    const RqbData* data = nullptr;
+    try {
+      data = &rqb_data(samples);
+    } catch (const std::exception& e) {
+      state.SkipWithError(("RQB: " + std::string(e.what())).c_str());
+      return;
+    }
+    DeepLinearRegression dl(data->moments, c.width, c.depth);
+    // The initial weights depend on the configuration and seed only (same for every rate).
+    const std::string init_key = config_key(name);
+    std::vector<Matrix<double>> w0;
+    {
+      Engine eng = make_engine(init_key, static_cast<std::uint64_t>(c.seed));
+      dl.net().init(InitSpec{c.init, 1.0}, 0.0, eng);
+      for (int l = 1; l <= c.depth; ++l) w0.push_back(dl.net().weight(l));
+    }
+    const double e0 = dl.loss();
+    const double target = data->floor + kTargetFraction * (e0 - data->floor);
+
+    struct Attempt {
+      double lr;
+      TrainResult res;
+    };
+    std::vector<Attempt> attempts;
+    std::vector<std::pair<long, double>> best_curve, curve;
+    long best_steps = budget + 1;
+    int best = -1;
+    double train_seconds = 0;
+    for (double lr : lr_grid()) {
+      for (int l = 1; l <= c.depth; ++l) dl.net().weight(l) = w0[static_cast<std::size_t>(l - 1)];
+      curve.clear();
+      DeepLinearTask task{dl, lr, target, e0, &curve};
+      TrainConfig tc;
+      tc.step_budget = std::min(budget, best_steps);  // a smaller rate must beat the best so far
+      tc.eval_every = 1;
+      tc.stop_at_target = true;
+      TrainResult r = train(task, tc);
+      train_seconds += r.train_seconds;
+      r.step_budget = budget;
+      attempts.push_back({lr, r});
+      if (r.converged && r.steps_to_target < best_steps) {
+        best_steps = r.steps_to_target;
+        best = static_cast<int>(attempts.size()) - 1;
+        best_curve = curve;
+      }
+    }
+    // No rate reached the target: report the non-diverged rate with the lowest final loss.
+    if (best < 0) {
+      double lowest = INFINITY;
+      for (std::size_t i = 0; i < attempts.size(); ++i)
+        if (!attempts[i].res.diverged && attempts[i].res.last.loss < lowest) {
+          lowest = attempts[i].res.last.loss;
+          best = static_cast<int>(i);
+        }
+    }
+    TraceWriter trace(name);
+    for (const auto& a : attempts)
+      trace.write({{"lr", a.lr},
+                   {"steps_to_target", a.res.steps_to_target_counter()},
+                   {"converged", a.res.converged},
+                   {"diverged", a.res.diverged},
+                   {"steps_run", a.res.steps}});
+    if (best >= 0) {
+      const auto& r = attempts[static_cast<std::size_t>(best)].res;
+      if (best_curve.empty()) {  // re-run the chosen rate to record its curve
+        for (int l = 1; l <= c.depth; ++l) dl.net().weight(l) = w0[static_cast<std::size_t>(l - 1)];
+        DeepLinearTask task{dl, attempts[static_cast<std::size_t>(best)].lr, target, e0, &best_curve};
+        TrainConfig tc;
+        tc.step_budget = budget;
+        tc.eval_every = 1;
+        train(task, tc);
+      }
+      for (const auto& [s, e] : best_curve) trace.write({{"step", s}, {"loss", e}});
+      report_training(state, r);
+      state.counters["lr_best"] = attempts[static_cast<std::size_t>(best)].lr;
+    } else {  // every rate diverged
+      set_counter(state, "steps_to_target", static_cast<double>(budget + 1));
+      set_counter(state, "step_budget", static_cast<double>(budget));
+      set_counter(state, "converged", 0);
+      set_counter(state, "diverged", 1);
+    }
+    set_counter(state, "train_seconds", train_seconds);
+    set_counter(state, "loss_initial", e0);
+    set_counter(state, "loss_floor", data->floor);
+    set_counter(state, "loss_target", target);
+  }
+}
+
+template <int Depth>
+struct DepthTag {
+  static constexpr int value = Depth;
+};
+using QuickDepths = std::tuple<DepthTag<2>, DepthTag<4>, DepthTag<8>, DepthTag<16>, DepthTag<32>>;
+using PaperDepths = std::tuple<DepthTag<2>, DepthTag<4>, DepthTag<8>, DepthTag<16>, DepthTag<32>,
+                               DepthTag<64>, DepthTag<100>>;
+
+template <class Depths>
+void register_grid(int width, int samples, long budget, int seeds) {
+  for_each_type<Depths>([&](auto depth_tag) {
+    constexpr int depth = decltype(depth_tag)::value;
+    for (InitKind init : {InitKind::Orthogonal, InitKind::Gaussian})
+      for (int seed = 1; seed <= seeds; ++seed) {
+        const std::string name = Name("RQB", "mlp")
+                                     .kv("dataset", "mnist")
+                                     .kv("act", "linear")
+                                     .kv("init", init_name(init))
+                                     .kv("depth", depth)
+                                     .kv("width", width)
+                                     .kv("opt", "gd")
+                                     .kv("seed", seed);
+        const Config c{init, depth, width, seed};
+        add_run(name, [=](benchmark::State& st) { run_rqb(st, name, c, samples, budget); });
+      }
+  });
+}
+
+const bool registered = [] {
+  if (paper_profile())
+    register_grid<PaperDepths>(/*width=*/1000, /*samples=*/10000, /*budget=*/20000, /*seeds=*/5);
+  else
+    register_grid<QuickDepths>(/*width=*/64, /*samples=*/1000, /*budget=*/3000, /*seeds=*/2);
+  return true;
+}();
+
+}  // namespace
+}  // namespace isobench::bench
