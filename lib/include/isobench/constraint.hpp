@@ -1,0 +1,126 @@
+// Hard orthogonality constraints: after the optimizer step (qr, polar, margin), or instead of it
+// (cayley), W is put back on the scaled orthogonal (Stiefel) manifold {W : WᵀW = g² I} (tall or
+// square W; wide W: WWᵀ = g² I), or into a spectral band around it. Every policy keeps the gain g
+// and owns preallocated LAPACK workspaces, so apply() does not allocate.
+//
+//   qr      QrRetraction        W ← g·qf(W),  W = Q R thin QR (tall; wide: W = L Q) with the
+//                               signs of diag(R) made positive, so the retraction is continuous
+//                               (qf of Absil, Mahony & Sepulchre 2008; Wen & Yin 2013).
+//                               O(r c²) (Householder, geqrf/gelqf + orgqr/orglq).
+//   polar   SpectralProjection  W ← g·U Vᵀ for W = U Σ Vᵀ: the nearest scaled orthogonal matrix
+//           (band [g, g])       in Frobenius norm (Higham 1986). O(r c²) (gesdd + one GEMM).
+//   margin  SpectralProjection  Vorontsov, Trabelsi, Kadoury & Pal 2017 ("On orthogonality and
+//           (band [g(1−m),      learning RNNs with long term dependencies") keep the singular
+//           values
+//            g(1+m)])           of W in [g(1−m), g(1+m)]. They parametrize W = U diag(s) Vᵀ;
+//                               isobench instead PROJECTS: after each optimizer step the SVD of W
+//                               is taken and its singular values are clipped into the band
+//                               (W is untouched when they are all inside). m = 0 is the pure hard
+//                               constraint (= polar). O(r c²) per step.
+//   cayley  CayleyUpdate        replaces the optimizer step for W (Wisdom, Powers, Hershey, Le Roux
+//                               & Atlas 2016; Vorontsov 2017):
+//                                   W ← (I + η/2·A)⁻¹ (I − η/2·A) W,   A = G Wᵀ − W Gᵀ  (r × r)
+//                               with G = ∂L/∂W and its own learning rate η (the rest of the network
+//                               keeps its optimizer). A is skew-symmetric, so the factor is an
+//                               orthogonal r × r matrix Q and W ← Q W keeps every singular value:
+//                               W stays g·orthogonal. Gain g ≠ 1: the update of V = W/g with
+//                               ∂L/∂V = g·G has the same A (= gG·Vᵀ − V·gGᵀ), and g·(Q V) = Q W, so
+//                               applying it to W directly IS "apply to W/g, then rescale". To first
+//                               order L decreases by η/2·‖A‖_F² (a descent direction).
+//                               O(r³ + r² c) (two GEMMs and an LU solve, gesv).
+//
+// `ortho_err` (CONTRACT.md) is isobench::orthogonality_error(W, g) from linalg.hpp.
+#pragma once
+
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "isobench/tensor.hpp"
+
+namespace isobench {
+
+enum class ConstraintKind { None, Qr, Polar, Cayley, Margin };
+
+// CONTRACT.md values: none, qr, polar, cayley, margin.
+const char* constraint_name(ConstraintKind k);
+ConstraintKind parse_constraint(std::string_view s);
+
+struct ConstraintSpec {
+  ConstraintKind kind = ConstraintKind::None;
+  double gain = 1.0;        // g: the target singular value
+  double margin = 0.0;      // m of `margin`, in [0, 1)
+  double cayley_lr = 1e-3;  // η of `cayley`
+};
+
+// W (rows × cols) ← g·qf(W).
+template <class T>
+class QrRetraction {
+ public:
+  QrRetraction(int rows, int cols, double gain);
+  void apply(Matrix<T>& w);
+
+ private:
+  int rows_, cols_;
+  double gain_;
+  std::vector<T> diag_, tau_, work_;
+};
+
+// W (rows × cols) ← U diag(clip(σ, lo, hi)) Vᵀ; lo = hi = g is the polar retraction.
+template <class T>
+class SpectralProjection {
+ public:
+  SpectralProjection(int rows, int cols, double lo, double hi);
+  void apply(Matrix<T>& w);
+  // Singular values of W before the last apply(), descending.
+  const std::vector<T>& last_singular_values() const { return s_; }
+
+ private:
+  int rows_, cols_;
+  double lo_, hi_;
+  std::vector<T> a_, s_, u_, vt_, work_;
+  std::vector<int> iwork_;
+};
+
+// W (rows × cols) ← (I + η/2 A)⁻¹ (I − η/2 A) W, A = G Wᵀ − W Gᵀ.
+template <class T>
+class CayleyUpdate {
+ public:
+  CayleyUpdate(int rows, int cols, double lr);
+  // G: (rows × cols), the loss gradient at W.
+  void step(Matrix<T>& w, const Matrix<T>& g);
+  void set_lr(double lr);
+  double lr() const { return lr_; }
+
+ private:
+  int rows_, cols_;
+  double lr_;
+  std::vector<T> a_, lu_, rhs_;  // G Wᵀ (r × r), I − η/2 A (r × r), (I − η/2 A) W transposed
+  std::vector<int> ipiv_;
+};
+
+// Runtime choice of a constraint from a ConstraintSpec (configurations built from names).
+template <class T>
+class OrthoConstraint {
+ public:
+  // Validates the spec (g > 0, 0 ≤ m < 1, η > 0 and finite) and allocates the workspaces.
+  OrthoConstraint(ConstraintSpec spec, int rows, int cols);
+
+  // true for cayley: call apply() with the gradient INSTEAD of the optimizer step for W.
+  // Otherwise call apply() right AFTER the optimizer step (the gradient is not needed).
+  bool replaces_optimizer_step() const { return spec_.kind == ConstraintKind::Cayley; }
+
+  // W: (rows × cols). grad: (rows × cols), required by cayley, ignored by the others.
+  void apply(Matrix<T>& w, const Matrix<T>* grad = nullptr);
+
+  const ConstraintSpec& spec() const { return spec_; }
+  // For cayley (e.g. a learning-rate schedule); an error for the other kinds.
+  void set_cayley_lr(double lr);
+
+ private:
+  ConstraintSpec spec_;
+  int rows_, cols_;
+  std::variant<std::monostate, QrRetraction<T>, SpectralProjection<T>, CayleyUpdate<T>> impl_;
+};
+
+}  // namespace isobench
