@@ -127,13 +127,20 @@ void gather_one_hot(const Dataset& d, const int* idx, int B, T* out) {
 template void gather_one_hot<float>(const Dataset&, const int*, int, float*);
 template void gather_one_hot<double>(const Dataset&, const int*, int, double*);
 
-MiniBatches::MiniBatches(int n, int batch_size, LastBatch last)
-    : n_(n), batch_size_(batch_size), last_(last), order_(n) {
+namespace {
+// Validates before any member is built (a negative n must not reach std::vector's constructor).
+int checked_count(int n, int batch_size) {
   if (n < 0 || batch_size < 1) {
     throw std::invalid_argument(
         "MiniBatches: need n >= 0 and batch_size >= 1 (got n=" + std::to_string(n) +
         ", batch_size=" + std::to_string(batch_size) + ")");
   }
+  return n;
+}
+}  // namespace
+
+MiniBatches::MiniBatches(int n, int batch_size, LastBatch last)
+    : n_(checked_count(n, batch_size)), batch_size_(batch_size), last_(last), order_(n_) {
   for (int i = 0; i < n; ++i) order_[i] = i;
 }
 
