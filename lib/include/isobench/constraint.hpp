@@ -114,6 +114,8 @@ class OrthoConstraint {
   void apply(Matrix<T>& w, const Matrix<T>* grad = nullptr);
 
   const ConstraintSpec& spec() const { return spec_; }
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
   // For cayley (e.g. a learning-rate schedule); an error for the other kinds.
   void set_cayley_lr(double lr);
 
