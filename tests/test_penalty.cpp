@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "gradcheck.hpp"
@@ -321,5 +322,14 @@ TEST(Penalty, MeanDividesByTheGramEntries) {
     const double small = so_c.value(w), large = dso_sum.value(w) - small;
     const double big = std::max(sh.r, sh.c);
     EXPECT_NEAR(dso_mean.value(w), small / (n * n) + large / (big * big), 1e-12);
+  }
+}
+
+TEST(Penalty, ANonFiniteWeightGivesANonFiniteValue) {
+  Matrix<double> w = random_matrix(5, 5, 4);
+  w(2, 3) = std::numeric_limits<double>::quiet_NaN();
+  for (PenaltyKind kind : kKinds) {
+    OrthoPenalty<double> pen({kind, PenaltyNorm::Sum, 1.0}, 5, 5);
+    EXPECT_FALSE(std::isfinite(pen.value(w))) << penalty_name(kind);
   }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -217,15 +218,18 @@ double OrthoPenalty<T>::mc_term(const T* w, T* grad, double scale) {
     gemm(Op::N, Op::T, r, r, c, T(1), w, c, w, c, T(0), e, r);
   double best = -1;
   int bi = 0, bj = 0;
+  bool finite = true;
   for (int i = 0; i < n; ++i)
     for (int j = i; j < n; ++j) {  // E is symmetric: the upper triangle suffices
       const double v = static_cast<double>(e[static_cast<std::size_t>(i) * n + j]) - (i == j);
+      finite = finite && std::isfinite(v);
       if (std::abs(v) > best) {
         best = std::abs(v);
         bi = i;
         bj = j;
       }
     }
+  if (!finite) return std::numeric_limits<double>::quiet_NaN();  // a diverged W: say so
   if (grad) {
     const double eij = static_cast<double>(e[static_cast<std::size_t>(bi) * n + bj]) - (bi == bj);
     const T s = static_cast<T>(eij < 0 ? -scale : scale);

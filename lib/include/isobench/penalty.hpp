@@ -11,6 +11,8 @@
 //                     ∂/∂W = (4λ/g⁴) W (WᵀW − g² I)        so P = ∇P = 0 at W = g·Q
 //   dso               λ(‖WᵀW − I‖_F² + ‖WWᵀ − I‖_F²)     double SO, Bansal 2018
 //                     ∂/∂W = 4λ [W (WᵀW − I) + (WWᵀ − I) W]
+//                     (non-square W: the larger Gram has rank min(r, c), so its term cannot
+//                     vanish; DSO is meant for square or nearly square W)
 //   mc                λ‖WᵀW − I‖_∞ = λ max_ij |E_ij|       mutual coherence, Bansal 2018
 //                     subgradient at the arg-max (i, j), s = sign E_ij: s·(W_{:,j} into column i
 //                     + W_{:,i} into column j) (wide: the same on rows)
