@@ -109,6 +109,10 @@ TEST(CriticalLine, ReferenceValues) {
     EXPECT_NEAR(mf.chi, 1.0, 1e-10);  // χ = σ_w² erf(1/√(2q*)) = 1 on the line
     EXPECT_NEAR(mf.chi, sw2 * std::erf(1 / std::sqrt(2 * mf.q_star)), 1e-14);
   }
+  // σ_b² = 0: the transition is at σ_w² = 1 (χ = σ_w² below, χ > 1 just above).
+  EXPECT_EQ(critical_sw2(Activation::Tanh, 0.0), 1.0);
+  EXPECT_GT(mean_field(Activation::Tanh, 1.01, 0.0).chi, 1.0);
+  EXPECT_GT(mean_field(Activation::HardTanh, 1.01, 0.0).chi, 1.0);
   EXPECT_EQ(critical_sw2(Activation::Linear, 0.0), 1.0);
   EXPECT_EQ(critical_sw2(Activation::ReLU, 0.0), 2.0);
 }

@@ -244,6 +244,8 @@ double critical_sw2(Activation act, double sb2) {
   require_params(1.0, sb2, "critical_sw2");
   if (act == Activation::Linear) return 1.0;
   if (act == Activation::ReLU) return 2.0;
+  // σ_b² = 0: q* = 0 for σ_w² ≤ 1 (χ = σ_w²) and χ > 1 above, since φ'(0) = 1 is the maximum.
+  if (sb2 == 0) return 1.0;
   // χ(σ_w²) increases with σ_w² and χ(1) = μ₁ ≤ 1 since |φ'| ≤ 1.
   auto chi = [&](double sw2) { return mean_field(act, sw2, sb2).chi; };
   double lo = 1.0, hi = 2.0;
