@@ -169,6 +169,16 @@ TEST(Views, GathererMatchesFreeFunctionAndChecksSize) {
     EXPECT_EQ(a, b) << seq_view_name(v);
     EXPECT_EQ(g.steps() * g.features(), 16);
   }
+  // Double output is the same values, widened.
+  std::vector<double> wide(3 * 16);
+  std::vector<float> narrow(3 * 16);
+  gather_batch(d, idx.data(), 3, SeqView::Rows, wide.data());
+  gather_batch(d, idx.data(), 3, SeqView::Rows, narrow.data());
+  for (int i = 0; i < 48; ++i) EXPECT_EQ(wide[i], double(narrow[i]));
+  const std::vector<int> bad = {0, 8};
+  EXPECT_THROW(gather_batch(d, bad.data(), 2, SeqView::Flat, narrow.data()), std::out_of_range);
+  std::vector<int> lb(2);
+  EXPECT_THROW(gather_labels(d, bad.data(), 2, lb.data()), std::out_of_range);
   BatchGatherer wrong(SeqView::Rows, 28, 28);
   std::vector<float> out(16);
   EXPECT_THROW(wrong.gather(d, idx.data(), 1, out.data()), std::invalid_argument);

@@ -69,17 +69,30 @@ int view_features(SeqView v, int rows, int cols) {
   }
 }
 
+namespace {
+void check_indices(const Dataset& d, const int* idx, int B) {
+  for (int b = 0; b < B; ++b) {
+    if (idx[b] < 0 || idx[b] >= d.n) {
+      throw std::out_of_range("batch index " + std::to_string(idx[b]) + " outside the dataset (" +
+                              std::to_string(d.n) + " samples)");
+    }
+  }
+}
+}  // namespace
+
 BatchGatherer::BatchGatherer(SeqView view, int rows, int cols, std::uint64_t perm_seed)
     : view_(view), rows_(rows), cols_(cols) {
   if (view == SeqView::PermutedPixels) perm_ = pixel_permutation(rows * cols, perm_seed);
 }
 
-void BatchGatherer::gather(const Dataset& d, const int* idx, int B, float* out) const {
+template <class T>
+void BatchGatherer::gather_into(const Dataset& d, const int* idx, int B, T* out) const {
   if (d.rows != rows_ || d.cols != cols_) {
     throw std::invalid_argument("BatchGatherer: built for " + std::to_string(rows_) + "x" +
                                 std::to_string(cols_) + " images, dataset has " +
                                 std::to_string(d.rows) + "x" + std::to_string(d.cols));
   }
+  check_indices(d, idx, B);
   const int dim = d.dim();
   switch (view_) {
     case SeqView::Flat:  // (B × dim)
@@ -110,17 +123,30 @@ void BatchGatherer::gather(const Dataset& d, const int* idx, int B, float* out) 
   }
 }
 
+void BatchGatherer::gather(const Dataset& d, const int* idx, int B, float* out) const {
+  gather_into(d, idx, B, out);
+}
+void BatchGatherer::gather(const Dataset& d, const int* idx, int B, double* out) const {
+  gather_into(d, idx, B, out);
+}
+
 void gather_batch(const Dataset& d, const int* idx, int B, SeqView view, float* out,
+                  std::uint64_t perm_seed) {
+  BatchGatherer(view, d.rows, d.cols, perm_seed).gather(d, idx, B, out);
+}
+void gather_batch(const Dataset& d, const int* idx, int B, SeqView view, double* out,
                   std::uint64_t perm_seed) {
   BatchGatherer(view, d.rows, d.cols, perm_seed).gather(d, idx, B, out);
 }
 
 void gather_labels(const Dataset& d, const int* idx, int B, int* out) {
+  check_indices(d, idx, B);
   for (int b = 0; b < B; ++b) out[b] = d.y[idx[b]];
 }
 
 template <class T>
 void gather_one_hot(const Dataset& d, const int* idx, int B, T* out) {
+  check_indices(d, idx, B);
   std::fill(out, out + static_cast<long>(B) * d.classes, T(0));
   for (int b = 0; b < B; ++b) out[static_cast<long>(b) * d.classes + d.y[idx[b]]] = T(1);
 }

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <limits>
 
 namespace isobench {
@@ -131,9 +130,13 @@ IdxArray read_idx(const std::string& path) {
   if (!in) {
     fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
   }
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
-  if (in.bad()) fail(path, "read error");
+  in.seekg(0, std::ios::end);
+  const std::streamoff length = in.tellg();
+  if (length < 0) fail(path, "cannot determine the file size (not a regular file?)");
+  in.seekg(0, std::ios::beg);
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(length));
+  in.read(reinterpret_cast<char*>(bytes.data()), length);
+  if (in.gcount() != length) fail(path, "read error (file changed while reading?)");
   return parse_idx(bytes.data(), bytes.size(), path);
 }
 

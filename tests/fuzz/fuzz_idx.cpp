@@ -2,13 +2,53 @@
 // raise IdxError — no crash, no sanitizer report, no other exception, no unbounded allocation.
 // Build and run: see tests/fuzz/CMakeLists.txt. Every crash it finds goes into
 // tests/data/fuzz_corpus/, which test_idx replays (Idx.FuzzCorpusAndCrashRegressions).
+#include <zlib.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "isobench/idx.hpp"
 
+namespace {
+
+// The input wrapped in a valid gzip stream (zlib itself is not instrumented, so the fuzzer cannot
+// steer through compressed data; this drives arbitrary content through the decompression path).
+std::vector<std::uint8_t> gzip(const std::uint8_t* data, std::size_t size) {
+  z_stream s{};
+  if (deflateInit2(&s, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    __builtin_trap();
+  std::vector<std::uint8_t> out(deflateBound(&s, size) + 64);
+  s.next_in = const_cast<std::uint8_t*>(data);
+  s.avail_in = static_cast<uInt>(size);
+  s.next_out = out.data();
+  s.avail_out = static_cast<uInt>(out.size());
+  if (deflate(&s, Z_FINISH) != Z_STREAM_END) __builtin_trap();
+  out.resize(out.size() - s.avail_out);
+  deflateEnd(&s);
+  return out;
+}
+
+std::optional<isobench::IdxArray> try_parse(const std::uint8_t* data, std::size_t size) {
+  try {
+    return isobench::parse_idx(data, size, "fuzz-input");
+  } catch (const isobench::IdxError&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  // Differential check: raw bytes (not themselves gzip) and their gzip must parse alike.
+  if (!isobench::is_gzip(data, size)) {
+    const std::vector<std::uint8_t> gz = gzip(data, size);
+    const auto raw = try_parse(data, size), viagz = try_parse(gz.data(), gz.size());
+    if (raw.has_value() != viagz.has_value()) __builtin_trap();
+    if (raw && (raw->dims != viagz->dims || raw->data != viagz->data)) __builtin_trap();
+  }
   try {
     isobench::IdxArray a = isobench::parse_idx(data, size, "fuzz-input");
     isobench::IdxArray b = a;

@@ -42,6 +42,8 @@ int view_features(SeqView v, int rows, int cols);
 // a training loop should hold a BatchGatherer instead.
 void gather_batch(const Dataset& d, const int* idx, int B, SeqView view, float* out,
                   std::uint64_t perm_seed = 0);
+void gather_batch(const Dataset& d, const int* idx, int B, SeqView view, double* out,
+                  std::uint64_t perm_seed = 0);
 
 // The same, with the permutation computed once.
 class BatchGatherer {
@@ -53,8 +55,12 @@ class BatchGatherer {
   const std::vector<int>& permutation() const { return perm_; }  // empty unless PermutedPixels
   // Shapes as gather_batch; throws std::invalid_argument if d's image size differs.
   void gather(const Dataset& d, const int* idx, int B, float* out) const;
+  void gather(const Dataset& d, const int* idx, int B, double* out) const;  // widened copy
 
  private:
+  template <class T>
+  void gather_into(const Dataset& d, const int* idx, int B, T* out) const;
+
   SeqView view_;
   int rows_, cols_;
   std::vector<int> perm_;

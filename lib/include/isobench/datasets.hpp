@@ -80,3 +80,6 @@ enum class Standardize { None, PerPixel, Global };
 void standardize(DataSplit& s, Standardize how);
 
 }  // namespace isobench
+
+// The views (SeqView, gather_batch) and the mini-batch iterator, so one include gives the data API.
+#include "isobench/batches.hpp"  // NOLINT(build/include_order): needs Dataset above
