@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "isobench/init.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/spectra.hpp"
 #include "isobench/theory.hpp"
@@ -136,6 +137,24 @@ TEST(Spectrum, SummaryOfAKnownSpectrum) {
   EXPECT_DOUBLE_EQ(k.std, 1);
   EXPECT_DOUBLE_EQ(k.min, 1);
   EXPECT_DOUBLE_EQ(k.max, 3);
+}
+
+TEST(Spectrum, WeightSingularValueStats) {
+  // A gain-1.3 orthogonal kernel: every singular value 1.3; a Gaussian one spreads over [0, 2σ].
+  Engine eng = make_engine("test_spectra/kernel", 1);
+  Matrix<float> w({64, 64});
+  initialize(InitSpec{InitKind::Orthogonal, 1.3}, w, eng);
+  const SingularValueStats o = weight_singular_value_stats(w);
+  EXPECT_NEAR(o.mean, 1.3, 1e-5);
+  EXPECT_NEAR(o.min, 1.3, 1e-5);
+  EXPECT_NEAR(o.max, 1.3, 1e-5);
+  EXPECT_LT(o.std, 1e-5);
+  Matrix<double> g({200, 200});
+  initialize(InitSpec{InitKind::Gaussian, 1.0}, g, eng);
+  const SingularValueStats s = weight_singular_value_stats(g);
+  EXPECT_NEAR(s.max, 2.0, 0.1);  // Marchenko–Pastur edge of a square matrix: 2σ_w
+  EXPECT_LT(s.min, 0.1);
+  EXPECT_GT(s.std, 0.3);
 }
 
 TEST(Spectrum, ReluJacobianIsSingularSoCondIsAbsent) {
