@@ -109,6 +109,7 @@ struct DeepLinearTask {
 struct Config {
   InitKind init;
   int depth, width, seed;
+  double fixed_lr = 0;  // > 0: this rate only (× ISOBENCH_LR_SCALE), no grid
 };
 
 std::vector<double> lr_grid() {
@@ -121,8 +122,10 @@ void run_rqb(benchmark::State& state, const std::string& name, Config c, int sam
              long budget) {
   for (auto _ : state) {
     const RqbData* data = nullptr;
+    std::vector<double> grid = lr_grid();
     try {
       data = &rqb_data(samples);
+      if (c.fixed_lr > 0) grid = {c.fixed_lr * lr_scale()};
     } catch (const std::exception& e) {
       state.SkipWithError(("RQB: " + std::string(e.what())).c_str());
       return;
@@ -148,7 +151,7 @@ void run_rqb(benchmark::State& state, const std::string& name, Config c, int sam
     long best_steps = budget + 1;
     int best = -1;
     double train_seconds = 0;
-    for (double lr : lr_grid()) {
+    for (double lr : grid) {
       for (int l = 1; l <= c.depth; ++l) dl.net().weight(l) = w0[static_cast<std::size_t>(l - 1)];
       curve.clear();
       DeepLinearTask task{dl, lr, target, e0, &curve};
@@ -236,7 +239,28 @@ void register_grid(int width, int samples, long budget, int seeds) {
   });
 }
 
+// Fixed-rate runs: the fast, deterministic set of the convergence regression check
+// (tests/regression), and Saxe's observation at one rate for every depth.
+void register_fixed_rate(int width, int samples, long budget) {
+  for (int depth : {2, 8})
+    for (InitKind init : {InitKind::Orthogonal, InitKind::Gaussian}) {
+      const double lr = 0.125;
+      const std::string name = Name("RQB", "mlp")
+                                   .kv("dataset", "mnist")
+                                   .kv("act", "linear")
+                                   .kv("init", init_name(init))
+                                   .kv("depth", depth)
+                                   .kv("width", width)
+                                   .kv("opt", "gd")
+                                   .kv("lr", lr)
+                                   .kv("seed", 1);
+      const Config c{init, depth, width, 1, lr};
+      add_run(name, [=](benchmark::State& st) { run_rqb(st, name, c, samples, budget); });
+    }
+}
+
 const bool registered = [] {
+  register_fixed_rate(/*width=*/64, /*samples=*/1000, /*budget=*/3000);
   if (paper_profile())
     register_grid<PaperDepths>(/*width=*/1000, /*samples=*/10000, /*budget=*/20000, /*seeds=*/5);
   else

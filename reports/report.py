@@ -222,7 +222,74 @@ def fig_perf(runs, out):
     return [path], verdicts
 
 
-FAMILY_FIGURES = {"PERF": fig_perf}
+def by_init_and_depth(runs, counter, exclude_key=None):
+    """{init: {depth: [values over seeds]}} for runs that have `counter` (and not exclude_key)."""
+    out = defaultdict(lambda: defaultdict(list))
+    for n, b in runs.items():
+        if b.get("error_occurred"):
+            continue
+        _, _, k = parse_name(n)
+        if exclude_key and exclude_key in k:
+            continue
+        v = counters(b).get(counter)
+        if v is None or "depth" not in k:
+            continue
+        out[k.get("init", "?")][int(k["depth"])].append(v)
+    return out
+
+
+def fig_rqb(runs, out):
+    """Saxe's figure: steps to target against depth, orthogonal vs Gaussian, seeds as points."""
+    data = by_init_and_depth(runs, "steps_to_target", exclude_key="lr")  # best-of-grid runs
+    if not data:
+        return [], []
+    budget = max((counters(b).get("step_budget", 0) for b in runs.values()), default=0)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    colors = {"orthogonal": "#d62728", "gaussian": "#1f77b4"}
+    for init, dd in sorted(data.items()):
+        depths = sorted(dd)
+        means = [statistics.fmean(dd[d]) for d in depths]
+        c = colors.get(init, None)
+        ax.plot(depths, means, "-o", color=c, label=f"{init} (mean over seeds)")
+        for d in depths:
+            ax.scatter([d] * len(dd[d]), dd[d], color=c, alpha=0.35, s=14)
+    if budget:
+        ax.axhline(budget + 1, color="grey", ls=":", lw=1, label="budget + 1 (not reached)")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("depth L (weight matrices)")
+    ax.set_ylabel("steps to target (best learning rate)")
+    ax.set_title("RQB: deep linear MLP on MNIST, full-batch GD")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    path = os.path.join(out, "rqb_steps_vs_depth.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+    growth = {}
+    for init, dd in data.items():
+        depths = sorted(dd)
+        if len(depths) >= 2:
+            lo, hi = statistics.fmean(dd[depths[0]]), statistics.fmean(dd[depths[-1]])
+            growth[init] = (hi / lo if lo > 0 else float("inf"), depths[0], depths[-1])
+    verdicts = []
+    if "orthogonal" in growth and "gaussian" in growth:
+        go, d0, d1 = growth["orthogonal"]
+        gg = growth["gaussian"][0]
+        if go <= 1.5 and gg >= 2 * go:
+            held = "Saxe's claim holds"
+        elif gg > go:
+            held = "Saxe's claim holds only partly (orthogonal is not flat)" if go > 1.5 else \
+                "Saxe's claim holds only partly (Gaussian grows little)"
+        else:
+            held = "Saxe's claim does not hold here"
+        verdicts.append(f"RQB: from depth {d0} to {d1}, orthogonal steps_to_target changes "
+                        f"{go:.2f}×, Gaussian {gg:.2f}×: {held}.")
+    return [path], verdicts
+
+
+FAMILY_FIGURES = {"PERF": fig_perf, "RQB": fig_rqb}
 
 
 def main():

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 
 namespace isobench::bench {
 
@@ -87,6 +88,17 @@ void note_dataset(const std::string& dataset, const std::string& description) {
   std::filesystem::create_directories(out_dir(), ec);
   std::ofstream f(std::filesystem::path(out_dir()) / "datasets.jsonl", std::ios::app);
   f << nlohmann::json{{"dataset", dataset}, {"files", description}}.dump() << '\n';
+}
+
+double lr_scale() {
+  const char* s = std::getenv("ISOBENCH_LR_SCALE");
+  if (!s || !*s) return 1.0;
+  char* end = nullptr;
+  const double v = std::strtod(s, &end);
+  if (end == s || *end != '\0' || !(v > 0) || !std::isfinite(v))
+    throw std::invalid_argument(std::string("ISOBENCH_LR_SCALE='") + s +
+                                "' is not a positive number (unset it for normal runs)");
+  return v;
 }
 
 bool paper_profile() {

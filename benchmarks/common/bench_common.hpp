@@ -86,6 +86,11 @@ void for_each_type(F&& f) {
   std::apply([&](auto... t) { (f(t), ...); }, Tuple{});
 }
 
+// ISOBENCH_LR_SCALE (default 1): multiplies every fixed learning rate. A testing knob of the
+// convergence regression check (a halved rate must be caught); throws std::invalid_argument
+// naming the variable when it is not a positive number.
+double lr_scale();
+
 bool paper_profile();
 const char* profile_name();
 

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Convergence regression check: compare a results file with a baseline, run by run.
+
+usage: regress.py RESULTS.json [--baseline BASELINE.json]
+
+For every run present on both sides, each convergence counter is compared under its tolerance:
+
+  steps_to_target   regression when now > baseline·(1 + 10 %) + 2 steps  (slower to converge)
+  final_loss        regression when now > baseline·(1 + 5 %) + 1e-6
+  final_acc, best_val_acc, test_acc
+                    regression when now < baseline − 0.01                 (one point of accuracy)
+  converged         regression when 1 → 0;  diverged: regression when 0 → 1
+
+The mirror-image changes are reported as improvements. Runs missing on either side are listed
+(not a failure: a filtered run is compared with what it has). Exit 1 on any regression, 2 when the
+inputs cannot be compared (unreadable, or made with different dataset files), else 0.
+The same table compares any two results files: an A/B of a change.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+
+DEFAULT_BASELINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "regression", "baseline.json")
+ITER_SUFFIX = "/iterations:1"
+
+# counter → (direction, relative tolerance, absolute tolerance); direction +1: larger is worse.
+TOLERANCES = {
+    "steps_to_target": (+1, 0.10, 2.0),
+    "final_loss": (+1, 0.05, 1e-6),
+    "final_acc": (-1, 0.0, 0.01),
+    "best_val_acc": (-1, 0.0, 0.01),
+    "test_acc": (-1, 0.0, 0.01),
+    "converged": (-1, 0.0, 0.5),
+    "diverged": (+1, 0.0, 0.5),
+}
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            d = json.load(f)
+        runs = {}
+        for b in d.get("benchmarks", []):
+            name = b.get("name", "")
+            if name.endswith(ITER_SUFFIX):
+                name = name[: -len(ITER_SUFFIX)]
+            if name and not b.get("error_occurred"):
+                runs[name] = b
+        return d.get("context", {}), runs
+    except (OSError, ValueError) as e:
+        print(f"regress: cannot read {path}: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def data_identity(description):
+    """Which files a dataset came from, without where they were (the same files in another
+    checkout compare; other files do not)."""
+    return re.sub(r";\s*from\s+\S+\s*$", "", str(description)).strip()
+
+
+def verdict(counter, base, now):
+    sign, rel, abs_ = TOLERANCES[counter]
+    if sign > 0:
+        if now > base * (1 + rel) + abs_:
+            return "REGRESSION"
+        if now < base * (1 - rel) - abs_:
+            return "improved"
+    else:
+        if now < base * (1 - rel) - abs_:
+            return "REGRESSION"
+        if now > base * (1 + rel) + abs_:
+            return "improved"
+    return "ok"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("results")
+    ap.add_argument("--baseline", default=DEFAULT_BASELINE)
+    a = ap.parse_args()
+    bctx, base = load(a.baseline)
+    nctx, now = load(a.results)
+    bd, nd = bctx.get("datasets") or {}, nctx.get("datasets") or {}
+    for ds in set(bd) & set(nd):
+        if data_identity(bd[ds]) != data_identity(nd[ds]):
+            print(f"regress: refusing to compare: dataset '{ds}' differs.\n"
+                  f"  baseline ({a.baseline}): {bd[ds]}\n  results  ({a.results}): {nd[ds]}\n"
+                  f"Make the baseline on the same data (see README, 'Convergence regression "
+                  f"tracking').", file=sys.stderr)
+            return 2
+
+    rows, regressions = [], 0
+    for name in sorted(set(base) & set(now)):
+        for c in TOLERANCES:
+            if c in base[name] and c in now[name]:
+                b, n = float(base[name][c]), float(now[name][c])
+                v = verdict(c, b, n)
+                regressions += v == "REGRESSION"
+                change = f"{(n - b) / b * 100:+.1f} %" if b != 0 else f"{n - b:+g}"
+                rows.append((name, c, f"{b:g}", f"{n:g}", change, v))
+    w = [max([len(r[i]) for r in rows] + [len(h)]) for i, h in
+         enumerate(["run", "counter", "baseline", "now", "change", "verdict"])]
+    line = "  ".join("{:<" + str(x) + "}" for x in w)
+    print(line.format("run", "counter", "baseline", "now", "change", "verdict"))
+    for r in rows:
+        print(line.format(*r))
+    only_base = sorted(set(base) - set(now))
+    only_now = sorted(set(now) - set(base))
+    for n in only_base:
+        print(f"missing in results (in baseline only): {n}")
+    for n in only_now:
+        print(f"new run (not in baseline): {n}")
+    compared = len(set(base) & set(now))
+    print(f"regress: {compared} runs compared, {len(rows)} counters, {regressions} regressions")
+    if compared == 0:
+        print("regress: no run in common with the baseline: nothing was compared", file=sys.stderr)
+        return 2
+    return 1 if regressions else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
