@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <string>
 
 #include "isobench/blas.hpp"
@@ -14,6 +16,23 @@
 #include "isobench/linalg.hpp"
 
 using namespace isobench;
+
+// Counts C++ heap allocations (operator new), to check that the hot calls allocate nothing
+// after construction. (LAPACK/OpenBLAS-internal malloc is outside this count.)
+namespace {
+std::size_t g_allocations = 0;
+}  // namespace
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -283,4 +302,19 @@ TEST(Constraint, NamesRoundTripAndBadInputIsAClearError) {
   x.fill(2.0);
   OrthoConstraint<double>({ConstraintKind::None}, 3, 3).apply(x);
   for (double v : x) EXPECT_EQ(v, 2.0);
+}
+
+TEST(Constraint, CallsDoNotAllocateAfterConstruction) {
+  for (const Shape& sh : kShapes)
+    for (ConstraintKind kind : {ConstraintKind::Qr, ConstraintKind::Polar, ConstraintKind::Cayley,
+                                ConstraintKind::Margin}) {
+      Engine eng = make_engine("alloc", 1);
+      Matrix<double> w = gaussian(sh.r, sh.c, eng, 0.3);
+      const Matrix<double> g = gaussian(sh.r, sh.c, eng, 0.1);
+      OrthoConstraint<double> con({kind, 1.0, 0.1, 0.01}, sh.r, sh.c);
+      const std::size_t before = g_allocations;
+      con.apply(w, &g);
+      con.apply(w, &g);
+      EXPECT_EQ(g_allocations, before) << label(kind, sh);
+    }
 }

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <new>
 #include <string>
 
 #include "gradcheck.hpp"
@@ -14,6 +16,23 @@
 #include "isobench/penalty.hpp"
 
 using namespace isobench;
+
+// Counts C++ heap allocations (operator new), to check that the hot calls allocate nothing
+// after construction. (LAPACK/OpenBLAS-internal malloc is outside this count.)
+namespace {
+std::size_t g_allocations = 0;
+}  // namespace
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -331,5 +350,21 @@ TEST(Penalty, ANonFiniteWeightGivesANonFiniteValue) {
   for (PenaltyKind kind : kKinds) {
     OrthoPenalty<double> pen({kind, PenaltyNorm::Sum, 1.0}, 5, 5);
     EXPECT_FALSE(std::isfinite(pen.value(w))) << penalty_name(kind);
+  }
+}
+
+TEST(Penalty, CallsDoNotAllocateAfterConstruction) {
+  for (const Shape sh : {Shape{9, 9}, Shape{9, 5}, Shape{5, 9}}) {
+    const Matrix<double> w = random_matrix(sh.r, sh.c, 8);
+    Matrix<double> g({w.shape(0), w.shape(1)});
+    g.fill(0);
+    for (PenaltyKind kind : kKinds)
+      for (PenaltyNorm norm : {PenaltyNorm::Sum, PenaltyNorm::Mean}) {
+        OrthoPenalty<double> pen({kind, norm, 1.0, 1.1, 3}, sh.r, sh.c);
+        const std::size_t before = g_allocations;
+        pen.add_value_and_grad(w, g);
+        pen.value(w);
+        EXPECT_EQ(g_allocations, before) << penalty_name(kind);
+      }
   }
 }
