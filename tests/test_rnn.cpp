@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "isobench/fast_tanh.hpp"
 #include "isobench/loss.hpp"
 #include "isobench/optim.hpp"
 #include "isobench/rnn.hpp"
@@ -339,4 +342,37 @@ TEST(Rnn, LearnsToRememberTheFirstInput) {
     correct += count_correct(net.forward(x.data(), S, B), labels.data(), B, K);
   }
   EXPECT_GT(correct, 0.9 * 4 * B);
+}
+
+// The float tanh/σ of the recurrent hot loops (fast_tanh.hpp): accuracy against double, the
+// SSE2 array form bit-identical to the scalar form at every position, NaN propagated.
+TEST(FastTanh, AccurateAndPositionIndependent) {
+  std::vector<float> x;
+  for (int i = -200000; i <= 200000; ++i) x.push_back(static_cast<float>(i) * 1e-4f);
+  for (float v : {1e-30f, -1e-8f, 7.9f, 7.91f, -8.0f, 50.0f, -1e30f}) x.push_back(v);
+  std::vector<float> t(x.size()), s(x.size());
+  tanh_fast(x.data(), t.data(), x.size());
+  sigmoid_fast(x.data(), s.data(), x.size());
+  double worst_t = 0, worst_s = 0, worst_rel_small = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double xd = x[i];
+    worst_t = std::max(worst_t, std::abs(t[i] - std::tanh(xd)));
+    worst_s = std::max(worst_s, std::abs(s[i] - 1 / (1 + std::exp(-xd))));
+    if (std::abs(xd) < 0.1 && xd != 0)
+      worst_rel_small = std::max(worst_rel_small, std::abs(t[i] / std::tanh(xd) - 1));
+    ASSERT_EQ(t[i], tanh_fast(x[i])) << x[i];  // array (SSE2) == scalar, bit for bit
+    ASSERT_EQ(s[i], sigmoid_fast(x[i])) << x[i];
+  }
+  EXPECT_LT(worst_t, 4e-7);
+  EXPECT_LT(worst_s, 2.5e-7);
+  std::printf("tanh max abs err %.3g, sigmoid %.3g, tanh rel err near 0 %.3g\n", worst_t, worst_s,
+              worst_rel_small);
+  EXPECT_LT(worst_rel_small, 1e-6);  // relative accuracy near 0, where tanh(x) ≈ x
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> n = {nan, nan, nan, nan, nan}, out(5);
+  tanh_fast(n.data(), out.data(), 5);
+  for (float v : out) EXPECT_TRUE(std::isnan(v));
+  EXPECT_TRUE(std::isnan(tanh_fast(nan)));
+  EXPECT_EQ(tanh_fast(1e30f), 1.0f);
+  EXPECT_EQ(tanh_fast(0.0f), 0.0f);
 }

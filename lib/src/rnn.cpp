@@ -5,6 +5,7 @@
 #include <string>
 
 #include "isobench/blas.hpp"
+#include "isobench/fast_tanh.hpp"
 
 namespace isobench {
 namespace {
@@ -101,14 +102,14 @@ const T* Rnn<T>::forward(const T* x, int steps, int batch) {
   if (cfg_.bias) add_row_vector(pre, b_.data(), rows, H);
   std::fill(hs, hs + sz(B) * H, T(0));  // h_0 = 0
   dispatch_activation(cfg_.act, [&](auto act) {
-    using Act = decltype(act);
+    using Act = typename RecurrentAct<decltype(act)>::type;
     for (int t = 1; t <= steps; ++t) {
       T* pt = pre + sz(t - 1) * B * H;
       // PRE_t += H_{t−1} Wᵀ (h_0 = 0 contributes nothing)
       if (t > 1)
         gemm(Op::N, Op::T, B, H, H, T(1), hs + sz(t - 1) * B * H, H, w_.data(), H, T(1), pt, H);
       T* ht = hs + sz(t) * B * H;
-      for (std::size_t i = 0, n = sz(B) * H; i < n; ++i) ht[i] = Act::f(pt[i]);
+      activate<Act>(pt, ht, sz(B) * H);
     }
   });
   // Read-out: the last state (B × H), or every state h_1..h_T (T·B × H) in one GEMM.
@@ -138,7 +139,7 @@ void Rnn<T>::backward(const T* dlogits, T* dx) {
     gemm(Op::N, Op::N, B, H, K, T(1), dlogits, K, v_.data(), H, T(0), delta + sz(S - 1) * B * H, H);
   }
   dispatch_activation(cfg_.act, [&](auto act) {
-    using Act = decltype(act);
+    using Act = typename RecurrentAct<decltype(act)>::type;
     for (int t = S; t >= 1; --t) {
       T* dt = delta + sz(t - 1) * B * H;
       // ∂L/∂h_t += δ_{t+1} W   (many-to-one: only the last step has a direct part)
@@ -200,6 +201,17 @@ const T* Rnn<T>::pre_activation(int t) const {
     throw std::out_of_range("Rnn::pre_activation: step " + std::to_string(t) + " outside 1.." +
                             std::to_string(steps_));
   return pre_.data() + sz(t - 1) * batch_ * cfg_.hidden;
+}
+
+template <class T>
+double Rnn<T>::gemm_flops(int steps, int batch) const {
+  const double S = steps, B = batch, F = cfg_.input_dim, H = cfg_.hidden, K = cfg_.output_dim;
+  const double R = cfg_.many_to_many ? S * B : B;  // read-out rows
+  const double forward = 2 * S * B * F * H + 2 * (S - 1) * B * H * H + 2 * R * H * K;
+  const double backward = 2 * K * H * R + 2 * R * K * H  // dV, ∂L/∂h from the read-out
+                          + 2 * (S - 1) * B * H * H      // δ_{t+1} W
+                          + 2 * H * H * S * B + 2 * H * F * S * B;  // dW, dU
+  return forward + backward;
 }
 
 template class Rnn<float>;

@@ -85,6 +85,9 @@ class Lstm {
   // h_t and c_t of the last forward, (B × H), t = 0..T (h_0 = c_0 = 0).
   const T* hidden_state(int t) const;
   const T* cell_state(int t) const;
+  // FLOPs of the GEMMs (2·m·n·k each) in one forward + backward (without dx) over (steps, batch),
+  // exactly the calls the implementation makes: the PERF families' `gflops`.
+  double gemm_flops(int steps, int batch) const;
   int steps() const { return steps_; }
   int batch() const { return batch_; }
 

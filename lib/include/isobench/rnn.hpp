@@ -81,6 +81,9 @@ class Rnn {
   const T* hidden_state(int t) const;
   // Pre-activation W h_{t−1} + U x_t + b of the last forward, (B × H), t = 1..T.
   const T* pre_activation(int t) const;
+  // FLOPs of the GEMMs (2·m·n·k each) in one forward + backward (without dx) over (steps, batch),
+  // exactly the calls the implementation makes: the PERF families' `gflops`.
+  double gemm_flops(int steps, int batch) const;
   int steps() const { return steps_; }
   int batch() const { return batch_; }
 
