@@ -16,8 +16,7 @@
 //   mc                λ‖WᵀW − I‖_∞ = λ max_ij |E_ij|       mutual coherence, Bansal 2018
 //                     subgradient at the arg-max (i, j), s = sign E_ij: s·(W_{:,j} into column i
 //                     + W_{:,i} into column j) (wide: the same on rows)
-//   srip              λ σ_max(WᵀW − I)                     spectral restricted isometry, Bansal
-//   2018
+//   srip              λ σ_max(WᵀW − I)                     spectral RIP, Bansal 2018
 //                     σ_max by power iteration on the symmetric E (E v = Wᵀ(W v) − v, no Gram
 //                     matrix formed, O(k·r·c)); the vector v is kept across calls (warm start) and
 //                     seeded from an Engine. Value |vᵀEv| (Rayleigh quotient, ‖v‖ = 1); gradient
