@@ -318,3 +318,17 @@ TEST(Constraint, CallsDoNotAllocateAfterConstruction) {
       EXPECT_EQ(g_allocations, before) << label(kind, sh);
     }
 }
+
+TEST(Constraint, CayleyPreservesTheSpectrumItDoesNotRestoreIt) {
+  Engine eng = make_engine("cayley_spectrum", 1);
+  Matrix<double> w = gaussian(12, 12, eng, 0.3);
+  const auto s0 = singular_values(w);
+  CayleyUpdate<double> cay(12, 12, 0.1);
+  for (int step = 0; step < 20; ++step) {
+    const Matrix<double> g = gaussian(12, 12, eng, 0.5);
+    cay.step(w, g);
+  }
+  const auto s1 = singular_values(w);
+  for (std::size_t i = 0; i < s0.size(); ++i) EXPECT_NEAR(s1[i], s0[i], 1e-12);
+  EXPECT_GT(orthogonality_error(w, 1.0), 0.5);
+}

@@ -8,11 +8,10 @@
 //                               (qf of Absil, Mahony & Sepulchre 2008; Wen & Yin 2013).
 //                               O(r c²) (Householder, geqrf/gelqf + orgqr/orglq).
 //   polar   SpectralProjection  W ← g·U Vᵀ for W = U Σ Vᵀ: the nearest scaled orthogonal matrix
-//           (band [g, g])       in Frobenius norm (Higham 1986). O(r c²) (gesdd + one GEMM).
+//           band [g, g]         in Frobenius norm (Higham 1986). O(r c²) (gesdd + one GEMM).
 //   margin  SpectralProjection  Vorontsov, Trabelsi, Kadoury & Pal 2017 ("On orthogonality and
-//           (band [g(1−m),      learning RNNs with long term dependencies") keep the singular
-//           values
-//            g(1+m)])           of W in [g(1−m), g(1+m)]. They parametrize W = U diag(s) Vᵀ;
+//           band [g(1−m),       learning RNNs with long term dependencies") keep the singular
+//                 g(1+m)]       values of W in [g(1−m), g(1+m)]. They parametrize W = U diag(s) Vᵀ;
 //                               isobench instead PROJECTS: after each optimizer step the SVD of W
 //                               is taken and its singular values are clipped into the band
 //                               (W is untouched when they are all inside). m = 0 is the pure hard
@@ -23,11 +22,12 @@
 //                               with G = ∂L/∂W and its own learning rate η (the rest of the network
 //                               keeps its optimizer). A is skew-symmetric, so the factor is an
 //                               orthogonal r × r matrix Q and W ← Q W keeps every singular value:
-//                               W stays g·orthogonal. Gain g ≠ 1: the update of V = W/g with
-//                               ∂L/∂V = g·G has the same A (= gG·Vᵀ − V·gGᵀ), and g·(Q V) = Q W, so
-//                               applying it to W directly IS "apply to W/g, then rescale". To first
-//                               order L decreases by η/2·‖A‖_F² (a descent direction).
-//                               O(r³ + r² c) (two GEMMs and an LU solve, gesv).
+//                               W stays g·orthogonal — if it starts so (OrthogonalInit{g}):
+//                               cayley preserves the spectrum, it does not restore it. Gain g ≠ 1:
+//                               the update of V = W/g with ∂L/∂V = g·G has the same A (= gG·Vᵀ −
+//                               V·gGᵀ), and g·(Q V) = Q W, so applying it to W directly IS "apply
+//                               to W/g, then rescale". To first order L decreases by η/2·‖A‖_F² (a
+//                               descent direction). O(r³ + r² c) (two GEMMs and an LU solve, gesv).
 //
 // `ortho_err` (CONTRACT.md) is isobench::orthogonality_error(W, g) from linalg.hpp.
 #pragma once
