@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <vector>
 
 #include "gradcheck.hpp"
@@ -13,6 +15,27 @@
 #include "isobench/optim.hpp"
 
 using namespace isobench;
+
+// Counts C++ heap allocations (operator new), to check that forward/backward/clipping allocate
+// nothing once the workspaces are reserved. (OpenBLAS-internal malloc is outside this count.)
+namespace {
+std::size_t g_allocations = 0;
+}  // namespace
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+// GCC does not know this operator new is malloc, so it would flag the matching free.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+#pragma GCC diagnostic pop
 
 namespace {
 
@@ -294,4 +317,23 @@ TEST(Lstm, LearnsToRememberTheFirstInput) {
     correct += count_correct_binary(net.forward(x.data(), S, B), t.data(), B);
   }
   EXPECT_GT(correct, 0.9 * 4 * B);
+}
+
+TEST(Lstm, NoAllocationInForwardBackwardOrClipAfterReserve) {
+  const int F = 5, H = 8, K = 3, S = 12, B = 6;
+  Lstm<float> net({F, H, K, true});
+  Engine eng = make_engine("lstm-alloc", 0);
+  net.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
+           eng);
+  net.reserve(S, B);
+  std::vector<float> x(S * B * F, 0.5f), dy(S * B * K, 0.1f), dx(x.size());
+  const std::size_t before = g_allocations;
+  net.forward(x.data(), S, B);
+  net.backward(dy.data(), dx.data());
+  net.forward(x.data(), S / 2, B / 2);  // a shorter sequence and a smaller batch fit too
+  net.backward(dy.data());
+  net.clip_grad_norm(1e-3);
+  EXPECT_EQ(g_allocations, before);
+  net.reserve(S, 2 * B);  // growing the workspaces allocates: the counter does see them
+  EXPECT_GT(g_allocations, before);
 }

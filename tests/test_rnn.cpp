@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <new>
 #include <vector>
 
 #include "gradcheck.hpp"
@@ -15,6 +17,27 @@
 #include "isobench/rnn.hpp"
 
 using namespace isobench;
+
+// Counts C++ heap allocations (operator new), to check that forward/backward/clipping allocate
+// nothing once the workspaces are reserved. (OpenBLAS-internal malloc is outside this count.)
+namespace {
+std::size_t g_allocations = 0;
+}  // namespace
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+// GCC does not know this operator new is malloc, so it would flag the matching free.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+#pragma GCC diagnostic pop
 
 namespace {
 
@@ -375,4 +398,23 @@ TEST(FastTanh, AccurateAndPositionIndependent) {
   EXPECT_TRUE(std::isnan(tanh_fast(nan)));
   EXPECT_EQ(tanh_fast(1e30f), 1.0f);
   EXPECT_EQ(tanh_fast(0.0f), 0.0f);
+}
+
+TEST(Rnn, NoAllocationInForwardBackwardOrClipAfterReserve) {
+  const int F = 5, H = 8, K = 3, S = 12, B = 6;
+  Rnn<float> net({F, H, K, Activation::Tanh, true});
+  Engine eng = make_engine("rnn-alloc", 0);
+  net.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
+           eng);
+  net.reserve(S, B);
+  std::vector<float> x(S * B * F, 0.5f), dy(S * B * K, 0.1f), dx(x.size());
+  const std::size_t before = g_allocations;
+  net.forward(x.data(), S, B);
+  net.backward(dy.data(), dx.data());
+  net.forward(x.data(), S / 2, B / 2);  // a shorter sequence and a smaller batch fit too
+  net.backward(dy.data());
+  net.clip_grad_norm(1e-3);
+  EXPECT_EQ(g_allocations, before);
+  net.reserve(S, 2 * B);  // growing the workspaces allocates: the counter does see them
+  EXPECT_GT(g_allocations, before);
 }

@@ -5,30 +5,31 @@
 namespace isobench {
 
 template <class T>
-double grad_norm(const std::vector<ParamRef<T>>& params) {
+double grad_norm(const ParamRef<T>* params, std::size_t n) {
   double s = 0;
-  for (const auto& p : params)
-    for (std::size_t i = 0; i < p.size; ++i) s += static_cast<double>(p.grad[i]) * p.grad[i];
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t i = 0; i < params[k].size; ++i)
+      s += static_cast<double>(params[k].grad[i]) * params[k].grad[i];
   return std::sqrt(s);
 }
 
 template <class T>
-double clip_grad_norm(const std::vector<ParamRef<T>>& params, double max_norm) {
-  const double norm = grad_norm(params);
+double clip_grad_norm(const ParamRef<T>* params, std::size_t n, double max_norm) {
+  const double norm = grad_norm(params, n);
   if (max_norm <= 0 || !(norm > max_norm) || !std::isfinite(norm)) return norm;
   const T scale = static_cast<T>(max_norm / norm);
   // ParamRef exposes the gradient read-only (for the optimizers); the owners hand out mutable
   // buffers, so scaling through it is the intended use here.
-  for (const auto& p : params) {
-    T* g = const_cast<T*>(p.grad);
-    for (std::size_t i = 0; i < p.size; ++i) g[i] *= scale;
+  for (std::size_t k = 0; k < n; ++k) {
+    T* g = const_cast<T*>(params[k].grad);
+    for (std::size_t i = 0; i < params[k].size; ++i) g[i] *= scale;
   }
   return norm;
 }
 
-template double grad_norm<float>(const std::vector<ParamRef<float>>&);
-template double grad_norm<double>(const std::vector<ParamRef<double>>&);
-template double clip_grad_norm<float>(const std::vector<ParamRef<float>>&, double);
-template double clip_grad_norm<double>(const std::vector<ParamRef<double>>&, double);
+template double grad_norm<float>(const ParamRef<float>*, std::size_t);
+template double grad_norm<double>(const ParamRef<double>*, std::size_t);
+template double clip_grad_norm<float>(const ParamRef<float>*, std::size_t, double);
+template double clip_grad_norm<double>(const ParamRef<double>*, std::size_t, double);
 
 }  // namespace isobench

@@ -8,16 +8,26 @@
 // double. A non-finite norm leaves the gradients untouched (the caller's divergence check sees it).
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "isobench/tensor.hpp"
 
 namespace isobench {
 
+// Over params[0..n): allocation-free.
 template <class T>
-double grad_norm(const std::vector<ParamRef<T>>& params);
+double grad_norm(const ParamRef<T>* params, std::size_t n);
+template <class T>
+double clip_grad_norm(const ParamRef<T>* params, std::size_t n, double max_norm);
 
 template <class T>
-double clip_grad_norm(const std::vector<ParamRef<T>>& params, double max_norm);
+double grad_norm(const std::vector<ParamRef<T>>& params) {
+  return grad_norm(params.data(), params.size());
+}
+template <class T>
+double clip_grad_norm(const std::vector<ParamRef<T>>& params, double max_norm) {
+  return clip_grad_norm(params.data(), params.size(), max_norm);
+}
 
 }  // namespace isobench
