@@ -202,6 +202,30 @@ TEST(Lstm, PerGateOrthogonalInitAndForgetBias) {
   EXPECT_EQ(whole.recurrent_gate(LstmGate::Output)[H + 1], whole.recurrent_kernel()(3 * H + 1, 1));
 }
 
+TEST(Lstm, GateBlocksCopyInAndOut) {
+  const int H = 3;
+  Lstm<double> net({2, H, 1});
+  Engine eng = make_engine("lstm-gates", 0);
+  net.init({InitKind::Gaussian, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
+           eng);
+  Matrix<double> w;
+  net.copy_gate(LstmGate::Forget, w);
+  ASSERT_EQ(w.shape(0), 3u);
+  for (int i = 0; i < H; ++i)
+    for (int j = 0; j < H; ++j) EXPECT_EQ(w(i, j), net.recurrent_kernel()(H + i, j));
+  w(2, 1) = 42.0;
+  net.assign_gate(LstmGate::Forget, w);
+  EXPECT_EQ(net.recurrent_kernel()(H + 2, 1), 42.0);
+  EXPECT_NE(net.recurrent_kernel()(2, 1), 42.0);  // the other blocks are untouched
+  net.assign_gate_grad(LstmGate::Output, w);
+  Matrix<double> g;
+  net.copy_gate_grad(LstmGate::Output, g);
+  EXPECT_EQ(g(2, 1), 42.0);
+  EXPECT_EQ(net.recurrent_kernel_grad()(3 * H + 2, 1), 42.0);
+  Matrix<double> bad({2, 3}, 0.0);
+  EXPECT_THROW(net.assign_gate(LstmGate::Input, bad), std::invalid_argument);
+}
+
 TEST(Lstm, ClipGradNorm) {
   const int F = 3, H = 4, K = 2, S = 10, B = 2;
   Lstm<double> net({F, H, K});

@@ -262,6 +262,39 @@ const T* Lstm<T>::cell_state(int t) const {
   return cs_.data() + sz(t) * batch_ * cfg_.hidden;
 }
 
+namespace {
+template <class T>
+void copy_block(const T* src, int H, Matrix<T>& out) {
+  if (out.shape(0) != sz(H) || out.shape(1) != sz(H)) out.resize({sz(H), sz(H)});
+  std::copy(src, src + sz(H) * H, out.data());
+}
+template <class T>
+void assign_block(const Matrix<T>& in, int H, T* dst, const char* what) {
+  if (in.shape(0) != sz(H) || in.shape(1) != sz(H))
+    throw std::invalid_argument(std::string("Lstm::") + what + ": expected an " +
+                                std::to_string(H) + " × " + std::to_string(H) + " matrix, got " +
+                                std::to_string(in.shape(0)) + " × " + std::to_string(in.shape(1)));
+  std::copy(in.data(), in.data() + sz(H) * H, dst);
+}
+}  // namespace
+
+template <class T>
+void Lstm<T>::copy_gate(LstmGate g, Matrix<T>& out) const {
+  copy_block(w_.data() + gate_offset(g), cfg_.hidden, out);
+}
+template <class T>
+void Lstm<T>::copy_gate_grad(LstmGate g, Matrix<T>& out) const {
+  copy_block(gw_.data() + gate_offset(g), cfg_.hidden, out);
+}
+template <class T>
+void Lstm<T>::assign_gate(LstmGate g, const Matrix<T>& in) {
+  assign_block(in, cfg_.hidden, w_.data() + gate_offset(g), "assign_gate");
+}
+template <class T>
+void Lstm<T>::assign_gate_grad(LstmGate g, const Matrix<T>& in) {
+  assign_block(in, cfg_.hidden, gw_.data() + gate_offset(g), "assign_gate_grad");
+}
+
 template <class T>
 double Lstm<T>::gemm_flops(int steps, int batch) const {
   const double S = steps, B = batch, F = cfg_.input_dim, H = cfg_.hidden, K = cfg_.output_dim;

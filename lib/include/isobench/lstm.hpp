@@ -66,6 +66,14 @@ class Lstm {
   // One gate's contiguous H × H block of W (row-major, leading dimension H), and its gradient.
   T* recurrent_gate(LstmGate g) { return w_.data() + gate_offset(g); }
   T* recurrent_gate_grad(LstmGate g) { return gw_.data() + gate_offset(g); }
+  // Copies of one gate's block as an H × H Matrix, for code that takes a Matrix (penalties,
+  // constraints, spectra): read W_g (or ∂L/∂W_g) into `out` (resized only if not H × H), and write
+  // `in` (H × H) back. E.g. a per-gate penalty: copy_gate(g, w), copy_gate_grad(g, gw),
+  // penalty.add_value_and_grad(w, gw), assign_gate_grad(g, gw).
+  void copy_gate(LstmGate g, Matrix<T>& out) const;
+  void copy_gate_grad(LstmGate g, Matrix<T>& out) const;
+  void assign_gate(LstmGate g, const Matrix<T>& in);
+  void assign_gate_grad(LstmGate g, const Matrix<T>& in);
   Matrix<T>& input_kernel() { return u_; }  // U (4H × F)
   Matrix<T>& input_kernel_grad() { return gu_; }
   Vector<T>& bias() { return b_; }  // b (4H), blocks [b_i; b_f; b_g; b_o]
