@@ -1,0 +1,371 @@
+// Recurrent models on sequence problems as trainer tasks: see sequence_tasks.hpp.
+#include "isobench/sequence_tasks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "isobench/grad_clip.hpp"
+#include "isobench/linalg.hpp"
+#include "isobench/loss.hpp"
+
+namespace isobench {
+
+const char* recurrent_model_name(RecurrentModel m) {
+  return m == RecurrentModel::Rnn ? "rnn" : "lstm";
+}
+
+const char* sequence_problem_name(SequenceProblem p) {
+  switch (p) {
+    case SequenceProblem::RowMnist:
+      return "rowmnist";
+    case SequenceProblem::PixelMnist:
+      return "pixelmnist";
+    case SequenceProblem::PermutedMnist:
+      return "permmnist";
+    case SequenceProblem::Copy:
+      return "copy";
+    case SequenceProblem::Adding:
+      return "adding";
+  }
+  return "?";
+}
+
+SequenceProblem parse_sequence_problem(std::string_view s) {
+  for (auto p : {SequenceProblem::RowMnist, SequenceProblem::PixelMnist,
+                 SequenceProblem::PermutedMnist, SequenceProblem::Copy, SequenceProblem::Adding})
+    if (s == sequence_problem_name(p)) return p;
+  throw std::invalid_argument("unknown task '" + std::string(s) +
+                              "' (expected rowmnist, pixelmnist, permmnist, copy or adding)");
+}
+
+bool is_mnist_problem(SequenceProblem p) {
+  return p == SequenceProblem::RowMnist || p == SequenceProblem::PixelMnist ||
+         p == SequenceProblem::PermutedMnist;
+}
+
+namespace {
+
+[[noreturn]] void bad(const std::string& what) {
+  throw std::invalid_argument("SequenceTask: " + what);
+}
+
+SeqView mnist_view(SequenceProblem p) {
+  switch (p) {
+    case SequenceProblem::RowMnist:
+      return SeqView::Rows;
+    case SequenceProblem::PixelMnist:
+      return SeqView::Pixels;
+    default:
+      return SeqView::PermutedPixels;
+  }
+}
+
+const SequenceTaskSpec& checked(const SequenceTaskSpec& s, const Dataset* train) {
+  if (s.hidden < 1) bad("hidden must be >= 1 (got " + std::to_string(s.hidden) + ")");
+  if (s.batch < 1) bad("batch must be >= 1 (got " + std::to_string(s.batch) + ")");
+  if (!(s.lr > 0) || !std::isfinite(s.lr)) bad("lr must be a positive number");
+  if (!std::isfinite(s.clip_norm)) bad("clip_norm must be finite");
+  if (is_mnist_problem(s.problem)) {
+    if (!train) bad(std::string(sequence_problem_name(s.problem)) + " needs a training set");
+    if (train->rows != 28 || train->cols != 28 || train->classes < 2)
+      bad("training set " + train->source + " is not 28x28 images with >= 2 classes");
+    if (train->n < s.batch)
+      bad("batch " + std::to_string(s.batch) + " exceeds the " + std::to_string(train->n) +
+          " training samples of " + train->source);
+  } else {
+    if (s.problem == SequenceProblem::Copy && s.length < 1)
+      bad("copy needs a delay T >= 1 (length, got " + std::to_string(s.length) + ")");
+    if (s.problem == SequenceProblem::Adding && s.length < 2)
+      bad("adding needs a length T >= 2 (length, got " + std::to_string(s.length) + ")");
+    if (s.synthetic_steps_per_epoch < 1) bad("synthetic_steps_per_epoch must be >= 1");
+    if (s.eval_samples < 1) bad("eval_samples must be >= 1");
+    if (!(s.target_fraction > 0)) bad("target_fraction must be > 0");
+  }
+  if (s.constraint.kind != ConstraintKind::None && s.model == RecurrentModel::Lstm &&
+      s.constraint.kind == ConstraintKind::Cayley)
+    bad("cayley on the LSTM's (4H x H) kernel is not supported (it rotates the 4H-space)");
+  return s;
+}
+
+double init_gain(const InitSpec& s) {
+  return (s.kind == InitKind::Orthogonal || s.kind == InitKind::Identity) ? s.scale : 1.0;
+}
+
+}  // namespace
+
+template <class T>
+SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train,
+                              const Dataset* val, Engine eng)
+    : spec_(checked(spec, train)),
+      train_(train),
+      val_(val),
+      eng_(std::move(eng)),
+      model_(std::in_place_index<0>, RnnConfig{1, 1, 1}),
+      opt_(spec.lr) {
+  const bool mnist = is_mnist_problem(spec_.problem);
+  // Problem shape.
+  if (mnist) {
+    gatherer_.emplace_back(mnist_view(spec_.problem), 28, 28, spec_.perm_seed);
+    steps_ = gatherer_[0].steps();
+    features_ = gatherer_[0].features();
+    outputs_ = train_->classes;
+    many_to_many_ = false;
+    batches_.emplace_back(train_->n, spec_.batch, LastBatch::Drop);
+    if (val_ && val_->n > 0 && (val_->dim() != train_->dim() || val_->classes != outputs_))
+      bad("validation set " + val_->source + " differs in image size or classes from " +
+          train_->source);
+  } else if (spec_.problem == SequenceProblem::Copy) {
+    copy_.emplace_back(spec_.length);
+    steps_ = copy_[0].steps();
+    features_ = CopyTask::kInputs;
+    outputs_ = CopyTask::kClasses;
+    many_to_many_ = true;
+  } else {
+    adding_.emplace_back(spec_.length);
+    steps_ = adding_[0].steps();
+    features_ = AddingTask::kInputs;
+    outputs_ = 1;
+    many_to_many_ = false;
+  }
+  // Model and its initial weights (W, U, V in that order).
+  if (spec_.model == RecurrentModel::Rnn) {
+    RnnConfig c{features_, spec_.hidden, outputs_};
+    c.act = spec_.act;
+    c.many_to_many = many_to_many_;
+    model_.template emplace<0>(c);
+  } else {
+    LstmConfig c{features_, spec_.hidden, outputs_};
+    c.many_to_many = many_to_many_;
+    model_.template emplace<1>(c);
+  }
+  std::visit(
+      [&](auto& m) {
+        m.init(spec_.recurrent_init, spec_.input_init, spec_.readout_init, eng_);
+        m.reserve(steps_, spec_.batch);
+        params_ = m.params();
+      },
+      model_);
+  gain_ = init_gain(spec_.recurrent_init);
+  Matrix<T>& w = recurrent_kernel();
+  const int rows = static_cast<int>(w.shape(0)), cols = static_cast<int>(w.shape(1));
+  kgrad_ = Matrix<T>({w.shape(0), w.shape(1)}, T(0));
+  params_[0].grad = kgrad_.data();  // W is params()[0] for both models
+  if (spec_.penalty.kind != PenaltyKind::None) penalty_.emplace_back(spec_.penalty, rows, cols, 0);
+  if (spec_.constraint.kind != ConstraintKind::None) {
+    ConstraintSpec cs = spec_.constraint;
+    cs.gain = gain_;
+    constraint_.emplace_back(cs, rows, cols);
+  }
+  const bool cayley = !constraint_.empty() && constraint_[0].replaces_optimizer_step();
+  opt_params_.assign(params_.begin() + (cayley ? 1 : 0), params_.end());
+
+  // Held-out set of the synthetic problems: whole batches, drawn from their own engine.
+  const std::uint64_t heldout_seed = eng_();
+  const int B = spec_.batch;
+  if (!mnist) {
+    Engine held = make_engine("sequence_task/heldout", heldout_seed);
+    const int chunks = (spec_.eval_samples + B - 1) / B;
+    const std::size_t xs = static_cast<std::size_t>(steps_) * B * features_;
+    eval_x_.resize(xs * chunks);
+    if (!copy_.empty()) {
+      eval_labels_.resize(static_cast<std::size_t>(steps_) * B * chunks);
+      for (int c = 0; c < chunks; ++c)
+        copy_[0].generate(held, B, eval_x_.data() + xs * c,
+                          eval_labels_.data() + static_cast<std::size_t>(steps_) * B * c);
+    } else {
+      eval_values_.resize(static_cast<std::size_t>(B) * chunks);
+      for (int c = 0; c < chunks; ++c)
+        adding_[0].generate(held, B, eval_x_.data() + xs * c,
+                            eval_values_.data() + static_cast<std::size_t>(B) * c);
+    }
+  }
+  x_.resize(static_cast<std::size_t>(steps_) * B * features_);
+  labels_.resize(static_cast<std::size_t>(many_to_many_ ? steps_ : 1) * B);
+  values_.resize(static_cast<std::size_t>(B));
+  dlogits_.resize(static_cast<std::size_t>(many_to_many_ ? steps_ : 1) * B * outputs_);
+  idx_.resize(static_cast<std::size_t>(B));
+}
+
+template <class T>
+Matrix<T>& SequenceTask<T>::recurrent_kernel() {
+  return std::visit([](auto& m) -> Matrix<T>& { return m.recurrent_kernel(); }, model_);
+}
+
+template <class T>
+int SequenceTask<T>::steps_per_epoch() const {
+  return batches_.empty() ? spec_.synthetic_steps_per_epoch : batches_[0].num_batches();
+}
+
+template <class T>
+void SequenceTask<T>::begin_epoch(int /*epoch*/) {
+  if (!batches_.empty()) batches_[0].shuffle(eng_);
+  batch_in_epoch_ = 0;
+}
+
+template <class T>
+const T* SequenceTask<T>::forward(const T* x, int B) {
+  return std::visit([&](auto& m) { return m.forward(x, steps_, B); }, model_);
+}
+
+template <class T>
+void SequenceTask<T>::backward(const T* dlogits) {
+  std::visit([&](auto& m) { m.backward(dlogits); }, model_);
+}
+
+template <class T>
+void SequenceTask<T>::draw_batch() {
+  const int B = spec_.batch;
+  if (!batches_.empty()) {
+    const int* idx = batches_[0].indices(batch_in_epoch_ % batches_[0].num_batches());
+    ++batch_in_epoch_;
+    gatherer_[0].gather(*train_, idx, B, x_.data());
+    gather_labels(*train_, idx, B, labels_.data());
+  } else if (!copy_.empty()) {
+    copy_[0].generate(eng_, B, x_.data(), labels_.data());
+  } else {
+    adding_[0].generate(eng_, B, x_.data(), values_.data());
+  }
+}
+
+template <class T>
+double SequenceTask<T>::data_loss(const T* logits, int B, const int* labels, const T* values,
+                                  long* correct) {
+  if (!adding_.empty()) return mse_loss(logits, values, B, 1, dlogits_.data());
+  const int rows = many_to_many_ ? steps_ * B : B;
+  const double loss = softmax_xent(logits, labels, rows, outputs_, dlogits_.data());
+  if (correct) {
+    if (copy_.empty()) {
+      *correct += count_correct(logits, labels, B, outputs_);
+    } else {  // the 10 recalled symbols: the last 10 steps
+      const std::size_t off = static_cast<std::size_t>(steps_ - CopyTask::kRemember) * B;
+      *correct +=
+          count_correct(logits + off * outputs_, labels + off, CopyTask::kRemember * B, outputs_);
+    }
+  }
+  return loss;
+}
+
+template <class T>
+double SequenceTask<T>::objective_and_gradient() {
+  const int B = spec_.batch;
+  const T* logits = forward(x_.data(), B);
+  double loss = data_loss(logits, B, labels_.data(), values_.data(), nullptr);
+  backward(dlogits_.data());
+  std::visit([&](auto& m) { kgrad_ = m.recurrent_kernel_grad(); }, model_);
+  if (!penalty_.empty()) loss += penalty_[0].add_value_and_grad(recurrent_kernel(), kgrad_);
+  return loss;
+}
+
+template <class T>
+double SequenceTask<T>::step() {
+  draw_batch();
+  const double loss = objective_and_gradient();
+  ++t_;
+  if (!std::isfinite(loss)) return loss;
+  last_grad_norm_ = clip_grad_norm(params_, spec_.clip_norm);
+  opt_.step(opt_params_);
+  if (!constraint_.empty()) constraint_[0].apply(recurrent_kernel(), &kgrad_);
+  return loss;
+}
+
+template <class T>
+typename SequenceTask<T>::Measure SequenceTask<T>::measure_mnist(const Dataset& d,
+                                                                 int max_samples) {
+  Measure m;
+  const int n = max_samples > 0 ? std::min(max_samples, d.n) : d.n;
+  if (n == 0) return m;
+  const int chunk = spec_.batch;
+  double loss_sum = 0;
+  long correct = 0;
+  for (int start = 0; start < n; start += chunk) {
+    const int B = std::min(chunk, n - start);
+    for (int i = 0; i < B; ++i) idx_[static_cast<std::size_t>(i)] = start + i;
+    gatherer_[0].gather(d, idx_.data(), B, x_.data());
+    gather_labels(d, idx_.data(), B, labels_.data());
+    const T* logits = forward(x_.data(), B);
+    loss_sum += data_loss(logits, B, labels_.data(), nullptr, &correct) * B;
+  }
+  m.loss = loss_sum / n;
+  m.acc = static_cast<double>(correct) / n;
+  return m;
+}
+
+template <class T>
+typename SequenceTask<T>::Measure SequenceTask<T>::measure_synthetic() {
+  Measure m;
+  const int B = spec_.batch;
+  const std::size_t xs = static_cast<std::size_t>(steps_) * B * features_;
+  const int chunks = static_cast<int>(eval_x_.size() / xs);
+  double loss_sum = 0;
+  long correct = 0;
+  for (int c = 0; c < chunks; ++c) {
+    const T* logits = forward(eval_x_.data() + xs * c, B);
+    const int* labels =
+        copy_.empty() ? nullptr : eval_labels_.data() + static_cast<std::size_t>(steps_) * B * c;
+    const T* values =
+        adding_.empty() ? nullptr : eval_values_.data() + static_cast<std::size_t>(B) * c;
+    loss_sum += data_loss(logits, B, labels, values, &correct);
+  }
+  m.loss = loss_sum / chunks;
+  if (!copy_.empty())
+    m.acc = static_cast<double>(correct) / (static_cast<double>(chunks) * B * CopyTask::kRemember);
+  return m;
+}
+
+template <class T>
+void SequenceTask<T>::evaluate(EvalRecord& r) {
+  if (!batches_.empty()) {
+    const Measure tr = measure_mnist(*train_, spec_.eval_train);
+    r.loss = tr.loss;
+    r.train_acc = tr.acc;
+    if (val_ && val_->n > 0) {
+      const Measure va = measure_mnist(*val_, spec_.eval_val);
+      r.val_acc = va.acc;
+      if (std::isfinite(va.loss)) r.val_loss = va.loss;
+    }
+  } else {
+    const Measure m = measure_synthetic();
+    r.loss = m.loss;
+    r.extra["baseline_loss"] = baseline_loss();
+    if (m.acc >= 0) r.extra["copy_acc"] = m.acc;
+  }
+  if (!penalty_.empty()) r.extra["penalty"] = penalty_[0].value(recurrent_kernel());
+  r.extra["grad_norm"] = last_grad_norm_;
+}
+
+template <class T>
+double SequenceTask<T>::baseline_loss() const {
+  if (!copy_.empty()) return copy_task_baseline(spec_.length);
+  if (!adding_.empty()) return adding_task_baseline();
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+template <class T>
+bool SequenceTask<T>::reached_target(const EvalRecord& r) const {
+  if (!batches_.empty()) return r.val_acc >= spec_.target_val_acc;
+  return r.loss <= spec_.target_fraction * baseline_loss();
+}
+
+template <class T>
+bool SequenceTask<T>::diverged(const EvalRecord& r) const {
+  if (!std::isfinite(r.loss)) return true;
+  return batches_.empty() && r.loss > 1000 * baseline_loss();
+}
+
+template <class T>
+double SequenceTask<T>::orthogonality_error() {
+  return isobench::orthogonality_error(recurrent_kernel(), gain_);
+}
+
+template <class T>
+SingularValueStats SequenceTask<T>::kernel_singular_values() {
+  return weight_singular_value_stats(recurrent_kernel());
+}
+
+template class SequenceTask<float>;
+template class SequenceTask<double>;
+
+}  // namespace isobench
