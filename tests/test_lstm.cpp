@@ -361,3 +361,10 @@ TEST(Lstm, NoAllocationInForwardBackwardOrClipAfterReserve) {
   net.reserve(S, 2 * B);  // growing the workspaces allocates: the counter does see them
   EXPECT_GT(g_allocations, before);
 }
+
+// GEMM FLOPs for S = 2, B = 1, F = 1, H = 2, K = 1 (4H = 8 gate rows), counted by hand:
+// forward X Uᵀ 2·2·1·8 = 32, H₁Wᵀ 2·1·8·2 = 32, read-out 4; backward dV 4, ∂h 4,
+// ∂z W 2·1·2·8 = 32, dW 2·8·2·2 = 64, dU 2·8·1·2 = 32. Total 204.
+TEST(Lstm, GemmFlopsCountsEveryCall) {
+  EXPECT_EQ(Lstm<float>({1, 2, 1}).gemm_flops(2, 1), 204.0);
+}

@@ -418,3 +418,12 @@ TEST(Rnn, NoAllocationInForwardBackwardOrClipAfterReserve) {
   net.reserve(S, 2 * B);  // growing the workspaces allocates: the counter does see them
   EXPECT_GT(g_allocations, before);
 }
+
+// GEMM FLOPs of one step, counted by hand for S = 2, B = 1, F = 1, H = 2, K = 1 (many-to-one):
+// forward X Uᵀ 2·2·1·2 = 8, H₁Wᵀ 2·1·2·2 = 8, read-out 2·1·2·1 = 4; backward dV 4, ∂h 4, δW 8,
+// dW 2·2·2·2 = 16, dU 2·2·1·2 = 8. Total 60.
+TEST(Rnn, GemmFlopsCountsEveryCall) {
+  EXPECT_EQ(Rnn<float>({1, 2, 1}).gemm_flops(2, 1), 60.0);
+  // Many-to-many reads out both steps: read-out, dV and ∂h double (+4 + 4 + 4).
+  EXPECT_EQ(Rnn<float>({1, 2, 1, Activation::Tanh, true}).gemm_flops(2, 1), 72.0);
+}

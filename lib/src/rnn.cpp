@@ -109,7 +109,7 @@ const T* Rnn<T>::forward(const T* x, int steps, int batch) {
       if (t > 1)
         gemm(Op::N, Op::T, B, H, H, T(1), hs + sz(t - 1) * B * H, H, w_.data(), H, T(1), pt, H);
       T* ht = hs + sz(t) * B * H;
-      activate<Act>(pt, ht, sz(B) * H);
+      apply_recurrent_act<Act>(pt, ht, sz(B) * H);
     }
   });
   // Read-out: the last state (B × H), or every state h_1..h_T (T·B × H) in one GEMM.

@@ -145,7 +145,7 @@ struct RecurrentAct<TanhAct> {
 
 // a[i] = Act::f(h[i]), i < n, with the array form for FastTanhAct.
 template <class Act, class T>
-void activate(const T* h, T* a, std::size_t n) {
+void apply_recurrent_act(const T* h, T* a, std::size_t n) {
   if constexpr (std::is_same_v<Act, FastTanhAct>) {
     tanh_fast(h, a, n);
   } else {

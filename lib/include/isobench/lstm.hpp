@@ -54,7 +54,8 @@ class Lstm {
   // Allocates every workspace for sequences of up to `steps` steps and batches of up to `batch`.
   void reserve(int steps, int batch);
 
-  // x: (T × B × F) time-major. Returns the logits, valid until the next forward:
+  // x: (T × B × F) time-major, copied (the caller may reuse it). Returns the logits, valid until
+  // the next forward:
   // (B × K) many-to-one, (T × B × K) many-to-many.
   const T* forward(const T* x, int steps, int batch);
 

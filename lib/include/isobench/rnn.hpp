@@ -51,7 +51,8 @@ class Rnn {
   // Allocates every workspace for sequences of up to `steps` steps and batches of up to `batch`.
   void reserve(int steps, int batch);
 
-  // x: (T × B × F) time-major. Returns the logits, valid until the next forward:
+  // x: (T × B × F) time-major, copied (the caller may reuse it). Returns the logits, valid until
+  // the next forward:
   // (B × K) many-to-one, (T × B × K) many-to-many (row t·B + b).
   const T* forward(const T* x, int steps, int batch);
 
