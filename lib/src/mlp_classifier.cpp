@@ -1,0 +1,188 @@
+// MLP classifier task: see mlp_classifier.hpp.
+#include "isobench/mlp_classifier.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "isobench/batches.hpp"
+#include "isobench/linalg.hpp"
+#include "isobench/loss.hpp"
+
+namespace isobench {
+
+namespace {
+
+constexpr int kEvalChunk = 500;  // samples per evaluation forward pass
+
+const ClassifierSpec& checked(const ClassifierSpec& s, const Dataset& train) {
+  auto bad = [](const std::string& what) {
+    throw std::invalid_argument("MlpClassifierTask: " + what);
+  };
+  if (s.depth < 1) bad("depth must be >= 1 (got " + std::to_string(s.depth) + ")");
+  if (s.width < 1) bad("width must be >= 1 (got " + std::to_string(s.width) + ")");
+  if (s.batch < 1) bad("batch must be >= 1 (got " + std::to_string(s.batch) + ")");
+  if (!(s.lr > 0) || !std::isfinite(s.lr)) bad("lr must be a positive number");
+  if (train.n < s.batch)
+    bad("batch " + std::to_string(s.batch) + " exceeds the " + std::to_string(train.n) +
+        " training samples of " + train.source);
+  if (train.dim() < 1 || train.classes < 2)
+    bad("training set " + train.source + " has no pixels or fewer than 2 classes");
+  return s;
+}
+
+MlpConfig mlp_config(const ClassifierSpec& s, const Dataset& train) {
+  MlpConfig c;
+  c.input_dim = train.dim();
+  c.width = s.width;
+  c.depth = s.depth;
+  c.output_dim = train.classes;
+  c.act = s.act;
+  c.bias = true;
+  c.activate_output = false;
+  return c;
+}
+
+}  // namespace
+
+template <class T, class Update>
+MlpClassifierTask<T, Update>::MlpClassifierTask(const ClassifierSpec& spec, const Dataset& train,
+                                                const Dataset& val, Update update, Engine eng)
+    : spec_(checked(spec, train)),
+      train_(train),
+      val_(val),
+      eng_(std::move(eng)),
+      net_(mlp_config(spec, train)),
+      opt_(spec.lr, update),
+      batches_(train.n, spec.batch, LastBatch::Drop) {
+  if (val_.n > 0 && (val_.dim() != train_.dim() || val_.classes != train_.classes))
+    throw std::invalid_argument("MlpClassifierTask: validation set " + val_.source +
+                                " has a different image size or class count than " + train_.source);
+  // Draw order: weights and biases, the srip vectors' seed, then one shuffle per epoch.
+  net_.init(spec_.init, spec_.sb2, eng_);
+  for (int l = 2; l <= spec_.depth - 1; ++l) square_.push_back(l);
+  const bool penalized = spec_.penalty.kind != PenaltyKind::None;
+  const std::uint64_t penalty_seed = eng_();
+  if (penalized) {
+    for (std::size_t i = 0; i < square_.size(); ++i) {
+      penalty_.emplace_back(spec_.penalty, spec_.width, spec_.width, penalty_seed + i);
+      grad_buf_.emplace_back(typename Matrix<T>::shape_type{static_cast<std::size_t>(spec_.width),
+                                                            static_cast<std::size_t>(spec_.width)},
+                             T(0));
+    }
+  }
+  params_ = net_.params();
+  if (penalized)
+    for (std::size_t i = 0; i < square_.size(); ++i)
+      for (auto& p : params_)
+        if (p.value == net_.weight(square_[i]).data()) p.grad = grad_buf_[i].data();
+  eval_chunk_ = kEvalChunk;
+  net_.reserve(std::max(spec_.batch, eval_chunk_));
+  const int classes = train_.classes;
+  x_.resize(static_cast<std::size_t>(std::max(spec_.batch, eval_chunk_)) * train_.dim());
+  labels_.resize(static_cast<std::size_t>(std::max(spec_.batch, eval_chunk_)));
+  dlogits_.resize(static_cast<std::size_t>(std::max(spec_.batch, eval_chunk_)) * classes);
+  eval_idx_.resize(static_cast<std::size_t>(eval_chunk_));
+}
+
+template <class T, class Update>
+void MlpClassifierTask<T, Update>::begin_epoch(int /*epoch*/) {
+  batches_.shuffle(eng_);
+  batch_in_epoch_ = 0;
+}
+
+template <class T, class Update>
+double MlpClassifierTask<T, Update>::lambda_multiplier(long t) const {
+  return spec_.lambda_schedule ? (*spec_.lambda_schedule)(t) : 1.0;
+}
+
+template <class T, class Update>
+double MlpClassifierTask<T, Update>::step() {
+  const int B = spec_.batch, K = train_.classes;
+  const int* idx = batches_.indices(batch_in_epoch_ % batches_.num_batches());
+  ++batch_in_epoch_;
+  gather_batch(train_, idx, B, SeqView::Flat, x_.data());
+  gather_labels(train_, idx, B, labels_.data());
+  const T* logits = net_.forward(x_.data(), B);
+  double loss = softmax_xent(logits, labels_.data(), B, K, dlogits_.data());
+  net_.backward(dlogits_.data());
+  ++t_;
+  if (!penalty_.empty()) {
+    const double s = lambda_multiplier(t_);
+    for (std::size_t i = 0; i < square_.size(); ++i) {
+      grad_buf_[i] = net_.weight_grad(square_[i]);
+      if (s > 0) loss += penalty_[i].add_value_and_grad(net_.weight(square_[i]), grad_buf_[i], s);
+    }
+  }
+  opt_.step(params_);
+  return loss;
+}
+
+template <class T, class Update>
+typename MlpClassifierTask<T, Update>::Measure MlpClassifierTask<T, Update>::measure(
+    const Dataset& d, int max_samples) {
+  Measure m;
+  const int n = max_samples > 0 ? std::min(max_samples, d.n) : d.n;
+  if (n == 0) return m;
+  if (d.dim() != train_.dim() || d.classes != train_.classes)
+    throw std::invalid_argument("MlpClassifierTask: dataset " + d.source +
+                                " has a different image size or class count than " + train_.source);
+  const int K = d.classes;
+  double loss_sum = 0;
+  long correct = 0;
+  for (int start = 0; start < n; start += eval_chunk_) {
+    const int B = std::min(eval_chunk_, n - start);
+    for (int i = 0; i < B; ++i) eval_idx_[static_cast<std::size_t>(i)] = start + i;
+    gather_batch(d, eval_idx_.data(), B, SeqView::Flat, x_.data());
+    gather_labels(d, eval_idx_.data(), B, labels_.data());
+    const T* logits = net_.forward(x_.data(), B);
+    loss_sum +=
+        static_cast<double>(softmax_xent(logits, labels_.data(), B, K, dlogits_.data())) * B;
+    correct += count_correct(logits, labels_.data(), B, K);
+  }
+  m.loss = loss_sum / n;
+  m.acc = static_cast<double>(correct) / n;
+  return m;
+}
+
+template <class T, class Update>
+void MlpClassifierTask<T, Update>::evaluate(EvalRecord& r) {
+  const Measure tr = measure(train_, spec_.eval_train);
+  r.loss = tr.loss;
+  r.train_acc = tr.acc;
+  if (val_.n > 0) {
+    const Measure va = measure(val_, spec_.eval_val);
+    r.val_acc = va.acc;
+    if (std::isfinite(va.loss)) r.val_loss = va.loss;
+  }
+}
+
+template <class T, class Update>
+bool MlpClassifierTask<T, Update>::diverged(const EvalRecord& r) const {
+  return !std::isfinite(r.loss);
+}
+
+template <class T, class Update>
+double MlpClassifierTask<T, Update>::max_orthogonality_error() const {
+  const double g = spec_.init.kind == InitKind::Orthogonal ? spec_.init.scale : 1.0;
+  double worst = 0;
+  for (int l : square_) worst = std::max(worst, orthogonality_error(net_.weight(l), g));
+  return worst;
+}
+
+template <class T, class Update>
+double MlpClassifierTask<T, Update>::penalty_value() {
+  double v = 0;
+  const double s = lambda_multiplier(t_ > 0 ? t_ : 1);
+  for (std::size_t i = 0; i < penalty_.size(); ++i)
+    v += penalty_[i].value(net_.weight(square_[i]), s);
+  return v;
+}
+
+template class MlpClassifierTask<float, SgdUpdate>;
+template class MlpClassifierTask<float, AdamUpdate>;
+template class MlpClassifierTask<double, SgdUpdate>;
+template class MlpClassifierTask<double, AdamUpdate>;
+
+}  // namespace isobench
