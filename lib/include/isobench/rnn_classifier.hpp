@@ -1,0 +1,158 @@
+// A recurrent sequence classifier as a trainer task (trainer.hpp): a many-to-one recurrent model
+// (Rnn<T> or Lstm<T>), softmax cross-entropy on the last step's logits, an optimizer policy
+// (optim.hpp) and an optional soft orthogonality penalty (penalty.hpp) on the recurrent kernel —
+// what SEED trains (the seed study, Hlav 2019; RESEARCH.md §3), and what RQD/TASK can reuse.
+//
+//   x_1..x_T = the image viewed as a sequence (SeqView: Rows = 28 steps × 28 pixels, …)
+//   logits   = model(x)                                         (B × K), K = classes
+//   loss     = softmax_xent(logits, labels) + λ·P(W)            P on the recurrent kernel W
+//
+// The penalty is added as Keras adds a kernel regularizer: to the loss of every batch, its
+// gradient λ∂P/∂W into ∂L/∂W before the optimizer step (and before optional gradient clipping).
+// For an Lstm, P acts on the whole (4H × H) recurrent kernel.
+//
+// Data order: the engine (copied at construction) draws the model's weights (recurrent, input,
+// read-out kernels, in that order — Rnn::init), then one seed for srip's power-iteration vector,
+// then one shuffle per epoch (MiniBatches, LastBatch::Keep as Keras: the last partial batch is
+// trained on, so every sample is seen once per epoch). The run is deterministic given the seed.
+//
+// Evaluation (trainer's evaluate), all of the CURRENT weights unless stated:
+//   loss, train_acc  the running mean of the training batches' loss (data + penalty) and accuracy
+//                    since the previous evaluation — Keras's per-epoch `loss` / `accuracy` (weights
+//                    change during it); at step 0, measured on the first kInitialTrainSamples
+//                    training samples instead;
+//   val_loss, val_acc  on the first `eval_val` validation samples (0: all), in chunks;
+//   extra            train_data_loss, penalty (the running means of the two loss parts), and the
+//                    recurrent kernel's singular values: kernel_sv_mean, kernel_sv_std,
+//                    kernel_sv_min, kernel_sv_max, ortho_err = ‖WᵀW/g² − I‖_F (g = the init gain
+//                    for orthogonal / identity init, else 1; CONTRACT.md), and with
+//                    `full_spectrum` the whole list kernel_sv (descending) — the data of the
+//                    study's Figures 7–8.
+// Divergence: a non-finite batch loss stops the trainer at once; diverged() also flags a
+// non-finite validation loss or recurrent kernel.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "isobench/batches.hpp"
+#include "isobench/datasets.hpp"
+#include "isobench/init.hpp"
+#include "isobench/lstm.hpp"
+#include "isobench/optim.hpp"
+#include "isobench/penalty.hpp"
+#include "isobench/rng.hpp"
+#include "isobench/rnn.hpp"
+#include "isobench/tensor.hpp"
+#include "isobench/trainer.hpp"
+
+namespace isobench {
+
+struct RecurrentClassifierSpec {
+  // Initializers of the recurrent kernel W, the input kernel U and the read-out V (biases zero).
+  InitSpec recurrent{InitKind::Orthogonal, 1.0};
+  InitSpec input{InitKind::GlorotUniform, 1.0};
+  InitSpec readout{InitKind::GlorotUniform, 1.0};
+  SeqView view = SeqView::Rows;  // how an image becomes a sequence (batches.hpp)
+  std::uint64_t perm_seed = 0;   // SeqView::PermutedPixels only
+  int batch = 128;
+  double lr = 1e-4;
+  PenaltySpec penalty;          // on the recurrent kernel; kind None: no penalty
+  double clip_norm = 0;         // > 0: global gradient-norm clipping at this norm
+  int eval_val = 0;             // validation samples evaluated (0: all)
+  int eval_chunk = 1000;        // samples per evaluation forward pass
+  bool kernel_spectrum = true;  // kernel_sv_* and ortho_err in every evaluation's extra
+  bool full_spectrum = true;    // …and the whole list kernel_sv
+  double target_val_acc = 0.9;  // reached_target: val_acc ≥ this
+};
+
+// Singular values of the recurrent kernel and their CONTRACT.md summary.
+struct KernelSpectrum {
+  std::vector<double> sv;  // descending
+  double mean = 0, std = 0, min = 0, max = 0;
+  double ortho_err = 0;  // ‖WᵀW/g² − I‖_F
+  bool finite = true;    // false: W holds NaN/Inf; nothing else is filled
+};
+
+// Model: Rnn<T> or Lstm<T> (rnn.hpp, lstm.hpp), many-to-one, output_dim = the classes.
+// Update: AdamUpdate or SgdUpdate (optim.hpp). T: float or double.
+template <class Model, class Update>
+class RecurrentClassifierTask {
+ public:
+  using T = typename std::remove_reference_t<decltype(*std::declval<Model&>().params()[0].value)>;
+  static constexpr int kInitialTrainSamples = 1000;
+
+  // `model` is constructed by the caller (its config chooses hidden size, activation, bias) and
+  // initialized here from the spec. `train` and `val` must outlive the task; val may be empty.
+  // Throws std::invalid_argument naming the setting for a bad spec (batch < 1, batch > train.n,
+  // lr ≤ 0 or not finite, eval_chunk < 1, clip_norm < 0), a many-to-many model, or a model whose
+  // input size / class count does not fit the data and view; the penalty's own checks apply.
+  RecurrentClassifierTask(const RecurrentClassifierSpec& spec, Model model, const Dataset& train,
+                          const Dataset& val, Update update, Engine eng);
+
+  // --- the trainer interface (trainer.hpp) ---
+  int steps_per_epoch() const { return batches_.num_batches(); }
+  void begin_epoch(int epoch);  // reshuffles the training order
+  double step();                // one optimizer step; returns the batch's data loss + penalty
+  void evaluate(EvalRecord& r);
+  bool reached_target(const EvalRecord& r) const { return r.val_acc >= spec_.target_val_acc; }
+  bool diverged(const EvalRecord& r) const;
+
+  // Mean cross-entropy and accuracy of the current weights on the first `max_samples` of d
+  // (≤ 0: all), in chunks of eval_chunk; d must have the training set's image size.
+  struct Measure {
+    double loss = 0, acc = 0;
+    int samples = 0;
+  };
+  Measure measure(const Dataset& d, int max_samples = 0);
+
+  // Data loss + λP(W) of one batch, gradients of every parameter left in the model (the
+  // recurrent kernel's including λ∂P/∂W); no update. x: (T × B × F) time-major in T,
+  // labels: B class indices. For tests (gradient checks) and probes.
+  double loss_and_grad(const T* x, const int* labels, int batch);
+
+  // The recurrent kernel's singular values now (one SVD, O(H³)).
+  KernelSpectrum kernel_spectrum();
+  // g of ortho_err: the init gain for orthogonal / identity init, else 1.
+  double ortho_gain() const;
+
+  Model& model() { return model_; }
+  const RecurrentClassifierSpec& spec() const { return spec_; }
+  long steps_taken() const { return t_; }
+  int sequence_steps() const { return gatherer_.steps(); }        // T
+  int sequence_features() const { return gatherer_.features(); }  // F
+
+ private:
+  RecurrentClassifierSpec spec_;
+  const Dataset& train_;
+  const Dataset& val_;
+  Engine eng_;
+  Model model_;
+  Optimizer<T, Update> opt_;
+  MiniBatches batches_;
+  BatchGatherer gatherer_;
+  std::vector<OrthoPenalty<T>> penalty_;  // zero or one
+  std::vector<ParamRef<T>> params_;
+  std::vector<T> x_, dlogits_;       // (T × max(B, chunk) × F), (max(B, chunk) × K)
+  std::vector<int> labels_, index_;  // max(B, chunk)
+  int batch_in_epoch_ = 0;
+  long t_ = 0;
+  // Running sums since the previous evaluation (Keras's epoch averages).
+  double run_data_loss_ = 0, run_penalty_ = 0;
+  long run_correct_ = 0, run_samples_ = 0;
+  double last_penalty_ = 0;  // λP(W) of the last loss_and_grad
+  int last_correct_ = 0;     // hits of the last loss_and_grad
+};
+
+extern template class RecurrentClassifierTask<Rnn<float>, AdamUpdate>;
+extern template class RecurrentClassifierTask<Rnn<float>, SgdUpdate>;
+extern template class RecurrentClassifierTask<Rnn<double>, AdamUpdate>;
+extern template class RecurrentClassifierTask<Rnn<double>, SgdUpdate>;
+extern template class RecurrentClassifierTask<Lstm<float>, AdamUpdate>;
+extern template class RecurrentClassifierTask<Lstm<float>, SgdUpdate>;
+extern template class RecurrentClassifierTask<Lstm<double>, AdamUpdate>;
+extern template class RecurrentClassifierTask<Lstm<double>, SgdUpdate>;
+
+}  // namespace isobench
