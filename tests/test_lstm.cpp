@@ -364,7 +364,29 @@ TEST(Lstm, NoAllocationInForwardBackwardOrClipAfterReserve) {
 
 // GEMM FLOPs for S = 2, B = 1, F = 1, H = 2, K = 1 (4H = 8 gate rows), counted by hand:
 // forward X Uᵀ 2·2·1·8 = 32, H₁Wᵀ 2·1·8·2 = 32, read-out 4; backward dV 4, ∂h 4,
-// ∂z W 2·1·2·8 = 32, dW 2·8·2·2 = 64, dU 2·8·1·2 = 32. Total 204.
+// ∂z W 2·1·2·8 = 32, dW over steps 2..T (h_0 = 0) 2·8·2·1 = 32, dU 2·8·1·2 = 32. Total 172.
 TEST(Lstm, GemmFlopsCountsEveryCall) {
-  EXPECT_EQ(Lstm<float>({1, 2, 1}).gemm_flops(2, 1), 204.0);
+  EXPECT_EQ(Lstm<float>({1, 2, 1}).gemm_flops(2, 1), 172.0);
+}
+
+// One step: W gets no gradient (h_0 = 0) and the others are still right.
+TEST(Lstm, SingleStepSequence) {
+  Lstm<double> net({2, 3, 2});
+  Engine eng = make_engine("lstm-one-step", 0);
+  net.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
+           eng);
+  net.recurrent_kernel_grad().fill(7.0);
+  std::vector<double> x = {0.3, -0.8, 1.1, 0.2}, dy(4);
+  std::vector<int> labels = {0, 1};
+  auto loss = [&](double* g) {
+    return softmax_xent(net.forward(x.data(), 1, 2), labels.data(), 2, 2, g);
+  };
+  loss(dy.data());
+  net.backward(dy.data());
+  for (double g : net.recurrent_kernel_grad()) EXPECT_EQ(g, 0.0);
+  auto f = [&] { return loss(nullptr); };
+  for (auto& pr : net.params()) {
+    std::vector<double> analytic(pr.grad, pr.grad + pr.size);
+    EXPECT_LT(gradcheck::max_rel_grad_error(pr.value, pr.size, analytic.data(), f), 1e-8);
+  }
 }

@@ -421,9 +421,31 @@ TEST(Rnn, NoAllocationInForwardBackwardOrClipAfterReserve) {
 
 // GEMM FLOPs of one step, counted by hand for S = 2, B = 1, F = 1, H = 2, K = 1 (many-to-one):
 // forward X Uᵀ 2·2·1·2 = 8, H₁Wᵀ 2·1·2·2 = 8, read-out 2·1·2·1 = 4; backward dV 4, ∂h 4, δW 8,
-// dW 2·2·2·2 = 16, dU 2·2·1·2 = 8. Total 60.
+// dW over steps 2..T only (h_0 = 0) 2·2·2·1 = 8, dU 2·2·1·2 = 8. Total 52.
 TEST(Rnn, GemmFlopsCountsEveryCall) {
-  EXPECT_EQ(Rnn<float>({1, 2, 1}).gemm_flops(2, 1), 60.0);
+  EXPECT_EQ(Rnn<float>({1, 2, 1}).gemm_flops(2, 1), 52.0);
   // Many-to-many reads out both steps: read-out, dV and ∂h double (+4 + 4 + 4).
-  EXPECT_EQ(Rnn<float>({1, 2, 1, Activation::Tanh, true}).gemm_flops(2, 1), 72.0);
+  EXPECT_EQ(Rnn<float>({1, 2, 1, Activation::Tanh, true}).gemm_flops(2, 1), 64.0);
+}
+
+// One step: W gets no gradient (h_0 = 0) and the others are still right.
+TEST(Rnn, SingleStepSequence) {
+  Rnn<double> net({2, 3, 2});
+  Engine eng = make_engine("rnn-one-step", 0);
+  net.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
+           eng);
+  net.recurrent_kernel_grad().fill(7.0);
+  std::vector<double> x = {0.3, -0.8, 1.1, 0.2}, dy(4);
+  std::vector<int> labels = {0, 1};
+  auto loss = [&](double* g) {
+    return softmax_xent(net.forward(x.data(), 1, 2), labels.data(), 2, 2, g);
+  };
+  loss(dy.data());
+  net.backward(dy.data());
+  for (double g : net.recurrent_kernel_grad()) EXPECT_EQ(g, 0.0);
+  auto f = [&] { return loss(nullptr); };
+  for (auto& pr : net.params()) {
+    std::vector<double> analytic(pr.grad, pr.grad + pr.size);
+    EXPECT_LT(gradcheck::max_rel_grad_error(pr.value, pr.size, analytic.data(), f), 1e-8);
+  }
 }

@@ -215,8 +215,13 @@ void Lstm<T>::backward(const T* dlogits, T* dx) {
       cell_backward(gt + sz(r) * G, tct + o, cprev + o, dht + o, dc + o, dzt + sz(r) * G, H);
     }
   }
-  // dW = Σ_t dZ_tᵀ H_{t−1}, dU = Σ_t dZ_tᵀ X_t, db = Σ rows dZ — one GEMM each over T·B rows.
-  gemm(Op::T, Op::N, G, H, rows, T(1), dz, G, hs, H, T(0), gw_.data(), H);
+  // dW = Σ_{t≥2} dZ_tᵀ H_{t−1} (h_0 = 0), dU = Σ_t dZ_tᵀ X_t, db = Σ rows dZ — one GEMM each
+  // over the stacked steps.
+  if (S > 1)
+    gemm(Op::T, Op::N, G, H, rows - B, T(1), dz + sz(B) * G, G, hs + sz(B) * H, H, T(0), gw_.data(),
+         H);
+  else
+    gw_.fill(T(0));
   gemm(Op::T, Op::N, G, F, rows, T(1), dz, G, xs_.data(), F, T(0), gu_.data(), F);
   column_sums(dz, rows, G, gb_.data());
   if (dx) gemm(Op::N, Op::N, rows, F, G, T(1), dz, G, u_.data(), F, T(0), dx, F);
@@ -301,7 +306,7 @@ double Lstm<T>::gemm_flops(int steps, int batch) const {
   const double G = 4 * H, R = cfg_.many_to_many ? S * B : B;
   const double forward = 2 * S * B * F * G + 2 * (S - 1) * B * G * H + 2 * R * H * K;
   const double backward = 2 * K * H * R + 2 * R * K * H + 2 * (S - 1) * B * H * G +
-                          2 * G * H * S * B + 2 * G * F * S * B;
+                          2 * G * H * (S - 1) * B + 2 * G * F * S * B;
   return forward + backward;
 }
 

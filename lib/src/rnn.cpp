@@ -152,9 +152,14 @@ void Rnn<T>::backward(const T* dlogits, T* dx) {
       for (std::size_t i = 0, n = sz(B) * H; i < n; ++i) dt[i] *= Act::df(pt[i], ht[i]);
     }
   });
-  // Weight gradients over all steps in one GEMM each: dW = Σ_t δ_tᵀ H_{t−1} (the stacked
-  // H_0..H_{T−1} are hs rows 0..T·B−1), dU = Σ_t δ_tᵀ X_t, db = Σ rows δ.
-  gemm(Op::T, Op::N, H, H, rows, T(1), delta, H, hs, H, T(0), gw_.data(), H);
+  // Weight gradients over all steps in one GEMM each: dW = Σ_{t≥2} δ_tᵀ H_{t−1} (h_0 = 0 adds
+  // nothing; the stacked δ_2..δ_T and H_1..H_{T−1} are contiguous (T−1)·B-row blocks),
+  // dU = Σ_t δ_tᵀ X_t, db = Σ rows δ.
+  if (S > 1)
+    gemm(Op::T, Op::N, H, H, rows - B, T(1), delta + sz(B) * H, H, hs + sz(B) * H, H, T(0),
+         gw_.data(), H);
+  else
+    gw_.fill(T(0));
   gemm(Op::T, Op::N, H, F, rows, T(1), delta, H, xs_.data(), F, T(0), gu_.data(), F);
   if (cfg_.bias) {
     column_sums(delta, rows, H, gb_.data());
@@ -216,7 +221,7 @@ double Rnn<T>::gemm_flops(int steps, int batch) const {
   const double forward = 2 * S * B * F * H + 2 * (S - 1) * B * H * H + 2 * R * H * K;
   const double backward = 2 * K * H * R + 2 * R * K * H  // dV, ∂L/∂h from the read-out
                           + 2 * (S - 1) * B * H * H      // δ_{t+1} W
-                          + 2 * H * H * S * B + 2 * H * F * S * B;  // dW, dU
+                          + 2 * H * H * (S - 1) * B + 2 * H * F * S * B;  // dW, dU
   return forward + backward;
 }
 
