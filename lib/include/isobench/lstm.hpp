@@ -15,8 +15,8 @@
 // Initialization: init() draws W per gate (each H × H block separately, e.g. orthogonal with a
 // gain, cfg.per_gate_init) or as the whole (4H × H) matrix (Keras' recurrent_initializer acts on
 // the whole (H × 4H) kernel — the transpose, so an orthogonal draw is equivalent in
-// distribution); U and V as
-// whole matrices (Keras: Glorot-uniform on the (F × 4H) kernel, fan_in F, fan_out 4H, as here).
+// distribution); U and V as whole matrices (Keras: Glorot-uniform on the (F × 4H) kernel,
+// fan_in F, fan_out 4H, as here).
 // Biases zero except the forget block, set to cfg.forget_bias (Keras unit_forget_bias = 1;
 // Jozefowicz et al. 2015).
 //
