@@ -1,0 +1,566 @@
+"""Figures and verdicts of the training families (RQC, RQD, RQE, SEED, SENT, TASK, and any
+family not known here). Their traces hold one line per evaluation in the trainer's EvalRecord
+format (trainer.hpp): step, epoch, seconds, loss, and when measured train_acc, val_acc, val_loss,
+plus family fields (SEED: kernel_sv_mean/std/min/max). Lines without "step" are ignored.
+
+Everything is defensive: a family with no runs, missing traces or missing fields gives a note in
+the report, never an exception. Seeds are averaged on a common step grid (plotting.seed_band).
+"""
+import math
+import re
+import textwrap
+from collections import OrderedDict
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from .inputs import (config_of, counters, groups_by_config, is_number, mean_spread, ok_runs,
+                     parse_name, short_label, varying_keys)
+from .plotting import (colors, depth_axis, plot_band, plt, save, spans_decades,
+                       subplots_grid)
+from .tables import fmt
+
+PANEL_KEYS = ["task", "dataset", "model", "depth", "hidden", "width", "opt"]
+ACC_COUNTERS = ["best_val_acc", "final_acc", "test_acc"]
+
+
+# ------------------------------------------------------------------------------ trace helpers
+def run_curve(inp, name, field, x="step"):
+    """(xs, ys) of a run's trace lines that have both fields as finite numbers; None when the
+    trace file is missing; ([], []) when the field is absent."""
+    tr = inp.trace(name)
+    if tr is None:
+        return None
+    pts = [(r[x], r[field]) for r in tr if is_number(r.get(x)) and is_number(r.get(field))]
+    pts.sort(key=lambda p: p[0])
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def pick_field(inp, names, prefs):
+    """The first of `prefs` that some run's trace has."""
+    for f in prefs:
+        for n in names:
+            tr = inp.trace(n) or []
+            if any(is_number(r.get(f)) and "step" in r for r in tr):
+                return f
+    return None
+
+
+def pick_counter(runs, prefs):
+    for c in prefs:
+        if any(c in counters(b) for b in runs.values()):
+            return c
+    return None
+
+
+def panels_and_lines(names):
+    """Splits the configurations into panels by the first varying key of PANEL_KEYS that has
+    at most 6 values; the other varying keys label the lines. Returns (panel key or None,
+    OrderedDict panel value → [configuration names], line label keys)."""
+    keys = varying_keys(names)
+    panel_key = None
+    for k in PANEL_KEYS:
+        if k in keys:
+            vals = {(parse_name(n)[1] if k == "model" else parse_name(n)[2].get(k)) for n in names}
+            if 1 < len(vals) <= 6:
+                panel_key = k
+                break
+    panels = OrderedDict()
+    for n in names:
+        v = (parse_name(n)[1] if panel_key == "model" else parse_name(n)[2].get(panel_key, "—")) \
+            if panel_key else ""
+        panels.setdefault(v, []).append(n)
+    label_keys = [k for k in keys if k != panel_key]
+    return panel_key, panels, label_keys
+
+
+def fig_curves(fam, runs, inp, out, notes, fields, ylabel, filename, title, logy=False,
+               baseline_counter=None):
+    """One line per configuration (mean over seeds, ± std band) of the first trace field of
+    `fields` against optimizer steps; panels by task/dataset/... (panels_and_lines)."""
+    runs = ok_runs(runs)
+    groups = groups_by_config(runs)
+    if not groups:
+        notes.append(f"{fam}: no run without errors; no curves.")
+        return None
+    field = pick_field(inp, list(runs), fields)
+    missing = [n for n in runs if inp.trace(n) is None]
+    inp.missing_trace_note(fam, missing)
+    if field is None:
+        notes.append(f"{fam}: no trace has {' or '.join(fields)} per step"
+                     + (f" ({len(missing)} trace file(s) missing)" if missing else "")
+                     + "; the curves figure is skipped.")
+        return None
+    if field != fields[0]:
+        notes.append(f"{fam}: no trace has {fields[0]}; the curves show {field} instead.")
+    cfg_names = list(groups)
+    panel_key, panels, label_keys = panels_and_lines(cfg_names)
+    fig, axes = subplots_grid(len(panels), ncols=min(3, len(panels)), panel=(5.0, 3.6))
+    allv = []
+    for ax, (pv, cfgs) in zip(axes, panels.items()):
+        cols = colors(len(cfgs))
+        for col, cfg in zip(cols, cfgs):
+            curves = []
+            for n, _ in groups[cfg]:
+                c = run_curve(inp, n, field)
+                if c and c[0]:
+                    curves.append(c)
+                    allv += c[1]
+            plot_band(ax, curves, col, short_label(cfg, label_keys) or cfg, logy=logy)
+        if baseline_counter:
+            m, _, n = mean_spread([counters(b).get(baseline_counter) for c in cfgs
+                                   for _, b in groups[c]])
+            if n:
+                ax.axhline(m, color="k", ls="--", lw=1.2, label=f"trivial baseline ({fmt(m)})")
+                allv.append(m)
+        ax.set_xlabel("optimizer steps")
+        ax.set_ylabel(ylabel.format(field=field))
+        if panel_key:
+            ax.set_title(f"{panel_key}: {pv}" if panel_key != "model" else f"model: {pv}")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="best", fontsize=7)
+    if logy or (field in ("loss", "val_loss") and spans_decades(allv)):
+        for ax in axes:
+            ax.set_yscale("log")
+    fig.suptitle(title.format(field=field) + " (line: mean over seeds; band: ± std)", fontsize=10)
+    fig.tight_layout()
+    return save(fig, out, filename)
+
+
+def fig_bars(fam, runs, out, notes, by_key, filename):
+    """Horizontal bars per configuration (mean ± std over seeds): accuracy and cost counters."""
+    runs = ok_runs(runs)
+    groups = groups_by_config(runs)
+    acc = pick_counter(runs, ACC_COUNTERS)
+    wanted = [c for c in [acc, "epoch_seconds", "train_seconds"] if c]
+    present = [c for c in wanted if any(c in counters(b) for b in runs.values())]
+    if not groups or not present:
+        notes.append(f"{fam}: no accuracy or cost counters; the bar chart is skipped.")
+        return None
+    cfgs = list(groups)
+    label_keys = varying_keys(cfgs)
+    # Sort so that bars of one constraint/penalty sit together.
+    cfgs.sort(key=lambda c: (parse_name(c)[2].get(by_key, ""), c))
+    labels = [short_label(c, label_keys) for c in cfgs]
+    fig, axes = plt.subplots(1, len(present), figsize=(3.6 * len(present) + 2.5,
+                                                       0.32 * len(cfgs) + 1.6),
+                             sharey=True, squeeze=False)
+    keyvals = sorted({parse_name(c)[2].get(by_key, "—") for c in cfgs})
+    cmap = dict(zip(keyvals, colors(len(keyvals))))
+    for ax, c in zip(axes[0], present):
+        ms, ss = [], []
+        for cfg in cfgs:
+            m, s, _ = mean_spread([counters(b).get(c) for _, b in groups[cfg]])
+            ms.append(np.nan if m is None else m)
+            ss.append(0 if s is None else s)
+        bar_cols = [cmap[parse_name(cfg)[2].get(by_key, "—")] for cfg in cfgs]
+        ax.barh(range(len(cfgs)), np.nan_to_num(ms), xerr=ss, color=bar_cols, capsize=2)
+        unit = " (s)" if c.endswith("seconds") else " (fraction)" if "acc" in c else ""
+        ax.set_xlabel(c + unit)
+        if c.endswith("seconds") and spans_decades(ms, 1.5):
+            ax.set_xscale("log")
+        if "acc" in c:
+            finite = [m for m in ms if np.isfinite(m)]
+            if finite:
+                lo = min(finite)
+                ax.set_xlim(max(0, lo - 0.1 * (1 - lo) - 0.02), min(1.0, max(finite) + 0.02))
+    axes[0][0].set_yticks(range(len(cfgs)))
+    axes[0][0].set_yticklabels(labels, fontsize=7.5)
+    axes[0][0].invert_yaxis()
+    fig.suptitle(f"{fam}: accuracy and cost per {by_key} (mean ± std over seeds)", fontsize=10)
+    fig.tight_layout()
+    return save(fig, out, filename)
+
+
+def fig_vs_depth(fam, runs, out, notes, filename):
+    """Accuracy counter against depth, one line per configuration without its depth."""
+    runs = ok_runs(runs)
+    depths = {parse_name(n)[2].get("depth") for n in runs}
+    if len(depths - {None}) < 2:
+        return None
+    acc = pick_counter(runs, ACC_COUNTERS)
+    if acc is None:
+        notes.append(f"{fam}: no accuracy counter; accuracy against depth is skipped.")
+        return None
+    lines = OrderedDict()
+    for n, b in runs.items():
+        k = parse_name(n)[2]
+        if "depth" not in k or acc not in counters(b):
+            continue
+        key = re.sub(r"/depth:[^/]*", "", config_of(n))
+        lines.setdefault(key, {}).setdefault(int(float(k["depth"])), []).append(counters(b)[acc])
+    label_keys = varying_keys(list(lines))
+    fig, ax = plt.subplots(figsize=(6.8, 4.4))
+    for col, (key, dd) in zip(colors(len(lines)), lines.items()):
+        ds = sorted(dd)
+        st = [mean_spread(dd[d]) for d in ds]
+        ax.errorbar(ds, [s[0] for s in st], yerr=[s[1] for s in st], fmt="o-", color=col,
+                    capsize=2, ms=4, label=short_label(key, label_keys))
+    depth_axis(ax, [d for dd in lines.values() for d in dd])
+    ax.set_ylabel(f"{acc} (fraction)")
+    ax.set_title(f"{fam}: {acc} against depth (error bars: std over seeds)")
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return save(fig, out, filename)
+
+
+# ------------------------------------------------------------------------------ verdicts
+def acc_by_config(runs, acc):
+    out = OrderedDict()
+    for cfg, items in groups_by_config(ok_runs(runs)).items():
+        m, s, n = mean_spread([counters(b).get(acc) for _, b in items])
+        if m is not None:
+            out[cfg] = (m, s, n)
+    return out
+
+
+def ranking_verdict(fam, runs, acc=None, lower_is_better=False):
+    """'best X, worst Y, spread vs seed noise' over configurations."""
+    acc = acc or pick_counter(runs, ACC_COUNTERS)
+    if acc is None:
+        return None
+    stats = acc_by_config(runs, acc)
+    if len(stats) < 2:
+        return None
+    keys = varying_keys(list(stats))
+    order = sorted(stats.items(), key=lambda kv: kv[1][0], reverse=not lower_is_better)
+    (bc, (bm, bs, bn)), (wc, (wm, ws, wn)) = order[0], order[-1]
+    noise = max(s for _, (_, s, n) in order if n > 1) if any(n > 1 for *_, n in
+                                                                 stats.values()) else None
+    gap = abs(bm - wm)
+    if noise is None:
+        spread = "one seed each: no seed spread to compare with"
+    elif noise == 0:
+        spread = f"the seeds agree exactly, so the spread {fmt(gap)} is all configuration"
+    elif gap <= 2 * noise:
+        spread = f"the spread {fmt(gap)} is within 2× the largest seed std ({fmt(noise)}): " \
+                 f"no configuration is distinguishable"
+    else:
+        spread = f"the spread {fmt(gap)} is {gap / noise:.1f}× the largest seed std"
+    return (f"{fam} ({acc}, {len(stats)} configurations): best "
+            f"`{short_label(bc, keys)}` {fmt(bm)} ± {fmt(bs)}, worst `{short_label(wc, keys)}` "
+            f"{fmt(wm)} ± {fmt(ws)}; {spread}.")
+
+
+def safe(fn, notes, what):
+    try:
+        return fn()
+    except Exception as e:  # a verdict must not cost the figures
+        notes.append(f"{what} could not be computed ({type(e).__name__}: {e}).")
+        return None
+
+
+def mean_by(runs, counter, keyfn):
+    """OrderedDict keyfn(keys) → mean_spread over runs (keyfn may return None to skip)."""
+    acc = OrderedDict()
+    for n, b in ok_runs(runs).items():
+        k = keyfn(parse_name(n)[2])
+        if k is None or counter not in counters(b):
+            continue
+        acc.setdefault(k, []).append(counters(b)[counter])
+    return OrderedDict((k, mean_spread(v)) for k, v in acc.items())
+
+
+def rqc_verdict(runs):
+    """Pennington et al. 2017: orthogonal tanh fastest, ReLU slowest."""
+    c = "steps_to_target" if pick_counter(runs, ["steps_to_target"]) else None
+    if c is None:
+        return None
+    st = mean_by(runs, c, lambda k: f"{k.get('act', '?')}/{k.get('init', '?')}"
+                 if "act" in k else None)
+    if len(st) < 2:
+        return None
+    order = sorted(st.items(), key=lambda kv: kv[1][0])
+    text = ", ".join(f"{k} {fmt(m)}" for k, (m, _, _) in order)
+    fastest, slowest = order[0][0], order[-1][0]
+    holds = fastest == "tanh/orthogonal" and slowest.startswith("relu")
+    return (f"RQC mean steps_to_target over datasets/optimizers/seeds: {text}. Pennington's "
+            f"ordering (orthogonal tanh fastest, ReLU slowest) "
+            f"{'holds' if holds else 'does not hold here'}.")
+
+
+def rqd_verdict(runs):
+    """Vorontsov et al. 2017: the pure hard constraint (margin 0) is worse than a margin."""
+    acc = pick_counter(runs, ACC_COUNTERS)
+    if acc is None:
+        return None
+
+    def kind(k):
+        c = k.get("constraint", "none")
+        if c == "margin":
+            return f"margin {k.get('margin', '?')}"
+        return c if c != "none" else ("none" if k.get("reg", "none") == "none" else
+                                      f"penalty {k.get('reg')}")
+    st = mean_by(runs, acc, kind)
+    if not st:
+        return None
+    text = ", ".join(f"{k} {fmt(m)}" for k, (m, _, _) in st.items())
+    hard = [st[k][0] for k in st if k in ("margin 0", "qr", "cayley", "polar")]
+    soft = [st[k][0] for k in st if (k.startswith("margin") and k != "margin 0") or k == "none"]
+    verdict = ""
+    if hard and soft:
+        d = max(soft) - min(hard)
+        verdict = (f"; the worst pure hard constraint is {fmt(d)} below the best margin/none — "
+                   + ("Vorontsov's finding (hard constraints hurt) holds" if d > 0.005 else
+                      "no clear harm from a hard constraint here"))
+    t = mean_by(runs, "epoch_seconds", kind)
+    cost = ""
+    if "none" in t and t["none"][0]:
+        base = t["none"][0]
+        cost = "; epoch time relative to none: " + ", ".join(
+            f"{k} {m / base:.2f}×" for k, (m, _, _) in t.items() if k != "none")
+    return f"RQD {acc} by constraint: {text}{verdict}{cost}."
+
+
+def rqe_verdict(runs):
+    """The benefit of each penalty over reg:none at each depth."""
+    acc = pick_counter(runs, ACC_COUNTERS)
+    if acc is None:
+        return None
+    st = mean_by(runs, acc, lambda k: (k.get("depth", "?"), k.get("init", "?"),
+                                       k.get("reg", "none")))
+    parts = []
+    for depth in sorted({d for d, _, _ in st}, key=lambda d: float(d) if d != "?" else 0):
+        for init in sorted({i for d, i, _ in st if d == depth}):
+            base = st.get((depth, init, "none"))
+            if not base:
+                continue
+            gains = [(st[(depth, init, r)][0] - base[0], r) for d, i, r in st
+                     if d == depth and i == init and r != "none"]
+            if gains:
+                g, r = max(gains)
+                parts.append(f"depth {depth} {init}: best {r} {g:+.3f}")
+    if not parts:
+        return None
+    return (f"RQE benefit of the best penalty over none ({acc}, mean over seeds): "
+            + "; ".join(parts) + ".")
+
+
+def seed_verdict(runs, fam):
+    """The study's claims: gain-adjusted beats plain at the same g, λ; orthogonal beats Glorot."""
+    acc = pick_counter(runs, ["best_val_acc", "final_acc", "test_acc"])
+    if acc is None:
+        return None
+    stats = acc_by_config(runs, acc)
+    wins, total, lines = 0, 0, []
+    for cfg, (m, s, n) in stats.items():
+        if "/reg:so_gain_adjusted" not in cfg:
+            continue
+        plain = cfg.replace("/reg:so_gain_adjusted", "/reg:so")
+        if plain in stats:
+            total += 1
+            pm, ps, _ = stats[plain]
+            wins += m > pm
+            lines.append(f"{fmt(m - pm):s}")
+    out = []
+    if total:
+        noise = max([s for (_, s, n) in stats.values() if n > 1] or [0])
+        out.append(f"{fam}: gain-adjusted beats the plain penalty (same g, λ, norm) in {wins} of "
+                   f"{total} pairs ({acc} differences: {', '.join(lines)}; largest seed std "
+                   f"{fmt(noise)}) — the study's claim "
+                   + ("holds" if wins == total and total else "holds only partly" if wins else
+                      "does not hold") + " here.")
+    o = mean_by(runs, acc, lambda k: "orthogonal" if k.get("init") == "orthogonal"
+                and k.get("reg", "none") == "none" else
+                ("glorot" if k.get("init", "").startswith("glorot") else None))
+    if "orthogonal" in o and "glorot" in o:
+        d = o["orthogonal"][0] - o["glorot"][0]
+        out.append(f"{fam}: orthogonal init (no penalty) vs Glorot: {acc} {fmt(o['orthogonal'][0])}"
+                   f" vs {fmt(o['glorot'][0])} ({d:+.3f}).")
+    return out
+
+
+def task_verdict(runs):
+    rows = []
+    for cfg, items in groups_by_config(ok_runs(runs)).items():
+        fl, _, n = mean_spread([counters(b).get("final_loss") for _, b in items])
+        bl, _, _ = mean_spread([counters(b).get("baseline_loss") for _, b in items])
+        if fl is not None and bl is not None and n:
+            rows.append((cfg, fl, bl))
+    if not rows:
+        return None
+    beat = [r for r in rows if r[1] < r[2]]
+    keys = varying_keys([r[0] for r in rows])
+    best = min(rows, key=lambda r: r[1] / r[2] if r[2] else math.inf)
+    return (f"TASK: final_loss below the trivial baseline in {len(beat)} of {len(rows)} "
+            f"configurations; best `{short_label(best[0], keys)}` at "
+            f"{100 * best[1] / best[2]:.0f} % of its baseline ({fmt(best[1])} vs {fmt(best[2])}).")
+
+
+# ------------------------------------------------------------------------------ SEED figures
+SV_FIELDS = ("kernel_sv_mean", "kernel_sv_std", "kernel_sv_min", "kernel_sv_max")
+
+
+def epoch_series(inp, name, fields):
+    """{field: (epochs, values)} from a run's trace lines that carry an epoch."""
+    tr = inp.trace(name) or []
+    out = {}
+    for f in fields:
+        pts = sorted((r["epoch"], r[f]) for r in tr if is_number(r.get("epoch"))
+                     and is_number(r.get(f)))
+        if pts:
+            # One value per epoch (the last evaluation of that epoch).
+            d = OrderedDict()
+            for e, v in pts:
+                d[e] = v
+            out[f] = (list(d), list(d.values()))
+    return out
+
+
+def fig_kernel_sv(fam, runs, inp, out, notes):
+    """The seed study's Figure 7: per configuration, the recurrent kernel's singular values per
+    epoch — mean ± std band, min and max (each averaged over seeds)."""
+    groups = groups_by_config(ok_runs(runs))
+    data = OrderedDict()
+    for cfg, items in groups.items():
+        per = [epoch_series(inp, n, SV_FIELDS) for n, _ in items]
+        per = [p for p in per if "kernel_sv_mean" in p]
+        if per:
+            data[cfg] = per
+    if not data:
+        notes.append(f"{fam}: no trace has kernel_sv_mean per epoch; Figure 7 is skipped.")
+        return None
+    keys = varying_keys(list(data))
+    fig, axes = subplots_grid(len(data), ncols=4, panel=(3.6, 2.8), sharey=True)
+    for ax, (cfg, per) in zip(axes, data.items()):
+        def avg(field):
+            curves = [p[field] for p in per if field in p]
+            if not curves:
+                return None
+            es = sorted(set().union(*[c[0] for c in curves]))
+            vals = [np.mean([dict(zip(*c)).get(e, np.nan) for c in curves if e in c[0]])
+                    for e in es]
+            return np.array(es, float), np.array(vals, float)
+        m, s, lo, hi = (avg(f) for f in SV_FIELDS)
+        ax.plot(m[0], m[1], color="#d62728", lw=1.5, label="mean")
+        if s is not None and len(s[0]) == len(m[0]):
+            ax.fill_between(m[0], m[1] - s[1], m[1] + s[1], color="#d62728", alpha=0.2, lw=0,
+                            label="mean ± std")
+        if lo is not None:
+            ax.plot(lo[0], lo[1], color="#1f77b4", ls="--", lw=1, label="min")
+        if hi is not None:
+            ax.plot(hi[0], hi[1], color="#2ca02c", ls="--", lw=1, label="max")
+        ax.axhline(1.0, color="grey", lw=0.7, ls=":")
+        ax.set_title(textwrap.fill(short_label(cfg, keys) + f" ({len(per)} seeds)", 42),
+                     fontsize=7.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("singular value of W_hh")
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"{fam}: recurrent-kernel singular values per epoch (the seed study's "
+                 f"Figure 7; averaged over seeds; epoch 0 = initialization)", fontsize=10)
+    fig.tight_layout()
+    return save(fig, out, f"{fam.lower()}_fig7_kernel_sv.png")
+
+
+def fig_val_acc_epochs(fam, runs, inp, out, notes):
+    """The seed study's Figure 8: validation accuracy per epoch per configuration, seed bands."""
+    groups = groups_by_config(ok_runs(runs))
+    field = pick_field(inp, [n for items in groups.values() for n, _ in items],
+                       ["val_acc", "train_acc"])
+    if field is None:
+        notes.append(f"{fam}: no trace has val_acc per epoch; Figure 8 is skipped.")
+        return None
+    if field != "val_acc":
+        notes.append(f"{fam}: no trace has val_acc; Figure 8 shows {field} instead.")
+    keys = varying_keys(list(groups))
+    fig, ax = plt.subplots(figsize=(8.5, 5.0))
+    for col, (cfg, items) in zip(colors(len(groups)), groups.items()):
+        curves = []
+        for n, _ in items:
+            c = epoch_series(inp, n, [field]).get(field)
+            if c:
+                e, v = c
+                keep = [i for i, x in enumerate(e) if x > 0]  # epoch 0: the untrained net
+                if keep:
+                    curves.append(([e[i] for i in keep], [v[i] for i in keep]))
+        plot_band(ax, curves, col, short_label(cfg, keys))
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(f"{field.replace('_', ' ')} (fraction)")
+    ax.set_title(f"{fam}: {field} per epoch (the seed study's Figure 8; band: ± std over seeds)")
+    ax.legend(fontsize=7, loc="lower right", ncol=1 if len(groups) <= 8 else 2)
+    fig.tight_layout()
+    return save(fig, out, f"{fam.lower()}_fig8_val_acc.png")
+
+
+# ------------------------------------------------------------------------------ entry points
+def _finish(figs, notes):
+    return [(p, c) for p, c in figs if p], notes
+
+
+def figures_generic(runs, inp, out, fam=None):
+    fam = fam or next(iter(runs)).split("/")[0]
+    notes, verdicts = [], []
+    figs = [(fig_curves(fam, runs, inp, out, notes, ["val_acc", "train_acc"], "{field} (fraction)",
+                        f"{fam.lower()}_acc_vs_steps.png", f"{fam}: {{field}} against steps"),
+             "Accuracy against optimizer steps per configuration.")]
+    v = safe(lambda: ranking_verdict(fam, runs), notes, f"{fam} verdict")
+    if v:
+        verdicts.append(v)
+    figs, notes = _finish(figs, notes)
+    return figs, verdicts, notes
+
+
+def figures_rqc(runs, inp, out):
+    figs, verdicts, notes = figures_generic(runs, inp, out, "RQC")
+    v = safe(lambda: rqc_verdict(runs), notes, "RQC verdict")
+    if v:
+        verdicts.insert(0, v)
+    return figs, verdicts, notes
+
+
+def figures_rqd(runs, inp, out):
+    figs, verdicts, notes = figures_generic(runs, inp, out, "RQD")
+    figs += _finish([(fig_bars("RQD", runs, out, notes, "constraint", "rqd_cost.png"),
+                      "Accuracy and cost (epoch/training wall time) per constraint.")], [])[0]
+    p = fig_vs_depth("RQD", runs, out, notes, "rqd_acc_vs_depth.png")
+    if p:
+        figs.append((p, "Accuracy against depth per constraint."))
+    v = safe(lambda: rqd_verdict(runs), notes, "RQD verdict")
+    if v:
+        verdicts.insert(0, v)
+    return figs, verdicts, notes
+
+
+def figures_rqe(runs, inp, out):
+    figs, verdicts, notes = figures_generic(runs, inp, out, "RQE")
+    figs += _finish([(fig_bars("RQE", runs, out, notes, "reg", "rqe_cost.png"),
+                      "Accuracy and cost (training wall time) per penalty.")], [])[0]
+    p = fig_vs_depth("RQE", runs, out, notes, "rqe_acc_vs_depth.png")
+    if p:
+        figs.append((p, "Accuracy against depth per penalty: where orthogonality pays."))
+    v = safe(lambda: rqe_verdict(runs), notes, "RQE verdict")
+    if v:
+        verdicts.insert(0, v)
+    return figs, verdicts, notes
+
+
+def figures_seed(runs, inp, out):
+    fam = next(iter(runs)).split("/")[0]
+    notes, verdicts = [], []
+    figs = [(fig_kernel_sv(fam, runs, inp, out, notes),
+             "Figure 7: singular values of the recurrent kernel per epoch, per configuration."),
+            (fig_val_acc_epochs(fam, runs, inp, out, notes),
+             "Figure 8: validation accuracy per epoch, per configuration (± std over seeds).")]
+    figs, notes = _finish(figs, notes)
+    v = safe(lambda: seed_verdict(runs, fam), notes, f"{fam} verdict")
+    verdicts += v or []
+    v = safe(lambda: ranking_verdict(fam, runs), notes, f"{fam} ranking")
+    if v:
+        verdicts.append(v)
+    return figs, verdicts, notes
+
+
+def figures_task(runs, inp, out):
+    notes, verdicts = [], []
+    figs = [(fig_curves("TASK", runs, inp, out, notes, ["loss", "val_loss"], "{field}",
+                        "task_loss_vs_steps.png", "TASK: {field} against steps",
+                        baseline_counter="baseline_loss"),
+             "Training loss against steps; dashed: the task's trivial-solution loss "
+             "(baseline_loss) — below it, the network has learned something.")]
+    figs, notes = _finish(figs, notes)
+    v = safe(lambda: task_verdict(runs), notes, "TASK verdict")
+    if v:
+        verdicts.append(v)
+    return figs, verdicts, notes

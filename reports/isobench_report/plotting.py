@@ -1,0 +1,113 @@
+"""Shared figure helpers: one style, seed bands on a common step grid, saving."""
+import math
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+DPI = 110
+INIT_COLORS = {"orthogonal": "#d62728", "gaussian": "#1f77b4", "glorot_uniform": "#2ca02c",
+               "glorot_normal": "#17becf", "he": "#9467bd", "identity": "#ff7f0e"}
+
+plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "legend.fontsize": 7.5,
+                     "axes.grid": True, "grid.alpha": 0.3})
+
+
+def colors(n):
+    """n distinguishable colours (tab10, then tab20)."""
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def save(fig, out, filename):
+    path = os.path.join(out, filename)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def subplots_grid(n, ncols=3, panel=(4.0, 3.0), **kw):
+    """A grid of n panels (unused ones hidden); returns (fig, flat list of n axes)."""
+    ncols = max(1, min(ncols, n))
+    nrows = int(math.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows),
+                             squeeze=False, **kw)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def spans_decades(values, decades=2.0):
+    """True when the positive values span more than `decades` orders of magnitude."""
+    v = [x for x in values if x is not None and np.isfinite(x) and x > 0]
+    return len(v) >= 2 and math.log10(max(v) / min(v)) > decades
+
+
+def seed_band(curves):
+    """Mean and std over seeds of curves [(x, y), ...] on a common grid: the union of their x,
+    each curve interpolated linearly and used only inside its own x range (a run that stopped
+    early, e.g. diverged, does not drag the others). Returns (grid, mean, std, count)."""
+    curves = [(np.asarray(x, float), np.asarray(y, float)) for x, y in curves if len(x) > 0]
+    if not curves:
+        return np.array([]), np.array([]), np.array([]), np.array([])
+    grid = np.unique(np.concatenate([x for x, _ in curves]))
+    vals = np.full((len(curves), len(grid)), np.nan)
+    for i, (x, y) in enumerate(curves):
+        order = np.argsort(x, kind="stable")
+        x, y = x[order], y[order]
+        inside = (grid >= x[0]) & (grid <= x[-1])
+        vals[i, inside] = np.interp(grid[inside], x, y)
+    count = np.sum(np.isfinite(vals), axis=0)
+    import warnings
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # columns with < 2 seeds
+        mean = np.nanmean(vals, axis=0)
+        std = np.nanstd(vals, axis=0, ddof=1) if len(curves) > 1 else np.zeros(len(grid))
+    std = np.where(count > 1, std, 0.0)
+    return grid, mean, std, count
+
+
+def plot_band(ax, curves, color, label, logy=False):
+    """Mean line with a ± std band over seeds; returns True if something was drawn."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: nothing to average
+        grid, mean, std, count = seed_band(curves)
+    if len(grid) == 0:
+        return False
+    n = int(max(count)) if len(count) else 0
+    ax.plot(grid, mean, color=color, lw=1.4, label=f"{label} (n={n})" if n > 1 else label)
+    if n > 1:
+        lo, hi = mean - std, mean + std
+        if logy:
+            lo = np.where(lo > 0, lo, mean * 0.5)
+        ax.fill_between(grid, lo, hi, color=color, alpha=0.18, lw=0)
+    return True
+
+
+def tidy_log_axis(ax, axis="y"):
+    """On a log axis spanning less than ~1.5 decades, label ticks as plain numbers (0.9, 2, 3)
+    instead of 9×10⁻¹."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    a = ax.yaxis if axis == "y" else ax.xaxis
+    if lo > 0 and hi / lo < 30:
+        f = FuncFormatter(lambda v, _: f"{v:g}")
+        a.set_major_formatter(f)
+        a.set_minor_formatter(f if hi / lo < 4 else NullFormatter())
+
+
+def depth_axis(ax, depths):
+    """Log₂ depth axis with ticks at the depths that ran, labelled as plain numbers."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+    ds = sorted({float(d) for d in depths if d and d > 0})
+    ax.set_xscale("log", base=2)
+    if ds:
+        ax.xaxis.set_major_locator(FixedLocator(ds))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel("depth L (weight matrices)")

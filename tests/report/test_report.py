@@ -1,0 +1,294 @@
+"""Tests of the isobench report (reports/report.py, reports/isobench_report/): every family's
+figures from synthetic results and traces, and every kind of bad input giving a clear message
+and a partial report — never a traceback, never nothing.
+
+    /usr/bin/python3 -m unittest discover -s tests/report -v     (from the repository root)
+"""
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "reports"))
+sys.path.insert(0, HERE)
+
+import synth  # noqa: E402
+from isobench_report import cli, plotting  # noqa: E402
+
+REPORT = os.path.join(ROOT, "reports", "report.py")
+PY = sys.executable
+
+FIGURES = {
+    "RQA": ["rqa_grad_norms.png", "rqa_jjt_hist.png", "rqa_sv2_mean_vs_depth.png",
+            "rqa_sv2_var_vs_depth.png", "rqa_phase_diagram.png"],
+    "RQB": ["rqb_steps_vs_depth.png"],
+    "RQC": ["rqc_acc_vs_steps.png"],
+    "RQD": ["rqd_acc_vs_steps.png", "rqd_cost.png"],
+    "RQE": ["rqe_acc_vs_steps.png", "rqe_cost.png", "rqe_acc_vs_depth.png"],
+    "SEED": ["seed_fig7_kernel_sv.png", "seed_fig8_val_acc.png"],
+    "SENT": ["sent_fig7_kernel_sv.png", "sent_fig8_val_acc.png"],
+    "TASK": ["task_loss_vs_steps.png"],
+    "PERF": ["perf_gflops.png"],
+}
+
+
+def run_report(inputs, out):
+    """write_report in-process; returns (exit code, report.md text, stderr)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.write_report(inputs, out)
+    with open(os.path.join(out, "report.md")) as f:
+        return code, f.read(), err.getvalue()
+
+
+class Tmp(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="isobench_report_test_")
+        self.out = os.path.join(self.tmp, "out")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def synth(self, sub="in", families=None):
+        d = os.path.join(self.tmp, sub)
+        synth.write_all(d, families)
+        return d
+
+    def assertPng(self, name):
+        path = os.path.join(self.out, name)
+        self.assertTrue(os.path.exists(path), f"{name} was not written")
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", f"{name} is not a PNG")
+        self.assertGreater(os.path.getsize(path), 5000, f"{name} looks empty")
+
+
+class EveryFamily(Tmp):
+    """One report over synthetic results of every family."""
+
+    def test_every_family_has_its_section_table_figures_and_verdict(self):
+        d = self.synth()
+        code, md, err = run_report([os.path.join(d, "results.json")], self.out)
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("figures failed", md)
+        self.assertNotIn("could not be computed", md)
+        self.assertNotIn("## Problems", md)
+        for fam, figs in FIGURES.items():
+            with self.subTest(family=fam):
+                self.assertIn(f"## {cli.FAMILY_TITLE[fam]}", md)
+                self.assertTrue(os.path.exists(os.path.join(self.out,
+                                                            f"{fam.lower()}_table.csv")))
+                for f in figs:
+                    self.assertPng(f)
+                    self.assertIn(f"]({f})", md)
+                section = md.split(f"## {cli.FAMILY_TITLE[fam]}")[1].split("\n## ")[0]
+                self.assertIn("**Verdict:**", section, f"{fam} has no verdict")
+        # Verdicts computed from the data: the synthetic RQB has Gaussian growing with depth.
+        self.assertIn("Saxe's claim holds", md)
+        self.assertIn("only for tanh critical/orthogonal", md)
+        self.assertIn("below the trivial baseline in 2 of 4", md)
+        self.assertIn("gain-adjusted beats the plain penalty (same g, λ, norm) in 1 of 1", md)
+        self.assertIn("batch of 16", md)  # the gradient-probe caveat next to grad ratios
+        # mean ± std over seeds in the tables
+        self.assertRegex(md, r"\| RQE/mlp/.*reg:none.* \| 2 \| 0\.9 ± 0 \|")
+
+
+class BadInputs(Tmp):
+    def test_malformed_json_is_named_and_the_rest_reported(self):
+        good = self.synth(families=["RQB"])
+        bad = os.path.join(self.tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write('{"context": {}, "benchmarks": [ {"name": "RQB/x"')
+        code, md, err = run_report([bad, os.path.join(good, "results.json")], self.out)
+        self.assertEqual(code, 1)
+        self.assertIn("bad.json", md)
+        self.assertIn("could not be read", md)
+        self.assertIn("## RQB", md)
+        self.assertPng("rqb_steps_vs_depth.png")
+        self.assertNotIn("Traceback", err)
+
+    def test_json_that_is_not_a_results_object(self):
+        bad = os.path.join(self.tmp, "list.json")
+        with open(bad, "w") as f:
+            json.dump([1, 2, 3], f)
+        code, md, _ = run_report([bad], self.out)
+        self.assertEqual(code, 1)
+        self.assertIn("not a Google Benchmark results object", md)
+        self.assertIn("nothing to report", md)
+
+    def test_missing_file_and_directory_without_results(self):
+        empty_dir = os.path.join(self.tmp, "empty")
+        os.makedirs(empty_dir)
+        code, md, _ = run_report([os.path.join(self.tmp, "nope.json"), empty_dir], self.out)
+        self.assertEqual(code, 1)
+        self.assertIn("nope.json` does not exist", md)
+        self.assertIn("a directory input must contain results.json", md)
+
+    def test_directory_input_is_its_results_json(self):
+        d = self.synth(families=["TASK"])
+        code, md, _ = run_report([d], self.out)
+        self.assertEqual(code, 0)
+        self.assertPng("task_loss_vs_steps.png")
+        self.assertIn("trivial baseline", md)
+
+    def test_missing_traces_give_a_note_and_the_tables(self):
+        d = self.synth(families=["RQA", "SEED", "TASK", "RQC"])
+        shutil.rmtree(os.path.join(d, "traces"))
+        os.remove(os.path.join(d, "rqa_phase_diagram.json"))
+        code, md, err = run_report([d], self.out)
+        self.assertEqual(code, 0)
+        self.assertNotIn("figures failed", md)
+        self.assertIn("have no trace file", md)
+        self.assertIn("rqa_phase_diagram.json not found", md)
+        for fam in ["RQA", "SEED", "TASK", "RQC"]:
+            self.assertIn(f"| {fam}/", md)  # the table is complete without traces
+        # Figures from counters alone are still drawn.
+        self.assertPng("rqa_sv2_var_vs_depth.png")
+
+    def test_no_runs_at_all(self):
+        p = os.path.join(self.tmp, "results.json")
+        with open(p, "w") as f:
+            json.dump({"context": {}, "benchmarks": []}, f)
+        code, md, _ = run_report([p], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("No runs in the inputs: nothing to report.", md)
+
+    def test_families_not_in_the_inputs_are_listed(self):
+        d = self.synth(families=["PERF"])
+        code, md, _ = run_report([d], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("not in the inputs: RQA, RQB, RQC, RQD, RQE, SEED, SENT, TASK", md)
+
+    def test_errored_runs_are_listed_and_an_all_failed_family_is_reported(self):
+        d = self.synth(families=["RQC"])
+        p = os.path.join(d, "results.json")
+        with open(p) as f:
+            r = json.load(f)
+        for b in r["benchmarks"][:2]:
+            b.clear()
+            b.update({"name": "RQC/mlp/dataset:mnist/act:tanh/init:he/seed:9" + str(len(b)),
+                      "error_occurred": True,
+                      "error_message": "data/mnist/train-images: missing; run ./isobench data"})
+        r["benchmarks"].append({"name": "SEED/rnn/task:rowmnist/init:orthogonal/seed:1",
+                                "error_occurred": True, "error_message": "bad gain"})
+        with open(p, "w") as f:
+            json.dump(r, f)
+        code, md, _ = run_report([p], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("## Runs that failed", md)
+        self.assertIn("missing; run ./isobench data", md)
+        self.assertIn("Every run of SEED failed (1)", md)
+        self.assertIn("(1 failed)", md)
+        self.assertNotIn("figures failed", md)
+
+    def test_duplicates_across_inputs_are_reported_once(self):
+        d = self.synth(families=["RQB"])
+        p = os.path.join(d, "results.json")
+        code, md, _ = run_report([p, d], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("already read from an earlier input (first copy kept)", md)
+        with open(p) as f:
+            n = len(json.load(f)["benchmarks"])
+        self.assertIn(f"; {n} runs", md)
+
+    def test_shards_merge(self):
+        a = self.synth("a", families=["RQB"])
+        b = self.synth("b", families=["TASK"])
+        code, md, _ = run_report([a, b], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("## RQB", md)
+        self.assertIn("## TASK", md)
+        self.assertPng("task_loss_vs_steps.png")  # traces found next to each input
+
+    def test_malformed_trace_lines_and_missing_fields(self):
+        d = self.synth(families=["RQC", "SEED"])
+        tdir = os.path.join(d, "traces")
+        for fn in os.listdir(tdir):
+            path = os.path.join(tdir, fn)
+            with open(path) as f:
+                rows = [json.loads(x) for x in f]
+            with open(path, "w") as f:
+                f.write("not json at all\n[1,2]\n")
+                for r in rows:
+                    for k in ("val_acc", "val_loss", "kernel_sv_mean"):
+                        r.pop(k, None)
+                    f.write(json.dumps(r) + "\n")
+                f.write('{"step": 5, "loss": NaN-garbage\n')
+        code, md, _ = run_report([d], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("26 trace file(s) had malformed line(s) (78 in all) that were skipped", md)
+        self.assertIn("RQC: no trace has val_acc; the curves show train_acc instead", md)
+        self.assertIn("no trace has kernel_sv_mean per epoch; Figure 7 is skipped", md)
+        self.assertPng("rqc_acc_vs_steps.png")
+        self.assertPng("seed_fig8_val_acc.png")
+        self.assertNotIn("figures failed", md)
+
+    def test_traces_without_any_curve_field(self):
+        d = self.synth(families=["TASK"])
+        tdir = os.path.join(d, "traces")
+        for fn in os.listdir(tdir):
+            with open(os.path.join(tdir, fn), "w") as f:
+                f.write('{"kind": "config"}\n')
+        code, md, _ = run_report([d], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("TASK: no trace has loss or val_loss per step", md)
+        self.assertIn("below the trivial baseline", md)  # the verdict uses counters
+
+    def test_malformed_phase_diagram(self):
+        d = self.synth(families=["RQA"])
+        with open(os.path.join(d, "rqa_phase_diagram.json"), "w") as f:
+            json.dump({"sw2": [1, 2], "sb2": [0], "chi": [[1.0]]}, f)
+        code, md, _ = run_report([d], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("rqa_phase_diagram.json` could not be read (chi has shape", md)
+        self.assertPng("rqa_grad_norms.png")
+
+    def test_unknown_family_and_odd_entries(self):
+        p = os.path.join(self.tmp, "results.json")
+        with open(p, "w") as f:
+            json.dump({"context": "not a dict", "benchmarks": [
+                {"name": "NEWFAM/mlp/init:orthogonal/seed:1", "final_acc": 0.5},
+                {"name": "NEWFAM/mlp/init:gaussian/seed:1", "final_acc": "0.4"},
+                {"no_name": 1}, 7]}, f)
+        code, md, _ = run_report([p], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("## NEWFAM", md)
+        self.assertIn("2 entr(y/ies) without a name skipped", md)
+        self.assertNotIn("figures failed", md)
+
+    def test_command_line_exit_code_and_no_traceback(self):
+        bad = os.path.join(self.tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write("{")
+        p = subprocess.run([PY, REPORT, "--out", self.out, bad], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertIn("bad.json", p.stderr)
+        self.assertTrue(os.path.exists(os.path.join(self.out, "report.md")))
+
+
+class SeedBand(unittest.TestCase):
+    def test_common_grid_interpolation_and_early_stop(self):
+        grid, mean, std, count = plotting.seed_band([([0, 10], [0.0, 1.0]),
+                                                     ([0, 5, 20], [0.0, 1.0, 1.0])])
+        self.assertEqual(list(grid), [0, 5, 10, 20])
+        self.assertAlmostEqual(mean[1], (0.5 + 1.0) / 2)  # first curve interpolated at 5
+        self.assertAlmostEqual(mean[3], 1.0)  # only the second curve reaches step 20
+        self.assertEqual(list(count), [2, 2, 2, 1])
+        self.assertEqual(std[3], 0.0)
+        self.assertAlmostEqual(std[1], 0.3535533905932738)
+
+    def test_empty(self):
+        grid, *_ = plotting.seed_band([])
+        self.assertEqual(len(grid), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
