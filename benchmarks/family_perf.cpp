@@ -73,13 +73,20 @@ void register_mlp_step(MlpStepCfg<Depth, Width, Batch>) {
   });
 }
 
-using GemmGrid = std::tuple<GemmCfg<float, 256, 512, 512>, GemmCfg<float, 512, 512, 256>,
-                            GemmCfg<float, 128, 128, 128>, GemmCfg<float, 256, 128, 128>,
-                            GemmCfg<float, 128, 512, 512>, GemmCfg<float, 256, 1024, 1024>,
-                            GemmCfg<double, 400, 400, 400>>;
+// The GEMM sizes of the MLP steps below: forward and dX are (B × W)·(W × W), the weight
+// gradient (W × B)·(B × W); plus the RQA Jacobian's double GEMM (400³).
+using GemmGrid =
+    std::tuple<GemmCfg<float, 128, 128, 128>, GemmCfg<float, 256, 128, 128>,
+               GemmCfg<float, 128, 512, 512>, GemmCfg<float, 256, 512, 512>,
+               GemmCfg<float, 512, 512, 256>, GemmCfg<float, 128, 1024, 1024>,
+               GemmCfg<float, 256, 1024, 1024>, GemmCfg<float, 1024, 1024, 256>,
+               GemmCfg<double, 400, 400, 400>>;
+// Issue grid: depth 8 and 32 × width 128, 512, 1024 × batch 128 and 256.
 using MlpStepGrid =
-    std::tuple<MlpStepCfg<8, 512, 256>, MlpStepCfg<8, 128, 128>, MlpStepCfg<8, 512, 128>,
-               MlpStepCfg<8, 1024, 256>, MlpStepCfg<32, 128, 128>, MlpStepCfg<32, 512, 256>>;
+    std::tuple<MlpStepCfg<8, 128, 128>, MlpStepCfg<8, 128, 256>, MlpStepCfg<8, 512, 128>,
+               MlpStepCfg<8, 512, 256>, MlpStepCfg<8, 1024, 128>, MlpStepCfg<8, 1024, 256>,
+               MlpStepCfg<32, 128, 128>, MlpStepCfg<32, 128, 256>, MlpStepCfg<32, 512, 128>,
+               MlpStepCfg<32, 512, 256>, MlpStepCfg<32, 1024, 128>, MlpStepCfg<32, 1024, 256>>;
 
 const bool registered = [] {
   for_each_type<GemmGrid>([](auto cfg) { register_gemm(cfg); });
