@@ -16,8 +16,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .inputs import counters, mean_spread, ok_runs, parse_name
-from .plotting import INIT_COLORS, depth_axis, plt, save, subplots_grid, tidy_log_axis
-from .tables import fmt
+from .plotting import INIT_COLORS, depth_axis, plt, save, subplots_grid, tidy_log_axis, tight
 
 GRAD_CAVEAT = ("the gradient probe uses a batch of 16, so grad_norm_ratio is a noisy estimate: "
                "in the ordered phase and for ReLU (and deep Gaussian networks, whose spectra are "
@@ -144,7 +143,7 @@ def fig_grad_norms(points, inp, out, notes):
         return None
     fig.suptitle("RQA: gradient norm per layer at initialization, relative to the last layer "
                  "(band: min–max over seeds)", fontsize=10)
-    fig.tight_layout()
+    tight(fig)
     return save(fig, out, "rqa_grad_norms.png")
 
 
@@ -270,7 +269,7 @@ def fig_vs_depth(points, out, key, ylabel, filename, title):
         ax.set_ylabel(ylabel)
         ax.legend(loc="best", fontsize=6.5)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    tight(fig)
     return save(fig, out, filename)
 
 

@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator
 from .inputs import (config_of, counters, groups_by_config, is_number, mean_spread, ok_runs,
                      parse_name, short_label, varying_keys)
 from .plotting import (colors, depth_axis, plot_band, plt, save, spans_decades,
-                       subplots_grid)
+                       subplots_grid, tight)
 from .tables import fmt
 
 PANEL_KEYS = ["task", "dataset", "model", "depth", "hidden", "width", "opt"]
@@ -95,7 +95,9 @@ def fig_curves(fam, runs, inp, out, notes, fields, ylabel, filename, title, logy
         notes.append(f"{fam}: no trace has {fields[0]}; the curves show {field} instead.")
     cfg_names = list(groups)
     panel_key, panels, label_keys = panels_and_lines(cfg_names)
-    fig, axes = subplots_grid(len(panels), ncols=min(3, len(panels)), panel=(5.0, 3.6))
+    many = max(len(v) for v in panels.values()) > 6  # legend beside the panel, one per row
+    fig, axes = subplots_grid(len(panels), ncols=1 if many else min(3, len(panels)),
+                              panel=(10.5, 3.8) if many else (5.0, 3.6))
     allv = []
     for ax, (pv, cfgs) in zip(axes, panels.items()):
         cols = colors(len(cfgs))
@@ -118,13 +120,22 @@ def fig_curves(fam, runs, inp, out, notes, fields, ylabel, filename, title, logy
         if panel_key:
             ax.set_title(f"{panel_key}: {pv}" if panel_key != "model" else f"model: {pv}")
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="best", fontsize=7)
+            if many:
+                ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+            else:
+                ax.legend(loc="best", fontsize=7)
     if logy or (field in ("loss", "val_loss") and spans_decades(allv)):
         for ax in axes:
             ax.set_yscale("log")
     fig.suptitle(title.format(field=field) + " (line: mean over seeds; band: ± std)", fontsize=10)
-    fig.tight_layout()
+    tight(fig)
     return save(fig, out, filename)
+
+
+def natural(s):
+    """Sort key that orders embedded numbers numerically (depth:4 before depth:16)."""
+    return [(0, float(t), "") if re.fullmatch(r"\d+(\.\d+)?", t) else (1, 0.0, t)
+            for t in re.split(r"(\d+(?:\.\d+)?)", s) if t]
 
 
 def fig_bars(fam, runs, out, notes, by_key, filename):
@@ -140,7 +151,7 @@ def fig_bars(fam, runs, out, notes, by_key, filename):
     cfgs = list(groups)
     label_keys = varying_keys(cfgs)
     # Sort so that bars of one constraint/penalty sit together.
-    cfgs.sort(key=lambda c: (parse_name(c)[2].get(by_key, ""), c))
+    cfgs.sort(key=lambda c: (natural(parse_name(c)[2].get(by_key, "")), natural(c)))
     labels = [short_label(c, label_keys) for c in cfgs]
     fig, axes = plt.subplots(1, len(present), figsize=(3.6 * len(present) + 2.5,
                                                        0.32 * len(cfgs) + 1.6),
@@ -167,8 +178,9 @@ def fig_bars(fam, runs, out, notes, by_key, filename):
     axes[0][0].set_yticks(range(len(cfgs)))
     axes[0][0].set_yticklabels(labels, fontsize=7.5)
     axes[0][0].invert_yaxis()
-    fig.suptitle(f"{fam}: accuracy and cost per {by_key} (mean ± std over seeds)", fontsize=10)
-    fig.tight_layout()
+    what = {"reg": "penalty", "constraint": "constraint"}.get(by_key, by_key)
+    fig.suptitle(f"{fam}: accuracy and cost per {what} (mean ± std over seeds)", fontsize=10)
+    tight(fig)
     return save(fig, out, filename)
 
 
@@ -224,7 +236,7 @@ def ranking_verdict(fam, runs, acc=None, lower_is_better=False):
         return None
     keys = varying_keys(list(stats))
     order = sorted(stats.items(), key=lambda kv: kv[1][0], reverse=not lower_is_better)
-    (bc, (bm, bs, bn)), (wc, (wm, ws, wn)) = order[0], order[-1]
+    (bc, (bm, bs, _)), (wc, (wm, ws, _)) = order[0], order[-1]
     noise = max(s for _, (_, s, n) in order if n > 1) if any(n > 1 for *_, n in
                                                                  stats.values()) else None
     gap = abs(bm - wm)
@@ -342,31 +354,40 @@ def seed_verdict(runs, fam):
     if acc is None:
         return None
     stats = acc_by_config(runs, acc)
-    wins, total, lines = 0, 0, []
+    diffs = []  # (gain-adjusted − plain, standard error of the difference)
     for cfg, (m, s, n) in stats.items():
         if "/reg:so_gain_adjusted" not in cfg:
             continue
         plain = cfg.replace("/reg:so_gain_adjusted", "/reg:so")
         if plain in stats:
-            total += 1
-            pm, ps, _ = stats[plain]
-            wins += m > pm
-            lines.append(f"{fmt(m - pm):s}")
+            pm, ps, pn = stats[plain]
+            se = math.sqrt((s * s) / max(n, 1) + (ps * ps) / max(pn, 1))
+            diffs.append((m - pm, se))
     out = []
-    if total:
-        noise = max([s for (_, s, n) in stats.values() if n > 1] or [0])
+    if diffs:
+        wins = sum(1 for d, _ in diffs if d > 0)
+        clear = sum(1 for d, se in diffs if d > 2 * se and se > 0)
+        clear_losses = sum(1 for d, se in diffs if d < -2 * se and se > 0)
+        ds = [d for d, _ in diffs]
+        if wins == len(diffs) and clear:
+            judged = "the study's claim holds here"
+        elif clear == 0 and clear_losses == 0:
+            judged = "within seed noise: the study's claim is not confirmed here"
+        elif clear_losses > clear:
+            judged = "the study's claim does not hold here"
+        else:
+            judged = "the study's claim holds only partly here"
         out.append(f"{fam}: gain-adjusted beats the plain penalty (same g, λ, norm) in {wins} of "
-                   f"{total} pairs ({acc} differences: {', '.join(lines)}; largest seed std "
-                   f"{fmt(noise)}) — the study's claim "
-                   + ("holds" if wins == total and total else "holds only partly" if wins else
-                      "does not hold") + " here.")
+                   f"{len(diffs)} pairs, {clear} of them by more than 2 standard errors "
+                   f"({clear_losses} clear losses); {acc} difference mean "
+                   f"{sum(ds) / len(ds):+.4f} (from {min(ds):+.4f} to {max(ds):+.4f}) — {judged}.")
     o = mean_by(runs, acc, lambda k: "orthogonal" if k.get("init") == "orthogonal"
                 and k.get("reg", "none") == "none" else
                 ("glorot" if k.get("init", "").startswith("glorot") else None))
     if "orthogonal" in o and "glorot" in o:
         d = o["orthogonal"][0] - o["glorot"][0]
-        out.append(f"{fam}: orthogonal init (no penalty) vs Glorot: {acc} {fmt(o['orthogonal'][0])}"
-                   f" vs {fmt(o['glorot'][0])} ({d:+.3f}).")
+        out.append(f"{fam}: orthogonal init (no penalty) vs Glorot, mean over data sets and "
+                   f"seeds: {acc} {fmt(o['orthogonal'][0])} vs {fmt(o['glorot'][0])} ({d:+.4f}).")
     return out
 
 
@@ -445,11 +466,11 @@ def fig_kernel_sv(fam, runs, inp, out, notes):
                      fontsize=7.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
-        ax.set_ylabel("singular value of W_hh")
+        ax.set_ylabel("singular value of\nthe recurrent kernel")
     axes[0].legend(fontsize=7, loc="upper left")
     fig.suptitle(f"{fam}: recurrent-kernel singular values per epoch (the seed study's "
                  f"Figure 7; averaged over seeds; epoch 0 = initialization)", fontsize=10)
-    fig.tight_layout()
+    tight(fig)
     return save(fig, out, f"{fam.lower()}_fig7_kernel_sv.png")
 
 
@@ -463,25 +484,66 @@ def fig_val_acc_epochs(fam, runs, inp, out, notes):
         return None
     if field != "val_acc":
         notes.append(f"{fam}: no trace has val_acc; Figure 8 shows {field} instead.")
-    keys = varying_keys(list(groups))
-    fig, ax = plt.subplots(figsize=(8.5, 5.0))
-    for col, (cfg, items) in zip(colors(len(groups)), groups.items()):
-        curves = []
-        for n, _ in items:
-            c = epoch_series(inp, n, [field]).get(field)
-            if c:
-                e, v = c
-                keep = [i for i, x in enumerate(e) if x > 0]  # epoch 0: the untrained net
-                if keep:
-                    curves.append(([e[i] for i in keep], [v[i] for i in keep]))
-        plot_band(ax, curves, col, short_label(cfg, keys))
-    ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(f"{field.replace('_', ' ')} (fraction)")
-    ax.set_title(f"{fam}: {field} per epoch (the seed study's Figure 8; band: ± std over seeds)")
-    ax.legend(fontsize=7, loc="lower right", ncol=1 if len(groups) <= 8 else 2)
-    fig.tight_layout()
+    # One panel per dataset/task (and per gain when a panel would hold more than 12 lines).
+    panels = split_panels(list(groups), ["task", "dataset", "model", "gain"], 12)
+    many = max(len(v) for v in panels.values()) > 6  # legend beside the panel, one per row
+    fig, axes = subplots_grid(len(panels), ncols=1 if many else min(2, len(panels)),
+                              panel=(11.0, 4.2) if many else (7.0, 4.4), sharey=True)
+    for ax, (title, cfgs) in zip(axes, panels.items()):
+        keys = varying_keys(cfgs)
+        for col, cfg in zip(colors(len(cfgs)), cfgs):
+            curves = []
+            for n, _ in groups[cfg]:
+                c = epoch_series(inp, n, [field]).get(field)
+                if c:
+                    e, v = c
+                    keep = [i for i, x in enumerate(e) if x > 0]  # epoch 0: the untrained net
+                    if keep:
+                        curves.append(([e[i] for i in keep], [v[i] for i in keep]))
+            plot_band(ax, curves, col, short_label(cfg, keys) if len(cfgs) > 1 else cfg)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(f"{field.replace('_', ' ')} (fraction)")
+        if title:
+            ax.set_title(title, fontsize=9)
+        if many:
+            ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        else:
+            ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"{fam}: {field} per epoch (the seed study's Figure 8; line: mean over seeds, "
+                 f"band: ± std)", fontsize=10)
+    tight(fig)
     return save(fig, out, f"{fam.lower()}_fig8_val_acc.png")
+
+
+def split_panels(cfgs, keys, max_lines):
+    """OrderedDict panel title → configurations. Always split by the data-set-like keys (task,
+    dataset, model); then by each further key of `keys` while a panel holds more than max_lines
+    lines. A configuration whose value of that key is shared by no other (e.g. no gain, or
+    gain 1 without penalty) is a reference drawn in every panel of the split."""
+    def val(c, key):
+        return parse_name(c)[1] if key == "model" else parse_name(c)[2].get(key, "—")
+
+    panels = OrderedDict([("", list(cfgs))])
+    always = {"task", "dataset", "model"}
+    for key in keys:
+        if key not in always and max(len(v) for v in panels.values()) <= max_lines:
+            break
+        new = OrderedDict()
+        for title, members in panels.items():
+            counts = OrderedDict()
+            for c in members:
+                counts[val(c, key)] = counts.get(val(c, key), 0) + 1
+            groups = [v for v, n in counts.items() if n >= 2 or key in always]
+            if len(groups) < 2:
+                new[title] = members
+                continue
+            refs = [c for c in members if val(c, key) not in groups]
+            for v in groups:
+                t = (title + ", " if title else "") + f"{key}:{v}"
+                new[t] = refs + [c for c in members if val(c, key) == v]
+        panels = new
+    return panels
 
 
 # ------------------------------------------------------------------------------ entry points

@@ -254,13 +254,22 @@ def varying_keys(names):
     return sorted(out, key=lambda k: rank.get(k, len(KEY_ORDER)))
 
 
+# Compact label forms: value alone for categorical keys, a symbol for numeric ones.
+LABEL_FORM = {"model": "{v}", "task": "{v}", "dataset": "{v}", "act": "{v}", "init": "{v}",
+              "gain": "g={v}", "sw2": "σw²={v}", "sb2": "σb²={v}", "depth": "L={v}",
+              "width": "N={v}", "hidden": "h={v}", "batch": "B={v}", "reg": "{v}",
+              "norm": "{v}", "lambda": "λ={v}", "constraint": "{v}", "margin": "m={v}",
+              "opt": "{v}", "lr": "lr={v}"}
+
+
 def short_label(name, keys):
-    """A configuration's label from only the keys that vary (e.g. 'init:orthogonal reg:so')."""
+    """A configuration's label from only the keys that vary, compactly (e.g.
+    'orthogonal g=1.25 so_gain_adjusted mean λ=0.5')."""
     _, model, k = parse_name(name)
     parts = []
     for key in keys:
         if key == "model":
             parts.append(model)
         elif key in k:
-            parts.append(f"{key}:{k[key]}")
+            parts.append(LABEL_FORM.get(key, key + ":{v}").format(v=k[key]))
     return " ".join(parts) if parts else config_of(name).split("/", 1)[-1]

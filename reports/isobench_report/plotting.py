@@ -22,6 +22,12 @@ def colors(n):
     return [cmap(i % cmap.N) for i in range(n)]
 
 
+def tight(fig):
+    """tight_layout that leaves room for the suptitle (about 0.5 inch at the top)."""
+    h = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0, 1, max(0.5, 1 - 0.5 / h)))
+
+
 def save(fig, out, filename):
     path = os.path.join(out, filename)
     fig.savefig(path, dpi=DPI)
@@ -90,15 +96,21 @@ def plot_band(ax, curves, color, label, logy=False):
 
 
 def tidy_log_axis(ax, axis="y"):
-    """On a log axis spanning less than ~1.5 decades, label ticks as plain numbers (0.9, 2, 3)
-    instead of 9×10⁻¹."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    """On a log axis spanning less than two decades, label ticks as plain numbers (0.9, 2, 5)
+    instead of 9×10⁻¹ or nothing at all."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
     a = ax.yaxis if axis == "y" else ax.xaxis
-    if lo > 0 and hi / lo < 30:
-        f = FuncFormatter(lambda v, _: f"{v:g}")
+    if not (lo > 0 and hi / lo < 100):
+        return
+    f = FuncFormatter(lambda v, _: f"{v:g}")
+    if hi / lo < 4:
         a.set_major_formatter(f)
-        a.set_minor_formatter(f if hi / lo < 4 else NullFormatter())
+        a.set_minor_formatter(f)
+    else:
+        a.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        a.set_major_formatter(f)
+        a.set_minor_formatter(NullFormatter())
 
 
 def depth_axis(ax, depths):
