@@ -1,0 +1,247 @@
+// Sentence-sentiment classifier task: see sentiment_classifier.hpp.
+#include "isobench/sentiment_classifier.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "isobench/batches.hpp"
+#include "isobench/linalg.hpp"
+#include "isobench/loss_bce.hpp"
+#include "isobench/spectra.hpp"
+
+namespace isobench {
+
+namespace {
+
+std::size_t sz(long v) {
+  return static_cast<std::size_t>(v);
+}
+
+[[noreturn]] void bad(const std::string& what) {
+  throw std::invalid_argument("SentimentTask: " + what);
+}
+
+const SentimentSpec& checked(const SentimentSpec& s, int vocab, const TextSet& train,
+                             const TextSet& val) {
+  if (s.batch < 1) bad("batch must be >= 1 (got " + std::to_string(s.batch) + ")");
+  if (!(s.lr > 0) || !std::isfinite(s.lr)) bad("lr must be a positive number");
+  if (s.embed_dim < 1 || s.hidden < 1) bad("embed_dim and hidden must be >= 1");
+  if (s.eval_chunk < 1) bad("eval_chunk must be >= 1 (got " + std::to_string(s.eval_chunk) + ")");
+  if (vocab < 2) bad("vocab must be >= 2 (padding and unknown)");
+  if (train.n < s.batch)
+    bad("batch " + std::to_string(s.batch) + " exceeds the " + std::to_string(train.n) +
+        " training snippets of " + train.source);
+  if (train.max_len < 1) bad("training set " + train.source + " has no sequence length");
+  if (val.n > 0 && val.max_len != train.max_len)
+    bad("validation sequences (" + std::to_string(val.max_len) + " tokens) differ from training (" +
+        std::to_string(train.max_len) + ")");
+  return s;
+}
+
+LstmConfig lstm_config(const SentimentSpec& s) {
+  LstmConfig c{s.embed_dim, s.hidden, 1};
+  c.forget_bias = s.forget_bias;
+  c.per_gate_init = false;  // the whole kernel, as Keras (header)
+  return c;
+}
+
+template <class T>
+bool all_finite(const Matrix<T>& w) {
+  return std::all_of(w.begin(), w.end(), [](T v) { return std::isfinite(v); });
+}
+
+}  // namespace
+
+template <class T, class Update>
+SentimentTask<T, Update>::SentimentTask(const SentimentSpec& spec, int vocab, const TextSet& train,
+                                        const TextSet& val, Update update, Engine eng)
+    : spec_(checked(spec, vocab, train, val)),
+      train_(train),
+      val_(val),
+      eng_(std::move(eng)),
+      lstm_(lstm_config(spec)),
+      emb_(vocab, spec.embed_dim),
+      opt_(spec.lr, update) {
+  lstm_.init(spec_.recurrent, spec_.input, spec_.readout, eng_);
+  emb_.init(eng_);
+  const std::uint64_t penalty_seed = eng_();
+  auto& w = lstm_.recurrent_kernel();
+  if (spec_.penalty.kind != PenaltyKind::None)
+    penalty_.emplace_back(spec_.penalty, static_cast<int>(w.shape(0)), static_cast<int>(w.shape(1)),
+                          penalty_seed);
+  const int L = train.max_len, rows = std::max(spec_.batch, spec_.eval_chunk);
+  lstm_.reserve(L, rows);
+  ids_.assign(sz(rows) * sz(L), 0);
+  x_.assign(sz(rows) * sz(L) * sz(spec_.embed_dim), T(0));
+  dx_.assign(x_.size(), T(0));
+  labels_.assign(sz(rows), T(0));
+  dlogits_.assign(sz(rows), T(0));
+  index_.assign(sz(rows), 0);
+  order_.resize(sz(train.n));
+  std::iota(order_.begin(), order_.end(), 0);
+  set_embedding_trainable(true);
+}
+
+template <class T, class Update>
+void SentimentTask<T, Update>::set_embedding_trainable(bool on) {
+  if (opt_.steps() > 0) bad("set_embedding_trainable must be called before training");
+  emb_.set_trainable(on);
+  params_ = lstm_.params();
+  for (const auto& p : emb_.params()) params_.push_back(p);
+}
+
+template <class T, class Update>
+int SentimentTask<T, Update>::steps_per_epoch() const {
+  return (train_.n + spec_.batch - 1) / spec_.batch;
+}
+
+template <class T, class Update>
+void SentimentTask<T, Update>::begin_epoch(int /*epoch*/) {
+  shuffle_indices(order_, eng_);
+  batch_in_epoch_ = 0;
+}
+
+template <class T, class Update>
+void SentimentTask<T, Update>::gather(const TextSet& d, const int* idx, int batch) {
+  const int L = d.max_len;
+  for (int b = 0; b < batch; ++b) {
+    const std::int32_t* s = d.sequence(idx[b]);
+    std::copy(s, s + L, ids_.data() + sz(b) * sz(L));
+    labels_[sz(b)] = static_cast<T>(d.y[sz(idx[b])]);
+  }
+}
+
+template <class T, class Update>
+double SentimentTask<T, Update>::loss_and_grad(const std::int32_t* ids, const T* labels,
+                                               int batch) {
+  const int L = train_.max_len;
+  emb_.forward(ids, batch, L, x_.data());
+  const T* logits = lstm_.forward(x_.data(), L, batch);
+  const double data = sigmoid_bce(logits, labels, batch, dlogits_.data());
+  last_correct_ = count_correct_binary(logits, labels, batch);
+  lstm_.backward(dlogits_.data(), emb_.trainable() ? dx_.data() : nullptr);
+  emb_.backward(ids, batch, L, dx_.data());
+  last_penalty_ = penalty_.empty() ? 0.0
+                                   : penalty_[0].add_value_and_grad(lstm_.recurrent_kernel(),
+                                                                    lstm_.recurrent_kernel_grad());
+  return data + last_penalty_;
+}
+
+template <class T, class Update>
+double SentimentTask<T, Update>::step() {
+  if (batch_in_epoch_ >= steps_per_epoch()) begin_epoch(0);  // used without the trainer
+  const int b = batch_in_epoch_++;
+  const int start = b * spec_.batch, B = std::min(spec_.batch, train_.n - start);
+  gather(train_, order_.data() + start, B);
+  const double total = loss_and_grad(ids_.data(), labels_.data(), B);
+  opt_.step(params_);
+  ++t_;
+  run_correct_ += last_correct_;
+  run_data_loss_ += (total - last_penalty_) * B;
+  run_penalty_ += last_penalty_ * B;
+  run_samples_ += B;
+  return total;
+}
+
+template <class T, class Update>
+typename SentimentTask<T, Update>::Measure SentimentTask<T, Update>::measure(const TextSet& d,
+                                                                             int max_samples) {
+  if (d.n > 0 && d.max_len != train_.max_len)
+    bad("cannot evaluate on " + d.source + ": sequence length differs from " + train_.source);
+  Measure m;
+  const int n = max_samples > 0 ? std::min(max_samples, d.n) : d.n;
+  double loss = 0;
+  long correct = 0;
+  for (int start = 0; start < n; start += spec_.eval_chunk) {
+    const int B = std::min(spec_.eval_chunk, n - start);
+    for (int i = 0; i < B; ++i) index_[sz(i)] = start + i;
+    gather(d, index_.data(), B);
+    emb_.forward(ids_.data(), B, d.max_len, x_.data());
+    const T* logits = lstm_.forward(x_.data(), d.max_len, B);
+    loss += static_cast<double>(sigmoid_bce<T>(logits, labels_.data(), B, nullptr)) * B;
+    correct += count_correct_binary(logits, labels_.data(), B);
+  }
+  m.samples = n;
+  if (n > 0) {
+    m.loss = loss / n;
+    m.acc = static_cast<double>(correct) / n;
+  }
+  return m;
+}
+
+template <class T, class Update>
+double SentimentTask<T, Update>::ortho_gain() const {
+  const auto k = spec_.recurrent.kind;
+  return (k == InitKind::Orthogonal || k == InitKind::Identity) ? spec_.recurrent.scale : 1.0;
+}
+
+template <class T, class Update>
+SentimentKernelSpectrum SentimentTask<T, Update>::kernel_spectrum() {
+  SentimentKernelSpectrum ks;
+  const auto& w = lstm_.recurrent_kernel();
+  if (!all_finite(w)) {
+    ks.finite = false;
+    return ks;
+  }
+  ks.sv = singular_values(w);
+  const SingularValueStats s = singular_value_stats(ks.sv);
+  ks.mean = s.mean;
+  ks.std = s.std;
+  ks.min = s.min;
+  ks.max = s.max;
+  ks.ortho_err = orthogonality_error(w, ortho_gain());
+  return ks;
+}
+
+template <class T, class Update>
+void SentimentTask<T, Update>::evaluate(EvalRecord& r) {
+  if (run_samples_ > 0) {
+    const double n = static_cast<double>(run_samples_);
+    r.loss = (run_data_loss_ + run_penalty_) / n;
+    r.train_acc = static_cast<double>(run_correct_) / n;
+    r.extra["train_data_loss"] = run_data_loss_ / n;
+    r.extra["penalty"] = run_penalty_ / n;
+  } else {  // step 0: measure the initial weights
+    const Measure m = measure(train_, kInitialTrainSamples);
+    const double pen = penalty_.empty() ? 0.0 : penalty_[0].value(lstm_.recurrent_kernel());
+    r.loss = m.loss + pen;
+    r.train_acc = m.acc;
+    r.extra["train_data_loss"] = m.loss;
+    r.extra["penalty"] = pen;
+  }
+  run_data_loss_ = run_penalty_ = 0;
+  run_correct_ = run_samples_ = 0;
+  if (val_.n > 0) {
+    const Measure m = measure(val_);
+    r.val_loss = m.loss;
+    r.val_acc = m.acc;
+  }
+  const SentimentKernelSpectrum ks = kernel_spectrum();
+  if (ks.finite) {
+    r.extra["kernel_sv_mean"] = ks.mean;
+    r.extra["kernel_sv_std"] = ks.std;
+    r.extra["kernel_sv_min"] = ks.min;
+    r.extra["kernel_sv_max"] = ks.max;
+    r.extra["ortho_err"] = ks.ortho_err;
+    if (spec_.full_spectrum) r.extra["kernel_sv"] = ks.sv;
+  } else {
+    r.extra["kernel_finite"] = false;
+  }
+}
+
+template <class T, class Update>
+bool SentimentTask<T, Update>::diverged(const EvalRecord& r) const {
+  if (r.val_acc >= 0 && !std::isfinite(r.val_loss)) return true;
+  const auto it = r.extra.find("kernel_finite");
+  return it != r.extra.end() && it->is_boolean() && !it->template get<bool>();
+}
+
+template class SentimentTask<float, AdamUpdate>;
+template class SentimentTask<float, SgdUpdate>;
+template class SentimentTask<double, AdamUpdate>;
+template class SentimentTask<double, SgdUpdate>;
+
+}  // namespace isobench

@@ -1,0 +1,220 @@
+// The rt-polarity text pipeline (text.hpp): decoding, tokenizer, vocabulary, padding, split,
+// the faithful half, lookup order and every bad-input error.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "data_test_util.hpp"
+#include "isobench/text.hpp"
+
+namespace isobench {
+namespace {
+
+using testutil::EnvOverride;
+using testutil::ScratchDir;
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+// Lines "good pK great film ." / "bad nK dull film ." in dir/rt-polarity.{pos,neg}: every snippet
+// has one token of its own.
+PolarityFiles write_corpus(const ScratchDir& dir, int n_pos, int n_neg) {
+  std::string pos, neg;
+  for (int k = 0; k < n_pos; ++k) pos += "good p" + std::to_string(k) + " great film .\n";
+  for (int k = 0; k < n_neg; ++k) neg += "bad n" + std::to_string(k) + " dull film .\n";
+  write_bytes(dir.str("rt-polarity.pos"), pos);
+  write_bytes(dir.str("rt-polarity.neg"), neg);
+  return {dir.str(), dir.str("rt-polarity.pos"), dir.str("rt-polarity.neg")};
+}
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Text, TokenizerSplitsOnSpacesAndTabs) {
+  EXPECT_EQ(whitespace_tokens("  a b\t c  \r"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(whitespace_tokens("   ").empty());
+}
+
+TEST(Text, ReadsUtf8AsIsAndLatin1Converted) {
+  ScratchDir dir("text");
+  write_bytes(dir.str("u"), "caf\xc3\xa9 ok\nsecond\n");
+  const TextLines u = read_text_lines(dir.str("u"));
+  EXPECT_FALSE(u.latin1);
+  ASSERT_EQ(u.lines.size(), 2u);
+  EXPECT_EQ(u.lines[0], "caf\xc3\xa9 ok");
+  // The same word in Latin-1 (é = 0xE9, not valid UTF-8) becomes the same UTF-8 bytes.
+  write_bytes(dir.str("l"), "caf\xe9 ok\r\nsecond");
+  const TextLines l = read_text_lines(dir.str("l"));
+  EXPECT_TRUE(l.latin1);
+  ASSERT_EQ(l.lines.size(), 2u);
+  EXPECT_EQ(l.lines[0], u.lines[0]);
+  EXPECT_EQ(l.lines[1], "second");
+}
+
+TEST(Text, BadFilesAreErrorsNamingTheFile) {
+  ScratchDir dir("text");
+  EXPECT_NE(error_of([&] { read_text_lines(dir.str("missing.pos")); }).find("missing.pos"),
+            std::string::npos);
+  write_bytes(dir.str("empty.pos"), "\n  \n");
+  const std::string e = error_of([&] { read_text_lines(dir.str("empty.pos")); });
+  EXPECT_NE(e.find("empty.pos"), std::string::npos);
+  EXPECT_NE(e.find("empty"), std::string::npos);
+  write_bytes(dir.str("bin.pos"), std::string("ok line\nbad\x01"
+                                              "byte\n",
+                                              17));
+  const std::string b = error_of([&] { read_text_lines(dir.str("bin.pos")); });
+  EXPECT_NE(b.find("bin.pos"), std::string::npos);
+  EXPECT_NE(b.find("line 2"), std::string::npos);
+  EXPECT_NE(b.find("undecodable"), std::string::npos);
+  write_bytes(dir.str("nul.pos"), std::string("a\0b\n", 4));
+  EXPECT_NE(error_of([&] { read_text_lines(dir.str("nul.pos")); }).find("nul.pos"),
+            std::string::npos);
+}
+
+TEST(Text, VocabularyCountsOrderAndMinCount) {
+  const std::vector<std::vector<std::string>> docs = {{"b", "a", "b"}, {"c", "b", "a"}, {"d"}};
+  const Vocabulary v = Vocabulary::build(docs, 1);
+  ASSERT_EQ(v.size(), 6);
+  EXPECT_EQ(v.word(Vocabulary::kPad), "<pad>");
+  EXPECT_EQ(v.word(Vocabulary::kUnknown), "<unk>");
+  EXPECT_EQ(v.word(2), "b");  // 3 times
+  EXPECT_EQ(v.word(3), "a");  // 2 times
+  EXPECT_EQ(v.word(4), "c");  // 1, ties in byte order
+  EXPECT_EQ(v.word(5), "d");
+  EXPECT_EQ(v.count(2), 3);
+  EXPECT_EQ(v.id("zzz"), Vocabulary::kUnknown);
+  const Vocabulary v2 = Vocabulary::build(docs, 2);
+  EXPECT_EQ(v2.size(), 4);
+  EXPECT_EQ(v2.id("c"), Vocabulary::kUnknown);
+  EXPECT_EQ(Vocabulary::build(docs, 1, 3).size(), 3);  // pad, unk, b
+  EXPECT_THROW(Vocabulary::build(docs, 0), std::invalid_argument);
+  EXPECT_THROW(Vocabulary::build(docs, 1, 1), std::invalid_argument);
+}
+
+TEST(Text, PadsInFrontOrBehindAndCutsTheEnd) {
+  const Vocabulary v = Vocabulary::build({{"a", "b", "c"}});
+  const std::vector<std::vector<std::string>> docs = {{"a", "x"}, {"a", "b", "c", "a"}};
+  long unk = 0, kept = 0;
+  const TextSet pre = encode_texts(docs, {1.f, 0.f}, v, 3, Pad::Pre, &unk, &kept);
+  const int a = v.id("a"), b = v.id("b"), c = v.id("c");
+  EXPECT_EQ(std::vector<std::int32_t>(pre.ids.begin(), pre.ids.end()),
+            (std::vector<std::int32_t>{0, a, Vocabulary::kUnknown, a, b, c}));
+  EXPECT_EQ(unk, 1);
+  EXPECT_EQ(kept, 5);
+  EXPECT_EQ(pre.lengths, (std::vector<int>{2, 3}));
+  const TextSet post = encode_texts(docs, {1.f, 0.f}, v, 3, Pad::Post);
+  EXPECT_EQ(std::vector<std::int32_t>(post.ids.begin(), post.ids.end()),
+            (std::vector<std::int32_t>{a, Vocabulary::kUnknown, 0, a, b, c}));
+}
+
+TEST(Text, SplitIsDeterministicDisjointAndVocabularyFromTrainOnly) {
+  ScratchDir dir("text");
+  const PolarityFiles f = write_corpus(dir, 50, 50);
+  PolarityOptions opt;
+  opt.max_len = 8;
+  const TextSplit s = load_polarity(f, opt);
+  EXPECT_EQ(s.train.n, 80);
+  EXPECT_EQ(s.val.n, 10);
+  EXPECT_EQ(s.test.n, 10);
+  // Each snippet's own token is known only if the snippet is in the training part: the
+  // vocabulary holds 6 shared words + 80 own tokens, and every val/test snippet has 1 unknown.
+  EXPECT_EQ(s.vocab.size(), 2 + 6 + 80);
+  EXPECT_EQ(s.unknown_tokens, 20);
+  EXPECT_EQ(s.kept_tokens, 20 * 5);
+  for (int i = 0; i < s.test.n; ++i) {
+    const std::int32_t* q = s.test.sequence(i);
+    EXPECT_EQ(q[0] + q[1] + q[2], 0);  // 5 tokens in 8: three padding ids in front
+    EXPECT_EQ(q[4], Vocabulary::kUnknown);
+  }
+  const TextSplit again = load_polarity(f, opt);
+  EXPECT_EQ(again.train.ids, s.train.ids);
+  EXPECT_EQ(again.test.y, s.test.y);
+  opt.seed = 1;
+  const TextSplit other = load_polarity(f, opt);
+  EXPECT_NE(other.test.ids, s.test.ids);
+  // Label balance overall.
+  double pos = 0;
+  for (const TextSet* p : {&s.train, &s.val, &s.test})
+    for (float y : p->y) pos += y;
+  EXPECT_EQ(pos, 50);
+}
+
+TEST(Text, FaithfulKeepsEveryOtherLine) {
+  ScratchDir dir("text");
+  const PolarityFiles f = write_corpus(dir, 11, 11);
+  PolarityOptions opt;
+  opt.faithful = true;
+  opt.val_fraction = opt.test_fraction = 0;
+  const TextSplit s = load_polarity(f, opt);
+  EXPECT_EQ(s.train.n, 10);  // lines 2, 4, …, 10 of each file (0-based 1, 3, 5, 7, 9)
+  std::set<std::string> words;
+  for (int id = 2; id < s.vocab.size(); ++id) words.insert(s.vocab.word(id));
+  for (int k = 0; k < 11; ++k)
+    EXPECT_EQ(words.count("p" + std::to_string(k)), k % 2 == 1 ? 1u : 0u) << k;
+  EXPECT_NE(s.description.find("every other line"), std::string::npos);
+}
+
+TEST(Text, UnequalCountsAndBadOptionsAreErrors) {
+  ScratchDir dir("text");
+  const PolarityFiles f = write_corpus(dir, 10, 9);
+  const std::string e = error_of([&] { load_polarity(f); });
+  EXPECT_NE(e.find("rt-polarity.pos has 10 lines"), std::string::npos) << e;
+  EXPECT_NE(e.find("rt-polarity.neg has 9"), std::string::npos) << e;
+  const PolarityFiles g = write_corpus(dir, 10, 10);
+  PolarityOptions opt;
+  opt.max_len = 0;
+  EXPECT_THROW(load_polarity(g, opt), std::invalid_argument);
+  opt = {};
+  opt.val_fraction = 0.6;
+  opt.test_fraction = 0.5;
+  EXPECT_THROW(load_polarity(g, opt), std::invalid_argument);
+}
+
+TEST(Text, LookupOrderPrefersDataDirAndNeverFallsThrough) {
+  ScratchDir dir("text");
+  std::filesystem::create_directories(dir.path() / "rt-polarity");
+  EnvOverride data("ISOBENCH_DATA_DIR", dir.str());
+  const auto path = polarity_search_path();
+  ASSERT_GE(path.size(), 3u);
+  EXPECT_EQ(path[0], (dir.path() / "rt-polarity").string());
+  // Only one of the two files in the first location: an error naming the other.
+  write_bytes(dir.str("rt-polarity/rt-polarity.pos"), "good\n");
+  const std::string e = error_of([] { locate_polarity(); });
+  EXPECT_NE(e.find("rt-polarity.neg is missing"), std::string::npos) << e;
+  write_bytes(dir.str("rt-polarity/rt-polarity.neg"), "bad\n");
+  EXPECT_EQ(locate_polarity().dir, (dir.path() / "rt-polarity").string());
+}
+
+TEST(Text, RealDatasetWhenPresent) {
+  PolarityFiles f;
+  try {
+    f = locate_polarity();
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << e.what();
+  }
+  const TextSplit all = load_polarity(f);
+  EXPECT_EQ(all.train.n + all.val.n + all.test.n, 10662);
+  EXPECT_EQ(all.train.n, 8530);
+  EXPECT_EQ(all.val.n, 1066);
+  PolarityOptions half;
+  half.faithful = true;
+  const TextSplit h = load_polarity(f, half);
+  EXPECT_EQ(h.train.n, 4264);  // the study's split sizes
+  EXPECT_EQ(h.val.n, 533);
+  EXPECT_EQ(h.test.n, 533);
+}
+
+}  // namespace
+}  // namespace isobench
