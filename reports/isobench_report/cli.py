@@ -9,7 +9,7 @@ import traceback
 from collections import OrderedDict, defaultdict
 
 from . import fam_perf, fam_rqa, fam_rqb, fam_training
-from .inputs import load_inputs, warn
+from .inputs import gaps, load_inputs, warn
 from .tables import family_table, md_table, write_csv
 
 FAMILY_ORDER = ["RQA", "RQB", "RQC", "RQD", "RQE", "SEED", "SENT", "TASK", "PERF"]
@@ -107,6 +107,8 @@ def write_report(inputs, out):
         body += family_section(fam, by_family[fam], inp, out)
     absent = [f for f in FAMILY_ORDER if f not in by_family]
     inp.finish()
+    for g in gaps(inp):
+        inp.problems.add(g)
 
     md = ["# isobench report", ""] + header_lines(inp, inputs)
     if families:

@@ -45,6 +45,7 @@ class Inputs:
         self.input_dirs = []
         self.problems = Problems()
         self.files = []
+        self.shards = []  # context["shard"] of each input read ("I/K" or None)
         self._trace_cache = {}
         self._trace_notes = set()
         self._bad_traces = []
@@ -132,6 +133,7 @@ def load_inputs(paths):
         if fdir not in inp.input_dirs:
             inp.input_dirs.append(fdir)
         ctx = d.get("context") if isinstance(d.get("context"), dict) else {}
+        inp.shards.append(ctx.get("shard"))
         if not inp.context:
             inp.context = dict(ctx)
         elif ctx.get("datasets") and inp.context.get("datasets") != ctx["datasets"]:
@@ -273,3 +275,36 @@ def short_label(name, keys):
         elif key in k:
             parts.append(LABEL_FORM.get(key, key + ":{v}").format(v=k[key]))
     return " ".join(parts) if parts else config_of(name).split("/", 1)[-1]
+
+
+def gaps(inp):
+    """Messages about what is missing from a sweep: shards of a --shard I/K split that no input
+    holds, and configurations with fewer seeds than the rest of their family."""
+    out = []
+    ks = {}
+    for sh in inp.shards:
+        m = re.fullmatch(r"(\d+)/(\d+)", str(sh)) if sh else None
+        if m:
+            ks.setdefault(int(m.group(2)), set()).add(int(m.group(1)))
+    for k, have in ks.items():
+        missing = sorted(set(range(k)) - have)
+        if missing:
+            out.append(f"shards {', '.join(f'{i}/{k}' for i in missing)} of the {k}-way split "
+                       f"are not among the inputs: their runs are missing from this report")
+    seeds_by_cfg = OrderedDict()
+    for n in inp.runs:
+        _, _, k = parse_name(n)
+        if "seed" in k:
+            seeds_by_cfg.setdefault(config_of(n), set()).add(k["seed"])
+    by_family = OrderedDict()
+    for cfg, seeds in seeds_by_cfg.items():
+        by_family.setdefault(cfg.split("/")[0], []).append((cfg, seeds))
+    for fam, items in by_family.items():
+        full = set().union(*[s for _, s in items])
+        short = [(c, sorted(full - s)) for c, s in items if s != full]
+        if short:
+            shown = "; ".join(f"`{c}` lacks seed {', '.join(m)}" for c, m in short[:3])
+            more = f" (and {len(short) - 3} more)" if len(short) > 3 else ""
+            out.append(f"{fam}: {len(short)} configuration(s) have fewer seeds than the family's "
+                       f"{len(full)}: {shown}{more}")
+    return out

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(ROOT, "reports"))
 sys.path.insert(0, HERE)
 
 import synth  # noqa: E402
-from isobench_report import cli, plotting  # noqa: E402
+from isobench_report import cli, fam_rqa, inputs, plotting  # noqa: E402
 
 REPORT = os.path.join(ROOT, "reports", "report.py")
 PY = sys.executable
@@ -206,6 +206,24 @@ class BadInputs(Tmp):
         self.assertIn("## TASK", md)
         self.assertPng("task_loss_vs_steps.png")  # traces found next to each input
 
+    def test_gaps_missing_seeds_and_shards(self):
+        d = self.synth(families=["RQB"])
+        p = os.path.join(d, "results.json")
+        with open(p) as f:
+            r = json.load(f)
+        r["context"]["shard"] = "1/3"
+        r["benchmarks"] = [b for b in r["benchmarks"]
+                           if not (b["name"].endswith("seed:2") and "depth:8/" in b["name"]
+                                   and "gaussian" in b["name"])]
+        with open(p, "w") as f:
+            json.dump(r, f)
+        code, md, _ = run_report([p], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("shards 0/3, 2/3 of the 3-way split are not among the inputs", md)
+        self.assertIn("RQB: 1 configuration(s) have fewer seeds than the family's 2: "
+                      "`RQB/mlp/dataset:mnist/act:linear/init:gaussian/depth:8/width:64` lacks "
+                      "seed 2", md)
+
     def test_malformed_trace_lines_and_missing_fields(self):
         d = self.synth(families=["RQC", "SEED"])
         tdir = os.path.join(d, "traces")
@@ -241,13 +259,19 @@ class BadInputs(Tmp):
         self.assertIn("below the trivial baseline", md)  # the verdict uses counters
 
     def test_malformed_phase_diagram(self):
-        d = self.synth(families=["RQA"])
+        d = os.path.join(self.tmp, "in")
+        os.makedirs(d)
+        with open(os.path.join(d, "results.json"), "w") as f:
+            json.dump({"context": {}, "benchmarks": []}, f)
         with open(os.path.join(d, "rqa_phase_diagram.json"), "w") as f:
             json.dump({"sw2": [1, 2], "sb2": [0], "chi": [[1.0]]}, f)
-        code, md, _ = run_report([d], self.out)
-        self.assertEqual(code, 0)
-        self.assertIn("rqa_phase_diagram.json` could not be read (chi has shape", md)
-        self.assertPng("rqa_grad_norms.png")
+        with contextlib.redirect_stderr(io.StringIO()):
+            inp = inputs.load_inputs([d])
+        notes = []
+        self.assertIsNone(fam_rqa.fig_phase_diagram(inp, {}, self.tmp, notes))
+        self.assertEqual(len(notes), 1)
+        self.assertIn("rqa_phase_diagram.json` could not be read (chi has shape (1, 1), "
+                      "expected (1, 2))", notes[0])
 
     def test_unknown_family_and_odd_entries(self):
         p = os.path.join(self.tmp, "results.json")
