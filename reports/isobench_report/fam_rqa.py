@@ -291,7 +291,7 @@ def fig_phase_diagram(inp, points, out, notes):
         notes.append(f"RQA: `{path}` could not be read ({e}); the phase diagram is skipped.")
         return None
     from matplotlib.colors import TwoSlopeNorm
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    fig, ax = plt.subplots(figsize=(6.4, 5.0))
     lo, hi = float(np.nanmin(chi)), float(np.nanmax(chi))
     norm = TwoSlopeNorm(vcenter=1.0, vmin=min(lo, 0.99), vmax=max(hi, 1.01))
     mesh = ax.pcolormesh(sw2, sb2, chi, cmap="RdBu_r", norm=norm, shading="gouraud")
@@ -305,7 +305,8 @@ def fig_phase_diagram(inp, points, out, notes):
         ax.plot(line["sw2"], line["sb2"], "k-", lw=2, label="critical line χ = 1")
     for p in d.get("points", []) or []:
         try:
-            ax.plot(p["sw2"], p["sb2"], "o", color="#ffcc00", mec="k", ms=8)
+            ax.plot(p["sw2"], p["sb2"], "o", color="#ffcc00", mec="k", ms=8, clip_on=False,
+                    zorder=5)
             ax.annotate(f"{p.get('label', '')} (χ={p['chi']:.3g})", (p["sw2"], p["sb2"]),
                         textcoords="offset points", xytext=(6, 6), fontsize=8,
                         bbox=dict(boxstyle="round,pad=0.2", fc="white", alpha=0.8))
@@ -321,7 +322,7 @@ def fig_phase_diagram(inp, points, out, notes):
     ax.set_xlim(sw2.min(), sw2.max())
     ax.set_ylim(sb2.min(), sb2.max())
     ax.set_title(f"RQA: {d.get('activation', 'tanh')} phase diagram (the seed study's Figure 1)")
-    ax.legend(loc="upper right", fontsize=7.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8)
     ax.grid(False)
     fig.tight_layout()
     return save(fig, out, "rqa_phase_diagram.png")

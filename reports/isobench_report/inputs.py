@@ -296,15 +296,18 @@ def gaps(inp):
         _, _, k = parse_name(n)
         if "seed" in k:
             seeds_by_cfg.setdefault(config_of(n), set()).add(k["seed"])
-    by_family = OrderedDict()
+    # Compare seeds within a sub-grid: configurations of one family and model with the same
+    # keys (RQB's fixed-rate regression runs, say, are a grid of their own).
+    by_grid = OrderedDict()
     for cfg, seeds in seeds_by_cfg.items():
-        by_family.setdefault(cfg.split("/")[0], []).append((cfg, seeds))
-    for fam, items in by_family.items():
+        fam, model, k = parse_name(cfg)
+        by_grid.setdefault((fam, model, tuple(k)), []).append((cfg, seeds))
+    for (fam, _, _), items in by_grid.items():
         full = set().union(*[s for _, s in items])
         short = [(c, sorted(full - s)) for c, s in items if s != full]
         if short:
             shown = "; ".join(f"`{c}` lacks seed {', '.join(m)}" for c, m in short[:3])
             more = f" (and {len(short) - 3} more)" if len(short) > 3 else ""
-            out.append(f"{fam}: {len(short)} configuration(s) have fewer seeds than the family's "
-                       f"{len(full)}: {shown}{more}")
+            out.append(f"{fam}: {len(short)} configuration(s) have fewer seeds than the others "
+                       f"of their grid ({len(full)}): {shown}{more}")
     return out

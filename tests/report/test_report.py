@@ -220,7 +220,7 @@ class BadInputs(Tmp):
         code, md, _ = run_report([p], self.out)
         self.assertEqual(code, 0)
         self.assertIn("shards 0/3, 2/3 of the 3-way split are not among the inputs", md)
-        self.assertIn("RQB: 1 configuration(s) have fewer seeds than the family's 2: "
+        self.assertIn("RQB: 1 configuration(s) have fewer seeds than the others of their grid (2): "
                       "`RQB/mlp/dataset:mnist/act:linear/init:gaussian/depth:8/width:64` lacks "
                       "seed 2", md)
 
@@ -285,6 +285,19 @@ class BadInputs(Tmp):
         self.assertIn("## NEWFAM", md)
         self.assertIn("2 entr(y/ies) without a name skipped", md)
         self.assertNotIn("figures failed", md)
+
+    def test_a_failing_figure_keeps_the_rest_of_the_report(self):
+        d = self.synth(families=["TASK", "PERF"])
+        saved = cli.FAMILY_FIGURES["TASK"]
+        cli.FAMILY_FIGURES["TASK"] = lambda runs, inp, out: 1 / 0
+        try:
+            code, md, _ = run_report([d], self.out)
+        finally:
+            cli.FAMILY_FIGURES["TASK"] = saved
+        self.assertEqual(code, 0)
+        self.assertIn("TASK figures failed (ZeroDivisionError", md)
+        self.assertIn("| TASK/rnn/task:copy", md)  # its table is still there
+        self.assertPng("perf_gflops.png")
 
     def test_command_line_exit_code_and_no_traceback(self):
         bad = os.path.join(self.tmp, "bad.json")
