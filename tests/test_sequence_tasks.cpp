@@ -227,3 +227,24 @@ TEST(SequenceTask, LearnsTheAddingProblemAndReportsTheTarget) {
   EXPECT_LT(r.last.loss, 0.2 / 6);
   EXPECT_EQ(r.last.extra.at("baseline_loss").get<double>(), 1.0 / 6);
 }
+
+TEST(SequenceTask, MarginOneBoundsOnlyTheLargestSingularValue) {
+  // m = 1: the band [0, 2g], g = 1.5. A large rate pushes singular values above 2g = 3 unless
+  // the projection clips them; the control run without the constraint shows they would be.
+  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
+  s.hidden = 8;
+  s.lr = 0.3;
+  s.recurrent_init = {InitKind::Orthogonal, 1.5};
+  SequenceTask<double> free_run(s, nullptr, nullptr, make_engine("m1", 4));
+  s.constraint.kind = ConstraintKind::Margin;
+  s.constraint.margin = 1.0;
+  SequenceTask<double> task(s, nullptr, nullptr, make_engine("m1", 4));
+  for (int i = 0; i < 10; ++i) {
+    free_run.step();
+    task.step();
+  }
+  EXPECT_GT(free_run.kernel_singular_values().max, 3.0 + 1e-6);
+  const auto sv = task.kernel_singular_values();
+  EXPECT_LE(sv.max, 3.0 + 1e-10);
+  EXPECT_LT(sv.min, 1.5 - 1e-3);  // the lower end does not bind
+}

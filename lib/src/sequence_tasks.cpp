@@ -154,7 +154,11 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train
   kgrad_ = Matrix<T>({w.shape(0), w.shape(1)}, T(0));
   params_[0].grad = kgrad_.data();  // W is params()[0] for both models
   if (spec_.penalty.kind != PenaltyKind::None) penalty_.emplace_back(spec_.penalty, rows, cols, 0);
-  if (spec_.constraint.kind != ConstraintKind::None) {
+  if (spec_.constraint.kind == ConstraintKind::Margin && spec_.constraint.margin >= 1) {
+    // Vorontsov's widest margin m = 1 is the band [0, 2g]; OrthoConstraint takes m < 1 only.
+    if (!std::isfinite(spec_.constraint.margin)) bad("margin must be finite");
+    wide_margin_.emplace_back(rows, cols, 0.0, gain_ * (1 + spec_.constraint.margin));
+  } else if (spec_.constraint.kind != ConstraintKind::None) {
     ConstraintSpec cs = spec_.constraint;
     cs.gain = gain_;
     constraint_.emplace_back(cs, rows, cols);
@@ -268,6 +272,7 @@ double SequenceTask<T>::step() {
   last_grad_norm_ = clip_grad_norm(params_, spec_.clip_norm);
   opt_.step(opt_params_);
   if (!constraint_.empty()) constraint_[0].apply(recurrent_kernel(), &kgrad_);
+  if (!wide_margin_.empty()) wide_margin_[0].apply(recurrent_kernel());
   return loss;
 }
 
@@ -334,6 +339,16 @@ void SequenceTask<T>::evaluate(EvalRecord& r) {
   }
   if (!penalty_.empty()) r.extra["penalty"] = penalty_[0].value(recurrent_kernel());
   r.extra["grad_norm"] = last_grad_norm_;
+}
+
+template <class T>
+double SequenceTask<T>::mnist_accuracy(const Dataset& d, int max_samples) {
+  if (gatherer_.empty())
+    bad(std::string("mnist_accuracy on the synthetic task ") +
+        sequence_problem_name(spec_.problem));
+  if (d.dim() != train_->dim() || d.classes != outputs_)
+    bad("dataset " + d.source + " differs in image size or classes from " + train_->source);
+  return measure_mnist(d, max_samples).acc;
 }
 
 template <class T>

@@ -19,7 +19,8 @@
 //   3. the other constraints (qr, polar, margin) put W back on / into a band around the scaled
 //      orthogonal manifold right after the Adam step.
 // The constraint's gain g is the recurrent init's (OrthogonalInit{g}, IdentityInit{g}); 1 for
-// other inits. For the LSTM, W is the whole (4H × H) kernel [W_i; W_f; W_g; W_o].
+// other inits. For the LSTM, W is the whole (4H × H) kernel [W_i; W_f; W_g; W_o]. A margin
+// m ≥ 1 (Vorontsov's widest, m = 1) is the band [0, g(1 + m)]: only the upper end binds.
 //
 // Data: MNIST steps walk a per-epoch shuffle of the training set (LastBatch::Drop); the synthetic
 // problems draw a fresh batch every step from the task's engine, and an "epoch" is
@@ -118,6 +119,10 @@ class SequenceTask {
   double objective_and_gradient();
   const Matrix<T>& kernel_grad() const { return kgrad_; }  // ∂(loss + penalty)/∂W
 
+  // MNIST problems: accuracy of the current weights on the first max_samples of d (≤ 0: all),
+  // e.g. the test set at the end. An error for the synthetic problems.
+  double mnist_accuracy(const Dataset& d, int max_samples = 0);
+
   // The trivial solution's loss (copy_task_baseline / adding_task_baseline); NaN for MNIST.
   double baseline_loss() const;
   // W: (H × H) for the RNN, (4H × H) for the LSTM.
@@ -160,8 +165,9 @@ class SequenceTask {
   std::vector<ParamRef<T>> params_;      // every parameter, W's grad redirected to kgrad_
   std::vector<ParamRef<T>> opt_params_;  // what Adam updates (W left out under cayley)
   Optimizer<T, AdamUpdate> opt_;
-  std::vector<OrthoPenalty<T>> penalty_;        // 0 or 1
-  std::vector<OrthoConstraint<T>> constraint_;  // 0 or 1
+  std::vector<OrthoPenalty<T>> penalty_;            // 0 or 1
+  std::vector<OrthoConstraint<T>> constraint_;      // 0 or 1
+  std::vector<SpectralProjection<T>> wide_margin_;  // margin m >= 1: the band [0, g(1 + m)]
   // MNIST
   std::vector<BatchGatherer> gatherer_;  // 0 or 1
   std::vector<MiniBatches> batches_;     // 0 or 1

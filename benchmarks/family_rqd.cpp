@@ -1,0 +1,192 @@
+// RQD — can a hard orthogonality constraint hurt? (RESEARCH.md §3; Vorontsov, Trabelsi, Kadoury &
+// Pal 2017, "On orthogonality and learning recurrent networks with long term dependencies").
+//
+// A vanilla tanh RNN (orthogonal recurrent init, Glorot-uniform input kernel and read-out) on
+// sequential MNIST, trained with Adam (lr 1e-3), under one treatment of its recurrent kernel W:
+//   reg:none/constraint:none                 nothing
+//   reg:so/norm:sum/lambda:0.01              soft penalty λ‖WᵀW − I‖_F² (Bansal et al. 2018)
+//   constraint:qr                            W ← qf(W) after every Adam step
+//   constraint:cayley                        Cayley step on W instead of Adam (its own rate
+//                                            η = kCayleyLr = 0.03, picked from {0.001, 0.01,
+//                                            0.03, 0.1, 1, 10} on row MNIST, seed 1)
+//   constraint:margin/margin:m               singular values projected into [1 − m, 1 + m] after
+//                                            every Adam step, m ∈ {0, 0.01, 0.1, 1} (m = 1: [0, 2])
+// (SequenceTask, sequence_tasks.hpp, does the training step.)
+//
+// Profiles (train/validation = 80/20 of the training digits available, split seed 0):
+//   quick  task:rowmnist (28 steps × 28 pixels), hidden 128, batch 128, 4 EPOCHS (cut from the
+//          paper's budget so the grid runs in about 30 s on one core), 2 seeds. Target val_acc ≥ 0.9.
+//   paper  task:rowmnist (15 epochs, the SEED budget), task:pixelmnist and task:permmnist (784
+//   steps
+//          × 1 pixel, 10 epochs), hidden 128, batch 128, 5 seeds. Target val_acc ≥ 0.9.
+// Evaluation after every epoch: loss and accuracy on 1,000 training samples, accuracy on the whole
+// validation part; one trace line per evaluation (with the kernel's singular values and ortho_err).
+//
+// Counters: best_val_acc, final_acc (train), final_loss, test_acc (the official test set, once at
+// the end), steps_to_target, step_budget, converged, diverged, epoch_seconds (training only — the
+// constraint's O(H³) cost per step shows here), train_seconds, kernel_sv_mean/std/min/max,
+// ortho_err (‖WᵀW − I‖_F, every run).
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "bench_common.hpp"
+#include "bench_train.hpp"
+#include "isobench/datasets.hpp"
+#include "isobench/sequence_tasks.hpp"
+
+namespace isobench::bench {
+namespace {
+
+constexpr double kLr = 1e-3;
+constexpr double kCayleyLr = 0.03;
+constexpr double kSoLambda = 0.01;
+constexpr int kHidden = 128, kBatch = 128;
+
+// MNIST split 80/20, loaded once per process.
+const DataSplit& rqd_data() {
+  static std::mutex m;
+  static std::unique_ptr<DataSplit> cache;
+  std::lock_guard<std::mutex> lock(m);
+  if (!cache) {
+    cache = std::make_unique<DataSplit>(load_split("mnist", 0.2, /*seed=*/0));
+    note_dataset("mnist", cache->description);
+  }
+  return *cache;
+}
+
+// One treatment of the recurrent kernel; the margin in thousandths (compile-time grid).
+template <ConstraintKind C, int MarginPermille = 0, PenaltyKind P = PenaltyKind::None>
+struct Treatment {
+  static constexpr ConstraintKind constraint = C;
+  static constexpr PenaltyKind penalty = P;
+  static constexpr double margin = MarginPermille / 1000.0;
+};
+using Treatments =
+    std::tuple<Treatment<ConstraintKind::None>, Treatment<ConstraintKind::None, 0, PenaltyKind::So>,
+               Treatment<ConstraintKind::Qr>, Treatment<ConstraintKind::Cayley>,
+               Treatment<ConstraintKind::Margin, 0>, Treatment<ConstraintKind::Margin, 10>,
+               Treatment<ConstraintKind::Margin, 100>, Treatment<ConstraintKind::Margin, 1000>>;
+
+struct Setting {
+  SequenceProblem problem;
+  int epochs, seeds;
+  double target;
+};
+
+// The kernel's state for traces and counters.
+nlohmann::json kernel_json(SequenceTask<float>& task) {
+  const SingularValueStats sv = task.kernel_singular_values();
+  return {{"kernel_sv_mean", sv.mean},
+          {"kernel_sv_std", sv.std},
+          {"kernel_sv_min", sv.min},
+          {"kernel_sv_max", sv.max},
+          {"ortho_err", task.orthogonality_error()}};
+}
+
+// Adds the kernel's state to each evaluation's trace line.
+struct KernelTrace {
+  SequenceTask<float>& task;
+  TraceWriter& trace;
+  void on_evaluation(const EvalRecord& r) {
+    nlohmann::json j = r.to_json();
+    j.update(kernel_json(task));
+    trace.write(j);
+  }
+};
+
+void run_rqd(benchmark::State& state, const std::string& name, const Setting& setting,
+             const SequenceTaskSpec& spec, int seed) {
+  for (auto _ : state) {
+    const DataSplit* data = nullptr;
+    try {
+      data = &rqd_data();
+    } catch (const std::exception& e) {
+      state.SkipWithError(("RQD: " + std::string(e.what())).c_str());
+      return;
+    }
+    std::unique_ptr<SequenceTask<float>> task;
+    try {
+      SequenceTaskSpec scaled = spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
+      scaled.lr *= lr_scale();
+      scaled.constraint.cayley_lr *= lr_scale();
+      task = std::make_unique<SequenceTask<float>>(
+          scaled, &data->train, &data->val,
+          make_engine(config_key(name), static_cast<std::uint64_t>(seed)));
+    } catch (const std::exception& e) {
+      state.SkipWithError(("RQD: " + name + ": " + e.what()).c_str());
+      return;
+    }
+    TrainConfig tc;
+    tc.epoch_budget = setting.epochs;
+    tc.step_budget = static_cast<long>(setting.epochs) * task->steps_per_epoch();
+    TraceWriter trace(name);
+    KernelTrace kt{*task, trace};
+    ProgressCallback progress{name, tc.step_budget, 30};
+    const TrainResult r = train(*task, tc, kt, progress);
+    report_training(state, r, /*epochs=*/true);
+    if (!r.diverged) {
+      set_counter(state, "test_acc", task->mnist_accuracy(data->test));
+      const nlohmann::json kernel = kernel_json(*task);
+      for (const auto& [k, v] : kernel.items()) set_counter(state, k, v.get<double>());
+    }
+    set_counter(state, "target_val_acc", setting.target);
+  }
+}
+
+void register_setting(const Setting& setting) {
+  for_each_type<Treatments>([&](auto tag) {
+    using Tr = decltype(tag);
+    for (int seed = 1; seed <= setting.seeds; ++seed) {
+      Name n("RQD", "rnn");
+      n.kv("task", sequence_problem_name(setting.problem))
+          .kv("dataset", "mnist")
+          .kv("act", "tanh")
+          .kv("init", "orthogonal")
+          .kv("hidden", kHidden)
+          .kv("batch", kBatch)
+          .kv("reg", penalty_name(Tr::penalty));
+      if (Tr::penalty != PenaltyKind::None) n.kv("norm", "sum").kv("lambda", kSoLambda);
+      n.kv("constraint", constraint_name(Tr::constraint));
+      if (Tr::constraint == ConstraintKind::Margin) n.kv("margin", Tr::margin);
+      n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
+      const std::string name = n.str();
+
+      SequenceTaskSpec s;
+      s.model = RecurrentModel::Rnn;
+      s.problem = setting.problem;
+      s.hidden = kHidden;
+      s.batch = kBatch;
+      s.act = Activation::Tanh;
+      s.recurrent_init = {InitKind::Orthogonal, 1.0};
+      s.lr = kLr;
+      s.penalty.kind = Tr::penalty;
+      s.penalty.norm = PenaltyNorm::Sum;
+      s.penalty.lambda = Tr::penalty == PenaltyKind::None ? 0.0 : kSoLambda;
+      s.constraint.kind = Tr::constraint;
+      s.constraint.margin = Tr::margin;
+      s.constraint.cayley_lr = kCayleyLr;
+      s.eval_train = 1000;
+      s.eval_val = 0;
+      s.perm_seed = 0;
+      s.target_val_acc = setting.target;
+      add_run(name, [=](benchmark::State& st) { run_rqd(st, name, setting, s, seed); });
+    }
+  });
+}
+
+const bool registered = [] {
+  if (paper_profile()) {
+    register_setting({SequenceProblem::RowMnist, 15, 5, 0.9});
+    register_setting({SequenceProblem::PixelMnist, 10, 5, 0.9});
+    register_setting({SequenceProblem::PermutedMnist, 10, 5, 0.9});
+  } else {
+    register_setting({SequenceProblem::RowMnist, 4, 2, 0.9});
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace isobench::bench

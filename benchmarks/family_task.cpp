@@ -1,0 +1,205 @@
+// TASK — the long-memory problems of the orthogonal-RNN literature (RESEARCH.md §3): the
+// copy-memory task and the adding problem (Hochreiter & Schmidhuber 1997; Arjovsky, Shah & Bengio
+// 2016; Henaff et al. 2016; Vorontsov et al. 2017), and in the paper profile pixel and
+// permuted-pixel MNIST (Le et al. 2015; expRNN, Lezcano-Casado & Martínez-Rubio 2019).
+//
+// Models (SequenceTask, sequence_tasks.hpp), all trained with Adam and global gradient-norm
+// clipping at 1 (Pascanu et al. 2013):
+//   rnn   tanh RNN, recurrent init orthogonal / glorot_uniform / identity (Le et al. 2015), each
+//         with constraint:none and constraint:cayley (Cayley step on W, rate kCayleyLr, instead of
+//         Adam: it keeps W's singular values — orthogonal W stays orthogonal, a Glorot W keeps its
+//         spread). Input kernel and read-out Glorot-uniform.
+//   lstm  forget-gate LSTM, orthogonal recurrent blocks, forget bias 1 (Keras defaults).
+//
+// Copy memory (delay T; T + 20 steps, softmax at every step): loss = mean per-step cross-entropy,
+//   baseline_loss = 10·log 8/(T + 20), the memoryless answer. copy_acc = accuracy on the 10
+//   recalled symbols (1/8 by chance). Adding problem (length T; MSE of the read-out of h_T):
+//   baseline_loss = 1/6, always answering 1.
+// Every step trains on a fresh batch; the loss reported is on a fixed held-out set of 512
+// sequences, every kEvalEvery steps (one trace line each). Target: held-out loss ≤ 0.5 ×
+// baseline_loss. A run whose loss is not finite or exceeds 1000 × baseline stops: diverged = 1.
+//
+// Profiles:
+//   quick  copy T = 20 and adding T = 50 (cut from the papers' 1000 / 750 so a run learns within
+//          seconds), hidden 64 (copy RNN) / 32 (the rest), batch 32, 3,000 steps, 2 seeds. Settings
+//          (hidden, rates, T) chosen by small sweeps so that the orthogonal RNN or the LSTM beats
+//          the baseline — see the README for what does not.
+//   paper  copy T = 1000 and adding T = 750, hidden 128, batch 64, lr 1e-3, 10,000 steps; pixel
+//          and permuted MNIST (784 steps, hidden 128, batch 128, 10 epochs, target val_acc ≥ 0.9);
+//          5 seeds.
+// Counters: final_loss, baseline_loss, target_loss, steps_to_target, step_budget, converged,
+// diverged, copy_acc (copy), best_val_acc / test_acc (MNIST), kernel_sv_mean/std/min/max,
+// epoch_seconds (an "epoch" = kEvalEvery steps for the synthetic tasks), train_seconds.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "bench_common.hpp"
+#include "bench_train.hpp"
+#include "isobench/datasets.hpp"
+#include "isobench/sequence_tasks.hpp"
+
+namespace isobench::bench {
+namespace {
+
+constexpr double kCayleyLr = 0.03;
+constexpr double kClip = 1.0;
+constexpr double kTargetFraction = 0.5;
+
+const DataSplit& mnist_data() {
+  static std::mutex m;
+  static std::unique_ptr<DataSplit> cache;
+  std::lock_guard<std::mutex> lock(m);
+  if (!cache) {
+    cache = std::make_unique<DataSplit>(load_split("mnist", 0.2, /*seed=*/0));
+    note_dataset("mnist", cache->description);
+  }
+  return *cache;
+}
+
+// Model variants (compile-time grid): the RNN's recurrent init and constraint, or the LSTM.
+template <RecurrentModel M, InitKind I = InitKind::Orthogonal,
+          ConstraintKind C = ConstraintKind::None>
+struct Variant {
+  static constexpr RecurrentModel model = M;
+  static constexpr InitKind init = I;
+  static constexpr ConstraintKind constraint = C;
+};
+using R = RecurrentModel;
+using Variants =
+    std::tuple<Variant<R::Rnn, InitKind::Orthogonal>,
+               Variant<R::Rnn, InitKind::Orthogonal, ConstraintKind::Cayley>,
+               Variant<R::Rnn, InitKind::GlorotUniform>,
+               Variant<R::Rnn, InitKind::GlorotUniform, ConstraintKind::Cayley>,
+               Variant<R::Rnn, InitKind::Identity>,
+               Variant<R::Rnn, InitKind::Identity, ConstraintKind::Cayley>, Variant<R::Lstm>>;
+
+// Sizes of one problem in one profile, per model.
+struct Setting {
+  SequenceProblem problem;
+  int length;  // T (synthetic)
+  int rnn_hidden, lstm_hidden, batch;
+  double rnn_lr, lstm_lr;
+  long steps;      // synthetic: step budget
+  int epochs;      // MNIST: epoch budget
+  int eval_every;  // synthetic: steps per evaluation
+  int seeds;
+};
+
+struct KernelTrace {
+  SequenceTask<float>& task;
+  TraceWriter& trace;
+  void on_evaluation(const EvalRecord& r) {
+    nlohmann::json j = r.to_json();
+    const SingularValueStats sv = task.kernel_singular_values();
+    j["kernel_sv_min"] = sv.min;
+    j["kernel_sv_max"] = sv.max;
+    trace.write(j);
+  }
+};
+
+void run_task(benchmark::State& state, const std::string& name, const Setting& setting,
+              const SequenceTaskSpec& spec, int seed) {
+  for (auto _ : state) {
+    const bool mnist = is_mnist_problem(setting.problem);
+    const DataSplit* data = nullptr;
+    std::unique_ptr<SequenceTask<float>> task;
+    try {
+      if (mnist) data = &mnist_data();
+      SequenceTaskSpec scaled = spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
+      scaled.lr *= lr_scale();
+      scaled.constraint.cayley_lr *= lr_scale();
+      task = std::make_unique<SequenceTask<float>>(
+          scaled, data ? &data->train : nullptr, data ? &data->val : nullptr,
+          make_engine(config_key(name), static_cast<std::uint64_t>(seed)));
+    } catch (const std::exception& e) {
+      state.SkipWithError(("TASK: " + name + ": " + e.what()).c_str());
+      return;
+    }
+    TrainConfig tc;
+    if (mnist) {
+      tc.epoch_budget = setting.epochs;
+      tc.step_budget = static_cast<long>(setting.epochs) * task->steps_per_epoch();
+    } else {
+      tc.step_budget = setting.steps;  // one "epoch" = eval_every steps, evaluated at its end
+    }
+    TraceWriter trace(name);
+    KernelTrace kt{*task, trace};
+    ProgressCallback progress{name, tc.step_budget, 30};
+    const TrainResult r = train(*task, tc, kt, progress);
+    report_training(state, r, /*epochs=*/true);
+    if (!mnist) {
+      set_counter(state, "baseline_loss", task->baseline_loss());
+      set_counter(state, "target_loss", kTargetFraction * task->baseline_loss());
+      if (!r.diverged && r.last.extra.contains("copy_acc"))
+        set_counter(state, "copy_acc", r.last.extra["copy_acc"].get<double>());
+    } else if (!r.diverged) {
+      set_counter(state, "test_acc", task->mnist_accuracy(data->test));
+    }
+    if (!r.diverged) {
+      const SingularValueStats sv = task->kernel_singular_values();
+      set_counter(state, "kernel_sv_mean", sv.mean);
+      set_counter(state, "kernel_sv_std", sv.std);
+      set_counter(state, "kernel_sv_min", sv.min);
+      set_counter(state, "kernel_sv_max", sv.max);
+    }
+  }
+}
+
+void register_setting(const Setting& setting) {
+  for_each_type<Variants>([&](auto tag) {
+    using V = decltype(tag);
+    const bool rnn = V::model == RecurrentModel::Rnn;
+    const int hidden = rnn ? setting.rnn_hidden : setting.lstm_hidden;
+    const double lr = rnn ? setting.rnn_lr : setting.lstm_lr;
+    const bool mnist = is_mnist_problem(setting.problem);
+    for (int seed = 1; seed <= setting.seeds; ++seed) {
+      Name n("TASK", recurrent_model_name(V::model));
+      n.kv("task", sequence_problem_name(setting.problem));
+      if (mnist) n.kv("dataset", "mnist");
+      if (rnn) n.kv("act", "tanh").kv("init", init_name(V::init));
+      n.kv("hidden", hidden).kv("batch", setting.batch);
+      if (rnn) n.kv("constraint", constraint_name(V::constraint));
+      n.kv("opt", "adam").kv("lr", lr).kv("seed", seed);
+      const std::string name = n.str();
+
+      SequenceTaskSpec s;
+      s.model = V::model;
+      s.problem = setting.problem;
+      s.length = setting.length;
+      s.hidden = hidden;
+      s.batch = setting.batch;
+      s.act = Activation::Tanh;
+      s.recurrent_init = {V::init, 1.0};
+      s.lr = lr;
+      s.clip_norm = kClip;
+      s.constraint.kind = V::constraint;
+      s.constraint.cayley_lr = kCayleyLr;
+      s.synthetic_steps_per_epoch = setting.eval_every;
+      s.eval_samples = 512;
+      s.target_fraction = kTargetFraction;
+      s.eval_train = 1000;
+      s.eval_val = 0;
+      s.target_val_acc = 0.9;
+      add_run(name, [=](benchmark::State& st) { run_task(st, name, setting, s, seed); });
+    }
+  });
+}
+
+const bool registered = [] {
+  using P = SequenceProblem;
+  if (paper_profile()) {
+    register_setting({P::Copy, 1000, 128, 128, 64, 1e-3, 1e-3, 10000, 0, 250, 5});
+    register_setting({P::Adding, 750, 128, 128, 64, 1e-3, 1e-3, 10000, 0, 250, 5});
+    register_setting({P::PixelMnist, 0, 128, 128, 128, 1e-3, 1e-3, 0, 10, 0, 5});
+    register_setting({P::PermutedMnist, 0, 128, 128, 128, 1e-3, 1e-3, 0, 10, 0, 5});
+  } else {
+    register_setting({P::Copy, 20, 64, 32, 32, 3e-3, 1e-2, 3000, 0, 250, 2});
+    register_setting({P::Adding, 50, 32, 32, 32, 1e-3, 1e-2, 3000, 0, 250, 2});
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace isobench::bench
