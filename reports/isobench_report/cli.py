@@ -46,8 +46,9 @@ def header_lines(inp, inputs):
     if isinstance(ds, dict):
         for k, v in ds.items():
             md.append(f"- dataset `{k}`: {v}")
-    if c.get("shard"):
-        md.append(f"- shard {c['shard']} (first input)")
+    shards = sorted({str(x) for x in inp.shards if x and not str(x).endswith("/1")})
+    if shards:
+        md.append(f"- shards: {', '.join(shards)}")
     md.append(f"- inputs: {', '.join('`' + i + '`' for i in inputs)}; {len(inp.runs)} runs")
     return md
 

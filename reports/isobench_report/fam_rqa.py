@@ -92,7 +92,7 @@ def fig_grad_norms(points, inp, out, notes):
     for pt, inits in points.items():
         depth = max(d for by_depth in inits.values() for d in by_depth)
         panels.append((pt, inits, depth))
-    fig, axes = subplots_grid(len(panels), ncols=3, panel=(4.2, 3.2))
+    fig, axes = subplots_grid(len(panels), ncols=2, panel=(4.6, 3.4))
     missing, drawn = [], 0
     for ax, (pt, inits, depth) in zip(axes, panels):
         chi = point_chi(inits)
@@ -152,7 +152,7 @@ def fig_jjt_hist(points, inp, out, notes):
     for pt, inits in points.items():
         depth = max(d for by_depth in inits.values() for d in by_depth)
         panels.append((pt, inits, depth))
-    fig, axes = subplots_grid(len(panels), ncols=3, panel=(4.2, 3.2))
+    fig, axes = subplots_grid(len(panels), ncols=2, panel=(4.6, 3.4))
     drawn = 0
     for ax, (pt, inits, depth) in zip(axes, panels):
         chi = point_chi(inits)
@@ -208,7 +208,7 @@ def fig_jjt_hist(points, inp, out, notes):
         ax.set_xlabel("eigenvalue of JJᵀ (squared singular value of J)")
         ax.set_ylabel("fraction of eigenvalues")
         ax.set_ylim(0, None)
-        ax.legend(loc="center left", fontsize=6.5, framealpha=0.85)
+        ax.legend(loc="center left", fontsize=7.5, framealpha=0.85)
     if not drawn:
         plt.close(fig)
         notes.append("RQA: no Jacobian spectra in the traces; histogram figure skipped.")
@@ -229,7 +229,7 @@ def fig_vs_depth(points, out, key, ylabel, filename, title):
     """Measured (mean over seeds, min–max bars) and theory against depth, a panel per point.
     Values under 1e-20 × the panel's largest are floating-point zeros (orthogonal linear
     networks): drawn at that floor and said so in the legend."""
-    fig, axes = subplots_grid(len(points), ncols=3, panel=(4.2, 3.2))
+    fig, axes = subplots_grid(len(points), ncols=2, panel=(4.6, 3.4))
     for ax, (pt, inits) in zip(axes, points.items()):
         chi = point_chi(inits)
         series = []
@@ -267,7 +267,7 @@ def fig_vs_depth(points, out, key, ylabel, filename, title):
         name, sub = point_label(pt, chi)
         ax.set_title(f"{name}\n{sub}", fontsize=9)
         ax.set_ylabel(ylabel)
-        ax.legend(loc="best", fontsize=6.5)
+        ax.legend(loc="best", fontsize=7.5)
     fig.suptitle(title, fontsize=10)
     tight(fig)
     return save(fig, out, filename)

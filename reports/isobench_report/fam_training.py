@@ -96,7 +96,7 @@ def fig_curves(fam, runs, inp, out, notes, fields, ylabel, filename, title, logy
     cfg_names = list(groups)
     panel_key, panels, label_keys = panels_and_lines(cfg_names)
     many = max(len(v) for v in panels.values()) > 6  # legend beside the panel, one per row
-    fig, axes = subplots_grid(len(panels), ncols=1 if many else min(3, len(panels)),
+    fig, axes = subplots_grid(len(panels), ncols=1 if many else min(2, len(panels)),
                               panel=(10.5, 3.8) if many else (5.0, 3.6))
     allv = []
     for ax, (pv, cfgs) in zip(axes, panels.items()):
@@ -442,7 +442,7 @@ def fig_kernel_sv(fam, runs, inp, out, notes):
         notes.append(f"{fam}: no trace has kernel_sv_mean per epoch; Figure 7 is skipped.")
         return None
     keys = varying_keys(list(data))
-    fig, axes = subplots_grid(len(data), ncols=4, panel=(3.6, 2.8), sharey=True)
+    fig, axes = subplots_grid(len(data), ncols=3, panel=(3.6, 2.8), sharey=True)
     for ax, (cfg, per) in zip(axes, data.items()):
         def avg(field):
             curves = [p[field] for p in per if field in p]

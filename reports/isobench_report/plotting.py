@@ -12,7 +12,7 @@ DPI = 110
 INIT_COLORS = {"orthogonal": "#d62728", "gaussian": "#1f77b4", "glorot_uniform": "#2ca02c",
                "glorot_normal": "#17becf", "he": "#9467bd", "identity": "#ff7f0e"}
 
-plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "legend.fontsize": 7.5,
+plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "legend.fontsize": 8,
                      "axes.grid": True, "grid.alpha": 0.3})
 
 
