@@ -91,8 +91,8 @@ const DataSplit& seed_data(const std::string& dataset, int max_train) {
     auto s = std::make_unique<DataSplit>(load_split(dataset, kValFraction, /*seed=*/0, max_train));
     std::string desc = s->description;
     if (max_train >= 0)
-      desc += "; SEED quick profile trains on the first " + std::to_string(s->train.n) +
-              " samples of the training part";
+      desc += "; SEED quick profile: at most " + std::to_string(max_train) + " training samples (" +
+              std::to_string(s->train.n) + " used)";
     note_dataset(dataset, desc);
     slot = std::move(s);
   }
@@ -149,7 +149,13 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     TraceWriter trace(name);
     TraceCallback<TraceWriter> trace_cb{trace};
     ProgressCallback progress{name, tc.step_budget, 60.0};
-    const TrainResult res = train(*task, tc, trace_cb, progress);
+    TrainResult res;
+    try {
+      res = train(*task, tc, trace_cb, progress);
+    } catch (const std::exception& e) {  // e.g. an SVD that LAPACK could not finish
+      state.SkipWithError(("SEED: " + name + ": training failed: " + e.what()).c_str());
+      return;
+    }
 
     report_training(state, res, /*epochs=*/true);
     set_counter(state, "epochs", res.epochs);
