@@ -1,0 +1,322 @@
+// SENT — the seed study's second experiment (Hlav 2019; RESEARCH.md §3): orthogonal
+// initialization and (gain-adjusted) orthogonality penalties on an LSTM's recurrent kernel for
+// sentence sentiment — the study found no effect of orthogonality there.
+//
+// Data: the sentence polarity dataset v1.0 (Pang & Lee 2005), text.hpp: 10,662 snippets, a fixed
+// 80/10/10 split (seed 0: 8,530 / 1,066 / 1,066), vocabulary from the training part, 50 tokens
+// (padded in front, cut at the end). The faithful half (`n:5330`): every other line, as the
+// study's loader read the files (4,264 / 533 / 533, the study's split sizes). The key `n` (the
+// snippets in the pool: 10662 or 5330) tells the two apart; `dataset` stays rt-polarity.
+// Embeddings: learned (trainable, uniform ±0.05 init) — no pretrained vectors are reachable here;
+// ISOBENCH_EMBEDDINGS=/path/to/vectors.txt (GloVe / word2vec text format) loads pretrained
+// vectors for the vocabulary words found (the embedding dimension becomes the file's) and
+// ISOBENCH_EMBEDDINGS_FROZEN=1 freezes them (default: fine-tuned). The results' context
+// ("datasets" → rt-polarity) says which embeddings ran.
+//
+// Model (sentiment_classifier.hpp): embedding → many-to-one LSTM (hidden 128, Keras gates,
+// forget bias 1) → one logit, sigmoid binary cross-entropy, batch 128 (last partial batch kept),
+// Adam lr 1e-4 (× ISOBENCH_LR_SCALE, ε = 1e-7 as Keras), float32. Input kernel and read-out
+// Glorot-uniform, biases zero (forget gate 1).
+//
+// Recurrent kernel W (4H × H = 512 × 128): the initializer and penalty act on the WHOLE kernel,
+// as the study's Keras code (Keras' recurrent_initializer and kernel_regularizer see the whole
+// (H × 4H) kernel Wᵀ). Orthogonal init: W = g·Q, Q with orthonormal columns (WᵀW = g²I);
+// so / so_gain_adjusted penalize ‖WᵀW/g² − I‖ (the H × H Gram), seed_notebook the code's
+// λ·mean((WWᵀ/g² − 1)²) over the 4H × 4H Gram (penalty.hpp). kernel_sv_* are W's H singular
+// values; ortho_err = ‖WᵀW/g² − I‖_F.
+//
+// Configurations (as SEED, family_seed.cpp, same names): NoOrthogonal (init:glorot_uniform,
+// reg:none), orthogonal g = 1, and for g ∈ {1.025, 1.25}: no penalty, and for λ ∈ {0.5, 1} the
+// plain and gain-adjusted penalty in three forms — reg:so / reg:so_gain_adjusted with norm:mean
+// (λ·mean, the code's scaling) and norm:sum (λ' = λ/H, SEED's choice), reg:seed_notebook_plain /
+// reg:seed_notebook (the code's formula at g = 1 / at g).
+//
+// Profiles:
+//   paper  50 epochs, 5 seeds, the whole grid (28 configurations), all the data (n:10662) and
+//          the faithful half (n:5330); 300-d learned embeddings (the study's vector size),
+//          vocabulary of every training token. ≈ 280 runs of 50 epochs: many CPU-hours.
+//   quick  (CI-sized, ≤ 60 s on one core in total) all the data, kQuickEpochs epochs on the
+//          first kQuickTrain snippets of the training part, kQuickDim-d embeddings, vocabulary
+//          of tokens seen at least twice, 2 seeds, λ = 1, the key configurations (NoOrthogonal,
+//          orthogonal g = 1, g = 1.25 without penalty, so, so_gain_adjusted, seed_notebook, all
+//          norm:mean) at lr 1e-4 — which hardly moves in 32 steps (the study trained 50
+//          epochs) — plus ONE configuration at lr kQuickFastLr = 1e-2 (orthogonal g = 1, no
+//          penalty), named by its lr, trained on the whole training part (8,530) for
+//          kQuickFastEpochs = 2 epochs, showing that the pipeline learns: its test_acc (≈ 0.74
+//          here, chance 0.5) is the figure to read.
+//
+// Counters (CONTRACT.md): steps_to_target (optimizer steps until the validation accuracy first
+// reached target_val_acc: 0.7 paper, 0.6 quick), step_budget, converged, diverged, train_seconds,
+// epoch_seconds (training only), final_loss / final_acc (the last epoch's running training loss
+// and accuracy, as Keras reports them), best_val_acc, final_val_acc, test_acc, test_loss,
+// kernel_sv_mean/std/min/max and ortho_err of the final recurrent kernel, target_val_acc, epochs,
+// embedding_dim, vocab, train_snippets.
+// Trace per evaluation (step 0, then every epoch), as SEED's: loss, train_acc, val_acc, val_loss,
+// train_data_loss, penalty, kernel_sv_mean/std/min/max, ortho_err and the list kernel_sv.
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "bench_common.hpp"
+#include "bench_train.hpp"
+#include "isobench/embedding.hpp"
+#include "isobench/penalty.hpp"
+#include "isobench/sentiment_classifier.hpp"
+#include "isobench/text.hpp"
+#include "isobench/trainer.hpp"
+
+namespace isobench::bench {
+namespace {
+
+constexpr int kHidden = 128, kBatch = 128, kMaxLen = 50;
+constexpr double kLr = 1e-4;
+constexpr int kPaperEpochs = 50, kPaperSeeds = 5, kPaperDim = 300, kPaperMinCount = 1;
+constexpr int kQuickEpochs = 2, kQuickSeeds = 2, kQuickDim = 32, kQuickMinCount = 2;
+constexpr int kQuickTrain = 2048;
+constexpr double kQuickFastLr = 1e-2;
+constexpr int kQuickFastEpochs = 2;
+constexpr double kPaperTarget = 0.7, kQuickTarget = 0.6;
+constexpr int kAllSnippets = 10662, kHalfSnippets = 5330;
+
+struct SentData {
+  TextSplit split;
+  std::map<int, std::unique_ptr<TextSet>> heads;  // the first max_train training snippets
+  std::unique_ptr<WordVectors> vectors;           // pretrained, when ISOBENCH_EMBEDDINGS is set
+  int dim = 0;                                    // embedding dimension used
+  bool frozen = false;
+};
+
+std::string env(const char* v) {
+  const char* s = std::getenv(v);
+  return s ? std::string(s) : std::string();
+}
+
+// Set by the quick registrar: what the results context should add about training subsets.
+std::string& subset_note() {
+  static std::string note;
+  return note;
+}
+
+// One data set per (faithful, dim, min_count), shared by every run of the process; `train` is
+// its training part, or the first max_train snippets of it when 0 < max_train < its size.
+struct SentView {
+  const SentData* data;
+  const TextSet* train;
+};
+SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
+  static std::mutex m;
+  static std::map<std::tuple<bool, int, int>, std::unique_ptr<SentData>> cache;
+  std::lock_guard<std::mutex> lock(m);
+  auto& slot = cache[{faithful, dim, min_count}];
+  if (!slot) {
+    auto d = std::make_unique<SentData>();
+    PolarityOptions opt;
+    opt.faithful = faithful;
+    opt.max_len = kMaxLen;
+    opt.min_count = min_count;
+    d->split = load_polarity(opt);
+    d->dim = dim;
+    std::string emb = "learned " + std::to_string(dim) + "-d embeddings (uniform ±0.05 init)";
+    const std::string path = env("ISOBENCH_EMBEDDINGS");
+    if (!path.empty()) {
+      d->vectors = std::make_unique<WordVectors>(load_word_vectors(path, &d->split.vocab));
+      d->dim = d->vectors->dim;
+      d->frozen = env("ISOBENCH_EMBEDDINGS_FROZEN") == "1";
+      emb = "pretrained " + std::to_string(d->dim) + "-d embeddings from " + path + " (" +
+            std::to_string(d->vectors->words.size()) + " of " +
+            std::to_string(d->split.vocab.size() - 2) +
+            " vocabulary words found, the others learned; " +
+            (d->frozen ? "frozen" : "fine-tuned") + ")";
+    }
+    note_dataset("rt-polarity", d->split.description + "; " + emb + subset_note());
+    slot = std::move(d);
+  }
+  SentData& d = *slot;
+  if (max_train <= 0 || max_train >= d.split.train.n) return {&d, &d.split.train};
+  auto& head = d.heads[max_train];
+  if (!head) {
+    head = std::make_unique<TextSet>(d.split.train);
+    head->n = max_train;
+    head->ids.resize(static_cast<std::size_t>(max_train) * static_cast<std::size_t>(kMaxLen));
+    head->y.resize(static_cast<std::size_t>(max_train));
+    head->lengths.resize(static_cast<std::size_t>(max_train));
+  }
+  return {&d, head.get()};
+}
+
+struct Config {
+  InitKind init = InitKind::Orthogonal;
+  double gain = 1.0;
+  std::string reg = "none";
+  PenaltySpec penalty;
+  double lr = kLr;
+  bool faithful = false;
+  int seed = 1, epochs = kPaperEpochs, max_train = 0, dim = kPaperDim, min_count = kPaperMinCount;
+  double target = kPaperTarget;
+};
+
+void run_sent(benchmark::State& state, const std::string& name, const Config& c) {
+  for (auto _ : state) {
+    SentView view{};
+    double lr = c.lr;
+    try {
+      view = sent_data(c.faithful, c.max_train, c.dim, c.min_count);
+      lr *= lr_scale();
+    } catch (const std::exception& e) {
+      state.SkipWithError(("SENT (rt-polarity): " + std::string(e.what())).c_str());
+      return;
+    }
+    const SentData* data = view.data;
+    SentimentSpec spec;
+    spec.embed_dim = data->dim;
+    spec.hidden = kHidden;
+    spec.recurrent = {c.init, c.gain};
+    spec.batch = kBatch;
+    spec.lr = lr;
+    spec.penalty = c.penalty;
+    spec.target_val_acc = c.target;
+    using Task = SentimentTask<float, AdamUpdate>;
+    std::unique_ptr<Task> task;
+    try {
+      task = std::make_unique<Task>(
+          spec, data->split.vocab.size(), *view.train, data->split.val, AdamUpdate{},
+          make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
+      if (data->vectors) {
+        assign_pretrained(task->embedding(), *data->vectors, data->split.vocab);
+        task->set_embedding_trainable(!data->frozen);
+      }
+    } catch (const std::exception& e) {
+      state.SkipWithError(("SENT: " + name + ": " + e.what()).c_str());
+      return;
+    }
+    TrainConfig tc;
+    tc.epoch_budget = c.epochs;
+    tc.step_budget = static_cast<long>(c.epochs) * task->steps_per_epoch();
+    tc.eval_at_start = true;
+    TraceWriter trace(name);
+    TraceCallback<TraceWriter> trace_cb{trace};
+    ProgressCallback progress{name, tc.step_budget, 60.0};
+    const TrainResult res = train(*task, tc, trace_cb, progress);
+
+    report_training(state, res, /*epochs=*/true);
+    set_counter(state, "epochs", res.epochs);
+    set_counter(state, "target_val_acc", c.target);
+    set_counter(state, "embedding_dim", data->dim);
+    set_counter(state, "vocab", data->split.vocab.size());
+    set_counter(state, "train_snippets", view.train->n);
+    if (res.last.val_acc >= 0) set_counter(state, "final_val_acc", res.last.val_acc);
+    const auto ks = task->kernel_spectrum();
+    if (ks.finite) {
+      set_counter(state, "kernel_sv_mean", ks.mean);
+      set_counter(state, "kernel_sv_std", ks.std);
+      set_counter(state, "kernel_sv_min", ks.min);
+      set_counter(state, "kernel_sv_max", ks.max);
+      set_counter(state, "ortho_err", ks.ortho_err);
+    }
+    if (!res.diverged) {
+      const auto test = task->measure(data->split.test);
+      set_counter(state, "test_acc", test.acc);
+      set_counter(state, "test_loss", test.loss);
+    }
+  }
+}
+
+void add_config(Config c, int seeds, double lambda_name) {
+  for (int seed = 1; seed <= seeds; ++seed) {
+    c.seed = seed;
+    Name n("SENT", "lstm");
+    n.kv("task", "sentiment").kv("dataset", "rt-polarity").kv("init", init_name(c.init));
+    if (c.init == InitKind::Orthogonal) n.kv("gain", c.gain);
+    n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
+    if (c.penalty.kind != PenaltyKind::None)
+      n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", lambda_name);
+    n.kv("opt", "adam").kv("lr", c.lr).kv("n", c.faithful ? kHalfSnippets : kAllSnippets);
+    n.kv("seed", seed);
+    const std::string name = n.str();
+    add_run(name, [name, c](benchmark::State& st) { run_sent(st, name, c); });
+  }
+}
+
+struct Form {
+  const char* reg;
+  PenaltyKind kind;
+  PenaltyNorm norm;
+  bool adjusted;
+};
+constexpr Form kAllForms[] = {
+    {"so", PenaltyKind::So, PenaltyNorm::Mean, false},
+    {"so", PenaltyKind::So, PenaltyNorm::Sum, false},
+    {"seed_notebook_plain", PenaltyKind::SeedNotebook, PenaltyNorm::Mean, false},
+    {"so_gain_adjusted", PenaltyKind::SoGainAdjusted, PenaltyNorm::Mean, true},
+    {"so_gain_adjusted", PenaltyKind::SoGainAdjusted, PenaltyNorm::Sum, true},
+    {"seed_notebook", PenaltyKind::SeedNotebook, PenaltyNorm::Mean, true},
+};
+constexpr Form kQuickForms[] = {
+    {"so", PenaltyKind::So, PenaltyNorm::Mean, false},
+    {"so_gain_adjusted", PenaltyKind::SoGainAdjusted, PenaltyNorm::Mean, true},
+    {"seed_notebook", PenaltyKind::SeedNotebook, PenaltyNorm::Mean, true},
+};
+
+template <std::size_t N>
+void add_penalties(const Config& base, int seeds, double lambda, const Form (&forms)[N]) {
+  for (const Form& f : forms) {
+    Config c = base;
+    c.reg = f.reg;
+    c.penalty.kind = f.kind;
+    c.penalty.norm = f.norm;
+    c.penalty.lambda = f.norm == PenaltyNorm::Sum ? lambda / kHidden : lambda;  // SEED's λ/N
+    c.penalty.gain = f.adjusted ? base.gain : 1.0;
+    add_config(c, seeds, c.penalty.lambda);
+  }
+}
+
+template <std::size_t N>
+void register_grid(const Config& base, int seeds, const std::vector<double>& gains,
+                   const std::vector<double>& lambdas, const Form (&forms)[N]) {
+  Config glorot = base;
+  glorot.init = InitKind::GlorotUniform;
+  add_config(glorot, seeds, 0);
+  Config ortho = base;
+  ortho.gain = 1.0;
+  add_config(ortho, seeds, 0);
+  for (double g : gains) {
+    Config c = base;
+    c.gain = g;
+    add_config(c, seeds, 0);
+    for (double lambda : lambdas) add_penalties(c, seeds, lambda, forms);
+  }
+}
+
+const bool registered = [] {
+  if (paper_profile()) {
+    for (bool faithful : {false, true}) {
+      Config base;
+      base.faithful = faithful;
+      register_grid(base, kPaperSeeds, {1.025, 1.25}, {0.5, 1.0}, kAllForms);
+    }
+  } else {
+    Config base;
+    base.epochs = kQuickEpochs;
+    base.max_train = kQuickTrain;
+    base.dim = kQuickDim;
+    base.min_count = kQuickMinCount;
+    base.target = kQuickTarget;
+    subset_note() = "; SENT quick profile: the lr-1e-4 runs train on the first " +
+                    std::to_string(kQuickTrain) + " snippets of the training part for " +
+                    std::to_string(kQuickEpochs) + " epochs, the lr-0.01 run on all of it";
+    register_grid(base, kQuickSeeds, {1.25}, {1.0}, kQuickForms);
+    Config fast = base;
+    fast.lr = kQuickFastLr;
+    fast.max_train = 0;  // the whole training part
+    fast.epochs = kQuickFastEpochs;
+    add_config(fast, kQuickSeeds, 0);
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace isobench::bench
