@@ -428,7 +428,7 @@ def epoch_series(inp, name, fields):
     return out
 
 
-def fig_kernel_sv(fam, runs, inp, out, notes):
+def fig_kernel_sv(fam, runs, inp, out, notes, filename=None, subtitle=""):
     """The seed study's Figure 7: per configuration, the recurrent kernel's singular values per
     epoch — mean ± std band, min and max (each averaged over seeds)."""
     groups = groups_by_config(ok_runs(runs))
@@ -439,7 +439,8 @@ def fig_kernel_sv(fam, runs, inp, out, notes):
         if per:
             data[cfg] = per
     if not data:
-        notes.append(f"{fam}: no trace has kernel_sv_mean per epoch; Figure 7 is skipped.")
+        notes.append(f"{fam}: no trace has kernel_sv_mean per epoch; Figure 7 is skipped"
+                     + (f" for {subtitle}" if subtitle else "") + ".")
         return None
     keys = varying_keys(list(data))
     fig, axes = subplots_grid(len(data), ncols=3, panel=(3.6, 2.8), sharey=True)
@@ -468,10 +469,11 @@ def fig_kernel_sv(fam, runs, inp, out, notes):
         ax.set_xlabel("epoch")
         ax.set_ylabel("singular value of\nthe recurrent kernel")
     axes[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"{fam}: recurrent-kernel singular values per epoch (the seed study's "
-                 f"Figure 7; averaged over seeds; epoch 0 = initialization)", fontsize=10)
+    fig.suptitle(f"{fam}{' ' + subtitle if subtitle else ''}: recurrent-kernel singular values "
+                 f"per epoch (the seed study's Figure 7;\naveraged over seeds; epoch 0 = "
+                 f"initialization)", fontsize=10)
     tight(fig)
-    return save(fig, out, f"{fam.lower()}_fig7_kernel_sv.png")
+    return save(fig, out, filename or f"{fam.lower()}_fig7_kernel_sv.png")
 
 
 def fig_val_acc_epochs(fam, runs, inp, out, notes):
@@ -564,8 +566,47 @@ def figures_generic(runs, inp, out, fam=None):
     return figs, verdicts, notes
 
 
+def fig_acc_vs_isometry(fam, runs, out, notes):
+    """Accuracy after the budget against the Jacobian's sv2_var at initialization (how far from
+    dynamical isometry the network started), a point per configuration (mean ± std over seeds)."""
+    runs = ok_runs(runs)
+    acc = pick_counter(runs, ["final_acc", "test_acc", "best_val_acc"])
+    if acc is None or pick_counter(runs, ["sv2_var"]) is None:
+        return None
+    groups = groups_by_config(runs)
+    keys = varying_keys(list(groups))
+    fig, ax = plt.subplots(figsize=(9.6, 4.8))
+    xs = []
+    datasets = list(OrderedDict.fromkeys(parse_name(c)[2].get("dataset", "") for c in groups))
+    marker = dict(zip(datasets, "osD^vP*X"))
+    for col, (cfg, items) in zip(colors(len(groups)), groups.items()):
+        xm, xsd, _ = mean_spread([counters(b).get("sv2_var") for _, b in items])
+        ym, ysd, n = mean_spread([counters(b).get(acc) for _, b in items])
+        if xm is None or ym is None or xm <= 0:
+            continue
+        xs.append(xm)
+        ax.errorbar([xm], [ym], yerr=[ysd], fmt=marker.get(parse_name(cfg)[2].get("dataset", ""),
+                                                           "o"),
+                    color=col, capsize=2, ms=7, alpha=0.85,
+                    label=f"{short_label(cfg, keys)} (n={n})")
+    if not xs:
+        plt.close(fig)
+        return None
+    ax.set_xscale("log")
+    ax.set_xlabel("variance of JJᵀ's eigenvalues at initialization (sv2_var; 0 = isometry)")
+    ax.set_ylabel(f"{acc} (fraction)")
+    ax.set_title(f"{fam}: accuracy against distance from dynamical isometry at init")
+    ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    return save(fig, out, f"{fam.lower()}_acc_vs_isometry.png")
+
+
 def figures_rqc(runs, inp, out):
     figs, verdicts, notes = figures_generic(runs, inp, out, "RQC")
+    p = fig_acc_vs_isometry("RQC", runs, out, notes)
+    if p:
+        figs.append((p, "Accuracy after the budget against sv2_var at initialization: does "
+                        "starting closer to isometry train better?"))
     v = safe(lambda: rqc_verdict(runs), notes, "RQC verdict")
     if v:
         verdicts.insert(0, v)
@@ -601,9 +642,18 @@ def figures_rqe(runs, inp, out):
 def figures_seed(runs, inp, out):
     fam = next(iter(runs)).split("/")[0]
     notes, verdicts = [], []
-    figs = [(fig_kernel_sv(fam, runs, inp, out, notes),
-             "Figure 7: singular values of the recurrent kernel per epoch, per configuration."),
-            (fig_val_acc_epochs(fam, runs, inp, out, notes),
+    # Figure 7 has a panel per configuration: one file per data set / task.
+    names = list(ok_runs(runs))
+    parts = split_panels([config_of(n) for n in names], ["task", "dataset", "model"], 0)
+    figs = []
+    for i, (title, cfgs) in enumerate(parts.items()):
+        sub = OrderedDict((n, runs[n]) for n in names if config_of(n) in set(cfgs))
+        fn = f"{fam.lower()}_fig7_kernel_sv" + \
+            (f"_{re.sub(r'[^A-Za-z0-9]+', '_', title).strip('_')}" if i else "") + ".png"
+        figs.append((fig_kernel_sv(fam, sub, inp, out, notes, fn, title.replace(":", " ")),
+                     "Figure 7: singular values of the recurrent kernel per epoch, per "
+                     "configuration" + (f" ({title})" if title else "") + "."))
+    figs += [(fig_val_acc_epochs(fam, runs, inp, out, notes),
              "Figure 8: validation accuracy per epoch, per configuration (± std over seeds).")]
     figs, notes = _finish(figs, notes)
     v = safe(lambda: seed_verdict(runs, fam), notes, f"{fam} verdict")

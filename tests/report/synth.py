@@ -138,7 +138,9 @@ def write_all(out, families=None, seed=0):
                     st = {"tanh/orthogonal": 200, "tanh/gaussian": 400}.get(f"{act}/{init}", 800)
                     w.run(name, {"final_acc": fa, "test_acc": fa - 0.01, "steps_to_target": st,
                                  "converged": 1, "diverged": 0, "train_seconds": 3.0,
-                                 "sv2_var": 0.3, "grad_norm_ratio": 1.0, "step_budget": 1000},
+                                 "sv2_var": 0.3 if init == "orthogonal" and act == "tanh" else
+                                 (32.0 if act == "tanh" else 64.0 if init == "gaussian" else 32.0),
+                                 "grad_norm_ratio": 1.0, "step_budget": 1000},
                           training_trace(rng, 900, fa))
     if "RQD" in want:
         cons = [("none", None), ("qr", None), ("cayley", None), ("margin", "0"),

@@ -29,7 +29,7 @@ FIGURES = {
     "RQA": ["rqa_grad_norms.png", "rqa_jjt_hist.png", "rqa_sv2_mean_vs_depth.png",
             "rqa_sv2_var_vs_depth.png", "rqa_phase_diagram.png"],
     "RQB": ["rqb_steps_vs_depth.png"],
-    "RQC": ["rqc_acc_vs_steps.png"],
+    "RQC": ["rqc_acc_vs_steps.png", "rqc_acc_vs_isometry.png"],
     "RQD": ["rqd_acc_vs_steps.png", "rqd_cost.png"],
     "RQE": ["rqe_acc_vs_steps.png", "rqe_cost.png", "rqe_acc_vs_depth.png"],
     "SEED": ["seed_fig7_kernel_sv.png", "seed_fig8_val_acc.png"],
