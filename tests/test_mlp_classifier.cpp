@@ -251,3 +251,20 @@ TEST(MlpClassifier, BadSettingsNameTheSetting) {
   s.lr = -1;
   EXPECT_NE(message(s).find("lr"), std::string::npos);
 }
+
+TEST(MlpClassifier, InputScaleActsLikeScaledData) {
+  const Dataset base = blobs(64, 6, 3, 1.0, 8);
+  Dataset doubled = base;
+  for (auto& v : doubled.x) v *= 2.0f;
+  ClassifierSpec s = small_spec();
+  s.input_scale = 2.0;
+  MlpClassifierTask<double, SgdUpdate> scaled(s, base, base, SgdUpdate{0.9}, make_engine("s", 1));
+  s.input_scale = 1.0;
+  MlpClassifierTask<double, SgdUpdate> plain(s, doubled, doubled, SgdUpdate{0.9},
+                                             make_engine("s", 1));
+  scaled.begin_epoch(0);
+  plain.begin_epoch(0);
+  for (int b = 0; b < scaled.steps_per_epoch(); ++b) EXPECT_DOUBLE_EQ(scaled.step(), plain.step());
+  EXPECT_DOUBLE_EQ(scaled.loss(base), plain.loss(doubled));
+  EXPECT_NE(scaled.loss(base), plain.loss(base));  // the scale is applied, not ignored
+}

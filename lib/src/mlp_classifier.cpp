@@ -24,6 +24,8 @@ const ClassifierSpec& checked(const ClassifierSpec& s, const Dataset& train) {
   if (s.width < 1) bad("width must be >= 1 (got " + std::to_string(s.width) + ")");
   if (s.batch < 1) bad("batch must be >= 1 (got " + std::to_string(s.batch) + ")");
   if (!(s.lr > 0) || !std::isfinite(s.lr)) bad("lr must be a positive number");
+  if (!(s.input_scale > 0) || !std::isfinite(s.input_scale))
+    bad("input_scale must be a positive number");
   if (train.n < s.batch)
     bad("batch " + std::to_string(s.batch) + " exceeds the " + std::to_string(train.n) +
         " training samples of " + train.source);
@@ -87,6 +89,14 @@ MlpClassifierTask<T, Update>::MlpClassifierTask(const ClassifierSpec& spec, cons
 }
 
 template <class T, class Update>
+void MlpClassifierTask<T, Update>::scale_inputs(int rows) {
+  if (spec_.input_scale == 1.0) return;
+  const T a = static_cast<T>(spec_.input_scale);
+  const std::size_t n = static_cast<std::size_t>(rows) * train_.dim();
+  for (std::size_t i = 0; i < n; ++i) x_[i] *= a;
+}
+
+template <class T, class Update>
 void MlpClassifierTask<T, Update>::begin_epoch(int /*epoch*/) {
   batches_.shuffle(eng_);
   batch_in_epoch_ = 0;
@@ -103,6 +113,7 @@ double MlpClassifierTask<T, Update>::step() {
   const int* idx = batches_.indices(batch_in_epoch_ % batches_.num_batches());
   ++batch_in_epoch_;
   gather_batch(train_, idx, B, SeqView::Flat, x_.data());
+  scale_inputs(B);
   gather_labels(train_, idx, B, labels_.data());
   const T* logits = net_.forward(x_.data(), B);
   double loss = softmax_xent(logits, labels_.data(), B, K, dlogits_.data());
@@ -135,6 +146,7 @@ typename MlpClassifierTask<T, Update>::Measure MlpClassifierTask<T, Update>::mea
     const int B = std::min(eval_chunk_, n - start);
     for (int i = 0; i < B; ++i) eval_idx_[static_cast<std::size_t>(i)] = start + i;
     gather_batch(d, eval_idx_.data(), B, SeqView::Flat, x_.data());
+    scale_inputs(B);
     gather_labels(d, eval_idx_.data(), B, labels_.data());
     const T* logits = net_.forward(x_.data(), B);
     loss_sum +=

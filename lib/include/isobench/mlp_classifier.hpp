@@ -14,6 +14,8 @@
 // every step sees `batch` samples), from the task's own engine: the run is deterministic given
 // the engine's seed. Evaluation measures loss and accuracy on the first `eval_train` training
 // samples and accuracy on the first `eval_val` validation samples (0: all), in chunks.
+// `input_scale` multiplies every input (train, validation and test alike), e.g. to put the first
+// pre-activation's variance at the mean-field fixed point q* (RESEARCH.md §2, "inputs at q*").
 #pragma once
 
 #include <cstdint>
@@ -38,6 +40,7 @@ struct ClassifierSpec {
   Activation act = Activation::Tanh;
   InitSpec init{InitKind::Gaussian, 1.0};  // every weight; biases ~ N(0, sb2)
   double sb2 = 0.0;
+  double input_scale = 1.0;  // every input is multiplied by this before the first layer
   int batch = 64;
   double lr = 1e-3;
   PenaltySpec penalty;                             // kind None: no penalty
@@ -90,6 +93,7 @@ class MlpClassifierTask {
     double loss = 0, acc = 0;
   };
   Measure measure(const Dataset& d, int max_samples);
+  void scale_inputs(int rows);  // x_[0 .. rows·d_0) *= input_scale
 
   ClassifierSpec spec_;
   const Dataset& train_;

@@ -1,0 +1,238 @@
+// RQE — does a soft orthogonality penalty pay, and does depth decide when? (RESEARCH.md §3)
+// Bansal, Chen & Wang 2018 ("Can we gain more from orthogonality regularizations in training
+// deep CNNs?") add to the loss, for every weight W,
+//   so    λ‖WᵀW − I‖_F²                 dso   λ(‖WᵀW − I‖_F² + ‖WWᵀ − I‖_F²)
+//   mc    λ‖WᵀW − I‖_∞ (max entry)      srip  λ·σ_max(WᵀW − I) (power iteration)
+// (penalty.hpp; norm:sum, the papers' Frobenius sums) and decay λ during training. Here on MLPs:
+// the benefit of each penalty against depth.
+//
+// Model: tanh MLP 784 → N → … → N → 10, `depth` weight matrices, softmax cross-entropy
+// (MlpClassifierTask, float), σ_w² = 1 (Gaussian N(0, 1/fan_in), or orthogonal with gain 1),
+// zero biases — tanh's critical point at σ_b² = 0, and the gain every penalty pulls towards.
+// The penalty acts on the square hidden weights W_2..W_{L−1}. Inputs: pixels/255 standardized
+// (global mean and std of the training set). Adam lr 0.001 (× ISOBENCH_LR_SCALE), batch 64.
+// Data: MNIST, load_split("mnist", 0.2, seed 0) (the same validation split for every run).
+//
+// λ: constant (`lambda:V`), or Bansal's decay (`lambda:V-bansal`): V until 10 % of the step
+// budget, then V·1e-3, V·1e-4 from 25 %, V·1e-6 from 35 %, 0 from 60 % — their released code's
+// multipliers at epochs 20, 50, 70, 120 of 200 (StepDecayLambda::bansal2018), as fractions of
+// this budget. reg:none has no norm or lambda key.
+//
+// Target (steps_to_target): validation accuracy ≥ 0.90.
+//
+// Profiles (grids fixed at compile time; each seed its own entry):
+//   quick  depth {4, 16}, width 128, 8,000 training samples (CI's 10k MNIST digits after the
+//          split), 300 steps (2.4 epochs), evaluation every 25 steps on 500 training and 1,000
+//          validation samples, test_acc on the first 2,000 test images; λ = 0.01 constant and
+//          0.1-bansal; seeds 1, 2.
+//   paper  depth {4, 16, 64}, width 128, every training sample, 6,000 steps, evaluation every 250
+//          steps on 5,000 training samples and the whole validation set, test_acc on all 10,000;
+//          λ ∈ {1e-4, 0.01} constant and 0.1-bansal; seeds 1–5.
+//
+// Counters: best_val_acc, final_acc, test_acc, final_loss (data loss, no penalty),
+// steps_to_target, step_budget, converged, diverged, train_seconds (the penalty's cost shows
+// here), ortho_err (max over the square hidden weights of ‖WᵀW − I‖_F at the end; every run,
+// reg:none included) and ortho_err_init (the same at initialization).
+// Trace: one line per evaluation {step, epoch, seconds, loss, train_acc, val_acc, val_loss,
+// ortho_err, lambda_scale}, then {"kind":"final", …}.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "bench_common.hpp"
+#include "bench_train.hpp"
+#include "isobench/datasets.hpp"
+#include "isobench/mlp_classifier.hpp"
+#include "isobench/penalty.hpp"
+#include "isobench/trainer.hpp"
+
+namespace isobench::bench {
+namespace {
+
+constexpr double kTarget = 0.90;
+constexpr double kLr = 0.001;
+
+// One λ setting: a value, constant or with Bansal's decay.
+struct LambdaSetting {
+  double value;
+  bool bansal;
+};
+
+struct Quick {
+  static constexpr int width = 128, max_train = 8000, batch = 64;
+  static constexpr long budget = 300, eval_every = 25;
+  static constexpr int eval_train = 500, eval_val = 1000, test_samples = 2000, seeds = 2;
+  static std::vector<int> depths() { return {4, 16}; }
+  static std::vector<LambdaSetting> lambdas() { return {{0.01, false}, {0.1, true}}; }
+};
+struct Paper {
+  static constexpr int width = 128, max_train = -1, batch = 64;
+  static constexpr long budget = 6000, eval_every = 250;
+  static constexpr int eval_train = 5000, eval_val = 0, test_samples = 0, seeds = 5;
+  static std::vector<int> depths() { return {4, 16, 64}; }
+  static std::vector<LambdaSetting> lambdas() {
+    return {{1e-4, false}, {0.01, false}, {0.1, true}};
+  }
+};
+
+template <InitKind K>
+struct Init {
+  static constexpr InitKind kind = K;
+};
+template <PenaltyKind K>
+struct Reg {
+  static constexpr PenaltyKind kind = K;
+};
+using Inits = std::tuple<Init<InitKind::Gaussian>, Init<InitKind::Orthogonal>>;
+using Regs = std::tuple<Reg<PenaltyKind::None>, Reg<PenaltyKind::So>, Reg<PenaltyKind::Dso>,
+                        Reg<PenaltyKind::Mc>, Reg<PenaltyKind::Srip>>;
+
+// Bansal's multipliers at fractions of the budget (see the header).
+StepDecayLambda bansal_schedule(long budget) {
+  std::vector<long> at;
+  long prev = 1;
+  for (double f : {0.10, 0.25, 0.35, 0.60}) {
+    prev = std::max(prev + 1, static_cast<long>(std::lround(f * static_cast<double>(budget))));
+    at.push_back(prev);
+  }
+  return StepDecayLambda(at, {1e-3, 1e-4, 1e-6, 0.0});
+}
+
+std::string lambda_value(const LambdaSetting& l) {
+  return fmt(l.value) + (l.bansal ? "-bansal" : "");
+}
+
+const DataSplit& cached_split(int max_train) {
+  static std::mutex m;
+  static std::unique_ptr<DataSplit> cache;
+  std::lock_guard<std::mutex> lock(m);
+  if (cache) return *cache;
+  auto s = std::make_unique<DataSplit>(load_split("mnist", 0.2, /*seed=*/0, max_train));
+  standardize(*s, Standardize::Global);
+  note_dataset("mnist", s->description);
+  cache = std::move(s);
+  return *cache;
+}
+
+struct RunConfig {
+  InitKind init;
+  PenaltyKind reg;
+  LambdaSetting lambda;
+  int depth, seed;
+};
+
+// Adds the current ortho_err and λ multiplier to every evaluation line.
+template <class Task>
+struct OrthoTrace {
+  Task& task;
+  TraceWriter& trace;
+  void on_evaluation(const EvalRecord& r) {
+    nlohmann::json j = r.to_json();
+    j["ortho_err"] = task.max_orthogonality_error();
+    if (task.spec().penalty.kind != PenaltyKind::None)
+      j["lambda_scale"] = task.lambda_multiplier(std::max(1L, r.step));
+    trace.write(j);
+  }
+};
+
+template <class Profile>
+void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& c) {
+  for (auto _ : state) {
+    using Task = MlpClassifierTask<float, AdamUpdate>;
+    const DataSplit* data = nullptr;
+    std::optional<Task> task;
+    try {
+      data = &cached_split(Profile::max_train);
+      ClassifierSpec spec;
+      spec.depth = c.depth;
+      spec.width = Profile::width;
+      spec.act = Activation::Tanh;
+      spec.init = {c.init, 1.0};
+      spec.sb2 = 0.0;
+      spec.batch = Profile::batch;
+      spec.lr = kLr * lr_scale();
+      spec.penalty.kind = c.reg;
+      spec.penalty.norm = PenaltyNorm::Sum;
+      spec.penalty.lambda = c.reg == PenaltyKind::None ? 0.0 : c.lambda.value;
+      if (c.reg != PenaltyKind::None && c.lambda.bansal)
+        spec.lambda_schedule = bansal_schedule(Profile::budget);
+      spec.eval_train = Profile::eval_train;
+      spec.eval_val = Profile::eval_val;
+      spec.target_val_acc = kTarget;
+      task.emplace(spec, data->train, data->val, AdamUpdate{},
+                   make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
+    } catch (const std::exception& e) {
+      state.SkipWithError(("RQE mnist: " + std::string(e.what())).c_str());
+      return;
+    }
+    const double ortho_init = task->max_orthogonality_error();
+    TraceWriter trace(name);
+    OrthoTrace<Task> otrace{*task, trace};
+    ProgressCallback progress{name, Profile::budget, 30.0, 0.0};  // first line after 30 s
+    TrainConfig tc;
+    tc.step_budget = Profile::budget;
+    tc.eval_every = Profile::eval_every;
+    const TrainResult r = train(*task, tc, otrace, progress);
+    report_training(state, r);
+    set_counter(state, "ortho_err_init", ortho_init);
+    nlohmann::json final_line = {{"kind", "final"},
+                                 {"stop_reason", r.stop_reason},
+                                 {"steps_to_target", r.steps_to_target_counter()},
+                                 {"ortho_err_init", ortho_init}};
+    const double ortho = task->max_orthogonality_error();  // NaN weights: no counter
+    set_counter(state, "ortho_err", ortho);
+    if (std::isfinite(ortho)) final_line["ortho_err"] = ortho;
+    if (!r.diverged) {
+      const double test_acc = task->accuracy(data->test, Profile::test_samples);
+      set_counter(state, "test_acc", test_acc);
+      final_line["test_acc"] = test_acc;
+    }
+    trace.write(final_line);
+  }
+}
+
+template <class Profile>
+void register_grid() {
+  for (int depth : Profile::depths())
+    for_each_type<Inits>([&](auto in) {
+      using I = decltype(in);
+      for_each_type<Regs>([&](auto rg) {
+        using R = decltype(rg);
+        std::vector<LambdaSetting> lambdas = Profile::lambdas();
+        if (R::kind == PenaltyKind::None) lambdas = {{0.0, false}};
+        for (const LambdaSetting& lam : lambdas)
+          for (int seed = 1; seed <= Profile::seeds; ++seed) {
+            Name n("RQE", "mlp");
+            n.kv("dataset", "mnist")
+                .kv("act", "tanh")
+                .kv("init", init_name(I::kind))
+                .kv("depth", depth)
+                .kv("width", Profile::width)
+                .kv("reg", penalty_name(R::kind));
+            if (R::kind != PenaltyKind::None)
+              n.kv("norm", penalty_norm_name(PenaltyNorm::Sum)).kv("lambda", lambda_value(lam));
+            n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
+            const std::string name = n;
+            const RunConfig c{I::kind, R::kind, lam, depth, seed};
+            add_run(name, [name, c](benchmark::State& st) { run_rqe<Profile>(st, name, c); });
+          }
+      });
+    });
+}
+
+const bool registered = [] {
+  if (paper_profile())
+    register_grid<Paper>();
+  else
+    register_grid<Quick>();
+  return true;
+}();
+
+}  // namespace
+}  // namespace isobench::bench
