@@ -128,9 +128,10 @@ SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
       d->frozen = env("ISOBENCH_EMBEDDINGS_FROZEN") == "1";
       emb = "pretrained " + std::to_string(d->dim) + "-d embeddings from " + path + " (" +
             std::to_string(d->vectors->words.size()) + " of " +
-            std::to_string(d->split.vocab.size() - 2) +
-            " vocabulary words found, the others learned; " +
-            (d->frozen ? "frozen" : "fine-tuned") + ")";
+            std::to_string(d->split.vocab.size() - 2) + " vocabulary words found; " +
+            (d->frozen ? "frozen, the words not found keep their random vectors"
+                       : "fine-tuned, the words not found learned from random vectors") +
+            ")";
     }
     note_dataset("rt-polarity", d->split.description + "; " + emb + subset_note());
     slot = std::move(d);
