@@ -355,10 +355,14 @@ def seed_verdict(runs, fam):
         return None
     stats = acc_by_config(runs, acc)
     diffs = []  # (gain-adjusted − plain, standard error of the difference)
+    # (gain-adjusted, plain) forms: the paper's formula, and the study's code's formula.
+    pairs = [("/reg:so_gain_adjusted/", "/reg:so/"), ("/reg:seed_notebook/",
+                                                      "/reg:seed_notebook_plain/")]
     for cfg, (m, s, n) in stats.items():
-        if "/reg:so_gain_adjusted" not in cfg:
+        adj = next((p for p in pairs if p[0] in cfg + "/"), None)
+        if adj is None:
             continue
-        plain = cfg.replace("/reg:so_gain_adjusted", "/reg:so")
+        plain = (cfg + "/").replace(adj[0], adj[1])[:-1]
         if plain in stats:
             pm, ps, pn = stats[plain]
             se = math.sqrt((s * s) / max(n, 1) + (ps * ps) / max(pn, 1))
@@ -377,8 +381,8 @@ def seed_verdict(runs, fam):
             judged = "the study's claim does not hold here"
         else:
             judged = "the study's claim holds only partly here"
-        out.append(f"{fam}: gain-adjusted beats the plain penalty (same g, λ, norm) in {wins} of "
-                   f"{len(diffs)} pairs, {clear} of them by more than 2 standard errors "
+        out.append(f"{fam}: gain-adjusted beats the plain penalty (same form, g, λ, norm) in "
+                   f"{wins} of {len(diffs)} pairs, {clear} of them by more than 2 standard errors "
                    f"({clear_losses} clear losses); {acc} difference mean "
                    f"{sum(ds) / len(ds):+.4f} (from {min(ds):+.4f} to {max(ds):+.4f}) — {judged}.")
     o = mean_by(runs, acc, lambda k: "orthogonal" if k.get("init") == "orthogonal"

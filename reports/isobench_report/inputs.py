@@ -146,6 +146,9 @@ def load_inputs(paths):
             if not isinstance(name, str) or not name:
                 skipped += 1
                 continue
+            # A raw Google Benchmark file (not merged by `isobench bench`) carries the
+            # Iterations(1) suffix; CONTRACT.md names and trace files do not.
+            name = re.sub(r"/iterations:\d+$", "", name)
             if name in inp.runs:
                 dups.append(name)
                 continue

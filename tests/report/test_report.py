@@ -93,7 +93,7 @@ class EveryFamily(Tmp):
         self.assertIn("Saxe's claim holds", md)
         self.assertIn("only for tanh critical/orthogonal", md)
         self.assertIn("below the trivial baseline in 2 of 4", md)
-        self.assertIn("gain-adjusted beats the plain penalty (same g, λ, norm) in 1 of 1", md)
+        self.assertIn("gain-adjusted beats the plain penalty (same form, g, λ, norm) in 1 of 1", md)
         self.assertIn("batch of 16", md)  # the gradient-probe caveat next to grad ratios
         # mean ± std over seeds in the tables
         self.assertRegex(md, r"\| RQE/mlp/.*reg:none.* \| 2 \| 0\.9 ± 0 \|")
