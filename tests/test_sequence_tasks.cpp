@@ -248,3 +248,21 @@ TEST(SequenceTask, MarginOneBoundsOnlyTheLargestSingularValue) {
   EXPECT_LE(sv.max, 3.0 + 1e-10);
   EXPECT_LT(sv.min, 1.5 - 1e-3);  // the lower end does not bind
 }
+
+TEST(SequenceTask, ABlownUpRunStopsAsDiverged) {
+  // Adam at rate 10 without clipping throws the read-out far off: the held-out MSE passes
+  // 1000 × baseline and the trainer stops the run there. The same run at 1e-3 does not.
+  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
+  s.synthetic_steps_per_epoch = 5;
+  TrainConfig cfg;
+  cfg.step_budget = 200;
+  s.lr = 10;
+  SequenceTask<float> wild(s, nullptr, nullptr, make_engine("div", 1));
+  const TrainResult r = train(wild, cfg);
+  EXPECT_TRUE(r.diverged);
+  EXPECT_EQ(r.stop_reason, "diverged");
+  EXPECT_LT(r.steps, 200);
+  s.lr = 1e-3;
+  SequenceTask<float> calm(s, nullptr, nullptr, make_engine("div", 1));
+  EXPECT_FALSE(train(calm, cfg).diverged);
+}
