@@ -138,8 +138,10 @@ def natural(s):
             for t in re.split(r"(\d+(?:\.\d+)?)", s) if t]
 
 
-def fig_bars(fam, runs, out, notes, by_key, filename):
-    """Horizontal bars per configuration (mean ± std over seeds): accuracy and cost counters."""
+def fig_bars(fam, runs, out, notes, by_key, filename, what=None):
+    """Horizontal bars per configuration (mean ± std over seeds): accuracy and cost counters.
+    Bars are grouped and coloured by `by_key` (a name key, or a function of the keys)."""
+    group = by_key if callable(by_key) else (lambda k: k.get(by_key, "—"))
     runs = ok_runs(runs)
     groups = groups_by_config(runs)
     acc = pick_counter(runs, ACC_COUNTERS)
@@ -151,12 +153,12 @@ def fig_bars(fam, runs, out, notes, by_key, filename):
     cfgs = list(groups)
     label_keys = varying_keys(cfgs)
     # Sort so that bars of one constraint/penalty sit together.
-    cfgs.sort(key=lambda c: (natural(parse_name(c)[2].get(by_key, "")), natural(c)))
+    cfgs.sort(key=lambda c: (natural(group(parse_name(c)[2])), natural(c)))
     labels = [short_label(c, label_keys) for c in cfgs]
     fig, axes = plt.subplots(1, len(present), figsize=(3.6 * len(present) + 2.5,
                                                        0.32 * len(cfgs) + 1.6),
                              sharey=True, squeeze=False)
-    keyvals = sorted({parse_name(c)[2].get(by_key, "—") for c in cfgs})
+    keyvals = sorted({group(parse_name(c)[2]) for c in cfgs})
     cmap = dict(zip(keyvals, colors(len(keyvals))))
     for ax, c in zip(axes[0], present):
         ms, ss = [], []
@@ -164,7 +166,7 @@ def fig_bars(fam, runs, out, notes, by_key, filename):
             m, s, _ = mean_spread([counters(b).get(c) for _, b in groups[cfg]])
             ms.append(np.nan if m is None else m)
             ss.append(0 if s is None else s)
-        bar_cols = [cmap[parse_name(cfg)[2].get(by_key, "—")] for cfg in cfgs]
+        bar_cols = [cmap[group(parse_name(cfg)[2])] for cfg in cfgs]
         ax.barh(range(len(cfgs)), np.nan_to_num(ms), xerr=ss, color=bar_cols, capsize=2)
         unit = " (s)" if c.endswith("seconds") else " (fraction)" if "acc" in c else ""
         ax.set_xlabel(c + unit)
@@ -178,7 +180,7 @@ def fig_bars(fam, runs, out, notes, by_key, filename):
     axes[0][0].set_yticks(range(len(cfgs)))
     axes[0][0].set_yticklabels(labels, fontsize=7.5)
     axes[0][0].invert_yaxis()
-    what = {"reg": "penalty", "constraint": "constraint"}.get(by_key, by_key)
+    what = what or {"reg": "penalty", "constraint": "constraint"}.get(by_key, str(by_key))
     fig.suptitle(f"{fam}: accuracy and cost per {what} (mean ± std over seeds)", fontsize=10)
     tight(fig)
     return save(fig, out, filename)
@@ -291,18 +293,21 @@ def rqc_verdict(runs):
             f"{'holds' if holds else 'does not hold here'}.")
 
 
+def rqd_kind(k):
+    """RQD's treatment of the recurrent kernel: a hard constraint, a penalty, or none."""
+    c = k.get("constraint", "none")
+    if c == "margin":
+        return f"margin {k.get('margin', '?')}"
+    return c if c != "none" else ("none" if k.get("reg", "none") == "none" else
+                                  f"penalty {k.get('reg')}")
+
+
 def rqd_verdict(runs):
     """Vorontsov et al. 2017: the pure hard constraint (margin 0) is worse than a margin."""
     acc = pick_counter(runs, ACC_COUNTERS)
     if acc is None:
         return None
-
-    def kind(k):
-        c = k.get("constraint", "none")
-        if c == "margin":
-            return f"margin {k.get('margin', '?')}"
-        return c if c != "none" else ("none" if k.get("reg", "none") == "none" else
-                                      f"penalty {k.get('reg')}")
+    kind = rqd_kind
     st = mean_by(runs, acc, kind)
     if not st:
         return None
@@ -473,9 +478,10 @@ def fig_kernel_sv(fam, runs, inp, out, notes, filename=None, subtitle=""):
         ax.set_xlabel("epoch")
         ax.set_ylabel("singular value of\nthe recurrent kernel")
     axes[0].legend(fontsize=7, loc="upper left")
+    fig7 = "the seed study's Figure 7; " if fam in ("SEED", "SENT") else ""
     fig.suptitle(f"{fam}{' ' + subtitle if subtitle else ''}: recurrent-kernel singular values "
-                 f"per epoch (the seed study's Figure 7;\naveraged over seeds; epoch 0 = "
-                 f"initialization)", fontsize=10)
+                 f"per epoch ({fig7}\naveraged over seeds; epoch 0 = initialization)",
+                 fontsize=10)
     tight(fig)
     return save(fig, out, filename or f"{fam.lower()}_fig7_kernel_sv.png")
 
@@ -619,8 +625,14 @@ def figures_rqc(runs, inp, out):
 
 def figures_rqd(runs, inp, out):
     figs, verdicts, notes = figures_generic(runs, inp, out, "RQD")
-    figs += _finish([(fig_bars("RQD", runs, out, notes, "constraint", "rqd_cost.png"),
-                      "Accuracy and cost (epoch/training wall time) per constraint.")], [])[0]
+    figs += _finish([(fig_bars("RQD", runs, out, notes, rqd_kind, "rqd_cost.png",
+                               "constraint or penalty"),
+                      "Accuracy and cost (epoch/training wall time) per constraint or "
+                      "penalty.")], [])[0]
+    ksv = fig_kernel_sv("RQD", runs, inp, out, [], "rqd_kernel_sv.png")
+    if ksv:
+        figs.append((ksv, "Recurrent-kernel singular values per epoch under each constraint "
+                          "or penalty (mean ± std band, min, max; averaged over seeds)."))
     p = fig_vs_depth("RQD", runs, out, notes, "rqd_acc_vs_depth.png")
     if p:
         figs.append((p, "Accuracy against depth per constraint."))

@@ -30,7 +30,7 @@ FIGURES = {
             "rqa_sv2_var_vs_depth.png", "rqa_phase_diagram.png"],
     "RQB": ["rqb_steps_vs_depth.png"],
     "RQC": ["rqc_acc_vs_steps.png", "rqc_acc_vs_isometry.png"],
-    "RQD": ["rqd_acc_vs_steps.png", "rqd_cost.png"],
+    "RQD": ["rqd_acc_vs_steps.png", "rqd_cost.png", "rqd_kernel_sv.png"],
     "RQE": ["rqe_acc_vs_steps.png", "rqe_cost.png", "rqe_acc_vs_depth.png"],
     "SEED": ["seed_fig7_kernel_sv.png", "seed_fig8_val_acc.png"],
     "SENT": ["sent_fig7_kernel_sv.png", "sent_fig8_val_acc.png"],
