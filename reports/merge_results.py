@@ -1,28 +1,51 @@
 #!/usr/bin/env python3
-"""Merge the per-binary Google Benchmark JSON files of one `isobench bench` run into results.json.
+"""Build the results.json of one `isobench bench` run (one output directory, one shard).
 
-One "context" (the first part's, plus isobench's keys) and one "benchmarks" array holding every
-part's entries, in order. Datasets noted by the runs ($ISOBENCH_OUT/datasets.jsonl) go into
-context["datasets"]."""
+Two sources:
+- run logs (what `isobench bench` uses): --runs DIR holds BIN.jsonl, appended by each benchmark
+  binary as runs finish (a {"context": ...} line per process, then one line per run; see
+  benchmarks/common/bench_main.cpp); --selection DIR holds BIN.txt, the names the run selected
+  (`--benchmark_list_tests`, one per line). A run's latest record wins, so a log holding an
+  interrupted attempt and its `--resume` gives the same results.json as an uninterrupted run:
+  entries come in selection order (binaries by file name, then registration order), the context
+  is the first binary's latest one, and the process-local family_index/per_family_instance_index
+  are left out. Selected runs without a record are listed in context["runs_missing"] (exit 1).
+- Google Benchmark JSON files (positional PARTS, e.g. --benchmark_out files): entries in order,
+  the first file's context.
+
+Either way: names lose Google Benchmark's "/iterations:1" suffix (CONTRACT.md names do not carry
+it), context gets "profile", "shard", "filter", "runs_expected" and "datasets" (from
+$ISOBENCH_OUT/datasets.jsonl: which files each dataset came from). Exit 1 when a part is not valid
+JSON, a selected run has no result, or a run reported an error."""
 import argparse
 import json
+import math
 import os
 import sys
 
 ITER_SUFFIX = "/iterations:1"
+# Process-local indices: they depend on which other runs shared the process.
+PROCESS_LOCAL = ("family_index", "per_family_instance_index")
+# Fields of a run record that are text, never numbers written as strings.
+TEXT_FIELDS = {"name", "run_name", "run_type", "aggregate_name", "aggregate_unit", "error_message",
+               "time_unit", "label"}
+NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--datasets", default="")
-    ap.add_argument("--profile", default="quick")
-    ap.add_argument("--shard", default="")
-    ap.add_argument("parts", nargs="*")
-    a = ap.parse_args()
+def strip_iter(name):
+    return name[: -len(ITER_SUFFIX)] if isinstance(name, str) and name.endswith(ITER_SUFFIX) else name
 
-    context, benchmarks, bad = None, [], 0
-    for p in a.parts:
+
+def clean_entry(b):
+    for key in ("name", "run_name"):
+        b[key] = strip_iter(b.get(key))
+    return b
+
+
+def read_parts(parts):
+    """(context, entries, bad) from Google Benchmark JSON files."""
+    context, entries, bad = None, [], 0
+    for p in parts:
         if not os.path.exists(p):
             continue
         try:
@@ -34,35 +57,128 @@ def main():
             continue
         if context is None:
             context = d.get("context", {})
-        for b in d.get("benchmarks", []):
-            # Single-shot runs are registered with Iterations(1), which Google Benchmark appends
-            # to the name; CONTRACT.md names do not carry it.
-            for key in ("name", "run_name"):
-                if isinstance(b.get(key), str) and b[key].endswith(ITER_SUFFIX):
-                    b[key] = b[key][: -len(ITER_SUFFIX)]
-            benchmarks.append(b)
-    context = context or {}
-    context["profile"] = a.profile
-    if a.shard:
-        context["shard"] = a.shard
-    datasets = {}
-    if a.datasets and os.path.exists(a.datasets):
-        with open(a.datasets) as f:
+        entries.extend(clean_entry(b) for b in d.get("benchmarks", []))
+    return context, entries, bad
+
+
+def read_lines(path):
+    """The JSON objects of a .jsonl file; lines that do not parse (a killed writer) are skipped."""
+    out = []
+    try:
+        with open(path) as f:
             for line in f:
                 try:
                     r = json.loads(line)
-                    datasets[r["dataset"]] = r["files"]
-                except (ValueError, KeyError):
-                    pass
-    context["datasets"] = datasets
+                except ValueError:
+                    continue
+                if isinstance(r, dict):
+                    out.append(r)
+    except OSError:
+        pass
+    return out
+
+
+def run_record(r):
+    """A run-log line as a results entry: non-finite numbers back to floats, no process indices."""
+    b = {}
+    for k, v in r.items():
+        if k in PROCESS_LOCAL:
+            continue
+        if k not in TEXT_FIELDS and isinstance(v, str) and v in NON_FINITE:
+            v = NON_FINITE[v]
+        b[k] = v
+    return clean_entry(b)
+
+
+def read_runlogs(runs_dir, selection_dir):
+    """(context, entries, missing, expected) from run logs, in selection order."""
+    context, entries, missing, expected, outside = None, [], [], 0, 0
+    bins = sorted(f[: -len(".txt")] for f in os.listdir(selection_dir) if f.endswith(".txt"))
+    for binary in bins:
+        with open(os.path.join(selection_dir, binary + ".txt")) as f:
+            names = [strip_iter(line.strip()) for line in f if line.strip()]
+        order = {n: i for i, n in enumerate(names)}
+        expected += len(names)
+        latest, bin_context = {}, None  # (run_name, repetition_index, aggregate_name) -> record
+        for r in read_lines(os.path.join(runs_dir, binary + ".jsonl")):
+            if isinstance(r.get("context"), dict):
+                bin_context = r["context"]
+                continue
+            if not isinstance(r.get("run_name"), str):
+                continue
+            b = run_record(r)
+            if b["run_name"] not in order:
+                outside += 1
+                continue
+            key = (b["run_name"], b.get("repetition_index"), b.get("aggregate_name"))
+            latest.pop(key, None)  # the newest attempt's records keep their own order
+            latest[key] = b
+        if context is None and bin_context is not None:
+            context = bin_context
+        done = {k[0] for k in latest}
+        missing.extend(n for n in names if n not in done)
+        entries.extend(sorted(latest.values(), key=lambda b: order[b["run_name"]]))
+    if outside:
+        print(f"merge: {outside} record(s) in {runs_dir} belong to runs outside this selection "
+              f"(an earlier sweep with another filter or shard); left out", file=sys.stderr)
+    return context, entries, missing, expected
+
+
+def read_datasets(path):
+    datasets = {}
+    for r in read_lines(path) if path else []:
+        if isinstance(r.get("dataset"), str) and "files" in r:
+            datasets[r["dataset"]] = r["files"]
+    return datasets
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True, help="the results.json to write")
+    ap.add_argument("--datasets", default="", help="datasets.jsonl noted by the runs")
+    ap.add_argument("--profile", default="quick")
+    ap.add_argument("--shard", default="", help="I/K of this run (default: the binaries' own)")
+    ap.add_argument("--filter", default=None, help="the --filter the run used (recorded)")
+    ap.add_argument("--runs", default="", help="directory of run logs BIN.jsonl")
+    ap.add_argument("--selection", default="", help="directory of selections BIN.txt")
+    ap.add_argument("parts", nargs="*", help="Google Benchmark JSON files")
+    a = ap.parse_args()
+    if bool(a.runs) != bool(a.selection):
+        ap.error("--runs and --selection go together")
+
+    context, entries, bad = read_parts(a.parts)
+    missing, expected = [], None
+    if a.runs:
+        lcontext, lentries, missing, expected = read_runlogs(a.runs, a.selection)
+        context = lcontext or context
+        entries += lentries
+    context = dict(context or {})
+    built = context.get("profile")
+    if built and built != a.profile:
+        print(f"merge: the binaries were built for profile '{built}' but the run asked for "
+              f"'{a.profile}'; results.json records '{built}'", file=sys.stderr)
+        bad = 1
+    context["profile"] = built or a.profile
+    if a.shard:
+        context["shard"] = a.shard
+    if a.filter is not None:
+        context["filter"] = a.filter
+    if expected is not None:
+        context["runs_expected"] = expected
+        context["runs_missing"] = missing
+    context["datasets"] = read_datasets(a.datasets)
     tmp = a.out + ".tmp"
     with open(tmp, "w") as f:
-        json.dump({"context": context, "benchmarks": benchmarks}, f, indent=1)
+        json.dump({"context": context, "benchmarks": entries}, f, indent=1)
     os.replace(tmp, a.out)
-    errors = [b["name"] for b in benchmarks if b.get("error_occurred")]
+    errors = [b["name"] for b in entries if b.get("error_occurred")]
     for n in errors:
         print(f"merge: run failed: {n}", file=sys.stderr)
-    return 1 if (bad or errors) else 0
+    if missing:
+        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        print(f"merge: {len(missing)} selected run(s) have no result ({shown}); "
+              f"rerun with --resume to run only those", file=sys.stderr)
+    return 1 if (bad or errors or missing) else 0
 
 
 if __name__ == "__main__":

@@ -1,18 +1,50 @@
 // The shared main() of every benchmark family binary.
 //
-// Extra flag (removed before Google Benchmark sees the arguments):
-//   --isobench_shard=I/K   keep the runs whose name hash % K == I (I from 0). Google Benchmark's
-//                          --benchmark_filter is applied to what remains; since a run's shard
-//                          depends only on its name, filtering then sharding gives the same set.
+// Extra flags (removed before Google Benchmark sees the arguments):
+//   --isobench_shard=I/K     keep the runs whose name hash % K == I (I from 0). Google Benchmark's
+//                            --benchmark_filter is applied to what remains; since a run's shard
+//                            depends only on its name, filtering then sharding gives the same set.
+//   --isobench_runlog=PATH   append every finished run to PATH as one JSON line, flushed as soon
+//                            as the run is reported, so a killed process loses only the run it
+//                            was in. Each process first appends a {"context": {...}} line (Google
+//                            Benchmark's context). Run lines carry Google Benchmark's JSON fields:
+//                            name, run_name, run_type, repetitions, repetition_index, threads,
+//                            [aggregate_name, aggregate_unit], [error_occurred, error_message],
+//                            iterations, real_time, cpu_time, time_unit, every counter, [label];
+//                            a non-finite number is written as the string "NaN", "Infinity" or
+//                            "-Infinity" (strict JSON; reports/merge_results.py turns it back).
+//                            --benchmark_out still gets the usual JSON file (it must be JSON;
+//                            without --benchmark_out it goes to /dev/null).
+//   --isobench_resume        with --isobench_runlog: runs that PATH already records without an
+//                            error are not registered (so --benchmark_list_tests lists what is
+//                            left); failed runs are run again.
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <sstream>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "bench_common.hpp"
 #include "isobench/blas.hpp"
 
 namespace {
+
+constexpr const char* kIterSuffix = "/iterations:1";
+
+// Google Benchmark appends "/iterations:1" to single-shot runs; CONTRACT.md names do not carry it.
+std::string strip_iterations(std::string name) {
+  const std::size_t n = std::strlen(kIterSuffix);
+  if (name.size() >= n && name.compare(name.size() - n, n, kIterSuffix) == 0)
+    name.resize(name.size() - n);
+  return name;
+}
+
 bool parse_shard(const char* s, unsigned long& i, unsigned long& k) {
   char* end = nullptr;
   i = std::strtoul(s, &end, 10);
@@ -21,23 +53,181 @@ bool parse_shard(const char* s, unsigned long& i, unsigned long& k) {
   k = std::strtoul(ks, &end, 10);
   return end != ks && *end == '\0' && k >= 1 && i < k;
 }
+
+bool starts_with(const char* s, const char* prefix) {
+  return std::strncmp(s, prefix, std::strlen(prefix)) == 0;
+}
+
+// A JSON number, or a string for the values strict JSON has no literal for.
+std::string json_number(double v) {
+  if (std::isnan(v)) return "\"NaN\"";
+  if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::string s = buf;
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";  // stays a float when read back
+  return s;
+}
+
+std::string json_string(const std::string& s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The names (without "/iterations:1") that PATH records as finished without an error. Lines that
+// do not parse (a process killed mid-write) are ignored.
+std::unordered_set<std::string> finished_runs(const std::string& path) {
+  std::unordered_set<std::string> done;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("run_name") || !j["run_name"].is_string()) continue;
+    if (j.value("error_occurred", false)) continue;
+    done.insert(strip_iterations(j["run_name"].get<std::string>()));
+  }
+  return done;
+}
+
+// The --benchmark_out file reporter (Google Benchmark's JSON) that also appends every finished
+// run to the run log.
+class RunLogReporter : public benchmark::JSONReporter {
+ public:
+  explicit RunLogReporter(const std::string& path) : path_(path) {
+    bool newline_needed = false;
+    {
+      // A process killed mid-line leaves a line without '\n'; start ours on a fresh line.
+      std::ifstream in(path, std::ios::binary | std::ios::ate);
+      if (in && in.tellg() > 0) {
+        in.seekg(-1, std::ios::end);
+        newline_needed = in.get() != '\n';
+      }
+    }
+    log_.open(path, std::ios::out | std::ios::app);
+    if (newline_needed) log_ << '\n';
+  }
+  bool ok() const { return static_cast<bool>(log_); }
+
+  bool ReportContext(const Context& context) override {
+    // Capture the JSON reporter's context text for the log, then pass it on to --benchmark_out.
+    std::ostream& out = GetOutputStream();
+    std::ostringstream text;
+    SetOutputStream(&text);
+    const bool ok = benchmark::JSONReporter::ReportContext(context);
+    SetOutputStream(&out);
+    out << text.str();
+    // The text is `{ "context": {...}, "benchmarks": [` — close it after the context.
+    const std::string s = text.str();
+    const auto cut = s.rfind("\"benchmarks\"");
+    const auto comma = cut == std::string::npos ? std::string::npos : s.rfind(',', cut);
+    if (comma != std::string::npos) {
+      nlohmann::json j = nlohmann::json::parse(s.substr(0, comma) + "}", nullptr, false);
+      if (j.is_object())
+        write_line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    return ok;
+  }
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    benchmark::JSONReporter::ReportRuns(runs);
+    for (const Run& r : runs) write_line(run_line(r));
+  }
+
+ private:
+  void write_line(const std::string& line) {
+    log_ << line << '\n';
+    log_.flush();  // a killed process keeps every run reported before it
+    if (!log_) std::cerr << "error: cannot write the run log " << path_ << "\n";
+  }
+
+  static std::string run_line(const Run& r) {
+    std::string s = "{";
+    auto key = [&s](const char* k) {
+      if (s.size() > 1) s += ", ";
+      s += '"';
+      s += k;
+      s += "\": ";
+    };
+    key("name"), s += json_string(r.benchmark_name());
+    key("run_name"), s += json_string(r.run_name.str());
+    key("run_type"), s += r.run_type == Run::RT_Aggregate ? "\"aggregate\"" : "\"iteration\"";
+    key("repetitions"), s += std::to_string(r.repetitions);
+    key("repetition_index"), s += std::to_string(r.repetition_index);
+    key("threads"), s += std::to_string(r.threads);
+    if (r.run_type == Run::RT_Aggregate) {
+      key("aggregate_name"), s += json_string(r.aggregate_name);
+      key("aggregate_unit"),
+          s += r.aggregate_unit == benchmark::kPercentage ? "\"percentage\"" : "\"time\"";
+    }
+    if (r.error_occurred) {
+      key("error_occurred"), s += "true";
+      key("error_message"), s += json_string(r.error_message);
+    }
+    key("iterations"), s += std::to_string(r.iterations);
+    const bool raw = r.run_type == Run::RT_Aggregate && r.aggregate_unit == benchmark::kPercentage;
+    key("real_time"), s += json_number(raw ? r.real_accumulated_time : r.GetAdjustedRealTime());
+    key("cpu_time"), s += json_number(raw ? r.cpu_accumulated_time : r.GetAdjustedCPUTime());
+    key("time_unit"), s += json_string(benchmark::GetTimeUnitString(r.time_unit));
+    for (const auto& c : r.counters) {
+      if (s.size() > 1) s += ", ";
+      s += json_string(c.first) + ": " + json_number(c.second.value);
+    }
+    if (!r.report_label.empty()) key("label"), s += json_string(r.report_label);
+    return s + "}";
+  }
+
+  std::string path_;
+  std::ofstream log_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace isobench::bench;
   unsigned long shard_i = 0, shard_k = 1;
+  std::string runlog;
+  bool resume = false, has_out = false;
   std::vector<char*> args;
   for (int a = 0; a < argc; ++a) {
-    const char* prefix = "--isobench_shard=";
-    if (std::strncmp(argv[a], prefix, std::strlen(prefix)) == 0) {
-      if (!parse_shard(argv[a] + std::strlen(prefix), shard_i, shard_k)) {
+    const char* shard_flag = "--isobench_shard=";
+    const char* runlog_flag = "--isobench_runlog=";
+    if (a > 0 && starts_with(argv[a], shard_flag)) {
+      if (!parse_shard(argv[a] + std::strlen(shard_flag), shard_i, shard_k)) {
         std::cerr << "error: bad " << argv[a]
                   << " (expected --isobench_shard=I/K with 0 <= I < K)\n";
         return 2;
       }
       continue;
     }
+    if (a > 0 && starts_with(argv[a], runlog_flag)) {
+      runlog = argv[a] + std::strlen(runlog_flag);
+      if (runlog.empty()) {
+        std::cerr << "error: --isobench_runlog= needs a file path\n";
+        return 2;
+      }
+      continue;
+    }
+    if (a > 0 && std::strcmp(argv[a], "--isobench_resume") == 0) {
+      resume = true;
+      continue;
+    }
+    if (starts_with(argv[a], "--benchmark_out=")) has_out = true;
     args.push_back(argv[a]);
+  }
+  if (resume && runlog.empty()) {
+    std::cerr << "error: --isobench_resume needs --isobench_runlog=PATH (the log to resume)\n";
+    return 2;
+  }
+  std::string null_out = "--benchmark_out=/dev/null";
+  if (!runlog.empty()) {
+    for (char* a : args) {
+      const char* fmt_flag = "--benchmark_out_format=";
+      if (starts_with(a, fmt_flag) && std::strcmp(a + std::strlen(fmt_flag), "json") != 0) {
+        std::cerr << "error: " << a << " cannot be combined with --isobench_runlog "
+                  << "(the run log's reporter writes --benchmark_out as JSON)\n";
+        return 2;
+      }
+    }
+    if (!has_out) args.push_back(null_out.data());
   }
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
@@ -57,12 +247,34 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("blas_threads", std::to_string(threads));
   benchmark::AddCustomContext("shard", std::to_string(shard_i) + "/" + std::to_string(shard_k));
 
+  std::unordered_set<std::string> done;
+  if (resume) done = finished_runs(runlog);
+  std::size_t skipped = 0;
   for (auto& r : detail::registry()) {
     if (name_hash(r.name) % shard_k != shard_i) continue;
+    if (done.count(r.name)) {
+      ++skipped;
+      continue;
+    }
     auto* b = benchmark::RegisterBenchmark(r.name.c_str(), r.fn);
     if (r.configure) r.configure(b);
   }
-  benchmark::RunSpecifiedBenchmarks();
+  if (resume && skipped > 0)
+    std::cerr << "resume: " << skipped << " run(s) already finished in " << runlog
+              << " are not run again\n";
+
+  std::unique_ptr<RunLogReporter> log;
+  if (!runlog.empty()) {
+    log = std::make_unique<RunLogReporter>(runlog);
+    if (!log->ok()) {
+      std::cerr << "error: cannot open the run log " << runlog
+                << " for appending (check that its directory exists and is writable)\n";
+      return 2;
+    }
+    benchmark::RunSpecifiedBenchmarks(nullptr, log.get());
+  } else {
+    benchmark::RunSpecifiedBenchmarks();
+  }
   benchmark::Shutdown();
   return 0;
 }

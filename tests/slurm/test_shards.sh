@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# `./isobench bench --shard I/K`: the K parts are disjoint, cover `--list`'s selection (with and
+# without --filter) and follow FNV-1a(name) % K; shards run apart and merged by
+# `./isobench report` equal an unsharded run; the merge reports missing shards, shards given
+# twice, duplicated runs and unfinished shards.
+#
+# usage: test_shards.sh BENCH_DIR   (the directory holding the bench_* binaries)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+export ISOBENCH_BENCH_DIR="$1"
+PY=/usr/bin/python3
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+cd "$root"
+
+echo "== K = 3 parts are disjoint, cover the selection and follow FNV-1a(name) % K"
+for filter in '' '^RQB/' 'init:orthogonal'; do
+  ./isobench bench ${filter:+--filter "$filter"} --list >"$tmp/all.txt"
+  for i in 0 1 2; do
+    ./isobench bench ${filter:+--filter "$filter"} --shard "$i/3" --list >"$tmp/part$i.txt"
+  done
+  "$PY" - "$tmp" "$filter" <<'EOF' || fail "sharding of filter '$filter'"
+import sys
+tmp, flt = sys.argv[1], sys.argv[2]
+read = lambda p: [l.rstrip("\n") for l in open(p) if l.strip()]
+def fnv1a(s):
+    h = 1469598103934665603
+    for c in s.encode():
+        h = ((h ^ c) * 1099511628211) % 2**64
+    return h
+allnames = read(f"{tmp}/all.txt")
+parts = [read(f"{tmp}/part{i}.txt") for i in range(3)]
+assert len(allnames) > 0, "empty selection"
+assert len(set(allnames)) == len(allnames), "duplicated names in --list"
+flat = [n for p in parts for n in p]
+assert len(flat) == len(set(flat)), "a name is in two shards"
+assert set(flat) == set(allnames), f"shards miss {set(allnames) - set(flat)} / add {set(flat) - set(allnames)}"
+for i, p in enumerate(parts):
+    bad = [n for n in p if fnv1a(n) % 3 != i]
+    assert not bad, f"shard {i} holds names of another shard: {bad[:3]}"
+print(f"filter '{flt}': {len(allnames)} runs -> {[len(p) for p in parts]}")
+EOF
+done
+
+echo "== shards run apart and merged equal an unsharded run"
+filter='^RQB/.*/lr:0\.125/'
+ISOBENCH_OUT="$tmp/whole" ./isobench bench --filter "$filter" --no-report >"$tmp/whole.log" 2>&1 \
+  || { cat "$tmp/whole.log"; fail "the unsharded run failed"; }
+for i in 0 1 2; do
+  ISOBENCH_OUT="$tmp/sweep/shard-$i" ./isobench bench --filter "$filter" --shard "$i/3" --no-report \
+    >"$tmp/shard$i.log" 2>&1 || { cat "$tmp/shard$i.log"; fail "shard $i/3 failed"; }
+done
+ISOBENCH_OUT="$tmp/merged" ./isobench report "$tmp"/sweep/shard-* >"$tmp/merge.log" 2>&1 \
+  || { cat "$tmp/merge.log"; fail "merging the three shards failed"; }
+"$PY" "$here/compare_results.py" "$tmp/whole/results.json" "$tmp/merged/results.json" \
+  || fail "merged shards differ from the unsharded run"
+[ "$(ls "$tmp/merged/traces" | wc -l)" -eq "$(ls "$tmp/whole/traces" | wc -l)" ] \
+  || fail "the merged directory lacks traces"
+[ -s "$tmp/merged/report.md" ] || fail "no report for the merged shards"
+
+echo "== the merge reports missing shards, duplicates and unfinished shards"
+expect_problem() {  # expect_problem PATTERN INPUT...
+  local pattern="$1"; shift
+  rm -rf "$tmp/bad"
+  if ISOBENCH_OUT="$tmp/bad" ./isobench report "$@" >"$tmp/bad.log" 2>&1; then
+    cat "$tmp/bad.log"; fail "report exited 0 although '$pattern' was expected"
+  fi
+  grep -q -- "$pattern" "$tmp/bad.log" || { cat "$tmp/bad.log"; fail "no '$pattern' in the merge's messages"; }
+  grep -q -- "$pattern" "$tmp/bad/results.json" || fail "'$pattern' not in context.merge_problems"
+  [ -s "$tmp/bad/report.md" ] || fail "no report written despite the problem"
+}
+expect_problem "missing shard(s) 1/3" "$tmp/sweep/shard-0" "$tmp/sweep/shard-2"
+expect_problem "shard 0/3 given twice" "$tmp"/sweep/shard-* "$tmp/sweep/shard-0"
+expect_problem "already read from an earlier input" "$tmp"/sweep/shard-* "$tmp/whole"
+cp -r "$tmp/sweep" "$tmp/sweep2"
+"$PY" - "$tmp/sweep2/shard-1/results.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["context"]["runs_missing"] = [d["benchmarks"].pop()["name"]]
+json.dump(d, open(sys.argv[1], "w"))
+EOF
+expect_problem "did not finish 1 of its runs" "$tmp"/sweep2/shard-*
+expect_problem "does not exist\|no results.json there" "$tmp"/sweep/shard-* "$tmp/nowhere"
+echo "PASS: sharding disjoint and covering; merged shards equal the unsharded run; merge problems caught"
