@@ -21,7 +21,8 @@
 //
 // Profiles:
 //   quick  copy T = 20 and adding T = 50 (cut from the papers' 1000 / 750 so a run learns within
-//          seconds), hidden 64 (copy RNN) / 32 (the rest), batch 32, 3,000 steps, 2 seeds. Settings
+//          seconds), hidden 64 (copy RNN) / 32 (the rest), batch 32, 3,000 steps, 2 seeds; Adam
+//          3e-3 (copy RNN) / 1e-3 (adding RNN) / 1e-2 (LSTM), Cayley rate 0.03 (RQD's). Settings
 //          (hidden, rates, T) chosen by small sweeps so that the orthogonal RNN or the LSTM beats
 //          the baseline — see the README for what does not.
 //   paper  copy T = 1000 and adding T = 750, hidden 128, batch 64, lr 1e-3, 10,000 steps; pixel
