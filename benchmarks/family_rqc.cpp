@@ -11,14 +11,14 @@
 // Inputs: pixels/255 standardized with the training set's global mean and std (E x² = 1 over
 // the training pixels), then scaled "at q*" as RQA does (RESEARCH.md §2): by
 // √((q − σ_b²)/σ_w²), q the mean-field fixed point q* (theory.hpp, q_input: tanh 0.0259; ReLU
-// 1), so the first pre-activation has variance q and every layer starts at the fixed point where
-// the isometry theory holds. (Unscaled standardized inputs put tanh at q ≈ 1, far from q*, where
-// χ < 1 and the deep stack is not isometric.)
-// Optimizers: `sgd` = SGD with momentum 0.9 (PyTorch convention), lr 0.01; `adam` lr 0.0003
-// (β = 0.9, 0.999, ε = 1e-7; at lr 0.001 Adam's depth-32 runs oscillated, losing up to half
-// their accuracy between evaluations). Both × ISOBENCH_LR_SCALE. Batch 64.
-// Data: load_split(dataset, 0.2, seed 0): 20 % of the training file held out as validation
-// (the same split for every run), the official test set for test_acc.
+// 1), so the first pre-activation has variance q (averaged over pixels and images) and the
+// layers start near the fixed point where the isometry theory holds. (Unscaled standardized inputs
+// put tanh at q ≈ 1, far from q*, where χ < 1 and the deep stack is not isometric.) Optimizers:
+// `sgd` = SGD with momentum 0.9 (PyTorch convention), lr 0.01; `adam` lr 0.0003 (β = 0.9, 0.999, ε
+// = 1e-7; at lr 0.001 Adam's depth-32 runs oscillated, losing up to half their accuracy between
+// evaluations). Both × ISOBENCH_LR_SCALE. Batch 64. Data: load_split(dataset, 0.2, seed 0): 20 % of
+// the training file held out as validation (the same split for every run), the official test set
+// for test_acc.
 //
 // Target (steps_to_target): validation accuracy ≥ 0.85 on MNIST, ≥ 0.75 on Fashion-MNIST
 // (within reach of the quick budget for the better configurations, so the counter separates
@@ -31,7 +31,7 @@
 //          (2.4 epochs); evaluation every 25 steps on 1,000 training and 1,000 validation
 //          samples; test_acc on the first 2,000 official test images; seeds 1, 2.
 //   paper  depth 200, width 400 (Pennington 2017); every training sample; 5,000 steps
-//          (≈ 12 GFLOP per step: about an hour per run on one core); evaluation every 500 steps
+//          (≈ 12 GFLOP per step: 1–2 hours per run on one core); evaluation every 500 steps
 //          on 2,000 training and 5,000 validation samples; test_acc on all 10,000 test images;
 //          seeds 1–5.
 //
@@ -42,7 +42,8 @@
 // sv2_max, sv_min, cond (spectra.hpp, as RQA), and grad_norm_ratio = ‖∂L/∂W_2‖_F /
 // ‖∂L/∂W_{L−1}‖_F of CONTRACT.md's probe (MSE against N(0,1) targets through a random linear
 // read-out, batch 16) fed with the x_1 of 16 training images. (The input and read-out layers are
-// not square, so isometry is a property of the hidden stack.)
+// not square, so isometry is a property of the hidden stack.) cond is absent when s_min is zero
+// to machine precision — the rule for Gaussian and ReLU stacks at depth 32 (s_min ~ 1e-17).
 //
 // Trace ($ISOBENCH_OUT/traces/NAME.jsonl): {"kind":"init", the at-init figures}, then one line
 // per evaluation {step, epoch, seconds, loss, train_acc, val_acc, val_loss}, then
