@@ -414,7 +414,7 @@ def task_verdict(runs):
     best = min(rows, key=lambda r: r[1] / r[2] if r[2] else math.inf)
     return (f"TASK: final_loss below the trivial baseline in {len(beat)} of {len(rows)} "
             f"configurations; best `{short_label(best[0], keys)}` at "
-            f"{100 * best[1] / best[2]:.0f} % of its baseline ({fmt(best[1])} vs {fmt(best[2])}).")
+            f"{100 * best[1] / best[2]:.2g} % of its baseline ({fmt(best[1])} vs {fmt(best[2])}).")
 
 
 # ------------------------------------------------------------------------------ SEED figures
@@ -478,9 +478,9 @@ def fig_kernel_sv(fam, runs, inp, out, notes, filename=None, subtitle=""):
         ax.set_xlabel("epoch")
         ax.set_ylabel("singular value of\nthe recurrent kernel")
     axes[0].legend(fontsize=7, loc="upper left")
-    fig7 = "the seed study's Figure 7; " if fam in ("SEED", "SENT") else ""
+    fig7 = " (the seed study's Figure 7)" if fam in ("SEED", "SENT") else ""
     fig.suptitle(f"{fam}{' ' + subtitle if subtitle else ''}: recurrent-kernel singular values "
-                 f"per epoch ({fig7}\naveraged over seeds; epoch 0 = initialization)",
+                 f"per epoch{fig7};\naveraged over seeds; epoch 0 = initialization",
                  fontsize=10)
     tight(fig)
     return save(fig, out, filename or f"{fam.lower()}_fig7_kernel_sv.png")

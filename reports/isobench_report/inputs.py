@@ -267,16 +267,27 @@ LABEL_FORM = {"model": "{v}", "task": "{v}", "dataset": "{v}", "act": "{v}", "in
               "opt": "{v}", "lr": "lr={v}"}
 
 
+NONE_WORDS = {"reg": "no penalty", "constraint": "unconstrained"}
+
+
 def short_label(name, keys):
     """A configuration's label from only the keys that vary, compactly (e.g.
     'orthogonal g=1.25 so_gain_adjusted mean λ=0.5')."""
     _, model, k = parse_name(name)
+    both = "reg" in keys and "constraint" in keys  # RQD: "none" only when neither is applied
     parts = []
     for key in keys:
         if key == "model":
             parts.append(model)
         elif key in k:
+            if both and key in ("reg", "constraint") and k[key] == "none":
+                continue
+            if key in NONE_WORDS and k[key] == "none":
+                parts.append(NONE_WORDS[key])
+                continue
             parts.append(LABEL_FORM.get(key, key + ":{v}").format(v=k[key]))
+    if both and k.get("reg", "none") == "none" and k.get("constraint", "none") == "none":
+        parts.append("none")
     return " ".join(parts) if parts else config_of(name).split("/", 1)[-1]
 
 
