@@ -153,6 +153,8 @@ def main():
         context = lcontext or context
         entries += lentries
     context = dict(context or {})
+    if "isobench_version" not in context and os.environ.get("ISOBENCH_VERSION"):
+        context["isobench_version"] = os.environ["ISOBENCH_VERSION"]  # no binary ran
     built = context.get("profile")
     if built and built != a.profile:
         print(f"merge: the binaries were built for profile '{built}' but the run asked for "

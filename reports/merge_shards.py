@@ -135,7 +135,9 @@ def merge(out, inputs):
         problems.append(f"{f}: {len(names)} run(s) already read from an earlier input (first copy "
                         f"kept): {shown}")
 
-    context = dict(first[2]) if first else {}
+    # The first shard that ran something has Google Benchmark's context (host, date, CPUs).
+    base = next((x for x in loaded if "date" in x[2]), first)
+    context = dict(base[2]) if base else {}
     context.pop("shard", None)
     context.pop("runs_missing", None)
     context["runs_expected"] = sum(c.get("runs_expected", 0) for _, _, c, _ in loaded

@@ -34,9 +34,40 @@ pick_port() {
   return 1
 }
 
+# The processes of this cluster's jobs, never the caller's: each slurmstepd of this cluster (its
+# environment is overwritten by its process title, but it keeps DIR/slurmd.log open) and each job
+# process (its environment names DIR/slurm.conf and a SLURM_JOB_ID).
+job_pids() {
+  local dir="$1" p pid fd
+  for p in /proc/[0-9]*; do
+    pid="${p#/proc/}"
+    [ "$pid" = "$$" ] && continue
+    if [ "$(cat "$p/comm" 2>/dev/null)" = slurmstepd ]; then
+      for fd in "$p"/fd/*; do
+        case "$(readlink "$fd" 2>/dev/null)" in "$dir"/*) echo "$pid"; break ;; esac
+      done
+    elif tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qx -- "SLURM_CONF=$dir/slurm.conf" \
+         && tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -q '^SLURM_JOB_ID='; then
+      echo "$pid"
+    fi
+  done
+}
+
 stop_all() {
   local dir="$1" pid
   [ -f "$dir/pids" ] || return 0
+  if [ -f "$dir/slurm.conf" ]; then
+    # Cancel what still runs, give it KillWait to go, then end whatever is left of it.
+    local left
+    if SLURM_CONF="$dir/slurm.conf" timeout 5 scancel --quiet --user="$(id -un)" 2>/dev/null; then
+      for _ in $(seq 1 50); do
+        left="$(SLURM_CONF="$dir/slurm.conf" timeout 2 squeue -h -t running,completing 2>/dev/null)" \
+          || break
+        [ -z "$left" ] && break
+        sleep 0.2
+      done
+    fi
+  fi
   # Reverse start order: slurmd, slurmctld, munged.
   for pid in $(tac "$dir/pids"); do
     kill -TERM "$pid" 2>/dev/null || true
@@ -45,6 +76,7 @@ stop_all() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  for pid in $(job_pids "$dir"); do kill -KILL "$pid" 2>/dev/null || true; done
   rm -f "$dir/pids"
 }
 

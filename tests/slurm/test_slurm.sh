@@ -27,9 +27,7 @@ done
 
 tmp="$(mktemp -d)"
 cleanup() {
-  if [ -f "$tmp/cluster/slurm.conf" ]; then
-    SLURM_CONF="$tmp/cluster/slurm.conf" scancel --quiet --name=isobench 2>/dev/null || true
-  fi
+  # Cancels what is left of the jobs, then stops the daemons (only those this test started).
   "$root/scripts/slurm/local_cluster.sh" stop "$tmp/cluster" || true
   rm -rf "$tmp"
 }
@@ -66,48 +64,56 @@ wait_for() {  # wait_for SECONDS JOBID STATE_REGEX
 
 echo "== submit the array: $K shards"
 mkdir -p "$tmp/sweep"
-# Shard 1 (two runs) starts alone first, to be cancelled after its first run and requeued.
+# The largest shard (R) starts alone first, to be requeued (killed) after its first run.
+R=0 most=0
+for i in $(seq 0 $((K - 1))); do
+  n="$(./isobench bench --filter "$filter" --shard "$i/$K" --list | grep -c . || true)"
+  if [ "$n" -gt "$most" ]; then R=$i; most=$n; fi
+done
+[ "$most" -ge 1 ] || fail "the selection '$filter' is empty"
 jid="$(sbatch --parsable --array=0-$((K - 1)) --hold --mem=256M --time=10 \
         --output="$tmp/sweep/slurm-%A_%a.out" --chdir="$root" \
         scripts/slurm/isobench_array.sbatch "$tmp/sweep" --filter "$filter")" \
   || fail "sbatch refused the array script"
 jid="${jid%%;*}"
-scontrol release "${jid}_1"
-log1="$tmp/sweep/shard-1/runs/bench_rqb.jsonl"
+scontrol release "${jid}_$R"
+log1="$tmp/sweep/shard-$R/runs/bench_rqb.jsonl"
 deadline=$((SECONDS + 120))
 until [ -f "$log1" ] && [ "$(grep -c '"run_name"' "$log1")" -ge 1 ]; do
-  [ $SECONDS -lt $deadline ] || { cat "$tmp"/sweep/slurm-*_1.out 2>/dev/null; fail "shard 1 logged no run in 120 s"; }
+  [ $SECONDS -lt $deadline ] || { cat "$tmp"/sweep/slurm-*_"$R".out 2>/dev/null; fail "shard $R logged no run in 120 s"; }
   sleep 0.1
 done
 first="$(grep -c '"run_name"' "$log1")"
-echo "== shard 1: $first run(s) finished; requeue the task (killed mid-sweep, as on preemption)"
-scontrol requeue "${jid}_1" || fail "scontrol requeue failed"
+echo "== shard $R: $first run(s) finished; requeue the task (killed mid-sweep, as on preemption)"
+scontrol requeue "${jid}_$R" || fail "scontrol requeue failed"
 scontrol release "$jid"
-wait_for 180 "${jid}_0" "COMPLETED|FAILED|CANCELLED|TIMEOUT" || fail "shard 0 did not finish"
-wait_for 180 "${jid}_2" "COMPLETED|FAILED|CANCELLED|TIMEOUT" || fail "shard 2 did not finish"
+for i in $(seq 0 $((K - 1))); do
+  [ "$i" -eq "$R" ] && continue
+  wait_for 180 "${jid}_$i" "COMPLETED|FAILED|CANCELLED|TIMEOUT" || fail "shard $i did not finish"
+done
 # Slurm delays a requeued job's start (BeginTime about two minutes ahead): bring it forward.
 for _ in $(seq 1 100); do
-  s="$(job_state "${jid}_1")"
+  s="$(job_state "${jid}_$R")"
   case "$s" in RUNNING|COMPLETED|FAILED|CANCELLED|TIMEOUT) break ;; esac
-  [ "$s" = PENDING ] && scontrol update JobId="${jid}_1" StartTime=now 2>/dev/null || true
+  [ "$s" = PENDING ] && scontrol update JobId="${jid}_$R" StartTime=now 2>/dev/null || true
   sleep 0.3
 done
-wait_for 180 "${jid}_1" "COMPLETED|FAILED|CANCELLED|TIMEOUT" || fail "shard 1 did not finish after the requeue"
+wait_for 180 "${jid}_$R" "COMPLETED|FAILED|CANCELLED|TIMEOUT" || fail "shard $R did not finish after the requeue"
 for i in $(seq 0 $((K - 1))); do
   s="$(job_state "${jid}_$i")"
   [ "$s" = COMPLETED ] || { cat "$tmp"/sweep/slurm-*_"$i".out; fail "array task $i ended $s"; }
 done
 echo "== array done in $((SECONDS - t0)) s"
 runs1="$(grep -c '"run_name"' "$log1")"
-total1="$(grep -c . "$tmp/sweep/shard-1/selection/bench_rqb.txt")"
+total1="$(grep -c . "$tmp/sweep/shard-$R/selection/bench_rqb.txt")"
 [ "$runs1" -eq "$total1" ] \
-  || fail "shard 1's log holds $runs1 run records for $total1 runs: the requeued task did not resume cleanly"
+  || fail "shard $R's log holds $runs1 run records for $total1 runs: the requeued task did not resume cleanly"
 if [ "$first" -lt "$total1" ]; then
-  grep -q "the rest finished earlier" "$tmp"/sweep/slurm-*_1.out \
-    || { cat "$tmp"/sweep/slurm-*_1.out; fail "the requeued shard 1 did not resume"; }
-  echo "shard 1 was requeued after $first of $total1 runs and resumed"
+  grep -q "the rest finished earlier" "$tmp"/sweep/slurm-*_"$R".out \
+    || { cat "$tmp"/sweep/slurm-*_"$R".out; fail "the requeued shard $R did not resume"; }
+  echo "shard $R was requeued after $first of $total1 runs and resumed"
 else
-  echo "shard 1 finished all $total1 runs before the requeue took effect (nothing to resume)"
+  echo "shard $R finished all $total1 runs before the requeue took effect (nothing to resume)"
 fi
 
 echo "== merge the shards"
