@@ -20,7 +20,9 @@ from .plotting import (colors, depth_axis, plot_band, plt, save, spans_decades,
                        subplots_grid, tight)
 from .tables import fmt
 
-PANEL_KEYS = ["task", "dataset", "model", "depth", "hidden", "width", "opt"]
+# Curves are split into panels by these keys: always by the data-set-like ones (task, dataset,
+# model), by the others while a panel would hold more than 10 lines.
+PANEL_KEYS = ["task", "dataset", "model", "depth", "init", "act", "hidden", "width", "opt"]
 ACC_COUNTERS = ["best_val_acc", "final_acc", "test_acc"]
 
 
@@ -53,31 +55,10 @@ def pick_counter(runs, prefs):
     return None
 
 
-def panels_and_lines(names):
-    """Splits the configurations into panels by the first varying key of PANEL_KEYS that has
-    at most 6 values; the other varying keys label the lines. Returns (panel key or None,
-    OrderedDict panel value → [configuration names], line label keys)."""
-    keys = varying_keys(names)
-    panel_key = None
-    for k in PANEL_KEYS:
-        if k in keys:
-            vals = {(parse_name(n)[1] if k == "model" else parse_name(n)[2].get(k)) for n in names}
-            if 1 < len(vals) <= 6:
-                panel_key = k
-                break
-    panels = OrderedDict()
-    for n in names:
-        v = (parse_name(n)[1] if panel_key == "model" else parse_name(n)[2].get(panel_key, "—")) \
-            if panel_key else ""
-        panels.setdefault(v, []).append(n)
-    label_keys = [k for k in keys if k != panel_key]
-    return panel_key, panels, label_keys
-
-
 def fig_curves(fam, runs, inp, out, notes, fields, ylabel, filename, title, logy=False,
                baseline_counter=None):
     """One line per configuration (mean over seeds, ± std band) of the first trace field of
-    `fields` against optimizer steps; panels by task/dataset/... (panels_and_lines)."""
+    `fields` against optimizer steps; panels by task/dataset/... (split_panels)."""
     runs = ok_runs(runs)
     groups = groups_by_config(runs)
     if not groups:
@@ -94,13 +75,14 @@ def fig_curves(fam, runs, inp, out, notes, fields, ylabel, filename, title, logy
     if field != fields[0]:
         notes.append(f"{fam}: no trace has {fields[0]}; the curves show {field} instead.")
     cfg_names = list(groups)
-    panel_key, panels, label_keys = panels_and_lines(cfg_names)
+    panels = split_panels(cfg_names, PANEL_KEYS, 10)
     many = max(len(v) for v in panels.values()) > 6  # legend beside the panel, one per row
     fig, axes = subplots_grid(len(panels), ncols=1 if many else min(2, len(panels)),
                               panel=(10.5, 3.8) if many else (5.0, 3.6))
     allv = []
     for ax, (pv, cfgs) in zip(axes, panels.items()):
         cols = colors(len(cfgs))
+        label_keys = varying_keys(cfgs)
         for col, cfg in zip(cols, cfgs):
             curves = []
             for n, _ in groups[cfg]:
@@ -117,8 +99,8 @@ def fig_curves(fam, runs, inp, out, notes, fields, ylabel, filename, title, logy
                 allv.append(m)
         ax.set_xlabel("optimizer steps")
         ax.set_ylabel(ylabel.format(field=field))
-        if panel_key:
-            ax.set_title(f"{panel_key}: {pv}" if panel_key != "model" else f"model: {pv}")
+        if pv:
+            ax.set_title(pv.replace(":", ": "))
         if ax.get_legend_handles_labels()[0]:
             if many:
                 ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
