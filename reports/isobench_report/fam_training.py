@@ -169,7 +169,9 @@ def fig_bars(fam, runs, out, notes, by_key, filename, what=None):
 
 
 def fig_vs_depth(fam, runs, out, notes, filename):
-    """Accuracy counter against depth, one line per configuration without its depth."""
+    """Accuracy against depth. With reg:none runs to compare with (RQE), each penalty's gain
+    over no penalty at the same depth (panels per initialization); else the accuracy itself.
+    Error bars: std over seeds (for a gain: the two configurations' stds combined)."""
     runs = ok_runs(runs)
     depths = {parse_name(n)[2].get("depth") for n in runs}
     if len(depths - {None}) < 2:
@@ -178,25 +180,54 @@ def fig_vs_depth(fam, runs, out, notes, filename):
     if acc is None:
         notes.append(f"{fam}: no accuracy counter; accuracy against depth is skipped.")
         return None
-    lines = OrderedDict()
+    strip = r"/(depth|seed):[^/]*"
+    lines = OrderedDict()  # configuration without depth → {depth: [values]}
     for n, b in runs.items():
         k = parse_name(n)[2]
         if "depth" not in k or acc not in counters(b):
             continue
-        key = re.sub(r"/depth:[^/]*", "", config_of(n))
+        key = re.sub(strip, "", n)
         lines.setdefault(key, {}).setdefault(int(float(k["depth"])), []).append(counters(b)[acc])
-    label_keys = varying_keys(list(lines))
-    fig, ax = plt.subplots(figsize=(6.8, 4.4))
-    for col, (key, dd) in zip(colors(len(lines)), lines.items()):
-        ds = sorted(dd)
-        st = [mean_spread(dd[d]) for d in ds]
-        ax.errorbar(ds, [s[0] for s in st], yerr=[s[1] for s in st], fmt="o-", color=col,
-                    capsize=2, ms=4, label=short_label(key, label_keys))
-    depth_axis(ax, [d for dd in lines.values() for d in dd])
-    ax.set_ylabel(f"{acc} (fraction)")
-    ax.set_title(f"{fam}: {acc} against depth (error bars: std over seeds)")
-    ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
+
+    def base_of(key):  # the same configuration without a penalty
+        return re.sub(r"/reg:[^/]*(/norm:[^/]*)?(/lambda:[^/]*)?", "/reg:none", key)
+    benefit = any("/reg:none" in k for k in lines) and any("/reg:none" not in k for k in lines)
+    cells = OrderedDict()  # panel (configuration without reg) → [line keys]
+    for key in lines:
+        if benefit and "/reg:none" in key:
+            continue
+        cell = re.sub(r"/reg:[^/]*(/norm:[^/]*)?(/lambda:[^/]*)?", "", key) if benefit else ""
+        cells.setdefault(cell, []).append(key)
+    panel_keys = varying_keys(list(cells)) if len(cells) > 1 else []
+    fig, axes = subplots_grid(len(cells), ncols=1, panel=(9.0, 3.6), sharey=True)
+    for ax, (cell, keys) in zip(axes, cells.items()):
+        label_keys = varying_keys(keys) or ["reg"]
+        for col, key in zip(colors(len(keys)), keys):
+            dd = lines[key]
+            ds, ys, es = [], [], []
+            for d in sorted(dd):
+                m, sd, _ = mean_spread(dd[d])
+                if benefit:
+                    bm, bsd, bn = mean_spread(lines.get(base_of(key), {}).get(d, []))
+                    if bn == 0:
+                        continue
+                    m, sd = m - bm, math.hypot(sd, bsd)
+                ds.append(d)
+                ys.append(m)
+                es.append(sd)
+            if ds:
+                ax.errorbar(ds, ys, yerr=es, fmt="o-", color=col, capsize=2, ms=4,
+                            label=short_label(key, label_keys))
+        if benefit:
+            ax.axhline(0, color="k", lw=1.2, label="no penalty")
+        depth_axis(ax, [d for k in keys for d in lines[k]])
+        ax.set_ylabel((f"{acc} − no penalty" if benefit else acc) + " (fraction)")
+        if panel_keys:
+            ax.set_title(short_label(cell, panel_keys))
+        ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    what = f"gain in {acc} over no penalty" if benefit else acc
+    fig.suptitle(f"{fam}: {what} against depth (error bars: std over seeds)", fontsize=10)
+    tight(fig)
     return save(fig, out, filename)
 
 
@@ -312,27 +343,44 @@ def rqd_verdict(runs):
 
 
 def rqe_verdict(runs):
-    """The benefit of each penalty over reg:none at each depth."""
+    """Bansal et al. 2018 / RESEARCH.md RQE: does a penalty pay, and more so with depth? The best
+    penalty configuration (reg, λ, norm) against reg:none at each depth and initialization."""
     acc = pick_counter(runs, ACC_COUNTERS)
     if acc is None:
         return None
-    st = mean_by(runs, acc, lambda k: (k.get("depth", "?"), k.get("init", "?"),
-                                       k.get("reg", "none")))
-    parts = []
-    for depth in sorted({d for d, _, _ in st}, key=lambda d: float(d) if d != "?" else 0):
-        for init in sorted({i for d, i, _ in st if d == depth}):
-            base = st.get((depth, init, "none"))
-            if not base:
-                continue
-            gains = [(st[(depth, init, r)][0] - base[0], r) for d, i, r in st
-                     if d == depth and i == init and r != "none"]
-            if gains:
-                g, r = max(gains)
-                parts.append(f"depth {depth} {init}: best {r} {g:+.3f}")
+    stats = acc_by_config(runs, acc)
+    cells = OrderedDict()  # (depth, init) → {"none": stats, label: stats}
+    for cfg, st in stats.items():
+        k = parse_name(cfg)[2]
+        reg = k.get("reg", "none")
+        label = reg if reg == "none" else \
+            " ".join(x for x in (reg, k.get("norm"), k.get("lambda") and "λ=" + k["lambda"]) if x)
+        cells.setdefault((k.get("depth", "?"), k.get("init", "?")), {})[label] = st
+    parts, by_init = [], OrderedDict()
+    for (depth, init) in sorted(cells, key=lambda c: (natural(c[1]), natural(c[0]))):
+        c = cells[(depth, init)]
+        if "none" not in c or len(c) < 2:
+            continue
+        bm, bs, bn = c["none"]
+        label, (m, sd, n) = max(((lab, v) for lab, v in c.items() if lab != "none"),
+                                key=lambda kv: kv[1][0])
+        gain = m - bm
+        se = math.sqrt(sd * sd / max(n, 1) + bs * bs / max(bn, 1))
+        clear = se > 0 and gain > 2 * se
+        parts.append(f"L={depth} {init}: {label} {gain:+.3f}" + (" (clear)" if clear else ""))
+        by_init.setdefault(init, []).append((float(depth) if depth != "?" else 0, gain))
     if not parts:
         return None
-    return (f"RQE benefit of the best penalty over none ({acc}, mean over seeds): "
-            + "; ".join(parts) + ".")
+    trend = []
+    for init, gs in by_init.items():
+        if len(gs) >= 2:
+            gs.sort()
+            trend.append(f"{init} {gs[0][1]:+.3f} at L={gs[0][0]:g} → {gs[-1][1]:+.3f} at "
+                         f"L={gs[-1][0]:g}")
+    grows = [t for t in trend]
+    return (f"RQE: gain of the best penalty over none ({acc}, mean over seeds; clear = more than "
+            f"2 standard errors) — " + "; ".join(parts) + "." +
+            (f" Against depth: {', '.join(grows)}." if grows else ""))
 
 
 def seed_verdict(runs, fam):
@@ -630,7 +678,8 @@ def figures_rqe(runs, inp, out):
                       "Accuracy and cost (training wall time) per penalty.")], [])[0]
     p = fig_vs_depth("RQE", runs, out, notes, "rqe_acc_vs_depth.png")
     if p:
-        figs.append((p, "Accuracy against depth per penalty: where orthogonality pays."))
+        figs.append((p, "Each penalty's gain in accuracy over no penalty against depth: "
+                        "where orthogonality pays."))
     v = safe(lambda: rqe_verdict(runs), notes, "RQE verdict")
     if v:
         verdicts.insert(0, v)

@@ -255,6 +255,12 @@ def varying_keys(names):
         present_everywhere = all(key == "model" or key in parse_name(n)[2] for n in names)
         if len(vs) > 1 or not present_everywhere:
             out.append(key)
+    # σ_w², σ_b² that follow from the activation (RQC: tanh at 1.05, ReLU at 2) say nothing more.
+    if "act" in out:
+        for key in ("sw2", "sb2"):
+            pairs = {(parse_name(n)[2].get("act"), parse_name(n)[2].get(key)) for n in names}
+            if key in out and len(pairs) == len({a for a, _ in pairs}):
+                out.remove(key)
     rank = {k: i for i, k in enumerate(KEY_ORDER)}
     return sorted(out, key=lambda k: rank.get(k, len(KEY_ORDER)))
 
