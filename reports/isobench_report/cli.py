@@ -50,6 +50,10 @@ def header_lines(inp, inputs):
     if shards:
         md.append(f"- shards: {', '.join(shards)}")
     md.append(f"- inputs: {', '.join('`' + i + '`' for i in inputs)}; {len(inp.runs)} runs")
+    if inp.merged_from:
+        md.append("- merged from: " + ", ".join(
+            f"`{m.get('input', '?')}` (shard {m.get('shard', '?')}, {m.get('runs', '?')} runs)"
+            for m in inp.merged_from))
     return md
 
 

@@ -46,6 +46,7 @@ class Inputs:
         self.problems = Problems()
         self.files = []
         self.shards = []  # context["shard"] of each input read ("I/K" or None)
+        self.merged_from = []  # context["merged_from"] entries (merge_shards.py)
         self._trace_cache = {}
         self._trace_notes = set()
         self._bad_traces = []
@@ -134,6 +135,17 @@ def load_inputs(paths):
             inp.input_dirs.append(fdir)
         ctx = d.get("context") if isinstance(d.get("context"), dict) else {}
         inp.shards.append(ctx.get("shard"))
+        # What `isobench report` (merge_shards.py) or an interrupted `bench` recorded.
+        for msg in ctx.get("merge_problems") or []:
+            inp.problems.add(f"merging the shards: {msg}")
+        missing = ctx.get("runs_missing") or []
+        if isinstance(missing, list) and missing:
+            shown = ", ".join(f"`{n}`" for n in missing[:3]) + (" …" if len(missing) > 3 else "")
+            inp.problems.add(f"`{f}`: {len(missing)} selected run(s) did not finish ({shown}); "
+                             f"rerun with the same options and --resume")
+        for m in ctx.get("merged_from") or []:
+            if isinstance(m, dict):
+                inp.merged_from.append(m)
         if not inp.context:
             inp.context = dict(ctx)
         elif ctx.get("datasets") and inp.context.get("datasets") != ctx["datasets"]:

@@ -224,6 +224,22 @@ class BadInputs(Tmp):
                       "`RQB/mlp/dataset:mnist/act:linear/init:gaussian/depth:8/width:64` lacks "
                       "seed 2", md)
 
+    def test_merge_problems_and_unfinished_runs_from_the_context(self):
+        d = self.synth(families=["RQB"])
+        p = os.path.join(d, "results.json")
+        with open(p) as f:
+            r = json.load(f)
+        r["context"]["merge_problems"] = ["shards 2/4 of the sweep are missing"]
+        r["context"]["runs_missing"] = ["RQB/mlp/depth:64/seed:1"]
+        r["context"]["merged_from"] = [{"input": "a/results.json", "shard": "0/4", "runs": 3}]
+        with open(p, "w") as f:
+            json.dump(r, f)
+        code, md, _ = run_report([p], self.out)
+        self.assertEqual(code, 0)
+        self.assertIn("merging the shards: shards 2/4 of the sweep are missing", md)
+        self.assertIn("1 selected run(s) did not finish (`RQB/mlp/depth:64/seed:1`)", md)
+        self.assertIn("merged from: `a/results.json` (shard 0/4, 3 runs)", md)
+
     def test_malformed_trace_lines_and_missing_fields(self):
         d = self.synth(families=["RQC", "SEED"])
         tdir = os.path.join(d, "traces")
