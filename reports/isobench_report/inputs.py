@@ -47,6 +47,7 @@ class Inputs:
         self.files = []
         self.shards = []  # context["shard"] of each input read ("I/K" or None)
         self.merged_from = []  # context["merged_from"] entries (merge_shards.py)
+        self.side_dirs = []  # where merged shards came from: searched for side files last
         self._trace_cache = {}
         self._trace_notes = set()
         self._bad_traces = []
@@ -102,7 +103,7 @@ class Inputs:
 
     def side_file(self, basename):
         """The first input directory holding `basename`, as a path; None if none does."""
-        for d in self.input_dirs:
+        for d in self.input_dirs + self.side_dirs:
             p = os.path.join(d, basename)
             if os.path.exists(p):
                 return p
@@ -146,6 +147,11 @@ def load_inputs(paths):
         for m in ctx.get("merged_from") or []:
             if isinstance(m, dict):
                 inp.merged_from.append(m)
+                # Side files (rqa_phase_diagram.json) may have stayed with the shards.
+                if isinstance(m.get("input"), str):
+                    src = os.path.dirname(os.path.abspath(m["input"]))
+                    if src not in inp.side_dirs:
+                        inp.side_dirs.append(src)
         if not inp.context:
             inp.context = dict(ctx)
         elif ctx.get("datasets") and inp.context.get("datasets") != ctx["datasets"]:
