@@ -418,7 +418,7 @@ def seed_verdict(runs, fam):
             judged = "the study's claim holds only partly here"
         out.append(f"{fam}: gain-adjusted beats the plain penalty (same form, g, λ, norm) in "
                    f"{wins} of {len(diffs)} pairs, {clear} of them by more than 2 standard errors "
-                   f"({clear_losses} clear losses); {acc} difference mean "
+                   f"({clear_losses} clearly lost); {acc} difference mean "
                    f"{sum(ds) / len(ds):+.4f} (from {min(ds):+.4f} to {max(ds):+.4f}) — {judged}.")
     o = mean_by(runs, acc, lambda k: "orthogonal" if k.get("init") == "orthogonal"
                 and k.get("reg", "none") == "none" else
