@@ -15,7 +15,9 @@ Two sources:
 
 Either way: names lose Google Benchmark's "/iterations:1" suffix (CONTRACT.md names do not carry
 it), context gets "profile", "shard", "filter", "runs_expected" and "datasets" (from
-$ISOBENCH_OUT/datasets.jsonl: which files each dataset came from). Exit 1 when a part is not valid
+$ISOBENCH_OUT/datasets.jsonl: which files each dataset came from). A shard (--shard) whose
+selection directory has all/BIN.txt (the selection of every shard) also gets "sweep_order": those
+names in order, by which reports/merge_shards.py puts merged shards back in a single run's order. Exit 1 when a part is not valid
 JSON, a selected run has no result, or a run reported an error."""
 import argparse
 import json
@@ -168,6 +170,14 @@ def main():
     if expected is not None:
         context["runs_expected"] = expected
         context["runs_missing"] = missing
+    whole = os.path.join(a.selection, "all") if a.selection else ""
+    if a.shard and os.path.isdir(whole):
+        # Every shard records the order of the whole selection; merge_shards.py sorts by it.
+        order = []
+        for f in sorted(x for x in os.listdir(whole) if x.endswith(".txt")):
+            with open(os.path.join(whole, f)) as fh:
+                order += [strip_iter(line.strip()) for line in fh if line.strip()]
+        context["sweep_order"] = order
     context["datasets"] = read_datasets(a.datasets)
     tmp = a.out + ".tmp"
     with open(tmp, "w") as f:

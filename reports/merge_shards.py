@@ -16,7 +16,9 @@ Checked, each a problem printed to stderr and kept in OUT/results.json context["
 - runs a shard selected but did not finish (rerun it with --resume).
 A different isobench version or dataset between inputs is a warning only.
 
-Entries come input by input (shards in shard order); the context is the first shard's, with
+Entries come in the order of the whole sweep when the shards recorded it (context "sweep_order",
+written by `isobench bench --shard`), so the merged report is a single run's; else input by input
+(shards in shard order). The context is the first shard's that ran something, with
 "shard" replaced by "merged_from" (input, shard and run count per input) and the datasets of every
 input. Traces of the kept runs are hard-linked (else copied) into OUT/traces/, which is rebuilt.
 Exit 0 when there was no problem, 1 otherwise (the merged files are written all the same); 2 on
@@ -138,8 +140,14 @@ def merge(out, inputs):
     # The first shard that ran something has Google Benchmark's context (host, date, CPUs).
     base = next((x for x in loaded if "date" in x[2]), first)
     context = dict(base[2]) if base else {}
-    context.pop("shard", None)
-    context.pop("runs_missing", None)
+    # Shards recorded the whole sweep's order: merged runs come as a single run's would.
+    order = next((c["sweep_order"] for _, _, c, _ in loaded if isinstance(c.get("sweep_order"), list)),
+                 None)
+    if order:
+        pos = {n: i for i, n in enumerate(order)}
+        runs.sort(key=lambda b: pos.get(b["name"], len(pos)))  # stable: unknown names last
+    for key in ("shard", "runs_missing", "sweep_order"):
+        context.pop(key, None)
     context["runs_expected"] = sum(c.get("runs_expected", 0) for _, _, c, _ in loaded
                                    if isinstance(c.get("runs_expected", 0), int))
     context["merged_from"] = merged_from

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `./isobench bench --shard I/K`: the K parts are disjoint, cover `--list`'s selection (with and
 # without --filter) and follow FNV-1a(name) % K; shards run apart and merged by
-# `./isobench report` equal an unsharded run; the merge reports missing shards, shards given
-# twice, duplicated runs and unfinished shards.
+# `./isobench report` equal an unsharded run (same runs, order, counters and report); the merge
+# reports missing shards, shards given twice, duplicated runs and unfinished shards.
 #
 # usage: test_shards.sh BENCH_DIR   (the directory holding the bench_* binaries)
 set -euo pipefail
@@ -45,8 +45,10 @@ EOF
 done
 
 echo "== shards run apart and merged equal an unsharded run"
-filter='^RQB/.*/lr:0\.125/'
-ISOBENCH_OUT="$tmp/whole" ./isobench bench --filter "$filter" --no-report >"$tmp/whole.log" 2>&1 \
+# 8 RQB runs (fixed-rate and rate-sweep, depth 2 and 8) whose shards, read one after the other,
+# are not in the unsharded order: the merge must restore it.
+filter='^RQB/.*/depth:(2|8)/width:64/.*seed:1'
+ISOBENCH_OUT="$tmp/whole" ./isobench bench --filter "$filter" >"$tmp/whole.log" 2>&1 \
   || { cat "$tmp/whole.log"; fail "the unsharded run failed"; }
 for i in 0 1 2; do
   ISOBENCH_OUT="$tmp/sweep/shard-$i" ./isobench bench --filter "$filter" --shard "$i/3" --no-report \
@@ -54,8 +56,11 @@ for i in 0 1 2; do
 done
 ISOBENCH_OUT="$tmp/merged" ./isobench report "$tmp"/sweep/shard-* >"$tmp/merge.log" 2>&1 \
   || { cat "$tmp/merge.log"; fail "merging the three shards failed"; }
-"$PY" "$here/compare_results.py" "$tmp/whole/results.json" "$tmp/merged/results.json" \
+"$PY" "$here/compare_results.py" --same-order "$tmp/whole/results.json" "$tmp/merged/results.json" \
   || fail "merged shards differ from the unsharded run"
+# The same report, but for its header (inputs, date, version).
+diff <(grep -v '^- ' "$tmp/whole/report.md") <(grep -v '^- ' "$tmp/merged/report.md") \
+  || fail "the merged shards' report differs from the unsharded run's"
 [ "$(ls "$tmp/merged/traces" | wc -l)" -eq "$(ls "$tmp/whole/traces" | wc -l)" ] \
   || fail "the merged directory lacks traces"
 [ -s "$tmp/merged/report.md" ] || fail "no report for the merged shards"
