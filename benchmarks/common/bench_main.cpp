@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
   using namespace isobench::bench;
   unsigned long shard_i = 0, shard_k = 1;
   std::string runlog;
-  bool resume = false, has_out = false;
+  bool resume = false, has_out = false, listing = false;
   std::vector<char*> args;
   for (int a = 0; a < argc; ++a) {
     const char* shard_flag = "--isobench_shard=";
@@ -211,6 +211,11 @@ int main(int argc, char** argv) {
       continue;
     }
     if (starts_with(argv[a], "--benchmark_out=")) has_out = true;
+    if (std::strcmp(argv[a], "--benchmark_list_tests") == 0 ||
+        (starts_with(argv[a], "--benchmark_list_tests=") &&
+         std::strcmp(argv[a], "--benchmark_list_tests=false") != 0 &&
+         std::strcmp(argv[a], "--benchmark_list_tests=0") != 0))
+      listing = true;
     args.push_back(argv[a]);
   }
   if (resume && runlog.empty()) {
@@ -227,7 +232,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
-    if (!has_out) args.push_back(null_out.data());
+    if (!has_out && !listing) args.push_back(null_out.data());
   }
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
@@ -264,7 +269,7 @@ int main(int argc, char** argv) {
               << " are not run again\n";
 
   std::unique_ptr<RunLogReporter> log;
-  if (!runlog.empty()) {
+  if (!runlog.empty() && !listing) {  // listing runs nothing: no log to open
     log = std::make_unique<RunLogReporter>(runlog);
     if (!log->ok()) {
       std::cerr << "error: cannot open the run log " << runlog
