@@ -5,6 +5,7 @@
 
 #include "bench_common.hpp"
 #include "isobench/blas.hpp"
+#include "isobench/init.hpp"
 #include "isobench/loss.hpp"
 #include "isobench/mlp.hpp"
 #include "isobench/optim.hpp"
@@ -75,12 +76,34 @@ void register_mlp_step(MlpStepCfg<Depth, Width, Batch>) {
 
 // The GEMM sizes of the MLP steps below: forward and dX are (B × W)·(W × W), the weight
 // gradient (W × B)·(B × W); plus the RQA Jacobian's double GEMM (400³).
-using GemmGrid =
-    std::tuple<GemmCfg<float, 128, 128, 128>, GemmCfg<float, 256, 128, 128>,
-               GemmCfg<float, 128, 512, 512>, GemmCfg<float, 256, 512, 512>,
-               GemmCfg<float, 512, 512, 256>, GemmCfg<float, 128, 1024, 1024>,
-               GemmCfg<float, 256, 1024, 1024>, GemmCfg<float, 1024, 1024, 256>,
-               GemmCfg<double, 400, 400, 400>>;
+// A Haar-orthogonal n × n matrix: Gaussian draw, Householder QR, sign fix (time only: the
+// factorization is not a GEMM, so no gflops).
+template <int N>
+struct OrthoInitCfg {};
+
+template <int N>
+void register_orthogonal_init(OrthoInitCfg<N>) {
+  const std::string name = Name("PERF", "orthogonal_init").kv("n", N);
+  add(
+      name,
+      [name](benchmark::State& state) {
+        Engine eng = make_engine(name, 0);
+        Matrix<float> w({static_cast<std::size_t>(N), static_cast<std::size_t>(N)});
+        for (auto _ : state) {
+          OrthogonalInit{1.0}(w, eng);
+          benchmark::DoNotOptimize(w.data());
+        }
+      },
+      [](benchmark::internal::Benchmark* b) { b->Unit(benchmark::kMillisecond); });
+}
+using OrthoInitGrid = std::tuple<OrthoInitCfg<128>, OrthoInitCfg<256>, OrthoInitCfg<512>,
+                                 OrthoInitCfg<1024>, OrthoInitCfg<2048>>;
+
+using GemmGrid = std::tuple<GemmCfg<float, 128, 128, 128>, GemmCfg<float, 256, 128, 128>,
+                            GemmCfg<float, 128, 512, 512>, GemmCfg<float, 256, 512, 512>,
+                            GemmCfg<float, 512, 512, 256>, GemmCfg<float, 128, 1024, 1024>,
+                            GemmCfg<float, 256, 1024, 1024>, GemmCfg<float, 1024, 1024, 256>,
+                            GemmCfg<double, 400, 400, 400>>;
 // Issue grid: depth 8 and 32 × width 128, 512, 1024 × batch 128 and 256.
 using MlpStepGrid =
     std::tuple<MlpStepCfg<8, 128, 128>, MlpStepCfg<8, 128, 256>, MlpStepCfg<8, 512, 128>,
@@ -91,6 +114,7 @@ using MlpStepGrid =
 const bool registered = [] {
   for_each_type<GemmGrid>([](auto cfg) { register_gemm(cfg); });
   for_each_type<MlpStepGrid>([](auto cfg) { register_mlp_step(cfg); });
+  for_each_type<OrthoInitGrid>([](auto cfg) { register_orthogonal_init(cfg); });
   return true;
 }();
 
