@@ -58,7 +58,8 @@ def load(path):
 def data_identity(description):
     """Which files a dataset came from, without where they were (the same files in another
     checkout compare; other files do not)."""
-    return re.sub(r";\s*from\s+\S+\s*$", "", str(description)).strip()
+    # "mnist: <files> (...); from <dir>[; notes of one family]": the files, not the place or notes.
+    return re.split(r";\s*from\s", str(description), maxsplit=1)[0].strip()
 
 
 def verdict(counter, base, now):
