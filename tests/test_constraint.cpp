@@ -10,6 +10,7 @@
 #include <new>
 #include <string>
 
+#include "alloc_counter.hpp"
 #include "isobench/blas.hpp"
 #include "isobench/constraint.hpp"
 #include "isobench/init.hpp"
@@ -17,22 +18,7 @@
 
 using namespace isobench;
 
-// Counts C++ heap allocations (operator new), to check that the hot calls allocate nothing
-// after construction. (LAPACK/OpenBLAS-internal malloc is outside this count.)
-namespace {
-std::size_t g_allocations = 0;
-}  // namespace
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+using isobench::testing_alloc::allocations;
 
 namespace {
 
@@ -229,7 +215,9 @@ TEST(Constraint, CayleyIsADescentDirectionWithThePredictedSlope) {
       cay.step(w, grad);
       const double decrease = loss(w0) - loss(w);
       EXPECT_GT(decrease, 0) << "eta " << eta;
-      if (eta <= 1e-5) EXPECT_NEAR(decrease / eta, 0.5 * a2, 1e-3 * 0.5 * a2) << "eta " << eta;
+      if (eta <= 1e-5) {
+        EXPECT_NEAR(decrease / eta, 0.5 * a2, 1e-3 * 0.5 * a2) << "eta " << eta;
+      }
     }
     // and a run of small steps decreases the loss monotonically
     Matrix<double> w = w0;
@@ -312,10 +300,10 @@ TEST(Constraint, CallsDoNotAllocateAfterConstruction) {
       Matrix<double> w = gaussian(sh.r, sh.c, eng, 0.3);
       const Matrix<double> g = gaussian(sh.r, sh.c, eng, 0.1);
       OrthoConstraint<double> con({kind, 1.0, 0.1, 0.01}, sh.r, sh.c);
-      const std::size_t before = g_allocations;
+      const std::size_t before = allocations();
       con.apply(w, &g);
       con.apply(w, &g);
-      EXPECT_EQ(g_allocations, before) << label(kind, sh);
+      EXPECT_EQ(allocations(), before) << label(kind, sh);
     }
 }
 

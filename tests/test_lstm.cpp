@@ -8,6 +8,7 @@
 #include <new>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "gradcheck.hpp"
 #include "isobench/loss.hpp"
 #include "isobench/loss_bce.hpp"
@@ -16,26 +17,7 @@
 
 using namespace isobench;
 
-// Counts C++ heap allocations (operator new), to check that forward/backward/clipping allocate
-// nothing once the workspaces are reserved. (OpenBLAS-internal malloc is outside this count.)
-namespace {
-std::size_t g_allocations = 0;
-}  // namespace
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-// GCC does not know this operator new is malloc, so it would flag the matching free.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#pragma GCC diagnostic pop
+using isobench::testing_alloc::allocations;
 
 namespace {
 
@@ -351,15 +333,15 @@ TEST(Lstm, NoAllocationInForwardBackwardOrClipAfterReserve) {
            eng);
   net.reserve(S, B);
   std::vector<float> x(S * B * F, 0.5f), dy(S * B * K, 0.1f), dx(x.size());
-  const std::size_t before = g_allocations;
+  const std::size_t before = allocations();
   net.forward(x.data(), S, B);
   net.backward(dy.data(), dx.data());
   net.forward(x.data(), S / 2, B / 2);  // a shorter sequence and a smaller batch fit too
   net.backward(dy.data());
   net.clip_grad_norm(1e-3);
-  EXPECT_EQ(g_allocations, before);
+  EXPECT_EQ(allocations(), before);
   net.reserve(S, 2 * B);  // growing the workspaces allocates: the counter does see them
-  EXPECT_GT(g_allocations, before);
+  EXPECT_GT(allocations(), before);
 }
 
 // GEMM FLOPs for S = 2, B = 1, F = 1, H = 2, K = 1 (4H = 8 gate rows), counted by hand:

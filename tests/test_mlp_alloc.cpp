@@ -6,21 +6,12 @@
 #include <new>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "isobench/loss.hpp"
 #include "isobench/mlp.hpp"
 #include "isobench/optim.hpp"
 
-namespace {
-std::size_t g_allocations = 0;
-}
-
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using isobench::testing_alloc::allocations;
 
 using namespace isobench;
 
@@ -40,8 +31,8 @@ TEST(MlpAllocation, TrainingStepAllocatesNothingAfterWarmup) {
       opt.step(params);
     };
     step();  // the optimizer allocates its state on the first step
-    const std::size_t before = g_allocations;
+    const std::size_t before = allocations();
     for (int i = 0; i < 5; ++i) step();
-    EXPECT_EQ(g_allocations, before) << activation_name(act);
+    EXPECT_EQ(allocations(), before) << activation_name(act);
   }
 }

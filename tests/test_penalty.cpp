@@ -10,6 +10,7 @@
 #include <new>
 #include <string>
 
+#include "alloc_counter.hpp"
 #include "gradcheck.hpp"
 #include "isobench/init.hpp"
 #include "isobench/linalg.hpp"
@@ -17,22 +18,7 @@
 
 using namespace isobench;
 
-// Counts C++ heap allocations (operator new), to check that the hot calls allocate nothing
-// after construction. (LAPACK/OpenBLAS-internal malloc is outside this count.)
-namespace {
-std::size_t g_allocations = 0;
-}  // namespace
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+using isobench::testing_alloc::allocations;
 
 namespace {
 
@@ -361,10 +347,10 @@ TEST(Penalty, CallsDoNotAllocateAfterConstruction) {
     for (PenaltyKind kind : kKinds)
       for (PenaltyNorm norm : {PenaltyNorm::Sum, PenaltyNorm::Mean}) {
         OrthoPenalty<double> pen({kind, norm, 1.0, 1.1, 3}, sh.r, sh.c);
-        const std::size_t before = g_allocations;
+        const std::size_t before = allocations();
         pen.add_value_and_grad(w, g);
         pen.value(w);
-        EXPECT_EQ(g_allocations, before) << penalty_name(kind);
+        EXPECT_EQ(allocations(), before) << penalty_name(kind);
       }
   }
 }

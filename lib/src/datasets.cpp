@@ -77,15 +77,20 @@ Dataset subset(const Dataset& d, const std::vector<int>& idx) {
 
 }  // namespace
 
-std::vector<std::string> dataset_search_path(const std::string& name) {
-  check_name(name);
+std::vector<std::string> data_search_path(const std::string& subdir) {
   std::vector<std::string> dirs;
   const std::string data_dir = env("ISOBENCH_DATA_DIR");
-  if (!data_dir.empty()) dirs.push_back((fs::path(data_dir) / name).lexically_normal().string());
+  if (!data_dir.empty()) dirs.push_back((fs::path(data_dir) / subdir).lexically_normal().string());
   std::string root = env("ISOBENCH_ROOT");
   if (root.empty()) root = ISOBENCH_SOURCE_DIR;
-  dirs.push_back((fs::path(root) / "data" / name).lexically_normal().string());
-  dirs.push_back((fs::path(root) / ".." / "shared" / "data" / name).lexically_normal().string());
+  dirs.push_back((fs::path(root) / "data" / subdir).lexically_normal().string());
+  dirs.push_back((fs::path(root) / ".." / "shared" / "data" / subdir).lexically_normal().string());
+  return dirs;
+}
+
+std::vector<std::string> dataset_search_path(const std::string& name) {
+  check_name(name);
+  std::vector<std::string> dirs = data_search_path(name);
   if (name == "fashion-mnist") dirs.push_back("/usr/share/datasets/fashion-mnist");
   return dirs;
 }

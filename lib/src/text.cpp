@@ -11,11 +11,8 @@
 #include <stdexcept>
 
 #include "isobench/batches.hpp"
+#include "isobench/datasets.hpp"
 #include "isobench/rng.hpp"
-
-#ifndef ISOBENCH_SOURCE_DIR
-#define ISOBENCH_SOURCE_DIR "."
-#endif
 
 namespace isobench {
 
@@ -26,11 +23,6 @@ namespace {
 constexpr const char* kName = "rt-polarity";
 constexpr const char* kPosFile = "rt-polarity.pos";
 constexpr const char* kNegFile = "rt-polarity.neg";
-
-std::string env(const char* var) {
-  const char* v = std::getenv(var);
-  return v ? std::string(v) : std::string();
-}
 
 std::string with_thousands(long v) {
   std::string s = std::to_string(v);
@@ -225,14 +217,7 @@ TextSet encode_texts(const std::vector<std::vector<std::string>>& docs, const st
 }
 
 std::vector<std::string> polarity_search_path() {
-  std::vector<std::string> dirs;
-  const std::string data_dir = env("ISOBENCH_DATA_DIR");
-  if (!data_dir.empty()) dirs.push_back((fs::path(data_dir) / kName).lexically_normal().string());
-  std::string root = env("ISOBENCH_ROOT");
-  if (root.empty()) root = ISOBENCH_SOURCE_DIR;
-  dirs.push_back((fs::path(root) / "data" / kName).lexically_normal().string());
-  dirs.push_back((fs::path(root) / ".." / "shared" / "data" / kName).lexically_normal().string());
-  return dirs;
+  return data_search_path(kName);
 }
 
 PolarityFiles locate_polarity() {

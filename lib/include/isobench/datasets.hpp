@@ -49,6 +49,10 @@ struct DatasetFiles {
   std::string description;  // as DataSplit::description
 };
 
+// $ISOBENCH_DATA_DIR/SUBDIR, ROOT/data/SUBDIR, ROOT/../shared/data/SUBDIR: the lookup order every
+// data set shares (existing or not; the first is left out when ISOBENCH_DATA_DIR is unset).
+std::vector<std::string> data_search_path(const std::string& subdir);
+
 // The candidate directories for `name`, in lookup order (existing or not).
 std::vector<std::string> dataset_search_path(const std::string& name);
 
