@@ -37,11 +37,6 @@ const RecurrentClassifierSpec& checked(const RecurrentClassifierSpec& s, const D
   return s;
 }
 
-template <class T>
-bool all_finite(const Matrix<T>& w) {
-  return std::all_of(w.begin(), w.end(), [](T v) { return std::isfinite(v); });
-}
-
 }  // namespace
 
 template <class Model, class Update>
@@ -156,26 +151,12 @@ RecurrentClassifierTask<Model, Update>::measure(const Dataset& d, int max_sample
 
 template <class Model, class Update>
 double RecurrentClassifierTask<Model, Update>::ortho_gain() const {
-  const auto k = spec_.recurrent.kind;
-  return (k == InitKind::Orthogonal || k == InitKind::Identity) ? spec_.recurrent.scale : 1.0;
+  return orthogonality_gain(spec_.recurrent);
 }
 
 template <class Model, class Update>
 KernelSpectrum RecurrentClassifierTask<Model, Update>::kernel_spectrum() {
-  KernelSpectrum ks;
-  const auto& w = model_.recurrent_kernel();
-  if (!all_finite(w)) {
-    ks.finite = false;
-    return ks;
-  }
-  ks.sv = singular_values(w);
-  const SingularValueStats s = singular_value_stats(ks.sv);
-  ks.mean = s.mean;
-  ks.std = s.std;
-  ks.min = s.min;
-  ks.max = s.max;
-  ks.ortho_err = orthogonality_error(w, ortho_gain());
-  return ks;
+  return isobench::kernel_spectrum(model_.recurrent_kernel(), ortho_gain());
 }
 
 template <class Model, class Update>

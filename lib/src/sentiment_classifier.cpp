@@ -48,11 +48,6 @@ LstmConfig lstm_config(const SentimentSpec& s) {
   return c;
 }
 
-template <class T>
-bool all_finite(const Matrix<T>& w) {
-  return std::all_of(w.begin(), w.end(), [](T v) { return std::isfinite(v); });
-}
-
 }  // namespace
 
 template <class T, class Update>
@@ -174,26 +169,12 @@ typename SentimentTask<T, Update>::Measure SentimentTask<T, Update>::measure(con
 
 template <class T, class Update>
 double SentimentTask<T, Update>::ortho_gain() const {
-  const auto k = spec_.recurrent.kind;
-  return (k == InitKind::Orthogonal || k == InitKind::Identity) ? spec_.recurrent.scale : 1.0;
+  return orthogonality_gain(spec_.recurrent);
 }
 
 template <class T, class Update>
 SentimentKernelSpectrum SentimentTask<T, Update>::kernel_spectrum() {
-  SentimentKernelSpectrum ks;
-  const auto& w = lstm_.recurrent_kernel();
-  if (!all_finite(w)) {
-    ks.finite = false;
-    return ks;
-  }
-  ks.sv = singular_values(w);
-  const SingularValueStats s = singular_value_stats(ks.sv);
-  ks.mean = s.mean;
-  ks.std = s.std;
-  ks.min = s.min;
-  ks.max = s.max;
-  ks.ortho_err = orthogonality_error(w, ortho_gain());
-  return ks;
+  return isobench::kernel_spectrum(lstm_.recurrent_kernel(), ortho_gain());
 }
 
 template <class T, class Update>

@@ -75,6 +75,29 @@ SingularValueStats weight_singular_value_stats(const Matrix<T>& w) {
 template SingularValueStats weight_singular_value_stats<float>(const Matrix<float>&);
 template SingularValueStats weight_singular_value_stats<double>(const Matrix<double>&);
 
+template <class T>
+KernelSpectrum kernel_spectrum(const Matrix<T>& w, double gain) {
+  KernelSpectrum ks;
+  if (!std::all_of(w.begin(), w.end(), [](T v) { return std::isfinite(v); })) {
+    ks.finite = false;
+    return ks;
+  }
+  ks.sv = singular_values(w);
+  const SingularValueStats s = singular_value_stats(ks.sv);
+  ks.mean = s.mean;
+  ks.std = s.std;
+  ks.min = s.min;
+  ks.max = s.max;
+  ks.ortho_err = orthogonality_error(w, gain);
+  return ks;
+}
+template KernelSpectrum kernel_spectrum<float>(const Matrix<float>&, double);
+template KernelSpectrum kernel_spectrum<double>(const Matrix<double>&, double);
+
+double orthogonality_gain(const InitSpec& init) {
+  return (init.kind == InitKind::Orthogonal || init.kind == InitKind::Identity) ? init.scale : 1.0;
+}
+
 void input_output_jacobian(Mlp<double>& net, const double* x0, Matrix<double>& jac,
                            Matrix<double>& work) {
   const int L = net.depth(), d0 = net.dim(0);

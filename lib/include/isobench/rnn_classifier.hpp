@@ -45,6 +45,7 @@
 #include "isobench/penalty.hpp"
 #include "isobench/rng.hpp"
 #include "isobench/rnn.hpp"
+#include "isobench/spectra.hpp"
 #include "isobench/tensor.hpp"
 #include "isobench/trainer.hpp"
 
@@ -66,14 +67,6 @@ struct RecurrentClassifierSpec {
   bool kernel_spectrum = true;  // kernel_sv_* and ortho_err in every evaluation's extra
   bool full_spectrum = true;    // …and the whole list kernel_sv
   double target_val_acc = 0.9;  // reached_target: val_acc ≥ this
-};
-
-// Singular values of the recurrent kernel and their CONTRACT.md summary.
-struct KernelSpectrum {
-  std::vector<double> sv;  // descending
-  double mean = 0, std = 0, min = 0, max = 0;
-  double ortho_err = 0;  // ‖WᵀW/g² − I‖_F
-  bool finite = true;    // false: W holds NaN/Inf; nothing else is filled
 };
 
 // Model: Rnn<T> or Lstm<T> (rnn.hpp, lstm.hpp), many-to-one, output_dim = the classes.

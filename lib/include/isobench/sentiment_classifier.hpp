@@ -41,6 +41,7 @@
 #include "isobench/optim.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/rng.hpp"
+#include "isobench/spectra.hpp"
 #include "isobench/text.hpp"
 #include "isobench/trainer.hpp"
 
@@ -61,12 +62,8 @@ struct SentimentSpec {
   double target_val_acc = 0.7;  // reached_target: val_acc ≥ this
 };
 
-// Singular values of the recurrent kernel and their CONTRACT.md summary.
-struct SentimentKernelSpectrum {
-  std::vector<double> sv;  // descending, H values
-  double mean = 0, std = 0, min = 0, max = 0, ortho_err = 0;
-  bool finite = true;
-};
+// Singular values of the recurrent kernel and their CONTRACT.md summary (spectra.hpp).
+using SentimentKernelSpectrum = KernelSpectrum;
 
 // T: float or double; Update: AdamUpdate or SgdUpdate.
 template <class T, class Update>

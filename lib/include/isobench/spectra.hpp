@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+#include "isobench/init.hpp"
 #include "isobench/mlp.hpp"
 #include "isobench/rng.hpp"
 #include "isobench/tensor.hpp"
@@ -43,6 +44,20 @@ struct SingularValueStats {
 SingularValueStats singular_value_stats(const std::vector<double>& sv);
 template <class T>
 SingularValueStats weight_singular_value_stats(const Matrix<T>& w);
+
+// A recurrent kernel's singular values with their summary and ortho_err = ‖WᵀW/g² − I‖_F
+// (CONTRACT.md), as the training families report them every evaluation.
+struct KernelSpectrum {
+  std::vector<double> sv;  // descending
+  double mean = 0, std = 0, min = 0, max = 0;
+  double ortho_err = 0;
+  bool finite = true;  // false: W holds NaN/Inf; nothing else is filled
+};
+template <class T>
+KernelSpectrum kernel_spectrum(const Matrix<T>& w, double gain);
+// The gain g that ortho_err divides by: the scale of an orthogonal or identity initializer,
+// 1 for every other initializer.
+double orthogonality_gain(const InitSpec& init);
 
 // The input-output Jacobian at x0 (d_0 values). Runs net.forward(x0, 1) (overwriting the net's
 // last-forward state) and writes J into `jac`, resized to (d_L × d_0) when needed; `work` is a
