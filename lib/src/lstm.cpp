@@ -7,34 +7,15 @@
 
 #include "isobench/blas.hpp"
 #include "isobench/fast_tanh.hpp"
+#include "row_ops.hpp"
 
 namespace isobench {
 namespace {
-std::size_t sz(int v) {
-  return static_cast<std::size_t>(v);
-}
+using detail::add_row_vector;
+using detail::column_sums;
+using detail::mshape;
+using detail::sz;
 
-template <class T>
-typename Matrix<T>::shape_type mshape(int r, int c) {
-  return {sz(r), sz(c)};
-}
-
-template <class T>
-void add_row_vector(T* y, const T* v, int rows, int n) {
-  for (int r = 0; r < rows; ++r) {
-    T* yr = y + sz(r) * n;
-    for (int c = 0; c < n; ++c) yr[c] += v[c];
-  }
-}
-
-template <class T>
-void column_sums(const T* d, int rows, int n, T* g) {
-  std::fill(g, g + n, T(0));
-  for (int r = 0; r < rows; ++r) {
-    const T* dr = d + sz(r) * n;
-    for (int c = 0; c < n; ++c) g[c] += dr[c];
-  }
-}
 // One sample's cell update at one step. z (4H): the pre-activations [z_i z_f z_g z_o], replaced
 // by the gates [i f g o]; cprev, c, tc, h (H): c_{t−1}, c_t, tanh(c_t), h_t. Separate contiguous
 // loops without aliasing so the compiler vectorizes them.
