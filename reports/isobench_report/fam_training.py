@@ -420,13 +420,18 @@ def seed_verdict(runs, fam):
                    f"{wins} of {len(diffs)} pairs, {clear} of them by more than 2 standard errors "
                    f"({clear_losses} clearly lost); {acc} difference mean "
                    f"{sum(ds) / len(ds):+.4f} (from {min(ds):+.4f} to {max(ds):+.4f}) — {judged}.")
-    o = mean_by(runs, acc, lambda k: "orthogonal" if k.get("init") == "orthogonal"
+    # Orthogonal (no penalty) vs Glorot at the same learning rate only: an extra configuration at
+    # another rate (e.g. SENT's lr-1e-2 pipeline check) must not weigh on either side.
+    o = mean_by(runs, acc, lambda k: ("orthogonal", k.get("lr")) if k.get("init") == "orthogonal"
                 and k.get("reg", "none") == "none" else
-                ("glorot" if k.get("init", "").startswith("glorot") else None))
-    if "orthogonal" in o and "glorot" in o:
-        d = o["orthogonal"][0] - o["glorot"][0]
-        out.append(f"{fam}: orthogonal init (no penalty) vs Glorot, mean over data sets and "
-                   f"seeds: {acc} {fmt(o['orthogonal'][0])} vs {fmt(o['glorot'][0])} ({d:+.4f}).")
+                (("glorot", k.get("lr")) if k.get("init", "").startswith("glorot") else None))
+    lrs = sorted({lr for (kind, lr) in o if kind == "glorot" and ("orthogonal", lr) in o},
+                 key=lambda v: str(v))
+    for lr in lrs:
+        om, gm = o[("orthogonal", lr)][0], o[("glorot", lr)][0]
+        at = f" at lr {lr}" if lr is not None else ""
+        out.append(f"{fam}: orthogonal init (no penalty) vs Glorot{at}, mean over data sets, "
+                   f"gains and seeds: {acc} {fmt(om)} vs {fmt(gm)} ({om - gm:+.4f}).")
     return out
 
 
