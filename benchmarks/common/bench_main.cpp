@@ -15,6 +15,10 @@
 //                            "-Infinity" (strict JSON; reports/merge_results.py turns it back).
 //                            --benchmark_out still gets the usual JSON file (it must be JSON;
 //                            without --benchmark_out it goes to /dev/null).
+//   --isobench_filter=REGEX  keep the runs whose name (as CONTRACT.md writes it, without Google
+//                            Benchmark's "/iterations:1") contains a match of the POSIX extended
+//                            REGEX — what `isobench bench --filter` passes; a bad REGEX is an
+//                            error.
 //   --isobench_resume        with --isobench_runlog: runs that PATH already records without an
 //                            error are not registered (so --benchmark_list_tests lists what is
 //                            left); failed runs are run again.
@@ -25,6 +29,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <unordered_set>
@@ -184,8 +189,8 @@ class RunLogReporter : public benchmark::JSONReporter {
 int main(int argc, char** argv) {
   using namespace isobench::bench;
   unsigned long shard_i = 0, shard_k = 1;
-  std::string runlog;
-  bool resume = false, has_out = false, listing = false;
+  std::string runlog, filter;
+  bool resume = false, has_out = false, listing = false, has_filter = false;
   std::vector<char*> args;
   for (int a = 0; a < argc; ++a) {
     const char* shard_flag = "--isobench_shard=";
@@ -204,6 +209,12 @@ int main(int argc, char** argv) {
         std::cerr << "error: --isobench_runlog= needs a file path\n";
         return 2;
       }
+      continue;
+    }
+    const char* filter_flag = "--isobench_filter=";
+    if (a > 0 && starts_with(argv[a], filter_flag)) {
+      filter = argv[a] + std::strlen(filter_flag);
+      has_filter = true;
       continue;
     }
     if (a > 0 && std::strcmp(argv[a], "--isobench_resume") == 0) {
@@ -252,10 +263,22 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("blas_threads", std::to_string(threads));
   benchmark::AddCustomContext("shard", std::to_string(shard_i) + "/" + std::to_string(shard_k));
 
+  std::regex filter_re;
+  if (has_filter) {
+    try {
+      filter_re = std::regex(filter, std::regex::extended);
+    } catch (const std::regex_error& e) {
+      std::cerr << "error: bad --filter '" << filter << "': not a valid regular expression ("
+                << e.what() << ")\n";
+      return 2;
+    }
+  }
+
   std::unordered_set<std::string> done;
   if (resume) done = finished_runs(runlog);
   std::size_t skipped = 0;
   for (auto& r : detail::registry()) {
+    if (has_filter && !std::regex_search(r.name, filter_re)) continue;
     if (name_hash(r.name) % shard_k != shard_i) continue;
     if (done.count(r.name)) {
       ++skipped;

@@ -9,6 +9,7 @@
 #include "isobench/batches.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/loss.hpp"
+#include "isobench/spectra.hpp"
 
 namespace isobench {
 
@@ -177,9 +178,13 @@ bool MlpClassifierTask<T, Update>::diverged(const EvalRecord& r) const {
 
 template <class T, class Update>
 double MlpClassifierTask<T, Update>::max_orthogonality_error() const {
-  const double g = spec_.init.kind == InitKind::Orthogonal ? spec_.init.scale : 1.0;
+  const double g = orthogonality_gain(spec_.init);
   double worst = 0;
-  for (int l : square_) worst = std::max(worst, orthogonality_error(net_.weight(l), g));
+  for (int l : square_) {
+    const double e = orthogonality_error(net_.weight(l), g);
+    if (!std::isfinite(e)) return e;  // NaN weights: no made-up value (std::max would drop NaN)
+    worst = std::max(worst, e);
+  }
   return worst;
 }
 

@@ -108,6 +108,7 @@ OrthoPenalty<T>::OrthoPenalty(PenaltySpec spec, int rows, int cols, std::uint64_
       // v lives on the Gram's side (c for tall W, r for wide); a random unit start.
       const std::size_t n = tall_ ? c : r;
       v_.resize(n);
+      v_saved_.resize(n);
       wv_.resize(tall_ ? r : c);
       ev_.resize(n);
       Engine eng = make_engine("OrthoPenalty/srip", seed);
@@ -144,7 +145,13 @@ double OrthoPenalty<T>::add_value_and_grad(const Matrix<T>& w, Matrix<T>& grad,
 template <class T>
 double OrthoPenalty<T>::value(const Matrix<T>& w, double lambda_scale) {
   check_shape(w, "W");
-  return run(w, nullptr, lambda_scale);
+  // srip: leave the power iteration where training left it, so that evaluating a run (at any
+  // cadence) never changes its training.
+  const bool srip = spec_.kind == PenaltyKind::Srip;
+  if (srip) std::copy(v_.begin(), v_.end(), v_saved_.begin());
+  const double p = run(w, nullptr, lambda_scale);
+  if (srip) std::copy(v_saved_.begin(), v_saved_.end(), v_.begin());
+  return p;
 }
 
 template <class T>

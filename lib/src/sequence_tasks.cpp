@@ -139,6 +139,10 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train
   } else {
     LstmConfig c{features_, spec_.hidden, outputs_};
     c.many_to_many = many_to_many_;
+    // A penalty or constraint acts on the whole (4H × H) kernel with target WᵀW = g²I: draw the
+    // whole kernel orthogonal then (per-gate blocks would give WᵀW = 4g²I and be pulled apart).
+    if (spec_.penalty.kind != PenaltyKind::None || spec_.constraint.kind != ConstraintKind::None)
+      c.per_gate_init = false;
     model_.template emplace<1>(c);
   }
   std::visit(

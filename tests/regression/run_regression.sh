@@ -19,7 +19,7 @@ trap 'rm -rf "$out"' EXIT
 export ISOBENCH_OUT="$out"
 
 run_set() {
-  "$bin" --benchmark_filter="$filter" --benchmark_out="$out/part.json" \
+  "$bin" --isobench_filter="$filter" --benchmark_out="$out/part.json" \
          --benchmark_out_format=json >"$out/console.txt" 2>&1 \
     || { cat "$out/console.txt"; echo "regression: the benchmark run failed"; exit 1; }
   "$PY" "$root/reports/merge_results.py" --out "$out/results.json" \

@@ -85,7 +85,8 @@ class OrthoPenalty {
   // W: (rows × cols). grad: (rows × cols), grad += λ·lambda_scale·∂P/∂W.
   // Returns λ·lambda_scale·P(W), the term added to the loss. Does not allocate.
   double add_value_and_grad(const Matrix<T>& w, Matrix<T>& grad, double lambda_scale = 1.0);
-  // λ·lambda_scale·P(W) alone (for srip it also advances the power iteration).
+  // λ·lambda_scale·P(W) alone; for srip it iterates from the current vector and then restores
+  // it, so evaluation never changes training.
   double value(const Matrix<T>& w, double lambda_scale = 1.0);
 
   const PenaltySpec& spec() const { return spec_; }
@@ -105,6 +106,7 @@ class OrthoPenalty {
   bool tall_;                   // rows ≥ cols: the Gram matrix is WᵀW
   std::vector<T> gram_;         // the largest Gram matrix used (n × n)
   std::vector<T> v_, wv_, ev_;  // srip: eigenvector estimate (n), W·v or Wᵀ·v, E·v
+  std::vector<T> v_saved_;      // srip: v_ kept across value()
 };
 
 // λ multiplier per optimizer step t (counted from 1).

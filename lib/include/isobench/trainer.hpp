@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -64,7 +65,7 @@ struct TrainResult {
   long step_budget = 0;
   long steps_to_target = -1;  // -1 while not reached; see steps_to_target_counter()
   bool converged = false, diverged = false, time_capped = false;
-  double train_seconds = 0, epoch_seconds = 0;  // epoch_seconds: mean over completed epochs
+  double train_seconds = 0, epoch_seconds = 0;  // epoch_seconds: per steps_per_epoch steps
   EvalRecord last;                              // the last evaluation
   double best_val_acc = -1;
   std::string stop_reason = "budget";
@@ -129,8 +130,9 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
     }
   };
 
-  if (cfg.eval_at_start) evaluate();
   const int spe = task.steps_per_epoch();
+  if (spe < 1) throw std::invalid_argument("train: the task has no steps per epoch (empty data?)");
+  if (cfg.eval_at_start) evaluate();
   while (!stop && step < cfg.step_budget && (cfg.epoch_budget == 0 || epoch < cfg.epoch_budget)) {
     task.begin_epoch(epoch);
     for (int b = 0; b < spe && !stop && step < cfg.step_budget; ++b) {
@@ -154,7 +156,7 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
       }
     }
     if (res.diverged) break;
-    const bool epoch_done = step % spe == 0 || spe == 0;
+    const bool epoch_done = step % spe == 0;
     if (epoch_done) {
       ++epoch;
       res.epochs = epoch;
@@ -167,8 +169,10 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
   if (cfg.eval_every > 0 && !res.diverged && res.last.step != step) evaluate();
   res.steps = step;
   res.train_seconds = train_time;
-  res.epoch_seconds = res.epochs > 0 ? train_time / res.epochs : 0;
-  if (res.diverged) res.converged = false;
+  // Per epoch of training, a partial last epoch counted as its fraction.
+  res.epoch_seconds = step > 0 ? train_time * spe / static_cast<double>(step) : 0;
+  // A run that reached its target and diverged later keeps converged = 1 and its steps_to_target
+  // (CONTRACT: "until the target was first reached"); diverged = 1 says what happened next.
   (detail::cb_finish(callbacks, res, 0), ...);
   return res;
 }
