@@ -120,7 +120,7 @@ TEST(Jacobian, ReusesBuffersAcrossCalls) {
 }
 
 TEST(Spectrum, SummaryOfAKnownSpectrum) {
-  const SpectrumSummary s = summarize_spectrum({3, 2, 1});
+  const isobench::SpectrumSummary s = isobench::summarize_spectrum({3, 2, 1});
   const double m = 14.0 / 3;
   EXPECT_DOUBLE_EQ(s.sv2_mean, m);
   EXPECT_NEAR(s.sv2_var, ((9 - m) * (9 - m) + (4 - m) * (4 - m) + (1 - m) * (1 - m)) / 3, 1e-14);
@@ -305,3 +305,14 @@ TEST(BadInput, IsAClearError) {
 
 }  // namespace
 }  // namespace isobench
+
+TEST(SpectrumSummary, RoundingNoiseIsNotASmallestSingularValue) {
+  // Below n·ε·s_max the smallest singular value is reported as 0 and cond is absent.
+  const isobench::SpectrumSummary s = isobench::summarize_spectrum({2.0, 1.0, 3e-17});
+  EXPECT_EQ(s.sv_min, 0.0);
+  EXPECT_FALSE(s.cond.has_value());
+  const isobench::SpectrumSummary t = isobench::summarize_spectrum({2.0, 1.0, 1e-3});
+  EXPECT_DOUBLE_EQ(t.sv_min, 1e-3);
+  ASSERT_TRUE(t.cond.has_value());
+  EXPECT_DOUBLE_EQ(*t.cond, 2000.0);
+}

@@ -50,6 +50,9 @@ SpectrumSummary summarize_spectrum(const std::vector<double>& sv) {
   const double tol =
       static_cast<double>(sv.size()) * std::numeric_limits<double>::epsilon() * s.sv_max;
   if (s.sv_min > tol && std::isfinite(s.sv_max / s.sv_min)) s.cond = s.sv_max / s.sv_min;
+  // Below n·ε·s_max the smallest singular value is rounding noise (1e-17, 1e-116, …): J is
+  // singular to machine precision, so report 0, consistent with cond's absence.
+  if (s.sv_min <= tol) s.sv_min = 0;
   return s;
 }
 

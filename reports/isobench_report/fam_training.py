@@ -366,7 +366,8 @@ def rqe_verdict(runs):
                                 key=lambda kv: kv[1][0])
         gain = m - bm
         se = math.sqrt(sd * sd / max(n, 1) + bs * bs / max(bn, 1))
-        clear = se > 0 and gain > 2 * se
+        # Two seeds give no usable standard error: call nothing "clear" below three a side.
+        clear = se > 0 and gain > 2 * se and n >= 3 and bn >= 3
         parts.append(f"L={depth} {init}: {label} {gain:+.3f}" + (" (clear)" if clear else ""))
         by_init.setdefault(init, []).append((float(depth) if depth != "?" else 0, gain))
     if not parts:
@@ -379,7 +380,7 @@ def rqe_verdict(runs):
                          f"L={gs[-1][0]:g}")
     grows = [t for t in trend]
     return (f"RQE: gain of the best penalty over none ({acc}, mean over seeds; clear = more than "
-            f"2 standard errors) — " + "; ".join(parts) + "." +
+            f"2 standard errors with ≥ 3 seeds a side) — " + "; ".join(parts) + "." +
             (f" Against depth: {', '.join(grows)}." if grows else ""))
 
 
