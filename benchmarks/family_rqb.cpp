@@ -38,8 +38,8 @@ constexpr double kTargetFraction = 0.2;
 
 struct RqbData {
   SecondMoments moments;
-  double floor = 0;   // E*
-  double scale = 1;   // input scale applied so that λ_max(Σxx) = 1
+  double floor = 0;  // E*
+  double scale = 1;  // input scale applied so that λ_max(Σxx) = 1
   std::string description;
 };
 
@@ -118,8 +118,7 @@ std::vector<double> lr_grid() {
   return g;
 }
 
-void run_rqb(benchmark::State& state, const std::string& name, Config c, int samples,
-             long budget) {
+void run_rqb(benchmark::State& state, const std::string& name, Config c, int samples, long budget) {
   for (auto _ : state) {
     const RqbData* data = nullptr;
     std::vector<double> grid = lr_grid();
@@ -189,7 +188,8 @@ void run_rqb(benchmark::State& state, const std::string& name, Config c, int sam
       const auto& r = attempts[static_cast<std::size_t>(best)].res;
       if (best_curve.empty()) {  // re-run the chosen rate to record its curve
         for (int l = 1; l <= c.depth; ++l) dl.net().weight(l) = w0[static_cast<std::size_t>(l - 1)];
-        DeepLinearTask task{dl, attempts[static_cast<std::size_t>(best)].lr, target, e0, &best_curve};
+        DeepLinearTask task{dl, attempts[static_cast<std::size_t>(best)].lr, target, e0,
+                            &best_curve};
         TrainConfig tc;
         tc.step_budget = budget;
         tc.eval_every = 1;

@@ -8,7 +8,9 @@
 
 namespace isobench::detail {
 
-inline std::size_t sz(int v) { return static_cast<std::size_t>(v); }
+inline std::size_t sz(int v) {
+  return static_cast<std::size_t>(v);
+}
 
 template <class T>
 typename Matrix<T>::shape_type mshape(int r, int c) {
