@@ -216,13 +216,7 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     set_counter(state, "train_snippets", view.train->n);
     if (res.last.val_acc >= 0) set_counter(state, "final_val_acc", res.last.val_acc);
     const auto ks = task->kernel_spectrum();
-    if (ks.finite) {
-      set_counter(state, "kernel_sv_mean", ks.mean);
-      set_counter(state, "kernel_sv_std", ks.std);
-      set_counter(state, "kernel_sv_min", ks.min);
-      set_counter(state, "kernel_sv_max", ks.max);
-      set_counter(state, "ortho_err", ks.ortho_err);
-    }
+    report_kernel_spectrum(state, ks);
     if (!res.diverged) {
       const auto test = task->measure(data->split.test);
       set_counter(state, "test_acc", test.acc);
@@ -234,18 +228,9 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
         const int B = std::min(kBatch, val.n);
         const std::vector<float> y(val.y.begin(), val.y.begin() + B);
         task->loss_and_grad(val.ids.data(), y.data(), B);
-        auto& w = task->model().recurrent_kernel();
-        Matrix<float> gp(w.shape(), 0.0f);
-        OrthoPenalty<float>(c.penalty, static_cast<int>(w.shape(0)), static_cast<int>(w.shape(1)))
-            .add_value_and_grad(w, gp);
-        const auto& g = task->model().recurrent_kernel_grad();
-        double np = 0, nd = 0;
-        for (std::size_t i = 0; i < gp.size(); ++i) {
-          const double pg = gp.data()[i], dg = g.data()[i] - pg;
-          np += pg * pg;
-          nd += dg * dg;
-        }
-        if (nd > 0) set_counter(state, "penalty_grad_ratio", std::sqrt(np / nd));
+        const double ratio = penalty_grad_ratio(c.penalty, task->model().recurrent_kernel(),
+                                                task->model().recurrent_kernel_grad());
+        if (ratio >= 0) set_counter(state, "penalty_grad_ratio", ratio);
       }
     }
   }

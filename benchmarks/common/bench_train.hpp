@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "isobench/spectra.hpp"
 #include "isobench/trainer.hpp"
 
 namespace isobench::bench {
@@ -28,6 +29,16 @@ inline void report_training(benchmark::State& state, const TrainResult& r, bool 
   if (!r.diverged) set_counter(state, "final_loss", r.last.loss);
   if (r.last.train_acc >= 0) set_counter(state, "final_acc", r.last.train_acc);
   if (r.best_val_acc >= 0) set_counter(state, "best_val_acc", r.best_val_acc);
+}
+
+// kernel_sv_mean/std/min/max and ortho_err of a recurrent kernel; nothing when it holds NaN/Inf.
+inline void report_kernel_spectrum(benchmark::State& state, const KernelSpectrum& ks) {
+  if (!ks.finite) return;
+  set_counter(state, "kernel_sv_mean", ks.mean);
+  set_counter(state, "kernel_sv_std", ks.std);
+  set_counter(state, "kernel_sv_min", ks.min);
+  set_counter(state, "kernel_sv_max", ks.max);
+  set_counter(state, "ortho_err", ks.ortho_err);
 }
 
 }  // namespace isobench::bench

@@ -234,18 +234,12 @@ double Lstm<T>::clip_grad_norm(double max_norm) {
 
 template <class T>
 const T* Lstm<T>::hidden_state(int t) const {
-  if (t < 0 || t > steps_)
-    throw std::out_of_range("Lstm::hidden_state: step " + std::to_string(t) + " outside 0.." +
-                            std::to_string(steps_));
-  return hs_.data() + sz(t) * batch_ * cfg_.hidden;
+  return detail::step_block(hs_.data(), t, 0, steps_, batch_, cfg_.hidden, "Lstm::hidden_state");
 }
 
 template <class T>
 const T* Lstm<T>::cell_state(int t) const {
-  if (t < 0 || t > steps_)
-    throw std::out_of_range("Lstm::cell_state: step " + std::to_string(t) + " outside 0.." +
-                            std::to_string(steps_));
-  return cs_.data() + sz(t) * batch_ * cfg_.hidden;
+  return detail::step_block(cs_.data(), t, 0, steps_, batch_, cfg_.hidden, "Lstm::cell_state");
 }
 
 namespace {

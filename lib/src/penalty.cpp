@@ -315,6 +315,25 @@ double OrthoPenalty<T>::srip_term(const T* w, T* grad, double scale) {
 template class OrthoPenalty<float>;
 template class OrthoPenalty<double>;
 
+template <class T>
+double penalty_grad_ratio(const PenaltySpec& spec, const Matrix<T>& w,
+                          const Matrix<T>& total_grad) {
+  Matrix<T> gp(w.shape(), T(0));
+  OrthoPenalty<T>(spec, static_cast<int>(w.shape(0)), static_cast<int>(w.shape(1)))
+      .add_value_and_grad(w, gp);
+  double np = 0, nd = 0;
+  for (std::size_t i = 0; i < gp.size(); ++i) {
+    const double pg = gp.data()[i], dg = total_grad.data()[i] - pg;
+    np += pg * pg;
+    nd += dg * dg;
+  }
+  return nd > 0 ? std::sqrt(np / nd) : -1.0;
+}
+template double penalty_grad_ratio<float>(const PenaltySpec&, const Matrix<float>&,
+                                          const Matrix<float>&);
+template double penalty_grad_ratio<double>(const PenaltySpec&, const Matrix<double>&,
+                                           const Matrix<double>&);
+
 StepDecayLambda::StepDecayLambda(std::vector<long> milestones_, std::vector<double> scales_)
     : milestones(std::move(milestones_)), scales(std::move(scales_)) {
   if (milestones.size() != scales.size())

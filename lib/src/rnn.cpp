@@ -178,18 +178,12 @@ double Rnn<T>::clip_grad_norm(double max_norm) {
 
 template <class T>
 const T* Rnn<T>::hidden_state(int t) const {
-  if (t < 0 || t > steps_)
-    throw std::out_of_range("Rnn::hidden_state: step " + std::to_string(t) + " outside 0.." +
-                            std::to_string(steps_));
-  return hs_.data() + sz(t) * batch_ * cfg_.hidden;
+  return detail::step_block(hs_.data(), t, 0, steps_, batch_, cfg_.hidden, "Rnn::hidden_state");
 }
 
 template <class T>
 const T* Rnn<T>::pre_activation(int t) const {
-  if (t < 1 || t > steps_)
-    throw std::out_of_range("Rnn::pre_activation: step " + std::to_string(t) + " outside 1.." +
-                            std::to_string(steps_));
-  return pre_.data() + sz(t - 1) * batch_ * cfg_.hidden;
+  return detail::step_block(pre_.data(), t, 1, steps_, batch_, cfg_.hidden, "Rnn::pre_activation");
 }
 
 template <class T>

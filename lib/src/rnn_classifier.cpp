@@ -110,13 +110,10 @@ double RecurrentClassifierTask<Model, Update>::step() {
   gatherer_.gather(train_, idx, B, x_.data());
   gather_labels(train_, idx, B, labels_.data());
   const double total = loss_and_grad(x_.data(), labels_.data(), B);
-  run_correct_ += last_correct_;
   if (spec_.clip_norm > 0) model_.clip_grad_norm(spec_.clip_norm);
   opt_.step(params_);
   ++t_;
-  run_data_loss_ += (total - last_penalty_) * B;
-  run_penalty_ += last_penalty_ * B;
-  run_samples_ += B;
+  running_.add(total, last_penalty_, last_correct_, B);
   return total;
 }
 
@@ -161,40 +158,19 @@ KernelSpectrum RecurrentClassifierTask<Model, Update>::kernel_spectrum() {
 
 template <class Model, class Update>
 void RecurrentClassifierTask<Model, Update>::evaluate(EvalRecord& r) {
-  if (run_samples_ > 0) {
-    const double n = static_cast<double>(run_samples_);
-    r.loss = (run_data_loss_ + run_penalty_) / n;
-    r.train_acc = static_cast<double>(run_correct_) / n;
-    r.extra["train_data_loss"] = run_data_loss_ / n;
-    r.extra["penalty"] = run_penalty_ / n;
+  if (!running_.empty()) {
+    running_.write_and_reset(r);
   } else {  // step 0: nothing trained yet, measure the initial weights
     const Measure m = measure(train_, kInitialTrainSamples);
     const double pen = penalty_.empty() ? 0.0 : penalty_[0].value(model_.recurrent_kernel());
-    r.loss = m.loss + pen;
-    r.train_acc = m.acc;
-    r.extra["train_data_loss"] = m.loss;
-    r.extra["penalty"] = pen;
+    RunningFigures::write(r, m.loss, m.acc, pen);
   }
-  run_data_loss_ = run_penalty_ = 0;
-  run_correct_ = run_samples_ = 0;
   if (val_.n > 0) {
     const Measure m = measure(val_, spec_.eval_val);
     r.val_loss = m.loss;
     r.val_acc = m.acc;
   }
-  if (spec_.kernel_spectrum) {
-    const KernelSpectrum ks = kernel_spectrum();
-    if (ks.finite) {
-      r.extra["kernel_sv_mean"] = ks.mean;
-      r.extra["kernel_sv_std"] = ks.std;
-      r.extra["kernel_sv_min"] = ks.min;
-      r.extra["kernel_sv_max"] = ks.max;
-      r.extra["ortho_err"] = ks.ortho_err;
-      if (spec_.full_spectrum) r.extra["kernel_sv"] = ks.sv;
-    } else {
-      r.extra["kernel_finite"] = false;
-    }
-  }
+  if (spec_.kernel_spectrum) record_kernel_spectrum(kernel_spectrum(), spec_.full_spectrum, r);
 }
 
 template <class Model, class Update>

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <stdexcept>
+#include <string>
 
 #include "isobench/tensor.hpp"
 
@@ -34,6 +36,17 @@ void column_sums(const T* d, int rows, int n, T* g) {
     const T* dr = d + sz(r) * n;
     for (int c = 0; c < n; ++c) g[c] += dr[c];
   }
+}
+
+// Step t of a time-major buffer holding steps first..last, each (batch × width); throws
+// std::out_of_range naming `what` outside that range.
+template <class T>
+const T* step_block(const T* base, int t, int first, int last, int batch, int width,
+                    const char* what) {
+  if (t < first || t > last)
+    throw std::out_of_range(std::string(what) + ": step " + std::to_string(t) + " outside " +
+                            std::to_string(first) + ".." + std::to_string(last));
+  return base + sz(t - first) * batch * width;
 }
 
 }  // namespace isobench::detail

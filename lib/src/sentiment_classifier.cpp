@@ -134,10 +134,7 @@ double SentimentTask<T, Update>::step() {
   const double total = loss_and_grad(ids_.data(), labels_.data(), B);
   opt_.step(params_);
   ++t_;
-  run_correct_ += last_correct_;
-  run_data_loss_ += (total - last_penalty_) * B;
-  run_penalty_ += last_penalty_ * B;
-  run_samples_ += B;
+  running_.add(total, last_penalty_, last_correct_, B);
   return total;
 }
 
@@ -179,38 +176,19 @@ SentimentKernelSpectrum SentimentTask<T, Update>::kernel_spectrum() {
 
 template <class T, class Update>
 void SentimentTask<T, Update>::evaluate(EvalRecord& r) {
-  if (run_samples_ > 0) {
-    const double n = static_cast<double>(run_samples_);
-    r.loss = (run_data_loss_ + run_penalty_) / n;
-    r.train_acc = static_cast<double>(run_correct_) / n;
-    r.extra["train_data_loss"] = run_data_loss_ / n;
-    r.extra["penalty"] = run_penalty_ / n;
-  } else {  // step 0: measure the initial weights
+  if (!running_.empty()) {
+    running_.write_and_reset(r);
+  } else {  // step 0: nothing trained yet, measure the initial weights
     const Measure m = measure(train_, kInitialTrainSamples);
     const double pen = penalty_.empty() ? 0.0 : penalty_[0].value(lstm_.recurrent_kernel());
-    r.loss = m.loss + pen;
-    r.train_acc = m.acc;
-    r.extra["train_data_loss"] = m.loss;
-    r.extra["penalty"] = pen;
+    RunningFigures::write(r, m.loss, m.acc, pen);
   }
-  run_data_loss_ = run_penalty_ = 0;
-  run_correct_ = run_samples_ = 0;
   if (val_.n > 0) {
     const Measure m = measure(val_);
     r.val_loss = m.loss;
     r.val_acc = m.acc;
   }
-  const SentimentKernelSpectrum ks = kernel_spectrum();
-  if (ks.finite) {
-    r.extra["kernel_sv_mean"] = ks.mean;
-    r.extra["kernel_sv_std"] = ks.std;
-    r.extra["kernel_sv_min"] = ks.min;
-    r.extra["kernel_sv_max"] = ks.max;
-    r.extra["ortho_err"] = ks.ortho_err;
-    if (spec_.full_spectrum) r.extra["kernel_sv"] = ks.sv;
-  } else {
-    r.extra["kernel_finite"] = false;
-  }
+  record_kernel_spectrum(kernel_spectrum(), spec_.full_spectrum, r);
 }
 
 template <class T, class Update>

@@ -75,6 +75,13 @@ PenaltyNorm parse_penalty_norm(std::string_view s);
 // GEMM FLOPs of one add_value_and_grad call (the `gflops` counter of PERF/penalty).
 double penalty_flops(const PenaltySpec& spec, int rows, int cols);
 
+// How hard a penalty pulls: ‖λ∂P/∂W‖_F / ‖∂L_data/∂W‖_F, where `total_grad` is the gradient of
+// data loss plus penalty at W (so the data part is total_grad − λ∂P/∂W). Returns a negative
+// value when the data gradient is exactly zero (no ratio). Allocates a gradient-sized scratch:
+// for reports at the end of a run, not for training steps.
+template <class T>
+double penalty_grad_ratio(const PenaltySpec& spec, const Matrix<T>& w, const Matrix<T>& total_grad);
+
 template <class T>
 class OrthoPenalty {
  public:

@@ -45,6 +45,7 @@
 #include "isobench/penalty.hpp"
 #include "isobench/rng.hpp"
 #include "isobench/rnn.hpp"
+#include "isobench/running_figures.hpp"
 #include "isobench/spectra.hpp"
 #include "isobench/tensor.hpp"
 #include "isobench/trainer.hpp"
@@ -132,9 +133,7 @@ class RecurrentClassifierTask {
   std::vector<int> labels_, index_;  // max(B, chunk)
   int batch_in_epoch_ = 0;
   long t_ = 0;
-  // Running sums since the previous evaluation (Keras's epoch averages).
-  double run_data_loss_ = 0, run_penalty_ = 0;
-  long run_correct_ = 0, run_samples_ = 0;
+  RunningFigures running_;   // training figures since the previous evaluation
   double last_penalty_ = 0;  // λP(W) of the last loss_and_grad
   int last_correct_ = 0;     // hits of the last loss_and_grad
 };

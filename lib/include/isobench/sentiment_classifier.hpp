@@ -41,6 +41,7 @@
 #include "isobench/optim.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/rng.hpp"
+#include "isobench/running_figures.hpp"
 #include "isobench/spectra.hpp"
 #include "isobench/text.hpp"
 #include "isobench/trainer.hpp"
@@ -124,8 +125,7 @@ class SentimentTask {
   std::vector<T> x_, dx_, labels_, dlogits_;
   int batch_in_epoch_ = 0;
   long t_ = 0;
-  double run_data_loss_ = 0, run_penalty_ = 0;
-  long run_correct_ = 0, run_samples_ = 0;
+  RunningFigures running_;  // training figures since the previous evaluation
   double last_penalty_ = 0;
   int last_correct_ = 0;
 };

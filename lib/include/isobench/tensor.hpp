@@ -2,7 +2,8 @@
 //
 // Every matrix is a row-major xt::xtensor<T, 2>; a batch of B samples with D features is
 // (B × D). A dense weight is (out × in), so a layer computes H = X Wᵀ + b.
-// Fixed-rank xtensor (never xarray) keeps shapes on the stack and allocations explicit.
+// Fixed-rank xtensor (not the dynamic-rank container) keeps shapes on the stack and allocations
+// explicit.
 #pragma once
 
 #include <cstddef>
