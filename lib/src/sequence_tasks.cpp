@@ -90,10 +90,6 @@ const SequenceTaskSpec& checked(const SequenceTaskSpec& s, const Dataset* train)
   return s;
 }
 
-double init_gain(const InitSpec& s) {
-  return (s.kind == InitKind::Orthogonal || s.kind == InitKind::Identity) ? s.scale : 1.0;
-}
-
 }  // namespace
 
 template <class T>
@@ -152,7 +148,7 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train
         params_ = m.params();
       },
       model_);
-  gain_ = init_gain(spec_.recurrent_init);
+  gain_ = orthogonality_gain(spec_.recurrent_init);
   Matrix<T>& w = recurrent_kernel();
   const int rows = static_cast<int>(w.shape(0)), cols = static_cast<int>(w.shape(1));
   kgrad_ = Matrix<T>({w.shape(0), w.shape(1)}, T(0));
