@@ -116,18 +116,24 @@ assert c['complete'] is False and len(c['write_errors']) == $cut, c['write_error
 assert all(w['reason'] == 'File too large' for w in c['write_errors']), c['write_errors']
 " || fail "results.json does not record the traces cut by the size limit"
 
-echo "== results.json and the report over the limit (ulimit -f 2 for the whole driver)"
+echo "== results.json and the report over the limit (ulimit -f 1 for the whole driver)"
 o="$tmp/rlimit"
 cp -a "$tmp/clean" "$o"
 cp "$o/results.json" "$tmp/results.before"
+cp "$o/report.md" "$tmp/report.before"
+[ "$(stat -c %s "$o/report.md")" -gt 1024 ] || fail "report.md is under 1 KiB: the limit would test nothing"
 rc=0
-( trap '' XFSZ; ulimit -f 2
+( trap '' XFSZ; ulimit -f 1
   ISOBENCH_OUT="$o" ./isobench bench --filter "$filter" --resume ) >"$tmp/rlimit.log" 2>&1 || rc=$?
 [ $rc -ne 0 ] || { cat "$tmp/rlimit.log"; fail "bench exited 0 although results.json could not be written"; }
 grep -qF "cannot write $o/results.json.tmp: File too large" "$tmp/rlimit.log" \
   || { cat "$tmp/rlimit.log"; fail "no message naming results.json and 'File too large'"; }
 cmp -s "$o/results.json" "$tmp/results.before" || fail "the earlier results.json was changed"
 [ ! -e "$o/results.json.tmp" ] || fail "a partial results.json.tmp was left behind"
+grep -qF "report: cannot write $o/report.md: File too large" "$tmp/rlimit.log" \
+  || { cat "$tmp/rlimit.log"; fail "no message naming report.md and 'File too large'"; }
+cmp -s "$o/report.md" "$tmp/report.before" || fail "the earlier report.md was changed"
+[ ! -e "$o/report.md.tmp" ] || fail "a partial report.md.tmp was left behind"
 
 echo "== Ctrl-C (SIGINT) and SIGTERM mid-sweep"
 set -m  # background jobs get their own process group and keep SIGINT (not ignored)
