@@ -99,7 +99,9 @@ def family_section(fam, runs, inp, out):
 
 
 def write_report(inputs, out):
-    """Writes the report; returns the exit code (1 when an input could not be read)."""
+    """Writes the report; returns the exit code (1 when an input could not be read or a file of
+    the report could not be written)."""
+    FAILED.clear()  # this report's failures only
     os.makedirs(out, exist_ok=True)
     inp = load_inputs(inputs)
     by_family = defaultdict(OrderedDict)
