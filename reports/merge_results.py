@@ -17,8 +17,16 @@ Either way: names lose Google Benchmark's "/iterations:1" suffix (CONTRACT.md na
 it), context gets "profile", "shard", "filter", "runs_expected" and "datasets" (from
 $ISOBENCH_OUT/datasets.jsonl: which files each dataset came from). A shard (--shard) whose
 selection directory has all/BIN.txt (the selection of every shard) also gets "sweep_order": those
-names in order, by which reports/merge_shards.py puts merged shards back in a single run's order. Exit 1 when a part is not valid
-JSON, a selected run has no result, or a run reported an error."""
+names in order, by which reports/merge_shards.py puts merged shards back in a single run's order.
+
+Write errors: what a binary could not write (its run records' "write_errors", the side files
+runs/BIN.jsonl.write_errors, and --write-failed BIN for a binary that exited 3 without a record
+of why) is listed in context["write_errors"] as {"path", "reason"[, "run"]}; context["complete"]
+is true only when nothing is listed there and no selected run is missing. results.json is written
+to a temporary file and renamed, so a failed write leaves the earlier results.json as it was.
+
+Exit 1 when a part is not valid JSON, a selected run has no result, a run reported an error,
+an output could not be written, or results.json itself could not be written."""
 import argparse
 import json
 import math
@@ -92,9 +100,10 @@ def run_record(r):
     return clean_entry(b)
 
 
-def read_runlogs(runs_dir, selection_dir):
-    """(context, entries, missing, expected) from run logs, in selection order."""
+def read_runlogs(runs_dir, selection_dir, write_failed=()):
+    """(context, entries, missing, expected, write_errors) from run logs, in selection order."""
     context, entries, missing, expected, outside = None, [], [], 0, 0
+    write_errors = []
     bins = sorted(f[: -len(".txt")] for f in os.listdir(selection_dir) if f.endswith(".txt"))
     for binary in bins:
         with open(os.path.join(selection_dir, binary + ".txt")) as f:
@@ -119,11 +128,43 @@ def read_runlogs(runs_dir, selection_dir):
             context = bin_context
         done = {k[0] for k in latest}
         missing.extend(n for n in names if n not in done)
-        entries.extend(sorted(latest.values(), key=lambda b: order[b["run_name"]]))
+        ordered = sorted(latest.values(), key=lambda b: order[b["run_name"]])
+        entries.extend(ordered)
+        found = len(write_errors)
+        for b in ordered:
+            for e in b.get("write_errors") or []:
+                if isinstance(e, dict):
+                    write_errors.append({"path": e.get("path"), "reason": e.get("reason"),
+                                         "run": b["run_name"]})
+        for e in read_lines(os.path.join(runs_dir, binary + ".jsonl.write_errors")):
+            write_errors.append({"path": e.get("path"), "reason": e.get("reason")})
+        if binary in write_failed and len(write_errors) == found:
+            write_errors.append({"path": binary, "reason": "a write failed (exit status 3) and "
+                                 "could not be recorded; see its messages on stderr"})
     if outside:
         print(f"merge: {outside} record(s) in {runs_dir} belong to runs outside this selection "
               f"(an earlier sweep with another filter or shard); left out", file=sys.stderr)
-    return context, entries, missing, expected
+    return context, entries, missing, expected, write_errors
+
+
+def write_results(path, data):
+    """Writes data to path through a temporary file; on failure prints the path and the system's
+    reason, leaves path as it was, and returns False."""
+    tmp = path + ".tmp"
+    try:
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=1)
+        os.replace(tmp, path)
+        return True
+    except OSError as e:
+        print(f"merge: cannot write {e.filename or tmp}: {e.strerror or e} — "
+              f"{path} was left as it was; free space or raise the limit, then rerun "
+              f"(./isobench bench --resume)", file=sys.stderr)
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        return False
 
 
 def read_datasets(path):
@@ -143,15 +184,18 @@ def main():
     ap.add_argument("--filter", default=None, help="the --filter the run used (recorded)")
     ap.add_argument("--runs", default="", help="directory of run logs BIN.jsonl")
     ap.add_argument("--selection", default="", help="directory of selections BIN.txt")
+    ap.add_argument("--write-failed", action="append", default=[], metavar="BIN",
+                    help="a binary that exited 3 (a write failed); noted if it left no record")
     ap.add_argument("parts", nargs="*", help="Google Benchmark JSON files")
     a = ap.parse_args()
     if bool(a.runs) != bool(a.selection):
         ap.error("--runs and --selection go together")
 
     context, entries, bad = read_parts(a.parts)
-    missing, expected = [], None
+    missing, expected, write_errors = [], None, []
     if a.runs:
-        lcontext, lentries, missing, expected = read_runlogs(a.runs, a.selection)
+        lcontext, lentries, missing, expected, write_errors = read_runlogs(
+            a.runs, a.selection, set(a.write_failed))
         context = lcontext or context
         entries += lentries
     context = dict(context or {})
@@ -179,10 +223,15 @@ def main():
                 order += [strip_iter(line.strip()) for line in fh if line.strip()]
         context["sweep_order"] = order
     context["datasets"] = read_datasets(a.datasets)
-    tmp = a.out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump({"context": context, "benchmarks": entries}, f, indent=1)
-    os.replace(tmp, a.out)
+    context["write_errors"] = write_errors
+    context["complete"] = not write_errors and not missing
+    written = write_results(a.out, {"context": context, "benchmarks": entries})
+    for e in write_errors:
+        print(f"merge: not written: {e['path']}: {e['reason']}"
+              + (f" (run {e['run']})" if e.get("run") else ""), file=sys.stderr)
+    if write_errors:
+        print(f"merge: {len(write_errors)} output(s) could not be written; results.json says "
+              f"complete: false", file=sys.stderr)
     errors = [b["name"] for b in entries if b.get("error_occurred")]
     for n in errors:
         print(f"merge: run failed: {n}", file=sys.stderr)
@@ -190,7 +239,7 @@ def main():
         shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
         print(f"merge: {len(missing)} selected run(s) have no result ({shown}); "
               f"rerun with --resume to run only those", file=sys.stderr)
-    return 1 if (bad or errors or missing) else 0
+    return 1 if (bad or errors or missing or write_errors or not written) else 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,11 @@ written by `isobench bench --shard`), so the merged report is a single run's; el
 (shards in shard order). The context is the first shard's that ran something, with
 "shard" replaced by "merged_from" (input, shard and run count per input) and the datasets of every
 input. Traces of the kept runs are hard-linked (else copied) into OUT/traces/, which is rebuilt.
+Write errors: the inputs' context["write_errors"] are carried over, and a trace that cannot be
+linked or copied into OUT/traces/ is added ({"path", "reason"}); context["complete"] is true only
+when there is no write error and no problem. results.json goes through a temporary file and a
+rename, so a failed write leaves an earlier OUT/results.json as it was (printed with the system's
+reason, exit 1).
 Exit 0 when there was no problem, 1 otherwise (the merged files are written all the same); 2 on
 bad usage (e.g. OUT is one of the inputs)."""
 import argparse
@@ -106,7 +111,7 @@ def merge(out, inputs):
             problems.append(f"missing shard(s) {', '.join(f'{i}/{k}' for i in absent)} of {k}: "
                             f"merge their directories too, or run them (--shard I/{k})")
 
-    runs, owner, merged_from, datasets = [], {}, [], {}
+    runs, owner, merged_from, datasets, write_errors = [], {}, [], {}, []
     dups = {}
     for shard, f, ctx, entries in loaded:
         kept = 0
@@ -125,6 +130,10 @@ def merge(out, inputs):
             shown = ", ".join(miss[:3]) + (" …" if len(miss) > 3 else "")
             problems.append(f"{f}: shard {shard[0]}/{shard[1]} did not finish {len(miss)} of its "
                             f"runs ({shown}); rerun it with the same options and --resume")
+        if ctx.get("complete") is False or ctx.get("write_errors"):
+            write_errors += [e for e in ctx.get("write_errors") or [] if isinstance(e, dict)]
+            problems.append(f"{f}: shard {shard[0]}/{shard[1]} could not write all its outputs "
+                            f"(context.write_errors); rerun it with --resume once there is room")
         ds = ctx.get("datasets") if isinstance(ctx.get("datasets"), dict) else {}
         for name, files in ds.items():
             if name in datasets and datasets[name] != files:
@@ -161,11 +170,31 @@ def merge(out, inputs):
     for b in runs:
         src = os.path.join(os.path.dirname(owner[b["name"]]), "traces", sanitize(b["name"]) + ".jsonl")
         if os.path.exists(src):
-            link_or_copy(src, os.path.join(traces, os.path.basename(src)))
-    tmp = os.path.join(out, "results.json.tmp")
-    with open(tmp, "w") as fh:
-        json.dump({"context": context, "benchmarks": runs}, fh, indent=1)
-    os.replace(tmp, os.path.join(out, "results.json"))
+            dst = os.path.join(traces, os.path.basename(src))
+            try:
+                link_or_copy(src, dst)
+            except OSError as e:
+                try:
+                    os.remove(dst)  # no half-copied trace
+                except OSError:
+                    pass
+                write_errors.append({"path": dst, "reason": e.strerror or str(e)})
+                problems.append(f"cannot write {dst}: {e.strerror or e}")
+    context["write_errors"] = write_errors
+    context["complete"] = not write_errors and not problems
+    path = os.path.join(out, "results.json")
+    tmp = path + ".tmp"
+    try:
+        with open(tmp, "w") as fh:
+            json.dump({"context": context, "benchmarks": runs}, fh, indent=1)
+        os.replace(tmp, path)
+    except OSError as e:
+        problems.append(f"cannot write {e.filename or tmp}: {e.strerror or e} ({path} was left "
+                        f"as it was; free space or raise the limit and merge again)")
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
     return problems, warnings, len(runs)
 
 

@@ -1,11 +1,18 @@
 #include "bench_common.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
+
+#include "write_errors.hpp"
 
 namespace isobench::bench {
 
@@ -72,13 +79,22 @@ TraceWriter::TraceWriter(std::string_view run_name) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   path_ = (dir / (sanitize(run_name) + ".jsonl")).string();
-  out_.open(path_, std::ios::out | std::ios::trunc);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) note_write_error(path_, std::strerror(errno));
+}
+
+TraceWriter::~TraceWriter() {
+  if (fd_ >= 0 && ::close(fd_) != 0) note_write_error(path_, std::strerror(errno));
 }
 
 void TraceWriter::write(const nlohmann::json& record) {
-  if (!out_) return;
-  out_ << record.dump() << '\n';
-  out_.flush();  // a killed run keeps what it wrote
+  if (fd_ < 0) return;  // the failure was noted once
+  std::string reason;
+  if (!append_all(fd_, record.dump() + "\n", reason)) {  // unbuffered: a killed run keeps it
+    note_write_error(path_, reason);
+    ::close(fd_);
+    fd_ = -1;
+  }
 }
 
 void note_dataset(const std::string& dataset, const std::string& description) {
@@ -86,8 +102,18 @@ void note_dataset(const std::string& dataset, const std::string& description) {
   std::lock_guard<std::mutex> lock(m);
   std::error_code ec;
   std::filesystem::create_directories(out_dir(), ec);
-  std::ofstream f(std::filesystem::path(out_dir()) / "datasets.jsonl", std::ios::app);
-  f << nlohmann::json{{"dataset", dataset}, {"files", description}}.dump() << '\n';
+  const std::string path = (std::filesystem::path(out_dir()) / "datasets.jsonl").string();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  std::string reason;
+  if (fd < 0) {
+    note_write_error(path, std::strerror(errno));
+    return;
+  }
+  const bool ok = append_all(
+      fd, nlohmann::json{{"dataset", dataset}, {"files", description}}.dump() + "\n", reason);
+  if (::close(fd) != 0 && ok) reason = std::strerror(errno);
+  else if (ok) return;
+  note_write_error(path, reason);
 }
 
 double lr_scale() {

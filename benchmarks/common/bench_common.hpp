@@ -63,21 +63,27 @@ std::string out_dir();
 // NAME with every character outside [A-Za-z0-9._-] replaced by '_'.
 std::string sanitize(std::string_view name);
 
-// One JSON object per line into $ISOBENCH_OUT/traces/NAME.jsonl (truncated on open).
+// One JSON object per line into $ISOBENCH_OUT/traces/NAME.jsonl (truncated on open). Every line
+// is written whole or not at all; a failed open or write is noted (write_errors.hpp: stderr, the
+// run's "write_errors", exit status 3) and the writer stops, keeping the lines already written.
 class TraceWriter {
  public:
   explicit TraceWriter(std::string_view run_name);
+  ~TraceWriter();
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
   void write(const nlohmann::json& record);
-  bool ok() const { return static_cast<bool>(out_); }
+  bool ok() const { return fd_ >= 0; }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
-  std::ofstream out_;
+  int fd_ = -1;
 };
 
 // Records which files a dataset came from, for the results context ("datasets"): appended to
-// $ISOBENCH_OUT/datasets.jsonl, which `isobench bench` folds into results.json's context.
+// $ISOBENCH_OUT/datasets.jsonl, which `isobench bench` folds into results.json's context. A failed
+// write is noted as TraceWriter's is.
 void note_dataset(const std::string& dataset, const std::string& description);
 
 // Calls f.template operator()<T>() for every T of a std::tuple type list.

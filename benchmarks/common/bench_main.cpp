@@ -21,7 +21,20 @@
 //                            error.
 //   --isobench_resume        with --isobench_runlog: runs that PATH already records without an
 //                            error are not registered (so --benchmark_list_tests lists what is
-//                            left); failed runs are run again.
+//                            left); failed runs, and runs whose record carries "write_errors",
+//                            are run again.
+//   --isobench_skip=NAME     (repeatable) do not register the run NAME: the driver restarts a
+//                            crashed binary with the run that crashed it skipped.
+//
+// Write errors (write_errors.hpp): an output that could not be written is printed to stderr, is
+// listed in the run's log line as "write_errors": [{"path", "reason"}], and makes the process
+// exit 3 after its runs. Failures of the run log itself (which no run line can carry) are
+// appended to PATH.write_errors (JSON lines {"path", "reason"}) — reports/merge_results.py reads
+// both into results.json's context.
+//
+// Test hook (for tests/slurm/test_faults.sh only): ISOBENCH_TEST_CRASH_RUN=REGEX makes every run
+// whose name matches the POSIX extended REGEX call std::abort(), to exercise the driver's crash
+// handling. Never set it for real sweeps.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -35,10 +48,19 @@
 #include <unordered_set>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "bench_common.hpp"
 #include "isobench/blas.hpp"
+#include "write_errors.hpp"
 
 namespace {
+
+using namespace isobench::bench;  // write_errors.hpp
 
 constexpr const char* kIterSuffix = "/iterations:1";
 
@@ -88,6 +110,7 @@ std::unordered_set<std::string> finished_runs(const std::string& path) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("run_name") || !j["run_name"].is_string()) continue;
     if (j.value("error_occurred", false)) continue;
+    if (j.contains("write_errors")) continue;  // its outputs are incomplete: run it again
     done.insert(strip_iterations(j["run_name"].get<std::string>()));
   }
   return done;
@@ -107,10 +130,18 @@ class RunLogReporter : public benchmark::JSONReporter {
         newline_needed = in.get() != '\n';
       }
     }
-    log_.open(path, std::ios::out | std::ios::app);
-    if (newline_needed) log_ << '\n';
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      open_error_ = std::strerror(errno);
+      return;
+    }
+    if (newline_needed) write_line("");
   }
-  bool ok() const { return static_cast<bool>(log_); }
+  ~RunLogReporter() override {
+    if (fd_ >= 0 && ::close(fd_) != 0) note_unattached_write_error(path_, std::strerror(errno));
+  }
+  bool ok() const { return fd_ >= 0; }
+  const std::string& open_error() const { return open_error_; }
 
   bool ReportContext(const Context& context) override {
     // Capture the JSON reporter's context text for the log, then pass it on to --benchmark_out.
@@ -134,14 +165,29 @@ class RunLogReporter : public benchmark::JSONReporter {
 
   void ReportRuns(const std::vector<Run>& runs) override {
     benchmark::JSONReporter::ReportRuns(runs);
-    for (const Run& r : runs) write_line(run_line(r));
+    // What could not be written while these runs ran goes into their lines.
+    const std::vector<WriteError> errors = take_run_write_errors();
+    std::string extra;
+    if (!errors.empty()) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const WriteError& e : errors) list.push_back({{"path", e.path}, {"reason", e.reason}});
+      extra = ", \"write_errors\": " +
+              list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    for (const Run& r : runs) {
+      std::string line = run_line(r);
+      line.insert(line.size() - 1, extra);
+      write_line(line);
+    }
   }
 
  private:
+  // Unbuffered and whole lines only: a killed process keeps every run reported before it, and a
+  // failed write leaves no torn line.
   void write_line(const std::string& line) {
-    log_ << line << '\n';
-    log_.flush();  // a killed process keeps every run reported before it
-    if (!log_) std::cerr << "error: cannot write the run log " << path_ << "\n";
+    std::string reason;
+    if (fd_ >= 0 && !append_all(fd_, line + "\n", reason))
+      note_unattached_write_error(path_, reason);
   }
 
   static std::string run_line(const Run& r) {
@@ -181,8 +227,17 @@ class RunLogReporter : public benchmark::JSONReporter {
   }
 
   std::string path_;
-  std::ofstream log_;
+  std::string open_error_;
+  int fd_ = -1;
 };
+
+// The test hook ISOBENCH_TEST_CRASH_RUN (see the top of this file); false when it is unset.
+bool crash_hook(std::regex& re) {
+  const char* s = std::getenv("ISOBENCH_TEST_CRASH_RUN");
+  if (!s || !*s) return false;
+  re = std::regex(s, std::regex::extended);  // a bad REGEX throws: main() reports it
+  return true;
+}
 
 }  // namespace
 
@@ -190,6 +245,7 @@ int main(int argc, char** argv) {
   using namespace isobench::bench;
   unsigned long shard_i = 0, shard_k = 1;
   std::string runlog, filter;
+  std::unordered_set<std::string> skip;
   bool resume = false, has_out = false, listing = false, has_filter = false;
   std::vector<char*> args;
   for (int a = 0; a < argc; ++a) {
@@ -215,6 +271,11 @@ int main(int argc, char** argv) {
     if (a > 0 && starts_with(argv[a], filter_flag)) {
       filter = argv[a] + std::strlen(filter_flag);
       has_filter = true;
+      continue;
+    }
+    const char* skip_flag = "--isobench_skip=";
+    if (a > 0 && starts_with(argv[a], skip_flag)) {
+      skip.insert(argv[a] + std::strlen(skip_flag));
       continue;
     }
     if (a > 0 && std::strcmp(argv[a], "--isobench_resume") == 0) {
@@ -274,6 +335,15 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::regex crash_re;
+  bool crash_test = false;
+  try {
+    crash_test = crash_hook(crash_re);
+  } catch (const std::regex_error& e) {
+    std::cerr << "error: bad ISOBENCH_TEST_CRASH_RUN (" << e.what() << ")\n";
+    return 2;
+  }
+
   std::unordered_set<std::string> done;
   if (resume) done = finished_runs(runlog);
   std::size_t skipped = 0;
@@ -284,7 +354,11 @@ int main(int argc, char** argv) {
       ++skipped;
       continue;
     }
-    auto* b = benchmark::RegisterBenchmark(r.name.c_str(), r.fn);
+    if (skip.count(r.name)) continue;
+    BenchFn fn = r.fn;
+    if (crash_test && std::regex_search(r.name, crash_re))
+      fn = [](benchmark::State&) { std::abort(); };  // test hook: a crashing run
+    auto* b = benchmark::RegisterBenchmark(r.name.c_str(), fn);
     if (r.configure) r.configure(b);
   }
   if (resume && skipped > 0)
@@ -295,14 +369,18 @@ int main(int argc, char** argv) {
   if (!runlog.empty() && !listing) {  // listing runs nothing: no log to open
     log = std::make_unique<RunLogReporter>(runlog);
     if (!log->ok()) {
-      std::cerr << "error: cannot open the run log " << runlog
-                << " for appending (check that its directory exists and is writable)\n";
+      std::cerr << "error: cannot open the run log " << runlog << " for appending: "
+                << log->open_error() << " (check that its directory exists and is writable)\n";
       return 2;
     }
     benchmark::RunSpecifiedBenchmarks(nullptr, log.get());
+    log.reset();  // closed (and checked) before the side file is written
   } else {
     benchmark::RunSpecifiedBenchmarks();
   }
   benchmark::Shutdown();
-  return 0;
+  if (!any_write_error()) return 0;
+  if (!runlog.empty()) write_unattached_errors(runlog + ".write_errors");
+  std::cerr << "error: some outputs could not be written (see above); exit status 3\n";
+  return 3;
 }

@@ -9,6 +9,7 @@ import traceback
 from collections import OrderedDict, defaultdict
 
 from . import fam_perf, fam_rqa, fam_rqb, fam_training
+from .checked_write import FAILED, write_file
 from .inputs import gaps, load_inputs, warn
 from .tables import family_table, md_table, write_csv
 
@@ -98,7 +99,9 @@ def family_section(fam, runs, inp, out):
 
 
 def write_report(inputs, out):
-    """Writes the report; returns the exit code (1 when an input could not be read)."""
+    """Writes the report; returns the exit code (1 when an input could not be read or a file of
+    the report could not be written)."""
+    FAILED.clear()  # this report's failures only
     os.makedirs(out, exist_ok=True)
     inp = load_inputs(inputs)
     by_family = defaultdict(OrderedDict)
@@ -131,12 +134,20 @@ def write_report(inputs, out):
                "No runs could be read from the inputs: nothing to report (see the problems "
                "above).", ""]
     md += body
+    if FAILED:  # figures and CSVs that could not be written are named in the report too
+        md += ["## Files that could not be written", ""] + \
+              [f"- `{p}`: {r}" for p, r in FAILED] + [""]
     path = os.path.join(out, "report.md")
-    with open(path, "w") as fh:
-        fh.write("\n".join(md) + "\n")
-    warn(f"{path} ({len(families)} families, {len(inp.runs)} runs"
-         + (f", {len(inp.problems)} problem(s) listed in it" if inp.problems else "") + ")")
-    return 1 if inp.problems.unreadable else 0
+
+    def write(tmp):
+        with open(tmp, "w") as fh:
+            fh.write("\n".join(md) + "\n")
+    if write_file(path, write):
+        warn(f"{path} ({len(families)} families, {len(inp.runs)} runs"
+             + (f", {len(inp.problems)} problem(s) listed in it" if inp.problems else "") + ")")
+    if FAILED:
+        warn(f"{len(FAILED)} file(s) of the report could not be written (see above)")
+    return 1 if (inp.problems.unreadable or FAILED) else 0
 
 
 def main(argv=None):

@@ -8,6 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .checked_write import write_file  # noqa: E402
+
 DPI = 110
 INIT_COLORS = {"orthogonal": "#d62728", "gaussian": "#1f77b4", "glorot_uniform": "#2ca02c",
                "glorot_normal": "#17becf", "he": "#9467bd", "identity": "#ff7f0e"}
@@ -30,8 +32,11 @@ def tight(fig):
 
 def save(fig, out, filename):
     path = os.path.join(out, filename)
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    fmt = os.path.splitext(filename)[1].lstrip(".") or "png"
+    try:  # the temporary name has no image extension: name the format
+        write_file(path, lambda tmp: fig.savefig(tmp, dpi=DPI, format=fmt))
+    finally:
+        plt.close(fig)
     return path
 
 

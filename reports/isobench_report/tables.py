@@ -2,6 +2,7 @@
 as markdown (for report.md) and CSV (one file per table; mean and std in separate columns)."""
 import csv
 
+from .checked_write import write_file
 from .inputs import groups_by_config, mean_spread, value
 
 # Counters shown in each family's table, in order (those present in some run are shown).
@@ -69,11 +70,14 @@ def family_table(fam, runs):
 
 
 def write_csv(path, csv_header, rows):
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(csv_header)
-        for _, raw in rows:
-            w.writerow(raw)
+    """Writes the CSV (checked_write: a failure is noted, printed and leaves no partial file)."""
+    def write(tmp):
+        with open(tmp, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(csv_header)
+            for _, raw in rows:
+                w.writerow(raw)
+    write_file(path, write)
 
 
 def md_table(header, rows):

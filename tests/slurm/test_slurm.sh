@@ -7,8 +7,9 @@
 # counters. Every daemon it started is stopped on exit.
 #
 # usage: test_slurm.sh BENCH_DIR   (the directory holding the bench_* binaries)
-# Exit 77 (ctest: skipped) with the reason when Slurm cannot be started here: not root, Slurm or
-# MUNGE not installed (apt-get install slurm-wlm munge), or the daemons do not come up.
+# Exit 77 (ctest: skipped) with the reason when not wanted here (only under CI=true or with
+# ISOBENCH_TEST_SLURM=1) or when Slurm cannot be started here: not root, Slurm or MUNGE not
+# installed (apt-get install slurm-wlm munge), or the daemons do not come up.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -20,6 +21,8 @@ K=3
 skip() { echo "isobench: SKIPPED: slurm test: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 
+[ "${CI:-}" = true ] || [ "${ISOBENCH_TEST_SLURM:-}" = 1 ] \
+  || skip "runs only under CI (CI=true) or when asked for: ISOBENCH_TEST_SLURM=1 ./isobench test (installs Slurm and MUNGE, leaves no service enabled)"
 [ "$(id -u)" -eq 0 ] || skip "needs root to start slurmd and munged (running as $(id -un))"
 for t in munged slurmctld slurmd sbatch; do
   command -v "$t" >/dev/null 2>&1 || skip "'$t' not found: Slurm/MUNGE not installed (apt-get install slurm-wlm munge)"
