@@ -16,6 +16,7 @@
 #include "data_test_util.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/idx.hpp"
+#include "isobench/text.hpp"
 
 using namespace isobench;
 using namespace isobench::testutil;
@@ -515,4 +516,23 @@ TEST(RealData, FashionMnist) {
   for (int y : s.train.y) ++t.at(y);
   for (int y : s.val.y) ++t.at(y);
   EXPECT_EQ(t, std::vector<int>(10, 6000));
+}
+
+// rt-polarity's lookup gets the same treatment: near misses, folders and special files are errors
+// naming the path, a folder holding just the file is read.
+TEST_F(DataEnv, PolarityNearMissesAndFolders) {
+  const fs::path d = user("rt-polarity");
+  fs::create_directories(d);
+  write_bytes((d / "rt-polarity.neg").string(), {'b', 'a', 'd', '\n'});
+  write_bytes((d / "rt-polarity.pos.txt").string(), {'g', 'o', 'o', 'd', '\n'});
+  expect_error_with([] { locate_polarity(); },
+                    {d.string(), "rt-polarity.pos.txt (not an accepted name of rt-polarity.pos)"});
+  fs::remove(d / "rt-polarity.pos.txt");
+  fs::create_directories(d / "rt-polarity.pos");
+  write_bytes((d / "rt-polarity.pos" / "rt-polarity.pos").string(), {'g', 'o', 'o', 'd', '\n'});
+  EXPECT_EQ(locate_polarity().pos, (d / "rt-polarity.pos" / "rt-polarity.pos").string());
+  fs::remove_all(d / "rt-polarity.pos");
+  ASSERT_EQ(::mkfifo((d / "rt-polarity.pos").c_str(), 0600), 0);
+  expect_error_with([] { locate_polarity(); },
+                    {(d / "rt-polarity.pos").string(), "not a regular file"});
 }
