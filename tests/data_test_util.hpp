@@ -65,6 +65,24 @@ class EnvOverride {
   std::optional<std::string> old_;
 };
 
+// Tests pin their data to the repository's ../shared/data (CI's copy), never data/ from
+// `./isobench data` (which may hold the full MNIST) nor the user's ISOBENCH_DATA_DIR, so their
+// numbers are the same on every machine (ctest also sets ISOBENCH_DATA_DIR to it).
+inline std::string pinned_data_dir() {
+  return (fs::path(ISOBENCH_SOURCE_DIR) / ".." / "shared" / "data").lexically_normal().string();
+}
+
+// In a test body: ISOBENCH_DATA_DIR = pinned_data_dir() for the rest of the test, which is
+// skipped, saying why, when pinned_data_dir()/NAME is absent.
+#define ISOBENCH_PIN_DATA(name)                                                                 \
+  ::isobench::testutil::EnvOverride isobench_pinned_env_(                                       \
+      "ISOBENCH_DATA_DIR", ::isobench::testutil::pinned_data_dir());                            \
+  if (!::std::filesystem::is_directory(                                                         \
+          ::std::filesystem::path(::isobench::testutil::pinned_data_dir()) / (name)))           \
+  GTEST_SKIP() << "the pinned test data " << ::isobench::testutil::pinned_data_dir() << "/"     \
+               << (name) << " is absent (CI has it; tests never read data/ or another "         \
+               << "ISOBENCH_DATA_DIR)"
+
 inline void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()),

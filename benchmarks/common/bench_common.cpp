@@ -81,13 +81,18 @@ void TraceWriter::write(const nlohmann::json& record) {
   out_.flush();  // a killed run keeps what it wrote
 }
 
-void note_dataset(const std::string& dataset, const std::string& description) {
+void note_dataset(const std::string& dataset, const std::string& description,
+                  const std::vector<DataFile>& files) {
   static std::mutex m;
   std::lock_guard<std::mutex> lock(m);
   std::error_code ec;
   std::filesystem::create_directories(out_dir(), ec);
   std::ofstream f(std::filesystem::path(out_dir()) / "datasets.jsonl", std::ios::app);
-  f << nlohmann::json{{"dataset", dataset}, {"files", description}}.dump() << '\n';
+  nlohmann::json sources = nlohmann::json::array();
+  for (const DataFile& d : files)
+    sources.push_back({{"role", d.role}, {"path", d.path}, {"samples", d.samples}});
+  f << nlohmann::json{{"dataset", dataset}, {"files", description}, {"sources", sources}}.dump()
+    << '\n';
 }
 
 double lr_scale() {
