@@ -452,7 +452,7 @@ std::string real_mnist_parent() {
 TEST(RealData, Mnist) {
   const std::string parent = real_mnist_parent();
   if (!fs::exists(fs::path(parent) / "mnist" / "t10k-images-idx3-ubyte.gz")) {
-    GTEST_SKIP() << "no MNIST at " << parent << "/mnist (CI has it; run ./isobench data locally)";
+    GTEST_SKIP() << "no MNIST at " << parent << "/mnist (CI has it; tests pin that copy)";
   }
   EnvOverride env("ISOBENCH_DATA_DIR", parent);
   const DataSplit s = load_split("mnist", 0.2, 0);
