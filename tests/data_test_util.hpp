@@ -74,13 +74,13 @@ inline std::string pinned_data_dir() {
 
 // In a test body: ISOBENCH_DATA_DIR = pinned_data_dir() for the rest of the test, which is
 // skipped, saying why, when pinned_data_dir()/NAME is absent.
-#define ISOBENCH_PIN_DATA(name)                                                                 \
-  ::isobench::testutil::EnvOverride isobench_pinned_env_(                                       \
-      "ISOBENCH_DATA_DIR", ::isobench::testutil::pinned_data_dir());                            \
-  if (!::std::filesystem::is_directory(                                                         \
-          ::std::filesystem::path(::isobench::testutil::pinned_data_dir()) / (name)))           \
-  GTEST_SKIP() << "the pinned test data " << ::isobench::testutil::pinned_data_dir() << "/"     \
-               << (name) << " is absent (CI has it; tests never read data/ or another "         \
+#define ISOBENCH_PIN_DATA(name)                                                                    \
+  ::isobench::testutil::EnvOverride isobench_pinned_env_("ISOBENCH_DATA_DIR",                      \
+                                                         ::isobench::testutil::pinned_data_dir()); \
+  if (!::std::filesystem::is_directory(                                                            \
+          ::std::filesystem::path(::isobench::testutil::pinned_data_dir()) / (name)))              \
+  GTEST_SKIP() << "the pinned test data " << ::isobench::testutil::pinned_data_dir() << "/"        \
+               << (name) << " is absent (CI has it; tests never read data/ or another "            \
                << "ISOBENCH_DATA_DIR)"
 
 inline void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {

@@ -219,10 +219,10 @@ TEST_F(DataEnv, NearMissNamesAreErrors) {
 TEST_F(DataEnv, PartialSetNamesFoundAndExpected) {
   write_mnist_dir(repo_data(), 30, 5);
   write_pair(user(), "train-images.idx3-ubyte", "train-labels.idx1-ubyte", 5, 4, 3, false);
-  expect_error_with([] { locate_dataset("mnist"); },
-                    {(user() / "t10k-images-idx3-ubyte").string(), "missing",
-                     "holds train-images.idx3-ubyte, train-labels.idx1-ubyte",
-                     "t10k-images.idx3-ubyte.gz"});
+  expect_error_with(
+      [] { locate_dataset("mnist"); },
+      {(user() / "t10k-images-idx3-ubyte").string(), "missing",
+       "holds train-images.idx3-ubyte, train-labels.idx1-ubyte", "t10k-images.idx3-ubyte.gz"});
   // Half of the 10k pair next to a complete full set is incomplete too.
   fs::remove_all(user());
   write_mnist_dir(user(), 20, 5);

@@ -1,7 +1,7 @@
 // The IDX reader: round trips, and every error path with a message naming the file.
 #include <gtest/gtest.h>
-#include <zlib.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <functional>
@@ -212,10 +212,10 @@ TEST(Idx, TruncatedGzip) {
 TEST(Idx, GarbageAfterGzip) {
   std::vector<std::uint8_t> b = encode_idx({3}, {1, 2, 3}, true);
   b.push_back(0);
-  expect_idx_error([&] { parse(b, "g.gz"); },
-                   {"g.gz", "1 bytes after the end of the gzip data at offset " +
-                                std::to_string(b.size() - 1),
-                    "not another gzip member"});
+  expect_idx_error(
+      [&] { parse(b, "g.gz"); },
+      {"g.gz", "1 bytes after the end of the gzip data at offset " + std::to_string(b.size() - 1),
+       "not another gzip member"});
   // Text after the member (a log line appended by a downloader) is refused the same way.
   std::vector<std::uint8_t> t = encode_idx({3}, {1, 2, 3}, true);
   for (char c : std::string("saved\n")) t.push_back(static_cast<std::uint8_t>(c));
@@ -225,10 +225,10 @@ TEST(Idx, GarbageAfterGzip) {
 // `cat a.gz b.gz`: gunzip(1) and Python read the concatenation of the members; so do we. The
 // split falls inside the IDX header, so the array parses only if both members are read.
 TEST(Idx, MultiMemberGzipReadsAsConcatenation) {
-  const std::vector<std::uint8_t> raw = encode_idx({2, 3, 4}, std::vector<std::uint8_t>(24, 9),
-                                                   false);
-  const std::vector<std::uint8_t> head(raw.begin(), raw.begin() + 6), tail(raw.begin() + 6,
-                                                                            raw.end());
+  const std::vector<std::uint8_t> raw =
+      encode_idx({2, 3, 4}, std::vector<std::uint8_t>(24, 9), false);
+  const std::vector<std::uint8_t> head(raw.begin(), raw.begin() + 6),
+      tail(raw.begin() + 6, raw.end());
   std::vector<std::uint8_t> two = gzip_member(head);
   const std::vector<std::uint8_t> second = gzip_member(tail);
   two.insert(two.end(), second.begin(), second.end());

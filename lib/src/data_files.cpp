@@ -135,7 +135,8 @@ DirScan scan_data_dir(const std::string& dataset, const std::string& dir,
         (scan.found.empty() ? std::string() : " besides " + join(scan.found)) +
         "; isobench reads only these names (raw, or gzip'd as .gz):" + expected +
         "\nRename or decompress the file(s) (a .zip or a download's .1 copy is not read), or move "
-        "them out of " + dir);
+        "them out of " +
+        dir);
   }
   for (auto& [stem, list] : names) {
     const std::vector<std::string> order = accepted_spellings(stem);

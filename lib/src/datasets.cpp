@@ -110,7 +110,8 @@ DatasetFiles locate_dataset(const std::string& name) {
       std::string held;
       for (const std::string& f : scan.found) held += (held.empty() ? "" : ", ") + f;
       std::string spell;
-      for (const std::string& sp : accepted_spellings(stem)) spell += (spell.empty() ? "" : ", ") + sp;
+      for (const std::string& sp : accepted_spellings(stem))
+        spell += (spell.empty() ? "" : ", ") + sp;
       return std::runtime_error(name + ": " + (fs::path(dir) / stem).string() +
                                 "(.gz) is missing: " + dir + " holds " + held + " of the " + name +
                                 " files but not " + stem + " (accepted names: " + spell +

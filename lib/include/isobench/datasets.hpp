@@ -55,8 +55,8 @@ struct DatasetFiles {
   std::string name;                                                  // "mnist" or "fashion-mnist"
   std::string dir;                                                   // the location used
   std::string train_images, train_labels, test_images, test_labels;  // full paths
-  bool full_train = true;   // false: the 10k training digits
-  std::string description;  // as DataSplit::description
+  bool full_train = true;          // false: the 10k training digits
+  std::string description;         // as DataSplit::description
   std::vector<std::string> notes;  // e.g. which of two identical spellings is read
 };
 
