@@ -75,7 +75,7 @@ const RqbData& rqb_data(int samples) {
   data->moments = second_moments(x.data(), y.data(), n, d, k);
   data->floor = least_squares_floor(data->moments);
   data->description = split.description;
-  note_dataset("mnist", split.description);
+  note_dataset("mnist", split.description, split.files);
   slot = std::move(data);
   return *slot;
 }

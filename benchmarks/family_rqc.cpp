@@ -127,7 +127,7 @@ const DataSplit& cached_split(const std::string& dataset, int max_train) {
   if (slot) return *slot;
   auto s = std::make_unique<DataSplit>(load_split(dataset, 0.2, /*seed=*/0, max_train));
   standardize(*s, Standardize::Global);
-  note_dataset(dataset, s->description);
+  note_dataset(dataset, s->description, s->files);
   slot = std::move(s);
   return *slot;
 }

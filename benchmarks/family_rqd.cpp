@@ -53,7 +53,7 @@ const DataSplit& rqd_data() {
   std::lock_guard<std::mutex> lock(m);
   if (!cache) {
     cache = std::make_unique<DataSplit>(load_split("mnist", 0.2, /*seed=*/0));
-    note_dataset("mnist", cache->description);
+    note_dataset("mnist", cache->description, cache->files);
   }
   return *cache;
 }

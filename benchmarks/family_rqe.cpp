@@ -115,7 +115,7 @@ const DataSplit& cached_split(int max_train) {
   if (cache) return *cache;
   auto s = std::make_unique<DataSplit>(load_split("mnist", 0.2, /*seed=*/0, max_train));
   standardize(*s, Standardize::Global);
-  note_dataset("mnist", s->description);
+  note_dataset("mnist", s->description, s->files);
   cache = std::move(s);
   return *cache;
 }

@@ -93,7 +93,7 @@ const DataSplit& seed_data(const std::string& dataset, int max_train) {
     if (max_train >= 0)
       desc += "; SEED quick profile: at most " + std::to_string(max_train) + " training samples (" +
               std::to_string(s->train.n) + " used)";
-    note_dataset(dataset, desc);
+    note_dataset(dataset, desc, s->files);
     slot = std::move(s);
   }
   return *slot;

@@ -123,7 +123,8 @@ SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
     opt.faithful = faithful;
     opt.max_len = kMaxLen;
     opt.min_count = min_count;
-    d->split = load_polarity(opt);
+    const PolarityFiles files = locate_polarity();
+    d->split = load_polarity(files, opt);
     d->dim = dim;
     std::string emb = "learned " + std::to_string(dim) + "-d embeddings (uniform ±0.05 init)";
     const std::string path = env("ISOBENCH_EMBEDDINGS");
@@ -138,7 +139,10 @@ SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
                        : "fine-tuned, the words not found learned from random vectors") +
             ")";
     }
-    note_dataset("rt-polarity", d->split.description + "; " + emb + subset_note());
+    // pos and neg hold equally many lines (load_polarity checks), so each gives half the snippets.
+    const long per_file = (d->split.train.n + d->split.val.n + d->split.test.n) / 2;
+    note_dataset("rt-polarity", d->split.description + "; " + emb + subset_note(),
+                 {{"positive", files.pos, per_file}, {"negative", files.neg, per_file}});
     slot = std::move(d);
   }
   SentData& d = *slot;

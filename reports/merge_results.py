@@ -15,7 +15,8 @@ Two sources:
 
 Either way: names lose Google Benchmark's "/iterations:1" suffix (CONTRACT.md names do not carry
 it), context gets "profile", "shard", "filter", "runs_expected" and "datasets" (from
-$ISOBENCH_OUT/datasets.jsonl: which files each dataset came from). A shard (--shard) whose
+$ISOBENCH_OUT/datasets.jsonl: per dataset a description and the files read, each with its role,
+sample count and the md5 of its decompressed bytes). A shard (--shard) whose
 selection directory has all/BIN.txt (the selection of every shard) also gets "sweep_order": those
 names in order, by which reports/merge_shards.py puts merged shards back in a single run's order.
 
@@ -28,10 +29,13 @@ to a temporary file and renamed, so a failed write leaves the earlier results.js
 Exit 1 when a part is not valid JSON, a selected run has no result, a run reported an error,
 an output could not be written, or results.json itself could not be written."""
 import argparse
+import gzip
+import hashlib
 import json
 import math
 import os
 import sys
+import zlib
 
 ITER_SUFFIX = "/iterations:1"
 # Process-local indices: they depend on which other runs shared the process.
@@ -167,11 +171,48 @@ def write_results(path, data):
         return False
 
 
+def content_md5(path, cache):
+    """(md5 hex of the file's decompressed bytes, None) or (None, reason); cached per path.
+    gzip.open reads concatenated members as gunzip does, like the C++ reader."""
+    if path not in cache:
+        h = hashlib.md5()
+        try:
+            with open(path, "rb") as raw:
+                gz = raw.read(2) == b"\x1f\x8b"
+            with (gzip.open(path, "rb") if gz else open(path, "rb")) as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            cache[path] = (h.hexdigest(), None)
+        except (OSError, EOFError, zlib.error) as e:
+            cache[path] = (None, str(e))
+    return cache[path]
+
+
 def read_datasets(path):
-    datasets = {}
+    """context["datasets"]: per dataset {"description": text, "files": [{"role", "path",
+    "samples", "md5"}]} from the runs' notes; md5 is of the decompressed bytes (what the runs
+    read), so the same data compares equal wherever and however compressed it is. A note without
+    files (an older binary) keeps its description only."""
+    datasets, cache = {}, {}
     for r in read_lines(path) if path else []:
-        if isinstance(r.get("dataset"), str) and "files" in r:
-            datasets[r["dataset"]] = r["files"]
+        name = r.get("dataset")
+        if not isinstance(name, str) or "files" not in r:
+            continue
+        entry = datasets.setdefault(name, {"description": r["files"], "files": []})
+        entry["description"] = r["files"]
+        for src in r.get("sources") or []:
+            if not isinstance(src, dict) or not isinstance(src.get("path"), str):
+                continue
+            if any(f["path"] == src["path"] and f["role"] == src.get("role") for f in entry["files"]):
+                continue
+            md5, err = content_md5(src["path"], cache)
+            f = {"role": src.get("role"), "path": src["path"], "samples": src.get("samples"),
+                 "md5": md5}
+            if err:
+                f["md5_error"] = err
+                print(f"merge: dataset {name}: cannot read {src['path']} for its digest ({err}); "
+                      f"results.json records no md5 for it", file=sys.stderr)
+            entry["files"].append(f)
     return datasets
 
 

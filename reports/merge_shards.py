@@ -35,6 +35,8 @@ import re
 import shutil
 import sys
 
+from regress import dataset_difference
+
 
 def sanitize(name):
     """CONTRACT.md: the trace file of a run is its name with [^A-Za-z0-9._-] replaced by '_'."""
@@ -136,9 +138,10 @@ def merge(out, inputs):
                             f"(context.write_errors); rerun it with --resume once there is room")
         ds = ctx.get("datasets") if isinstance(ctx.get("datasets"), dict) else {}
         for name, files in ds.items():
-            if name in datasets and datasets[name] != files:
-                warnings.append(f"{f}: dataset {name} came from other files ({files}) than in an "
-                                f"earlier input ({datasets[name]})")
+            # Same data = same content digests (regress.py), wherever the files were.
+            why = dataset_difference(name, datasets[name], files) if name in datasets else None
+            if why:
+                warnings.append(f"{f}: dataset {name} is not the data of an earlier input: {why}")
             datasets.setdefault(name, files)
         merged_from.append({"input": f, "shard": f"{shard[0]}/{shard[1]}", "runs": kept})
     for f, names in dups.items():

@@ -13,13 +13,13 @@ For every run present on both sides, each convergence counter is compared under 
 
 The mirror-image changes are reported as improvements. Runs missing on either side are listed
 (not a failure: a filtered run is compared with what it has). Exit 1 on any regression, 2 when the
-inputs cannot be compared (unreadable, or made with different dataset files), else 0.
+inputs cannot be compared (unreadable, or made on different data: datasets are compared by the
+md5 of their decompressed files, not by name or location), else 0.
 The same table compares any two results files: an A/B of a change.
 """
 import argparse
 import json
 import os
-import re
 import sys
 
 DEFAULT_BASELINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
@@ -55,11 +55,35 @@ def load(path):
         sys.exit(2)
 
 
-def data_identity(description):
-    """Which files a dataset came from, without where they were (the same files in another
-    checkout compare; other files do not)."""
-    # "mnist: <files> (...); from <dir>[; notes of one family]": the files, not the place or notes.
-    return re.split(r";\s*from\s", str(description), maxsplit=1)[0].strip()
+def digests(entry):
+    """{role: set of md5} of a dataset's files (context["datasets"][name] as merge_results.py
+    writes it), or None when the entry has no digest for some file (an older results file)."""
+    files = entry.get("files") if isinstance(entry, dict) else None
+    if not files or not all(isinstance(f, dict) and f.get("md5") for f in files):
+        return None
+    out = {}
+    for f in files:
+        out.setdefault(str(f.get("role")), set()).add(f["md5"])
+    return out
+
+
+def dataset_difference(name, base, now):
+    """None when dataset `name` is the same data on both sides, else why not (or why it cannot be
+    told). Compared by the md5 of the decompressed files, never by description or location: the
+    same files elsewhere, renamed or recompressed compare equal; other bytes do not."""
+    bd, nd = digests(base), digests(now)
+    if bd is None or nd is None:
+        side = "baseline" if bd is None else "results"
+        return (f"the {side} records no content digest for '{name}' (made before isobench "
+                f"recorded md5s); cannot tell whether the data is the same")
+    common = sorted(set(bd) & set(nd))
+    if not common:
+        return f"no file role of '{name}' in common ({sorted(bd)} vs {sorted(nd)})"
+    diff = [r for r in common if bd[r] != nd[r]]
+    if diff:
+        return "; ".join(f"{r}: md5 {', '.join(sorted(bd[r]))} in the baseline, "
+                         f"{', '.join(sorted(nd[r]))} now" for r in diff)
+    return None
 
 
 def verdict(counter, base, now):
@@ -85,10 +109,13 @@ def main():
     bctx, base = load(a.baseline)
     nctx, now = load(a.results)
     bd, nd = bctx.get("datasets") or {}, nctx.get("datasets") or {}
-    for ds in set(bd) & set(nd):
-        if data_identity(bd[ds]) != data_identity(nd[ds]):
-            print(f"regress: refusing to compare: dataset '{ds}' differs.\n"
-                  f"  baseline ({a.baseline}): {bd[ds]}\n  results  ({a.results}): {nd[ds]}\n"
+    for ds in sorted(set(bd) & set(nd)):
+        why = dataset_difference(ds, bd[ds], nd[ds])
+        if why:
+            desc = lambda e: e.get("description") if isinstance(e, dict) else e
+            print(f"regress: refusing to compare: dataset '{ds}' differs: {why}.\n"
+                  f"  baseline ({a.baseline}): {desc(bd[ds])}\n"
+                  f"  results  ({a.results}): {desc(nd[ds])}\n"
                   f"Make the baseline on the same data (see README, 'Convergence regression "
                   f"tracking').", file=sys.stderr)
             return 2

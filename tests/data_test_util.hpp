@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -64,6 +65,24 @@ class EnvOverride {
   std::optional<std::string> old_;
 };
 
+// Tests pin their data to the repository's ../shared/data (CI's copy), never data/ from
+// `./isobench data` (which may hold the full MNIST) nor the user's ISOBENCH_DATA_DIR, so their
+// numbers are the same on every machine (ctest also sets ISOBENCH_DATA_DIR to it).
+inline std::string pinned_data_dir() {
+  return (fs::path(ISOBENCH_SOURCE_DIR) / ".." / "shared" / "data").lexically_normal().string();
+}
+
+// In a test body: ISOBENCH_DATA_DIR = pinned_data_dir() for the rest of the test, which is
+// skipped, saying why, when pinned_data_dir()/NAME is absent.
+#define ISOBENCH_PIN_DATA(name)                                                                    \
+  ::isobench::testutil::EnvOverride isobench_pinned_env_("ISOBENCH_DATA_DIR",                      \
+                                                         ::isobench::testutil::pinned_data_dir()); \
+  if (!::std::filesystem::is_directory(                                                            \
+          ::std::filesystem::path(::isobench::testutil::pinned_data_dir()) / (name)))              \
+  GTEST_SKIP() << "the pinned test data " << ::isobench::testutil::pinned_data_dir() << "/"        \
+               << (name) << " is absent (CI has it; tests never read data/ or another "            \
+               << "ISOBENCH_DATA_DIR)"
+
 inline void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()),
@@ -74,6 +93,21 @@ inline std::vector<std::uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<std::uint8_t>((std::istreambuf_iterator<char>(in)),
                                    std::istreambuf_iterator<char>());
+}
+
+// One complete gzip member holding `raw` (members can be concatenated into one .gz file).
+inline std::vector<std::uint8_t> gzip_member(const std::vector<std::uint8_t>& raw) {
+  z_stream s{};
+  if (deflateInit2(&s, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+  std::vector<std::uint8_t> out(deflateBound(&s, static_cast<uLong>(raw.size())) + 64);
+  s.next_in = const_cast<Bytef*>(raw.data());
+  s.avail_in = static_cast<uInt>(raw.size());
+  s.next_out = out.data();
+  s.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&s, Z_FINISH);
+  out.resize(out.size() - s.avail_out);
+  deflateEnd(&s);
+  return rc == Z_STREAM_END ? out : std::vector<std::uint8_t>{};
 }
 
 // Deterministic pixel bytes: image i, pixel j → (7·i + 13·j + i·j) mod 256.

@@ -1,6 +1,7 @@
 // Dataset lookup order, loading, error paths (no silent fall-through), splits, standardization,
 // and the real MNIST / Fashion-MNIST files when this machine has them.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "data_test_util.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/idx.hpp"
+#include "isobench/text.hpp"
 
 using namespace isobench;
 using namespace isobench::testutil;
@@ -121,6 +123,130 @@ TEST_F(DataEnv, IncompleteFirstLocationIsAnErrorNamingTheMissingFile) {
   fs::remove(user() / "train-10k-images-idx3-ubyte.gz");
   expect_error_with([] { locate_dataset("mnist"); },
                     {(user() / "train-10k-images-idx3-ubyte").string(), "missing"});
+}
+
+// The spelling many extractors produce (a dot before idx, raw): found and read, not skipped in
+// favour of a later location.
+TEST_F(DataEnv, DotNamedRawFilesAreFoundAndRead) {
+  write_mnist_dir(repo_data(), 30, 5);  // a later location that must not be used
+  write_pair(user(), "train-images.idx3-ubyte", "train-labels.idx1-ubyte", 40, 4, 3, false);
+  write_pair(user(), "t10k-images.idx3-ubyte", "t10k-labels.idx1-ubyte", 6, 4, 3, false);
+  const DatasetFiles f = locate_dataset("mnist");
+  EXPECT_EQ(f.dir, user().string());
+  EXPECT_EQ(f.train_images, (user() / "train-images.idx3-ubyte").string());
+  EXPECT_EQ(f.test_labels, (user() / "t10k-labels.idx1-ubyte").string());
+  const DataSplit s = load_split("mnist", 0.0, 0);
+  EXPECT_EQ(s.train.n, 40);
+  EXPECT_EQ(s.test.n, 6);
+  EXPECT_EQ(s.train.x[1], pixel_byte(0, 1) / 255.0f);
+  ASSERT_EQ(s.files.size(), 4u);
+  EXPECT_EQ(s.files[0].role, "train images");
+  EXPECT_EQ(s.files[0].path, f.train_images);
+  EXPECT_EQ(s.files[0].samples, 40);
+  EXPECT_EQ(s.files[3].role, "test labels");
+  EXPECT_EQ(s.files[3].samples, 6);
+}
+
+// "Extract to folder": train-images-idx3-ubyte/ holding the one file is read; a folder holding two
+// files or none is an error listing what it holds.
+TEST_F(DataEnv, DirectoryInPlaceOfAFile) {
+  write_mnist_dir(repo_data(), 30, 5);
+  write_pair(user() / "tmp", "train-images-idx3-ubyte", "train-labels-idx1-ubyte", 20, 4, 3, false);
+  write_pair(user(), "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 5, 4, 3);
+  fs::create_directories(user() / "train-images-idx3-ubyte");
+  fs::rename(user() / "tmp" / "train-images-idx3-ubyte",
+             user() / "train-images-idx3-ubyte" / "train-images-idx3-ubyte");
+  fs::rename(user() / "tmp" / "train-labels-idx1-ubyte", user() / "train-labels-idx1-ubyte");
+  fs::remove_all(user() / "tmp");
+  const DatasetFiles f = locate_dataset("mnist");
+  EXPECT_EQ(f.train_images,
+            (user() / "train-images-idx3-ubyte" / "train-images-idx3-ubyte").string());
+  EXPECT_EQ(load_split("mnist", 0.0, 0).train.n, 20);
+
+  const fs::path folder = user() / "train-images-idx3-ubyte";
+  write_bytes((folder / "README.txt").string(), {'h', 'i'});
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {folder.string(), "is a directory", "exactly one regular file",
+                     "README.txt, train-images-idx3-ubyte"});
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {folder.string(), "is a directory", "holds nothing"});
+}
+
+TEST_F(DataEnv, TwoSpellingsOfOneFile) {
+  write_mnist_dir(user(), 20, 5);  // train-images-idx3-ubyte.gz, ...
+  // The same data raw under the dot spelling: fine, and the note says which is read.
+  write_pair(user() / "raw", "train-images.idx3-ubyte", "x", 20, 4, 3, false);
+  fs::rename(user() / "raw" / "train-images.idx3-ubyte", user() / "train-images.idx3-ubyte");
+  DatasetFiles f = locate_dataset("mnist");
+  EXPECT_EQ(f.train_images, (user() / "train-images-idx3-ubyte.gz").string());
+  EXPECT_NE(f.description.find("train-images-idx3-ubyte.gz, train-images.idx3-ubyte hold the "
+                               "same data; train-images-idx3-ubyte.gz is used"),
+            std::string::npos)
+      << f.description;
+  // Different content: an error naming both.
+  write_pair(user() / "raw", "train-images.idx3-ubyte", "x", 21, 4, 3, false);
+  fs::rename(user() / "raw" / "train-images.idx3-ubyte", user() / "train-images.idx3-ubyte");
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {(user() / "train-images-idx3-ubyte.gz").string(),
+                     (user() / "train-images.idx3-ubyte").string(), "different content"});
+}
+
+// Near misses are errors naming what was found and what is expected, never a fall-through to
+// the good copy further down the lookup order.
+TEST_F(DataEnv, NearMissNamesAreErrors) {
+  write_mnist_dir(repo_data(), 30, 5);
+  for (const std::string bad : {"train-images-idx3-ubyte.zip", "train_images_idx3_ubyte.gz",
+                                "Train-Images-Idx3-Ubyte.gz", "train-images-idx3-ubyte.gz.1"}) {
+    fs::remove_all(user());
+    write_mnist_dir(user(), 20, 5);
+    fs::rename(user() / "train-images-idx3-ubyte.gz", user() / bad);
+    expect_error_with([] { locate_dataset("mnist"); },
+                      {user().string(), bad, "not an accepted name of train-images-idx3-ubyte",
+                       "train-images-idx3-ubyte.gz, train-images-idx3-ubyte, "
+                       "train-images.idx3-ubyte.gz, train-images.idx3-ubyte",
+                       "train-labels-idx1-ubyte.gz"});
+  }
+  // A near miss alone (nothing accepted) is an error too.
+  fs::remove_all(user());
+  fs::create_directories(user());
+  write_bytes((user() / "t10k-labels-idx1-ubyte.zip").string(), {'P', 'K'});
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {"t10k-labels-idx1-ubyte.zip", "t10k-labels-idx1-ubyte.gz"});
+}
+
+TEST_F(DataEnv, PartialSetNamesFoundAndExpected) {
+  write_mnist_dir(repo_data(), 30, 5);
+  write_pair(user(), "train-images.idx3-ubyte", "train-labels.idx1-ubyte", 5, 4, 3, false);
+  expect_error_with(
+      [] { locate_dataset("mnist"); },
+      {(user() / "t10k-images-idx3-ubyte").string(), "missing",
+       "holds train-images.idx3-ubyte, train-labels.idx1-ubyte", "t10k-images.idx3-ubyte.gz"});
+  // Half of the 10k pair next to a complete full set is incomplete too.
+  fs::remove_all(user());
+  write_mnist_dir(user(), 20, 5);
+  write_pair(user(), "train-10k-images-idx3-ubyte", "train-10k-labels-idx1-ubyte", 5, 4, 3);
+  fs::remove(user() / "train-10k-labels-idx1-ubyte.gz");
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {(user() / "train-10k-labels-idx1-ubyte").string(), "missing"});
+}
+
+TEST_F(DataEnv, SpecialOrUnreadableEntriesNameThePath) {
+  write_mnist_dir(repo_data(), 30, 5);
+  write_mnist_dir(user(), 20, 5);
+  fs::remove(user() / "t10k-labels-idx1-ubyte.gz");
+  ASSERT_EQ(::mkfifo((user() / "t10k-labels-idx1-ubyte.gz").c_str(), 0600), 0);
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {(user() / "t10k-labels-idx1-ubyte.gz").string(), "not a regular file"});
+  fs::remove(user() / "t10k-labels-idx1-ubyte.gz");
+  fs::create_symlink(user() / "nowhere", user() / "t10k-labels-idx1-ubyte.gz");
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {(user() / "t10k-labels-idx1-ubyte.gz").string(), "cannot be read"});
+  // The location itself a file, not a directory.
+  fs::remove_all(user());
+  write_bytes(user().string(), {'x'});
+  expect_error_with([] { locate_dataset("mnist"); }, {user().string(), "is not a directory"});
 }
 
 TEST_F(DataEnv, NotFoundListsEveryPlaceAndWhatToDo) {
@@ -326,7 +452,7 @@ std::string real_mnist_parent() {
 TEST(RealData, Mnist) {
   const std::string parent = real_mnist_parent();
   if (!fs::exists(fs::path(parent) / "mnist" / "t10k-images-idx3-ubyte.gz")) {
-    GTEST_SKIP() << "no MNIST at " << parent << "/mnist (CI has it; run ./isobench data locally)";
+    GTEST_SKIP() << "no MNIST at " << parent << "/mnist (CI has it; tests pin that copy)";
   }
   EnvOverride env("ISOBENCH_DATA_DIR", parent);
   const DataSplit s = load_split("mnist", 0.2, 0);
@@ -390,4 +516,23 @@ TEST(RealData, FashionMnist) {
   for (int y : s.train.y) ++t.at(y);
   for (int y : s.val.y) ++t.at(y);
   EXPECT_EQ(t, std::vector<int>(10, 6000));
+}
+
+// rt-polarity's lookup gets the same treatment: near misses, folders and special files are errors
+// naming the path, a folder holding just the file is read.
+TEST_F(DataEnv, PolarityNearMissesAndFolders) {
+  const fs::path d = user("rt-polarity");
+  fs::create_directories(d);
+  write_bytes((d / "rt-polarity.neg").string(), {'b', 'a', 'd', '\n'});
+  write_bytes((d / "rt-polarity.pos.txt").string(), {'g', 'o', 'o', 'd', '\n'});
+  expect_error_with([] { locate_polarity(); },
+                    {d.string(), "rt-polarity.pos.txt (not an accepted name of rt-polarity.pos)"});
+  fs::remove(d / "rt-polarity.pos.txt");
+  fs::create_directories(d / "rt-polarity.pos");
+  write_bytes((d / "rt-polarity.pos" / "rt-polarity.pos").string(), {'g', 'o', 'o', 'd', '\n'});
+  EXPECT_EQ(locate_polarity().pos, (d / "rt-polarity.pos" / "rt-polarity.pos").string());
+  fs::remove_all(d / "rt-polarity.pos");
+  ASSERT_EQ(::mkfifo((d / "rt-polarity.pos").c_str(), 0600), 0);
+  expect_error_with([] { locate_polarity(); },
+                    {(d / "rt-polarity.pos").string(), "not a regular file"});
 }

@@ -1,5 +1,6 @@
 // The IDX reader: round trips, and every error path with a message naming the file.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -211,7 +212,56 @@ TEST(Idx, TruncatedGzip) {
 TEST(Idx, GarbageAfterGzip) {
   std::vector<std::uint8_t> b = encode_idx({3}, {1, 2, 3}, true);
   b.push_back(0);
-  expect_idx_error([&] { parse(b, "g.gz"); }, {"g.gz", "1 unexpected bytes after the end"});
+  expect_idx_error(
+      [&] { parse(b, "g.gz"); },
+      {"g.gz", "1 bytes after the end of the gzip data at offset " + std::to_string(b.size() - 1),
+       "not another gzip member"});
+  // Text after the member (a log line appended by a downloader) is refused the same way.
+  std::vector<std::uint8_t> t = encode_idx({3}, {1, 2, 3}, true);
+  for (char c : std::string("saved\n")) t.push_back(static_cast<std::uint8_t>(c));
+  expect_idx_error([&] { parse(t, "t.gz"); }, {"t.gz", "6 bytes after the end", "trailing"});
+}
+
+// `cat a.gz b.gz`: gunzip(1) and Python read the concatenation of the members; so do we. The
+// split falls inside the IDX header, so the array parses only if both members are read.
+TEST(Idx, MultiMemberGzipReadsAsConcatenation) {
+  const std::vector<std::uint8_t> raw =
+      encode_idx({2, 3, 4}, std::vector<std::uint8_t>(24, 9), false);
+  const std::vector<std::uint8_t> head(raw.begin(), raw.begin() + 6),
+      tail(raw.begin() + 6, raw.end());
+  std::vector<std::uint8_t> two = gzip_member(head);
+  const std::vector<std::uint8_t> second = gzip_member(tail);
+  two.insert(two.end(), second.begin(), second.end());
+  EXPECT_EQ(gunzip(two.data(), two.size(), "two.gz"), raw);
+  const IdxArray a = parse(two, "two.gz");
+  EXPECT_EQ(a.dims, (std::vector<std::uint32_t>{2, 3, 4}));
+  EXPECT_EQ(a.data, std::vector<std::uint8_t>(24, 9));
+  // Three members, one of them empty, read from a file.
+  std::vector<std::uint8_t> three = gzip_member({});
+  three.insert(three.end(), two.begin(), two.end());
+  ScratchDir dir("idx");
+  write_bytes(dir.str("three.gz"), three);
+  EXPECT_EQ(read_idx(dir.str("three.gz")).data, std::vector<std::uint8_t>(24, 9));
+  EXPECT_EQ(read_decompressed(dir.str("three.gz")), raw);
+  // The bomb limit counts every member's output together.
+  expect_idx_error([&] { gunzip(two.data(), two.size(), "two.gz", 20); },
+                   {"two.gz", "more than 20 bytes"});
+  // A truncated second member is still a truncated stream.
+  std::vector<std::uint8_t> cut(two.begin(), two.end() - 3);
+  expect_idx_error([&] { parse(cut, "cut.gz"); }, {"cut.gz", "truncated gzip"});
+}
+
+// A directory or a special file where a file should be: an error naming the path (a directory
+// used to end in std::bad_alloc: it opens as a stream with an absurd size).
+TEST(Idx, DirectoryOrFifoInPlaceOfAFileIsNamed) {
+  ScratchDir dir("idx");
+  std::filesystem::create_directory(dir.str("train-images-idx3-ubyte"));
+  expect_idx_error([&] { read_idx(dir.str("train-images-idx3-ubyte")); },
+                   {dir.str("train-images-idx3-ubyte"), "is a directory"});
+  ASSERT_EQ(::mkfifo(dir.str("fifo").c_str(), 0600), 0);
+  expect_idx_error([&] { read_idx(dir.str("fifo")); }, {dir.str("fifo"), "not a regular file"});
+  expect_idx_error([&] { read_file_bytes(dir.str("missing")); },
+                   {dir.str("missing"), "cannot open"});
 }
 
 TEST(Idx, GzipBombLimit) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "data_test_util.hpp"
 #include "gradcheck.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/mlp_classifier.hpp"
@@ -149,12 +150,8 @@ TEST(MlpClassifier, LearnsSeparableBlobs) {
 }
 
 TEST(MlpClassifier, LearnsRealMnistDigits) {
-  DataSplit split;
-  try {
-    split = load_split("mnist", 0.2, 0, 2000);
-  } catch (const std::exception& e) {
-    GTEST_SKIP() << "no MNIST here: " << e.what();
-  }
+  ISOBENCH_PIN_DATA("mnist");
+  const DataSplit split = load_split("mnist", 0.2, 0, 2000);
   ClassifierSpec s = small_spec();
   s.depth = 3;
   s.width = 64;

@@ -97,7 +97,8 @@ void TraceWriter::write(const nlohmann::json& record) {
   }
 }
 
-void note_dataset(const std::string& dataset, const std::string& description) {
+void note_dataset(const std::string& dataset, const std::string& description,
+                  const std::vector<DataFile>& files) {
   static std::mutex m;
   std::lock_guard<std::mutex> lock(m);
   std::error_code ec;
@@ -109,8 +110,13 @@ void note_dataset(const std::string& dataset, const std::string& description) {
     note_write_error(path, std::strerror(errno));
     return;
   }
-  const bool ok = append_all(
-      fd, nlohmann::json{{"dataset", dataset}, {"files", description}}.dump() + "\n", reason);
+  nlohmann::json sources = nlohmann::json::array();
+  for (const DataFile& d : files)
+    sources.push_back({{"role", d.role}, {"path", d.path}, {"samples", d.samples}});
+  const std::string line =
+      nlohmann::json{{"dataset", dataset}, {"files", description}, {"sources", sources}}.dump() +
+      "\n";
+  const bool ok = append_all(fd, line, reason);
   if (::close(fd) != 0 && ok) reason = std::strerror(errno);
   else if (ok) return;
   note_write_error(path, reason);

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "isobench/datasets.hpp"
+
 namespace isobench::bench {
 
 // Compact, lowercase number formatting for names: 1.05, 2.01e-05, 0.0001 → 0.0001, 64.
@@ -82,9 +84,11 @@ class TraceWriter {
 };
 
 // Records which files a dataset came from, for the results context ("datasets"): appended to
-// $ISOBENCH_OUT/datasets.jsonl, which `isobench bench` folds into results.json's context. A failed
-// write is noted as TraceWriter's is.
-void note_dataset(const std::string& dataset, const std::string& description);
+// $ISOBENCH_OUT/datasets.jsonl, which `isobench bench` folds into results.json's context
+// (reports/merge_results.py adds each file's md5 of the decompressed bytes). files: one entry per
+// file read (role, full path, samples it holds). A failed write is noted as TraceWriter's is.
+void note_dataset(const std::string& dataset, const std::string& description,
+                  const std::vector<DataFile>& files = {});
 
 // Calls f.template operator()<T>() for every T of a std::tuple type list.
 template <class Tuple, class F>

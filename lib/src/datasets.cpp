@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "isobench/batches.hpp"
+#include "isobench/data_files.hpp"
 #include "isobench/idx.hpp"
 #include "isobench/rng.hpp"
 
@@ -38,14 +39,11 @@ std::string env(const char* var) {
   return v ? std::string(v) : std::string();
 }
 
-// dir/stem.gz if it exists, else dir/stem if it exists, else "".
-std::string find_file(const fs::path& dir, const std::string& stem) {
-  std::error_code ec;
-  for (const std::string& f : {stem + ".gz", stem}) {
-    const fs::path p = dir / f;
-    if (fs::exists(p, ec)) return p.string();
-  }
-  return {};
+// "; note; note" (empty without notes): which of two identical spellings was read, etc.
+std::string notes_suffix(const std::vector<std::string>& notes) {
+  std::string s;
+  for (const std::string& n : notes) s += "; " + n;
+  return s;
 }
 
 std::string with_thousands(long v) {
@@ -99,50 +97,64 @@ DatasetFiles locate_dataset(const std::string& name) {
   check_name(name);
   const bool mnist = name == "mnist";
   const std::vector<std::string> dirs = dataset_search_path(name);
+  std::vector<std::string> stems = {kTrainImages, kTrainLabels, kTestImages, kTestLabels};
+  if (mnist) stems.insert(stems.begin() + 2, {k10kImages, k10kLabels});
   for (const std::string& dir : dirs) {
-    const std::string ti = find_file(dir, kTrainImages), tl = find_file(dir, kTrainLabels);
-    const std::string si = mnist ? find_file(dir, k10kImages) : "";
-    const std::string sl = mnist ? find_file(dir, k10kLabels) : "";
-    const std::string ei = find_file(dir, kTestImages), el = find_file(dir, kTestLabels);
-    if (ti.empty() && tl.empty() && si.empty() && sl.empty() && ei.empty() && el.empty()) continue;
+    const DirScan scan = scan_data_dir(name, dir, stems);
+    if (scan.files.empty()) continue;
+    auto has = [&](const char* stem) { return scan.files.count(stem) > 0; };
+    auto file = [&](const char* stem) { return scan.files.at(stem); };
 
     // This location holds the dataset: from here on, anything missing is an error.
     auto missing = [&](const char* stem) {
+      std::string held;
+      for (const std::string& f : scan.found) held += (held.empty() ? "" : ", ") + f;
+      std::string spell;
+      for (const std::string& sp : accepted_spellings(stem))
+        spell += (spell.empty() ? "" : ", ") + sp;
       return std::runtime_error(name + ": " + (fs::path(dir) / stem).string() +
-                                "(.gz) is missing (this directory holds the other " + name +
-                                " files, so it is the one used; complete it or remove it)");
+                                "(.gz) is missing: " + dir + " holds " + held + " of the " + name +
+                                " files but not " + stem + " (accepted names: " + spell +
+                                "), so it is the one used; complete it or remove it");
     };
     DatasetFiles f;
     f.name = name;
     f.dir = dir;
-    if (!ti.empty() || !tl.empty()) {
-      if (ti.empty()) throw missing(kTrainImages);
-      if (tl.empty()) throw missing(kTrainLabels);
-      f.train_images = ti;
-      f.train_labels = tl;
+    f.notes = scan.notes;
+    const bool full_any = has(kTrainImages) || has(kTrainLabels);
+    const bool k10_any = mnist && (has(k10kImages) || has(k10kLabels));
+    if (full_any) {
+      if (!has(kTrainImages)) throw missing(kTrainImages);
+      if (!has(kTrainLabels)) throw missing(kTrainLabels);
+    }
+    if (k10_any) {
+      if (!has(k10kImages)) throw missing(k10kImages);
+      if (!has(k10kLabels)) throw missing(k10kLabels);
+    }
+    if (full_any) {
+      f.train_images = file(kTrainImages);
+      f.train_labels = file(kTrainLabels);
       f.full_train = true;
-    } else if (!si.empty() || !sl.empty()) {
-      if (si.empty()) throw missing(k10kImages);
-      if (sl.empty()) throw missing(k10kLabels);
-      f.train_images = si;
-      f.train_labels = sl;
+    } else if (k10_any) {
+      f.train_images = file(k10kImages);
+      f.train_labels = file(k10kLabels);
       f.full_train = false;
     } else {
       throw missing(kTrainImages);
     }
-    if (ei.empty()) throw missing(kTestImages);
-    if (el.empty()) throw missing(kTestLabels);
-    f.test_images = ei;
-    f.test_labels = el;
+    if (!has(kTestImages)) throw missing(kTestImages);
+    if (!has(kTestLabels)) throw missing(kTestLabels);
+    f.test_images = file(kTestImages);
+    f.test_labels = file(kTestLabels);
     f.description = name + ": " + base(f.train_images) +
                     (f.full_train ? " (full training set)"
                                   : " (10,000 real training digits, not the full 60,000)") +
-                    " + " + base(f.test_images) + "; from " + dir;
+                    " + " + base(f.test_images) + "; from " + dir + notes_suffix(f.notes);
     return f;
   }
   std::string msg = name + ": dataset not found. Looked for " + kTrainImages + "(.gz)" +
                     (mnist ? std::string(" or ") + k10kImages + "(.gz)" : std::string()) + " and " +
-                    kTestImages + "(.gz) in:";
+                    kTestImages + "(.gz) (or with a dot before idx: train-images.idx3-ubyte) in:";
   for (const std::string& d : dirs) msg += " " + d + ";";
   msg += mnist ? " run `./isobench data` to fetch MNIST into data/mnist,"
                : " install the Debian package dataset-fashion-mnist (`./isobench deps`),";
@@ -207,7 +219,11 @@ DataSplit load_split(const DatasetFiles& files, double val_fraction, std::uint64
                   (files.full_train ? " training images, the full set"
                                     : " real training digits, not the full 60,000") +
                   ") + " + base(files.test_images) + " (" + with_thousands(s.test.n) +
-                  " test images); from " + files.dir;
+                  " test images); from " + files.dir + notes_suffix(files.notes);
+  s.files = {{"train images", files.train_images, full.n},
+             {"train labels", files.train_labels, full.n},
+             {"test images", files.test_images, s.test.n},
+             {"test labels", files.test_labels, s.test.n}};
   return s;
 }
 

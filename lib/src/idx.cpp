@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 
@@ -56,7 +57,22 @@ std::vector<std::uint8_t> gunzip(const std::uint8_t* bytes, std::size_t size,
     rc = inflate(&s, Z_NO_FLUSH);
     consumed += in_chunk - s.avail_in;
     produced += out_chunk - s.avail_out;
-    if (rc == Z_STREAM_END) break;
+    if (rc == Z_STREAM_END) {
+      if (consumed == size) break;
+      // Members may be concatenated (RFC 1952 §2.2; `cat a.gz b.gz`): gunzip(1) reads them as one
+      // stream. Anything else after a member is refused rather than ignored.
+      if (!is_gzip(bytes + consumed, size - consumed)) {
+        inflateEnd(&s);
+        fail(name, std::to_string(size - consumed) + " bytes after the end of the gzip data at " +
+                       "offset " + std::to_string(consumed) +
+                       " are not another gzip member (trailing garbage; re-fetch the file)");
+      }
+      if (inflateReset(&s) != Z_OK) {
+        inflateEnd(&s);
+        fail(name, "zlib inflateReset failed");
+      }
+      continue;
+    }
     if (rc == Z_OK) continue;
     if (rc == Z_BUF_ERROR && consumed == size) {
       inflateEnd(&s);
@@ -68,10 +84,6 @@ std::vector<std::uint8_t> gunzip(const std::uint8_t* bytes, std::size_t size,
     fail(name, "corrupt gzip stream (" + msg + ")");
   }
   inflateEnd(&s);
-  if (consumed != size) {
-    fail(name,
-         std::to_string(size - consumed) + " unexpected bytes after the end of the gzip stream");
-  }
   out.resize(produced);
   return out;
 }
@@ -125,18 +137,40 @@ IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::strin
   return a;
 }
 
-IdxArray read_idx(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
+std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::size_t max_bytes) {
+  // Check the kind first: a directory opens as a stream on Linux and reports an absurd size.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec) fail(path, "cannot open (" + ec.message() + ")");
+  if (fs::is_directory(st)) fail(path, "is a directory, not a file");
+  if (!fs::is_regular_file(st)) {
+    fail(path, "is not a regular file (a FIFO, socket or device); isobench reads regular files");
   }
-  in.seekg(0, std::ios::end);
-  const std::streamoff length = in.tellg();
-  if (length < 0) fail(path, "cannot determine the file size (not a regular file?)");
-  in.seekg(0, std::ios::beg);
+  const std::uintmax_t length = fs::file_size(path, ec);
+  if (ec) fail(path, "cannot determine the file size (" + ec.message() + ")");
+  if (length > max_bytes) {
+    fail(path, "is " + std::to_string(length) + " bytes, more than the " +
+                   std::to_string(max_bytes) + " isobench reads; not a dataset file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, std::string("cannot open (") + std::strerror(errno) + ")");
   std::vector<std::uint8_t> bytes(static_cast<std::size_t>(length));
-  in.read(reinterpret_cast<char*>(bytes.data()), length);
-  if (in.gcount() != length) fail(path, "read error (file changed while reading?)");
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(length));
+  if (static_cast<std::uintmax_t>(in.gcount()) != length || in.peek() != EOF) {
+    fail(path, "read error (file changed while reading?)");
+  }
+  return bytes;
+}
+
+std::vector<std::uint8_t> read_decompressed(const std::string& path) {
+  std::vector<std::uint8_t> bytes = read_file_bytes(path);
+  if (!is_gzip(bytes.data(), bytes.size())) return bytes;
+  return gunzip(bytes.data(), bytes.size(), path);
+}
+
+IdxArray read_idx(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
   return parse_idx(bytes.data(), bytes.size(), path);
 }
 

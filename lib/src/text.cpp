@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "isobench/batches.hpp"
+#include "isobench/data_files.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/rng.hpp"
 
@@ -222,16 +223,17 @@ std::vector<std::string> polarity_search_path() {
 
 PolarityFiles locate_polarity() {
   const std::vector<std::string> dirs = polarity_search_path();
-  std::error_code ec;
   for (const std::string& dir : dirs) {
-    const fs::path pos = fs::path(dir) / kPosFile, neg = fs::path(dir) / kNegFile;
-    const bool has_pos = fs::exists(pos, ec), has_neg = fs::exists(neg, ec);
-    if (!has_pos && !has_neg) continue;
+    // Near misses (rt-polarity.pos.txt, RT-POLARITY.POS), folders and special files: errors.
+    const DirScan scan = scan_data_dir(kName, dir, {kPosFile, kNegFile});
+    if (scan.files.empty()) continue;
+    const bool has_pos = scan.files.count(kPosFile) > 0, has_neg = scan.files.count(kNegFile) > 0;
     if (!has_pos || !has_neg)
-      throw std::runtime_error(std::string(kName) + ": " + (has_pos ? neg : pos).string() +
+      throw std::runtime_error(std::string(kName) + ": " +
+                               (fs::path(dir) / (has_pos ? kNegFile : kPosFile)).string() +
                                " is missing (this directory holds the other rt-polarity file, so "
                                "it is the one used; complete it or remove it)");
-    return {dir, pos.string(), neg.string()};
+    return {dir, scan.files.at(kPosFile), scan.files.at(kNegFile)};
   }
   std::string msg = std::string(kName) + ": dataset not found. Looked for " + kPosFile + " and " +
                     kNegFile + " in:";

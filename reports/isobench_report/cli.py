@@ -46,7 +46,15 @@ def header_lines(inp, inputs):
     ds = c.get("datasets") or {}
     if isinstance(ds, dict):
         for k, v in ds.items():
-            md.append(f"- dataset `{k}`: {v}")
+            if not isinstance(v, dict):  # a results file from before content digests
+                md.append(f"- dataset `{k}`: {v}")
+                continue
+            md.append(f"- dataset `{k}`: {v.get('description', '?')}")
+            for fl in v.get("files") or []:
+                if isinstance(fl, dict):
+                    md.append(f"  - {fl.get('role', '?')}: `{fl.get('path', '?')}`, "
+                              f"{fl.get('samples', '?')} samples, md5 of the decompressed bytes "
+                              f"`{fl.get('md5') or 'unknown: ' + str(fl.get('md5_error'))}`")
     shards = sorted({str(x) for x in inp.shards if x and not str(x).endswith("/1")})
     if shards:
         md.append(f"- shards: {', '.join(shards)}")

@@ -110,6 +110,19 @@ class Inputs:
         return None
 
 
+def data_identity(datasets):
+    """{name: what identifies the data}: the files' (role, md5 of the decompressed bytes) where
+    recorded (the same files in another place compare equal), else the entry as it is."""
+    out = {}
+    for name, e in (datasets if isinstance(datasets, dict) else {}).items():
+        files = e.get("files") if isinstance(e, dict) else None
+        if files and all(isinstance(f, dict) and f.get("md5") for f in files):
+            out[name] = sorted((str(f.get("role")), f["md5"]) for f in files)
+        else:
+            out[name] = e
+    return out
+
+
 def load_inputs(paths):
     """Reads every input (a results.json, or a directory holding one) into one Inputs."""
     inp = Inputs()
@@ -154,7 +167,8 @@ def load_inputs(paths):
                         inp.side_dirs.append(src)
         if not inp.context:
             inp.context = dict(ctx)
-        elif ctx.get("datasets") and inp.context.get("datasets") != ctx["datasets"]:
+        elif ctx.get("datasets") and (data_identity(inp.context.get("datasets"))
+                                      != data_identity(ctx["datasets"])):
             inp.problems.add(f"`{f}` was run on other datasets ({ctx['datasets']}) than the "
                              f"first input ({inp.context.get('datasets')}): its numbers may not "
                              f"be comparable")

@@ -13,6 +13,8 @@ mode="${2:-check}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 PY=/usr/bin/python3
+. "$here/../pin_data.sh"
+pin_test_data mnist
 filter='^RQB/.*/lr:0\.125/'
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT

@@ -1,6 +1,8 @@
 """reports/merge_results.py in run-log mode, on hand-written logs: the latest attempt of a run
 wins, entries follow the selection, non-finite numbers come back as floats, torn lines and runs
 outside the selection are dropped, unfinished runs are listed and make the exit status 1."""
+import gzip
+import hashlib
 import json
 import math
 import os
@@ -87,7 +89,7 @@ class MergeRunLogs(unittest.TestCase):
         self.assertEqual(c["filter"], "^A/")
         self.assertEqual(c["runs_expected"], 4)
         self.assertEqual(c["runs_missing"], [])
-        self.assertEqual(c["datasets"], {"mnist": "10k"})
+        self.assertEqual(c["datasets"], {"mnist": {"description": "10k", "files": []}})
         self.assertIn("outside this selection", err)
 
     def test_unfinished_and_failed_runs_fail_the_merge(self):
@@ -103,3 +105,41 @@ class MergeRunLogs(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MergeDatasetDigests(unittest.TestCase):
+    """context["datasets"]: the files the runs noted, each with the md5 of its decompressed
+    bytes (a raw file and a two-member gzip of the same bytes have one digest)."""
+    setUp, tearDown = MergeRunLogs.setUp, MergeRunLogs.tearDown
+    write, merge = MergeRunLogs.write, MergeRunLogs.merge
+
+    def test_digest_of_decompressed_bytes_per_file(self):
+        raw = bytes(range(256)) * 40
+        with open(os.path.join(self.d, "t10k-labels.idx1-ubyte"), "wb") as f:
+            f.write(raw)
+        with open(os.path.join(self.d, "train.gz"), "wb") as f:  # two members, as `cat a b`
+            f.write(gzip.compress(raw[:1000]) + gzip.compress(raw[1000:]))
+        want = hashlib.md5(raw).hexdigest()
+        gone = os.path.join(self.d, "moved-away.gz")
+        note = lambda desc, files: json.dumps({"dataset": "mnist", "files": desc, "sources": [
+            {"role": r, "path": os.path.join(self.d, p), "samples": n} for r, p, n in files]})
+        self.write("selection/bench_a.txt", ["A/x/seed:1"])
+        self.write("runs/bench_a.jsonl", [run("A/x/seed:1", 10)])
+        self.write("datasets.jsonl", [
+            note("first family", [("train images", "train.gz", 60000)]),
+            note("second family", [("train images", "train.gz", 60000),
+                                   ("test labels", "t10k-labels.idx1-ubyte", 10000),
+                                   ("test images", gone, 10000)])])
+        rc, err, d = self.merge()
+        self.assertEqual(rc, 0, err)
+        ds = d["context"]["datasets"]["mnist"]
+        self.assertEqual(ds["description"], "second family")
+        files = ds["files"]
+        self.assertEqual([f["role"] for f in files], ["train images", "test labels", "test images"])
+        self.assertEqual(files[0], {"role": "train images", "path": os.path.join(self.d, "train.gz"),
+                                    "samples": 60000, "md5": want})
+        self.assertEqual(files[1]["md5"], want)
+        self.assertEqual(files[1]["samples"], 10000)
+        self.assertIsNone(files[2]["md5"])
+        self.assertIn("No such file", files[2]["md5_error"])
+        self.assertIn(f"cannot read {gone} for its digest", err)

@@ -9,6 +9,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+. "$here/../pin_data.sh"
+pin_test_data mnist
 export ISOBENCH_BENCH_DIR="$1"
 PY=/usr/bin/python3
 filter='^RQB/.*/lr:0\.125/'

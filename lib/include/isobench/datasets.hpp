@@ -6,11 +6,13 @@
 //   3. ROOT/../shared/data/NAME      (what CI has; read-only)
 //   4. /usr/share/datasets/fashion-mnist   (fashion-mnist only; Debian dataset-fashion-mnist)
 // ROOT = $ISOBENCH_ROOT, else the source directory compiled into the library.
-// The first directory holding ANY of the dataset's files is used; if its set is incomplete or a
-// file is corrupt, that is a std::runtime_error naming the file — never a silent fall-through to
-// the next location (a broken copy the user pointed at must not be papered over).
+// The first directory holding ANY of the dataset's files is used; if its set is incomplete, a name
+// is a near miss, or a file is corrupt, that is a std::runtime_error naming the file — never a
+// silent fall-through to the next location (a broken copy the user pointed at must not be
+// papered over). Spellings accepted (data_files.hpp): NAME.gz or raw NAME, with a dash or a dot
+// before "idx" (train-images.idx3-ubyte), or a same-named directory holding exactly that file.
 //
-// Files (each as NAME.gz or uncompressed NAME):
+// Files:
 //   train: train-images-idx3-ubyte + train-labels-idx1-ubyte (full set, preferred), else for
 //          mnist the 10,000 real training digits train-10k-images-idx3-ubyte + train-10k-labels…
 //   test:  t10k-images-idx3-ubyte + t10k-labels-idx1-ubyte
@@ -33,8 +35,16 @@ struct Dataset {
   const float* sample(int i) const { return x.data() + static_cast<long>(i) * dim(); }
 };
 
+// One file a split was read from: role ("train images", "train labels", "test images",
+// "test labels"), full path, and the number of samples it holds (before any split or cut).
+struct DataFile {
+  std::string role, path;
+  long samples = 0;
+};
+
 struct DataSplit {
   Dataset train, val, test;
+  std::vector<DataFile> files;  // what was read, for the results context (provenance)
   // e.g. "mnist: train-10k-images-idx3-ubyte.gz (10,000 real training digits, not the full
   // 60,000) + t10k-images-idx3-ubyte.gz; from /work/shared/data/mnist"
   std::string description;
@@ -45,8 +55,9 @@ struct DatasetFiles {
   std::string name;                                                  // "mnist" or "fashion-mnist"
   std::string dir;                                                   // the location used
   std::string train_images, train_labels, test_images, test_labels;  // full paths
-  bool full_train = true;   // false: the 10k training digits
-  std::string description;  // as DataSplit::description
+  bool full_train = true;          // false: the 10k training digits
+  std::string description;         // as DataSplit::description
+  std::vector<std::string> notes;  // e.g. which of two identical spellings is read
 };
 
 // $ISOBENCH_DATA_DIR/SUBDIR, ROOT/data/SUBDIR, ROOT/../shared/data/SUBDIR: the lookup order every

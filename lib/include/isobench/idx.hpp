@@ -41,13 +41,22 @@ constexpr std::size_t kIdxMaxBytes = std::size_t{1} << 31;
 // True when the bytes start with the gzip magic 1f 8b.
 bool is_gzip(const std::uint8_t* bytes, std::size_t size);
 
-// Decompresses one complete gzip member; `name` (the file) is used in error messages.
-// Throws IdxError on a corrupt, truncated or over-large stream or on trailing garbage.
+// Decompresses a gzip stream: one member or several concatenated, read as gunzip(1) reads them
+// (the concatenation of their contents). `name` (the file) is used in error messages. Throws
+// IdxError on a corrupt, truncated or over-large (> max_out bytes) stream, or on bytes after a
+// member that do not start another member (gunzip warns "trailing garbage ignored").
 std::vector<std::uint8_t> gunzip(const std::uint8_t* bytes, std::size_t size,
                                  const std::string& name, std::size_t max_out = kIdxMaxBytes);
 
 // Parses IDX bytes (gzip-compressed or raw, detected from the first bytes).
 IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::string& name);
+
+// The bytes of a regular file. IdxError naming the path when it is missing, unreadable, a
+// directory, a FIFO/socket/device, or larger than max_bytes.
+std::vector<std::uint8_t> read_file_bytes(const std::string& path,
+                                          std::size_t max_bytes = kIdxMaxBytes);
+// read_file_bytes, gunzipped when the bytes start with the gzip magic.
+std::vector<std::uint8_t> read_decompressed(const std::string& path);
 
 // Reads and parses a file; a missing or unreadable file is an IdxError naming it.
 IdxArray read_idx(const std::string& path);
