@@ -191,8 +191,8 @@ TEST(WordVectors, BadFilesNameFileAndLine) {
 // duplicates, absurd headers, wide lines (issue 18).
 TEST(WordVectors, ByteOrderMarkAndBlankLinesBeforeTheHeader) {
   ScratchDir dir("emb");
-  for (const std::string& prefix : {std::string("\xef\xbb\xbf"), std::string("\n  \r\n"),
-                                    std::string("\xef\xbb\xbf\n\n")}) {
+  for (const std::string& prefix :
+       {std::string("\xef\xbb\xbf"), std::string("\n  \r\n"), std::string("\xef\xbb\xbf\n\n")}) {
     write(dir.str("h.txt"), prefix + "3 2\nthe 1 2\n\nfilm 3 4\ngood 5 6\n");
     const WordVectors w = load_word_vectors(dir.str("h.txt"));
     EXPECT_EQ(w.dim, 2);  // not 1-d vectors of the words "3", "the", …
@@ -230,8 +230,8 @@ TEST(WordVectors, WideLineOfNumbersIsAnErrorAtFileLine) {
 
 TEST(WordVectors, AbsurdHeaderCountsAreClearErrors) {
   ScratchDir dir("emb");
-  for (const std::string d : {"4294967295", "99999999999999999999", "4294967296", "999999999999",
-                              "0", "100001"}) {
+  for (const std::string d :
+       {"4294967295", "99999999999999999999", "4294967296", "999999999999", "0", "100001"}) {
     write(dir.str("a.txt"), "1 " + d + "\nthe 1\n");
     const std::string e = error_of([&] { load_word_vectors(dir.str("a.txt")); });
     EXPECT_NE(e.find("a.txt:1: the word2vec header's dimension " + d + " is out of range"),

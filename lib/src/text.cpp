@@ -158,10 +158,10 @@ TextSplit load_polarity(const PolarityFiles& files, const PolarityOptions& opt) 
   s.val.source = src + " (validation)";
   s.test.source = src + " (test)";
   // The encoding each file was read in (text_decode.hpp); one word when both agree.
-  const std::string encoding = pos.encoding == neg.encoding
-                                   ? pos.encoding
-                                   : std::string(kPosFile) + " " + pos.encoding + ", " + kNegFile +
-                                         " " + neg.encoding;
+  const std::string encoding =
+      pos.encoding == neg.encoding
+          ? pos.encoding
+          : std::string(kPosFile) + " " + pos.encoding + ", " + kNegFile + " " + neg.encoding;
   s.description =
       std::string(kName) + ": " + kPosFile + " + " + kNegFile + " (" + with_thousands(n) +
       " snippets, " + (opt.faithful ? "every other line as the study's loader" : "all lines") +

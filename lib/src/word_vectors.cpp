@@ -34,9 +34,9 @@ class MemoryBuf : public std::streambuf {
  protected:
   pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode) override {
     const off_type end = egptr() - eback();
-    const off_type base = dir == std::ios_base::beg ? 0 : dir == std::ios_base::cur
-                                                              ? gptr() - eback()
-                                                              : end;
+    const off_type base = dir == std::ios_base::beg   ? 0
+                          : dir == std::ios_base::cur ? gptr() - eback()
+                                                      : end;
     if (off < -base || off > end - base) return pos_type(off_type(-1));
     setg(eback(), eback() + base + off, egptr());
     return pos_type(base + off);
@@ -191,8 +191,8 @@ class Reader {
     std::vector<char> raw(4 * dim_);
     std::vector<float> v(dim_);
     for (long r = 1; r <= count_; ++r) {
-      const std::string rec = name_ + ": binary record " + with_thousands(r) + " of " +
-                              with_thousands(count_);
+      const std::string rec =
+          name_ + ": binary record " + with_thousands(r) + " of " + with_thousands(count_);
       int c = in_.get();
       while (c == ' ' || c == '\t' || c == '\n' || c == '\r') c = in_.get();
       std::string word;
@@ -215,8 +215,8 @@ class Reader {
                                    std::uint32_t{b[2]} << 16 | std::uint32_t{b[3]} << 24;
         std::memcpy(&v[k], &bits, 4);  // little-endian float32
         if (!std::isfinite(v[k]))
-          fail(rec, "value " + std::to_string(k + 1) + " of '" + escape_bytes(word) +
-                        "' is not finite");
+          fail(rec,
+               "value " + std::to_string(k + 1) + " of '" + escape_bytes(word) + "' is not finite");
       }
       keep(std::move(word), v.data());
     }
@@ -260,8 +260,7 @@ class Reader {
     for (std::size_t k = 0; k < D; ++k)
       if (!parse_float(f[first + k], v[k]))
         fail(at_line(name_, line_no), "value " + std::to_string(k + 1) + " '" +
-                                          escape_bytes(f[first + k]) +
-                                          "' is not a finite number");
+                                          escape_bytes(f[first + k]) + "' is not a finite number");
     keep(std::move(word), v.data());
   }
 
@@ -284,8 +283,8 @@ class Reader {
   const std::string& name_;
   const Vocabulary* only_;
   WordVectors& wv_;
-  long count_ = -1;       // the header's vector count, -1 without a header
-  std::size_t dim_ = 0;   // D, 0 until known
+  long count_ = -1;                       // the header's vector count, -1 without a header
+  std::size_t dim_ = 0;                   // D, 0 until known
   std::unordered_set<std::string> seen_;  // the words kept
 };
 
@@ -302,8 +301,8 @@ WordVectors read_stream(std::istream& in, const std::string& name, const Vocabul
 }  // namespace
 
 std::string WordVectors::summary() const {
-  std::string s = format + " format" + (gzip ? ", gzip-compressed" : "") + ", UTF-8" +
-                  (bom ? " with BOM" : "");
+  std::string s =
+      format + " format" + (gzip ? ", gzip-compressed" : "") + ", UTF-8" + (bom ? " with BOM" : "");
   if (non_utf8_words > 0)
     s += " except " + with_thousands(non_utf8_words) + " words (kept as bytes)";
   s += "; " + with_thousands(lines_read) + " vectors of " + std::to_string(dim) + " values; " +
@@ -313,8 +312,8 @@ std::string WordVectors::summary() const {
   return s;
 }
 
-WordVectors parse_word_vectors(const std::uint8_t* bytes, std::size_t size,
-                               const std::string& name, const Vocabulary* only) {
+WordVectors parse_word_vectors(const std::uint8_t* bytes, std::size_t size, const std::string& name,
+                               const Vocabulary* only) {
   std::vector<std::uint8_t> raw;
   const bool gz = is_gzip(bytes, size);
   if (gz) {

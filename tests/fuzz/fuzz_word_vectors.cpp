@@ -76,8 +76,8 @@ void check(const isobench::WordVectors& w, const isobench::Vocabulary* only) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const isobench::Vocabulary vocab =
       isobench::Vocabulary::build({{"the", "film", "good", "a", "<unk>", "\xc3\xa9t\xc3\xa9"}});
-  for (const isobench::Vocabulary* only : {static_cast<const isobench::Vocabulary*>(nullptr),
-                                           &vocab}) {
+  for (const isobench::Vocabulary* only :
+       {static_cast<const isobench::Vocabulary*>(nullptr), &vocab}) {
     const auto raw = try_read(data, size, only);
     if (raw) check(*raw, only);
     // Differential: raw bytes (not themselves gzip) and their gzip read alike.

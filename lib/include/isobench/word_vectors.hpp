@@ -35,8 +35,8 @@
 
 namespace isobench {
 
-constexpr long kWordVectorsMaxDim = 100000;           // real files: 25–1,024
-constexpr long kWordVectorsMaxCount = 1000000000;     // real files: ≤ 3 million words
+constexpr long kWordVectorsMaxDim = 100000;        // real files: 25–1,024
+constexpr long kWordVectorsMaxCount = 1000000000;  // real files: ≤ 3 million words
 // Decompressed size limit of a gzip'd file (held in memory whole): fastText's crawl-300d-2M and
 // cc.*.300 files are 4–7 GB decompressed, so 2 GiB would be too small.
 constexpr std::size_t kWordVectorsMaxBytes = std::size_t{16} << 30;
@@ -46,15 +46,15 @@ struct WordVectors {
   int dim = 0;
   std::vector<std::string> words;
   std::vector<float> values;
-  long lines_read = 0;  // vector records in the file (kept or not)
-  std::string source;   // the file
-  std::string format;   // "word2vec text", "GloVe text (no header)" or "word2vec binary"
-  bool gzip = false;    // the file was gzip-compressed
-  bool bom = false;     // a UTF-8 byte-order mark was stripped
-  bool filtered = false;        // read with a vocabulary (`only`): words outside it dropped
-  long multi_token_words = 0;   // records whose word holds spaces
-  long duplicates = 0;          // records of a word already kept (ignored: the first one wins)
-  long non_utf8_words = 0;      // records whose word is not valid UTF-8 (kept as bytes)
+  long lines_read = 0;         // vector records in the file (kept or not)
+  std::string source;          // the file
+  std::string format;          // "word2vec text", "GloVe text (no header)" or "word2vec binary"
+  bool gzip = false;           // the file was gzip-compressed
+  bool bom = false;            // a UTF-8 byte-order mark was stripped
+  bool filtered = false;       // read with a vocabulary (`only`): words outside it dropped
+  long multi_token_words = 0;  // records whose word holds spaces
+  long duplicates = 0;         // records of a word already kept (ignored: the first one wins)
+  long non_utf8_words = 0;     // records whose word is not valid UTF-8 (kept as bytes)
   const float* vector(std::size_t i) const {
     return values.data() + i * static_cast<std::size_t>(dim);
   }
@@ -70,7 +70,7 @@ struct WordVectors {
 WordVectors load_word_vectors(const std::string& path, const Vocabulary* only = nullptr);
 
 // The same from bytes in memory (`name` stands for the file in messages); the fuzz target's entry.
-WordVectors parse_word_vectors(const std::uint8_t* bytes, std::size_t size,
-                               const std::string& name, const Vocabulary* only = nullptr);
+WordVectors parse_word_vectors(const std::uint8_t* bytes, std::size_t size, const std::string& name,
+                               const Vocabulary* only = nullptr);
 
 }  // namespace isobench
