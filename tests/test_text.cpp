@@ -154,6 +154,11 @@ TEST(Text, VocabularyCountsOrderAndMinCount) {
   EXPECT_EQ(v.word(5), "d");
   EXPECT_EQ(v.count(2), 3);
   EXPECT_EQ(v.id("zzz"), Vocabulary::kUnknown);
+  // A literal "<pad>" in a text is an unknown token, never the padding id (found by fuzz_text).
+  EXPECT_EQ(v.id("<pad>"), Vocabulary::kUnknown);
+  EXPECT_EQ(Vocabulary::build({{"<pad>", "<pad>", "x"}}).size(), 3);
+  const TextSet padded = encode_texts({{"<pad>", "b"}}, {1.0f}, v, 3, Pad::Pre);
+  EXPECT_EQ(padded.ids, (std::vector<std::int32_t>{Vocabulary::kPad, Vocabulary::kUnknown, 2}));
   const Vocabulary v2 = Vocabulary::build(docs, 2);
   EXPECT_EQ(v2.size(), 4);
   EXPECT_EQ(v2.id("c"), Vocabulary::kUnknown);

@@ -10,7 +10,9 @@ namespace isobench {
 Vocabulary::Vocabulary() {
   words_ = {kPadToken, kUnknownToken};
   counts_ = {0, 0};
-  index_ = {{kPadToken, kPad}, {kUnknownToken, kUnknown}};
+  // "<pad>" is not looked up: a text holding that token gets kUnknown, never the padding id
+  // (whose row is constant zero and gets no gradient).
+  index_ = {{kUnknownToken, kUnknown}};
 }
 
 Vocabulary Vocabulary::build(const std::vector<std::vector<std::string>>& docs, int min_count,

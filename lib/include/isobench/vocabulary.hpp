@@ -23,7 +23,8 @@ class Vocabulary {
                           int max_size = 0);
 
   int size() const { return static_cast<int>(words_.size()); }
-  int id(std::string_view token) const;  // kUnknown when absent
+  // kUnknown when absent, also for the token "<pad>" (only padding has id kPad).
+  int id(std::string_view token) const;
   const std::string& word(int id) const { return words_.at(static_cast<std::size_t>(id)); }
   long count(int id) const { return counts_.at(static_cast<std::size_t>(id)); }
 
