@@ -8,10 +8,11 @@
 // study's loader read the files (4,264 / 533 / 533, the study's split sizes). The key `n` (the
 // snippets in the pool: 10662 or 5330) tells the two apart; `dataset` stays rt-polarity.
 // Embeddings: learned (trainable, uniform ±0.05 init) — no pretrained vectors are reachable here;
-// ISOBENCH_EMBEDDINGS=/path/to/vectors.txt (GloVe / word2vec text format) loads pretrained
-// vectors for the vocabulary words found (the embedding dimension becomes the file's) and
-// ISOBENCH_EMBEDDINGS_FROZEN=1 freezes them (default: fine-tuned). The results' context
-// ("datasets" → rt-polarity) says which embeddings ran.
+// ISOBENCH_EMBEDDINGS=/path/to/vectors (GloVe / word2vec text or word2vec binary, raw or gzip'd;
+// word_vectors.hpp) loads pretrained vectors for the vocabulary words found (the embedding
+// dimension becomes the file's) and ISOBENCH_EMBEDDINGS_FROZEN=1 freezes them (default:
+// fine-tuned). The results' context ("datasets" → rt-polarity) says which embeddings ran, what the
+// reader saw (format, encoding, multi-token words, duplicates) and the texts' encoding.
 //
 // Model (sentiment_classifier.hpp): embedding → many-to-one LSTM (hidden 128, Keras gates,
 // forget bias 1) → one logit, sigmoid binary cross-entropy, batch 128 (last partial batch kept),
@@ -135,6 +136,7 @@ SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
       emb = "pretrained " + std::to_string(d->dim) + "-d embeddings from " + path + " (" +
             std::to_string(d->vectors->words.size()) + " of " +
             std::to_string(d->split.vocab.size() - 2) + " vocabulary words found; " +
+            d->vectors->summary() + "; " +
             (d->frozen ? "frozen, the words not found keep their random vectors"
                        : "fine-tuned, the words not found learned from random vectors") +
             ")";

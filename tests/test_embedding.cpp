@@ -2,6 +2,10 @@
 // GloVe / word2vec text loader (formats, filtering, every bad-input error).
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -124,6 +128,8 @@ TEST(WordVectors, ReadsGloveFormatAndAssignsRows) {
   EXPECT_EQ(all.dim, 3);
   ASSERT_EQ(all.words.size(), 4u);
   EXPECT_EQ(all.words[2], "new york");
+  EXPECT_EQ(all.multi_token_words, 1);
+  EXPECT_EQ(all.format, "GloVe text (no header)");
   EXPECT_FLOAT_EQ(all.vector(1)[1], 0.25f);
 
   const Vocabulary vocab = Vocabulary::build({{"film", "the", "film", "absent"}});
@@ -179,6 +185,184 @@ TEST(WordVectors, BadFilesNameFileAndLine) {
   write(dir.str("one.txt"), "lonely\n");
   EXPECT_NE(error_of([&] { load_word_vectors(dir.str("one.txt")); }).find("one.txt:1"),
             std::string::npos);
+}
+
+// Word-vector files people have on disk: a byte-order mark, blank lines, gzip, binary word2vec,
+// duplicates, absurd headers, wide lines (issue 18).
+TEST(WordVectors, ByteOrderMarkAndBlankLinesBeforeTheHeader) {
+  ScratchDir dir("emb");
+  for (const std::string& prefix :
+       {std::string("\xef\xbb\xbf"), std::string("\n  \r\n"), std::string("\xef\xbb\xbf\n\n")}) {
+    write(dir.str("h.txt"), prefix + "3 2\nthe 1 2\n\nfilm 3 4\ngood 5 6\n");
+    const WordVectors w = load_word_vectors(dir.str("h.txt"));
+    EXPECT_EQ(w.dim, 2);  // not 1-d vectors of the words "3", "the", …
+    ASSERT_EQ(w.words, (std::vector<std::string>{"the", "film", "good"}));
+    EXPECT_FLOAT_EQ(w.vector(2)[1], 6.0f);
+    EXPECT_EQ(w.bom, prefix[0] == '\xef');
+    EXPECT_EQ(w.format, "word2vec text");
+  }
+  // Without a header, a BOM'd first vector line keeps its word clean.
+  write(dir.str("g.txt"), "\xef\xbb\xbfthe 1 2\nfilm 3 4\n");
+  EXPECT_EQ(load_word_vectors(dir.str("g.txt")).words[0], "the");
+}
+
+TEST(WordVectors, HeaderDimensionNotMatchingTheLinesIsAnError) {
+  ScratchDir dir("emb");
+  write(dir.str("h.txt"), "3 2\ngood 0.4 0.1 0.2 0.3\nbad 1 2 3 4\nfilm 1 2 3 4\n");
+  const std::string e = error_of([&] { load_word_vectors(dir.str("h.txt")); });
+  EXPECT_NE(e.find("h.txt:2:"), std::string::npos) << e;
+  EXPECT_NE(e.find("4 numbers where 2 were expected"), std::string::npos) << e;
+}
+
+TEST(WordVectors, WideLineOfNumbersIsAnErrorAtFileLine) {
+  ScratchDir dir("emb");
+  write(dir.str("w.txt"), "the 1 2\nfilm 3 4\ngood 5 6 7\n");
+  const std::string e = error_of([&] { load_word_vectors(dir.str("w.txt")); });
+  EXPECT_NE(e.find("w.txt:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("wider than the others"), std::string::npos) << e;
+  // A GloVe 840B word with spaces (a non-number before the last D fields) is a word.
+  write(dir.str("m.txt"), "the 1 2\n. . . 3 4\nat & t 5 6\n");
+  const WordVectors m = load_word_vectors(dir.str("m.txt"));
+  EXPECT_EQ(m.words, (std::vector<std::string>{"the", ". . .", "at & t"}));
+  EXPECT_EQ(m.multi_token_words, 2);
+  EXPECT_NE(m.summary().find("2 multi-token words"), std::string::npos) << m.summary();
+}
+
+TEST(WordVectors, AbsurdHeaderCountsAreClearErrors) {
+  ScratchDir dir("emb");
+  for (const std::string d :
+       {"4294967295", "99999999999999999999", "4294967296", "999999999999", "0", "100001"}) {
+    write(dir.str("a.txt"), "1 " + d + "\nthe 1\n");
+    const std::string e = error_of([&] { load_word_vectors(dir.str("a.txt")); });
+    EXPECT_NE(e.find("a.txt:1: the word2vec header's dimension " + d + " is out of range"),
+              std::string::npos)
+        << e;
+  }
+  write(dir.str("n.txt"), "99999999999999999999 2\nthe 1 2\n");
+  const std::string n = error_of([&] { load_word_vectors(dir.str("n.txt")); });
+  EXPECT_NE(n.find("vector count 99999999999999999999 is out of range"), std::string::npos) << n;
+}
+
+std::string gzip_bytes(const std::string& raw) {
+  z_stream s{};
+  EXPECT_EQ(deflateInit2(&s, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&s, raw.size()) + 64, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  s.avail_in = static_cast<uInt>(raw.size());
+  s.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  s.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+  out.resize(out.size() - s.avail_out);
+  deflateEnd(&s);
+  return out;
+}
+
+TEST(WordVectors, GzipIsReadTransparently) {
+  ScratchDir dir("emb");
+  const std::string text = "2 3\nthe 0.1 0.2 0.3\nfilm -1 2 3\n";
+  write(dir.str("v.txt"), text);
+  write(dir.str("v.vec.gz"), gzip_bytes(text));
+  write(dir.str("g.txt.gz"), gzip_bytes("the 1 2\nfilm 3 4\n"));
+  const WordVectors raw = load_word_vectors(dir.str("v.txt"));
+  const WordVectors gz = load_word_vectors(dir.str("v.vec.gz"));
+  EXPECT_FALSE(raw.gzip);
+  EXPECT_TRUE(gz.gzip);
+  EXPECT_EQ(gz.words, raw.words);
+  EXPECT_EQ(gz.values, raw.values);
+  EXPECT_EQ(load_word_vectors(dir.str("g.txt.gz")).dim, 2);
+  EXPECT_NE(gz.summary().find("gzip-compressed"), std::string::npos);
+  // A corrupt gzip file is an error naming it; no binary byte is printed in any message.
+  std::string bad = gzip_bytes(text);
+  bad[bad.size() / 2] ^= 0x55;
+  write(dir.str("bad.vec.gz"), bad);
+  const std::string e = error_of([&] { load_word_vectors(dir.str("bad.vec.gz")); });
+  EXPECT_NE(e.find("bad.vec.gz"), std::string::npos) << e;
+  write(dir.str("bin.txt"), std::string("the 1 \x01\x8b\xff\x00z\n", 12));
+  const std::string b = error_of([&] { load_word_vectors(dir.str("bin.txt")); });
+  EXPECT_NE(b.find("bin.txt:1: value 2 '\\x01\\x8b\\xff\\x00z'"), std::string::npos) << b;
+  for (const char c : b) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << b;
+}
+
+// A binary word2vec record: word, space, D little-endian float32s.
+std::string binary_record(const std::string& word, const std::vector<float>& v) {
+  std::string r = word + " ";
+  for (const float x : v) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &x, 4);
+    for (int k = 0; k < 4; ++k) r.push_back(static_cast<char>((bits >> (8 * k)) & 0xFF));
+  }
+  return r;
+}
+
+TEST(WordVectors, BinaryWord2vecIsRead) {
+  ScratchDir dir("emb");
+  // word2vec.c writes a '\n' after each vector, gensim 4 does not: both are read.
+  const std::string body = "3 2\n" + binary_record("the", {0.5f, -1.0f}) + "\n" +
+                           binary_record("film", {2.0f, 3.25f}) + "\n" +
+                           binary_record("\xc3\xa9t\xc3\xa9", {1e-3f, 7.0f});
+  write(dir.str("v.bin"), body + "\n");
+  const WordVectors w = load_word_vectors(dir.str("v.bin"));
+  EXPECT_EQ(w.format, "word2vec binary");
+  EXPECT_EQ(w.dim, 2);
+  ASSERT_EQ(w.words, (std::vector<std::string>{"the", "film", "\xc3\xa9t\xc3\xa9"}));
+  EXPECT_EQ(w.values, (std::vector<float>{0.5f, -1.0f, 2.0f, 3.25f, 1e-3f, 7.0f}));
+  write(dir.str("v.bin.gz"), gzip_bytes(body));
+  EXPECT_EQ(load_word_vectors(dir.str("v.bin.gz")).values, w.values);
+  // Truncated, or a header count that does not match: errors naming the file.
+  write(dir.str("t.bin"), body.substr(0, body.size() - 3));
+  const std::string t = error_of([&] { load_word_vectors(dir.str("t.bin")); });
+  EXPECT_NE(t.find("t.bin: binary record 3 of 3: the file ends inside the vector"),
+            std::string::npos)
+      << t;
+  write(dir.str("c.bin"), "2 2\n" + body.substr(4));
+  const std::string c = error_of([&] { load_word_vectors(dir.str("c.bin")); });
+  EXPECT_NE(c.find("c.bin: more bytes follow the 2 binary vectors"), std::string::npos) << c;
+  write(dir.str("i.bin"), "1 2\n" + binary_record("the", {1.0f, INFINITY}));
+  const std::string i = error_of([&] { load_word_vectors(dir.str("i.bin")); });
+  EXPECT_NE(i.find("value 2 of 'the' is not finite"), std::string::npos) << i;
+}
+
+TEST(WordVectors, DuplicatesCountOnceFirstWins) {
+  ScratchDir dir("emb");
+  write(dir.str("d.txt"), "the 1 2\nfilm 3 4\nthe 5 6\n<pad> 7 8\nfilm 9 9\nother 1 1\n");
+  const Vocabulary vocab = Vocabulary::build({{"the", "film", "absent"}});
+  const WordVectors w = load_word_vectors(dir.str("d.txt"), &vocab);
+  ASSERT_EQ(w.words, (std::vector<std::string>{"the", "film"}));  // "2 of 3 found"
+  EXPECT_EQ(w.values, (std::vector<float>{1, 2, 3, 4}));          // the first occurrences
+  EXPECT_EQ(w.duplicates, 2);
+  EXPECT_EQ(w.lines_read, 6);
+  EXPECT_NE(w.summary().find("2 duplicate vocabulary words ignored"), std::string::npos)
+      << w.summary();
+  const WordVectors all = load_word_vectors(dir.str("d.txt"));
+  EXPECT_EQ(all.words.size(), 4u);  // the, film, <pad>, other
+  EXPECT_EQ(all.duplicates, 2);
+}
+
+// Every input the word-vector fuzzer kept (seeds and former crashes) reads or is an error naming
+// the file, with no raw bytes in the message.
+TEST(WordVectors, FuzzCorpusAndCrashRegressions) {
+  const std::filesystem::path corpus =
+      std::filesystem::path(ISOBENCH_TEST_DATA_DIR) / "fuzz_corpus_word_vectors";
+  ASSERT_TRUE(std::filesystem::exists(corpus)) << corpus;
+  const Vocabulary vocab = Vocabulary::build({{"the", "film", "good", "a"}});
+  int files = 0, read = 0;
+  for (const auto& e : std::filesystem::directory_iterator(corpus)) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    for (const Vocabulary* only : {static_cast<const Vocabulary*>(nullptr), &vocab}) {
+      try {
+        const WordVectors w = load_word_vectors(e.path().string(), only);
+        EXPECT_EQ(w.values.size(), w.words.size() * static_cast<std::size_t>(w.dim));
+        read += only == nullptr;
+      } catch (const std::runtime_error& err) {
+        const std::string m = err.what();
+        EXPECT_EQ(m.rfind(e.path().string(), 0), 0u) << m;
+        for (const char c : m) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << m;
+      }
+    }
+  }
+  EXPECT_GT(files, 0);
+  EXPECT_GT(read, 0);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
@@ -47,20 +48,78 @@ TEST(Text, TokenizerSplitsOnSpacesAndTabs) {
   EXPECT_TRUE(whitespace_tokens("   ").empty());
 }
 
-TEST(Text, ReadsUtf8AsIsAndLatin1Converted) {
+TEST(Text, ReadsUtf8AsIsAndWindows1252Converted) {
   ScratchDir dir("text");
-  write_bytes(dir.str("u"), "caf\xc3\xa9 ok\nsecond\n");
+  write_bytes(dir.str("u"), "caf\xc3\xa9 \xe2\x80\x9cok\xe2\x80\x9d\nsecond\n");
   const TextLines u = read_text_lines(dir.str("u"));
-  EXPECT_FALSE(u.latin1);
+  EXPECT_EQ(u.encoding, "UTF-8");
   ASSERT_EQ(u.lines.size(), 2u);
-  EXPECT_EQ(u.lines[0], "caf\xc3\xa9 ok");
-  // The same word in Latin-1 (é = 0xE9, not valid UTF-8) becomes the same UTF-8 bytes.
-  write_bytes(dir.str("l"), "caf\xe9 ok\r\nsecond");
+  EXPECT_EQ(u.lines[0], "caf\xc3\xa9 \xe2\x80\x9cok\xe2\x80\x9d");  // unchanged
+  // The same words in Windows-1252 (é = 0xE9, “ = 0x93, ” = 0x94: not valid UTF-8) become the
+  // same UTF-8 bytes; 0x93 is U+201C, not the C1 control U+0093 Latin-1 would give.
+  write_bytes(dir.str("l"), "caf\xe9 \x93ok\x94\r\nsecond");
   const TextLines l = read_text_lines(dir.str("l"));
-  EXPECT_TRUE(l.latin1);
+  EXPECT_EQ(l.encoding, "Windows-1252");
   ASSERT_EQ(l.lines.size(), 2u);
   EXPECT_EQ(l.lines[0], u.lines[0]);
   EXPECT_EQ(l.lines[1], "second");
+  // The rest of 0x80-0x9F that the original files use: … ‘ ’ • – — and € (3-byte UTF-8).
+  const TextLines p = decode_text_lines("\x85\x91\x92\x95\x96\x97\x80\n", "p");
+  EXPECT_EQ(p.lines[0],
+            "\xe2\x80\xa6\xe2\x80\x98\xe2\x80\x99\xe2\x80\xa2\xe2\x80\x93\xe2\x80\x94"
+            "\xe2\x82\xac");
+  EXPECT_EQ(decode_text_lines("\x8a\x9f\xa0\xff\n", "q").lines[0],
+            "\xc5\xa0\xc5\xb8\xc2\xa0\xc3\xbf");  // Š Ÿ nbsp ÿ
+}
+
+TEST(Text, UndefinedWindows1252ByteIsAnErrorAtFileOffset) {
+  ScratchDir dir("text");
+  for (const char b : {'\x81', '\x8d', '\x8f', '\x90', '\x9d'}) {
+    write_bytes(dir.str("u.pos"), std::string("fine line\nab ") + b + " cd\n");
+    const std::string e = error_of([&] { read_text_lines(dir.str("u.pos")); });
+    EXPECT_NE(e.find(dir.str("u.pos")), std::string::npos) << e;
+    EXPECT_NE(e.find("byte offset 13 (line 2)"), std::string::npos) << e;
+    EXPECT_NE(e.find("undefined in Windows-1252"), std::string::npos) << e;
+  }
+}
+
+TEST(Text, DescriptionNamesTheEncoding) {
+  ScratchDir dir("text");
+  const PolarityFiles f = write_corpus(dir, 10, 10);
+  EXPECT_NE(load_polarity(f).description.find("; UTF-8) from"), std::string::npos);
+  write_bytes(f.pos, "good \x93great\x94 film\n" + std::string(9, 'x') + "\n");
+  write_bytes(f.neg, "bad \x96 dull\n" + std::string(9, 'y') + "\n");
+  EXPECT_NE(load_polarity(f).description.find("; Windows-1252) from"), std::string::npos);
+  write_corpus(dir, 2, 2);
+  write_bytes(f.neg, "bad \x96 dull\nworse\n");
+  const std::string mixed = load_polarity(f).description;
+  EXPECT_NE(mixed.find("rt-polarity.pos UTF-8, rt-polarity.neg Windows-1252"), std::string::npos)
+      << mixed;
+}
+
+// Every input the text fuzzer kept (seeds and former crashes) decodes or is an error naming it,
+// with no raw bytes in the message, and its lines are valid UTF-8.
+TEST(Text, FuzzCorpusAndCrashRegressions) {
+  const std::filesystem::path corpus =
+      std::filesystem::path(ISOBENCH_TEST_DATA_DIR) / "fuzz_corpus_text";
+  ASSERT_TRUE(std::filesystem::exists(corpus)) << corpus;
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(corpus)) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    try {
+      const TextLines t = read_text_lines(e.path().string());
+      for (const auto& line : t.lines) {
+        EXPECT_TRUE(is_valid_utf8(line)) << e.path();
+        Vocabulary::build({whitespace_tokens(line)});
+      }
+    } catch (const std::runtime_error& err) {
+      const std::string m = err.what();
+      EXPECT_EQ(m.rfind(e.path().string(), 0), 0u) << m;
+      for (const char c : m) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << m;
+    }
+  }
+  EXPECT_GT(files, 0);
 }
 
 TEST(Text, BadFilesAreErrorsNamingTheFile) {
@@ -95,6 +154,11 @@ TEST(Text, VocabularyCountsOrderAndMinCount) {
   EXPECT_EQ(v.word(5), "d");
   EXPECT_EQ(v.count(2), 3);
   EXPECT_EQ(v.id("zzz"), Vocabulary::kUnknown);
+  // A literal "<pad>" in a text is an unknown token, never the padding id (found by fuzz_text).
+  EXPECT_EQ(v.id("<pad>"), Vocabulary::kUnknown);
+  EXPECT_EQ(Vocabulary::build({{"<pad>", "<pad>", "x"}}).size(), 3);
+  const TextSet padded = encode_texts({{"<pad>", "b"}}, {1.0f}, v, 3, Pad::Pre);
+  EXPECT_EQ(padded.ids, (std::vector<std::int32_t>{Vocabulary::kPad, Vocabulary::kUnknown, 2}));
   const Vocabulary v2 = Vocabulary::build(docs, 2);
   EXPECT_EQ(v2.size(), 4);
   EXPECT_EQ(v2.id("c"), Vocabulary::kUnknown);
@@ -208,6 +272,7 @@ TEST(Text, RealDatasetWhenPresent) {
   EXPECT_EQ(all.train.n + all.val.n + all.test.n, 10662);
   EXPECT_EQ(all.train.n, 8530);
   EXPECT_EQ(all.val.n, 1066);
+  EXPECT_NE(all.description.find("; UTF-8) from"), std::string::npos);  // the shared copy
   PolarityOptions half;
   half.faithful = true;
   const TextSplit h = load_polarity(f, half);

@@ -1,12 +1,7 @@
-// Word-embedding layer and pretrained-vector loader: see embedding.hpp.
+// Word-embedding layer and the copy of pretrained vectors into it: see embedding.hpp.
 #include "isobench/embedding.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 namespace isobench {
@@ -15,25 +10,6 @@ namespace {
 
 std::size_t sz(long v) {
   return static_cast<std::size_t>(v);
-}
-
-// Fields of a line split at spaces and tabs.
-std::vector<std::string> fields(const std::string& line) {
-  return whitespace_tokens(line);
-}
-
-bool parse_float(const std::string& s, float& out) {
-  errno = 0;
-  char* end = nullptr;
-  out = std::strtof(s.c_str(), &end);
-  return end != s.c_str() && *end == '\0' && errno != ERANGE && std::isfinite(out);
-}
-
-bool parse_count(const std::string& s, long& out) {
-  if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return false;
-  out = std::strtol(s.c_str(), nullptr, 10);
-  return true;
 }
 
 }  // namespace
@@ -94,68 +70,6 @@ std::vector<ParamRef<T>> Embedding<T>::params() {
 
 template class Embedding<float>;
 template class Embedding<double>;
-
-WordVectors load_word_vectors(const std::string& path, const Vocabulary* only) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
-    throw std::runtime_error(path + ": word-vector file not found");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open the word-vector file");
-  WordVectors wv;
-  wv.source = path;
-  long header_dim = -1, header_count = -1, line_no = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const std::vector<std::string> f = fields(line);
-    if (f.empty()) continue;
-    long a = 0, b = 0;
-    if (line_no == 1 && f.size() == 2 && parse_count(f[0], a) && parse_count(f[1], b)) {
-      header_count = a;  // word2vec text header "COUNT D"
-      header_dim = b;
-      if (header_dim < 1)
-        throw std::runtime_error(path + ": line 1: word2vec header gives dimension 0");
-      wv.dim = static_cast<int>(header_dim);
-      continue;
-    }
-    if (wv.dim == 0) {
-      if (f.size() < 2)
-        throw std::runtime_error(path + ":" + std::to_string(line_no) +
-                                 ": expected \"word v1 ... vD\", found one field");
-      wv.dim = static_cast<int>(f.size()) - 1;
-    }
-    const std::size_t D = sz(wv.dim);
-    if (f.size() < D + 1)
-      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " +
-                               std::to_string(f.size() - 1) + " values where " +
-                               std::to_string(wv.dim) +
-                               " were expected (every line must hold a "
-                               "word and the same number of values)");
-    // The word is everything before the last D fields.
-    std::string word = f[0];
-    for (std::size_t k = 1; k + D < f.size(); ++k) word += " " + f[k];
-    ++wv.lines_read;
-    const std::size_t first = f.size() - D;
-    std::vector<float> v(D);
-    for (std::size_t k = 0; k < D; ++k)
-      if (!parse_float(f[first + k], v[k]))
-        throw std::runtime_error(path + ":" + std::to_string(line_no) + ": value " +
-                                 std::to_string(k + 1) + " '" + f[first + k] +
-                                 "' is not a finite number");
-    if (only && only->id(word) == Vocabulary::kUnknown) continue;
-    wv.words.push_back(std::move(word));
-    wv.values.insert(wv.values.end(), v.begin(), v.end());
-  }
-  if (in.bad()) throw std::runtime_error(path + ": read error");
-  if (wv.lines_read == 0)
-    throw std::runtime_error(path + ": no word vectors in the file (empty, or a header only)");
-  if (header_count >= 0 && header_count != wv.lines_read)
-    throw std::runtime_error(path + ": the word2vec header announces " +
-                             std::to_string(header_count) + " vectors but the file holds " +
-                             std::to_string(wv.lines_read));
-  return wv;
-}
 
 template <class T>
 int assign_pretrained(Embedding<T>& emb, const WordVectors& vecs, const Vocabulary& vocab) {

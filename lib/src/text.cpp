@@ -32,159 +32,11 @@ std::string with_thousands(long v) {
   return s;
 }
 
-// Length of the valid UTF-8 sequence starting at s[i] (1..4), or 0 when invalid (overlong forms,
-// surrogates and code points above U+10FFFF are invalid, RFC 3629).
-int utf8_sequence(const std::string& s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned c = b(i);
-  if (c < 0x80) return 1;
-  int len = 0;
-  unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + static_cast<std::size_t>(len) > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (int k = 2; k < len; ++k)
-    if (b(i + static_cast<std::size_t>(k)) < 0x80 || b(i + static_cast<std::size_t>(k)) > 0xBF)
-      return 0;
-  return len;
-}
-
-bool valid_utf8(const std::string& s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const int n = utf8_sequence(s, i);
-    if (n == 0) return false;
-    i += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-std::string latin1_to_utf8(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (const char ch : s) {
-    const unsigned c = static_cast<unsigned char>(ch);
-    if (c < 0x80) {
-      out.push_back(ch);
-    } else {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
-}
-
-bool blank(const std::string& line) {
-  return std::all_of(line.begin(), line.end(),
-                     [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
-}
-
 [[noreturn]] void bad_option(const std::string& what) {
   throw std::invalid_argument("load_polarity: " + what);
 }
 
 }  // namespace
-
-TextLines read_text_lines(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw std::runtime_error(path + ": file not found");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open for reading");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(path + ": read error");
-  // Not text: a NUL or C0 control byte other than tab, LF, CR (or DEL).
-  long line_no = 1;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const unsigned c = static_cast<unsigned char>(bytes[i]);
-    if (c == '\n') ++line_no;
-    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
-      throw std::runtime_error(
-          path + ": undecodable byte 0x" + std::string(1, "0123456789abcdef"[c >> 4]) +
-          std::string(1, "0123456789abcdef"[c & 15]) + " at byte offset " + std::to_string(i) +
-          " (line " + std::to_string(line_no) + "): not a UTF-8 or Latin-1 text file");
-  }
-  TextLines t;
-  if (!valid_utf8(bytes)) {
-    t.latin1 = true;
-    bytes = latin1_to_utf8(bytes);
-  }
-  std::size_t start = 0;
-  while (start < bytes.size()) {
-    std::size_t end = bytes.find('\n', start);
-    if (end == std::string::npos) end = bytes.size();
-    std::string line = bytes.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    t.lines.push_back(std::move(line));
-    start = end + 1;
-  }
-  if (std::all_of(t.lines.begin(), t.lines.end(), blank))
-    throw std::runtime_error(path + ": file is empty (no snippet in it)");
-  return t;
-}
-
-std::vector<std::string> whitespace_tokens(std::string_view line) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-    std::size_t j = i;
-    while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') ++j;
-    if (j > i) out.emplace_back(line.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
-Vocabulary::Vocabulary() {
-  words_ = {kPadToken, kUnknownToken};
-  counts_ = {0, 0};
-  index_ = {{kPadToken, kPad}, {kUnknownToken, kUnknown}};
-}
-
-Vocabulary Vocabulary::build(const std::vector<std::vector<std::string>>& docs, int min_count,
-                             int max_size) {
-  if (min_count < 1)
-    throw std::invalid_argument("Vocabulary: min_count must be >= 1 (got " +
-                                std::to_string(min_count) + ")");
-  if (max_size != 0 && max_size < 2)
-    throw std::invalid_argument("Vocabulary: max_size must be 0 (no cap) or >= 2 (got " +
-                                std::to_string(max_size) + ")");
-  std::unordered_map<std::string, long> counts;
-  for (const auto& d : docs)
-    for (const auto& w : d) ++counts[w];
-  std::vector<std::pair<std::string, long>> kept;
-  for (auto& kv : counts)
-    if (kv.second >= min_count && kv.first != kPadToken && kv.first != kUnknownToken)
-      kept.emplace_back(kv.first, kv.second);
-  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  });
-  if (max_size > 0 && kept.size() > static_cast<std::size_t>(max_size - 2))
-    kept.resize(static_cast<std::size_t>(max_size - 2));
-  Vocabulary v;
-  for (auto& kv : kept) {
-    v.index_.emplace(kv.first, v.size());
-    v.words_.push_back(kv.first);
-    v.counts_.push_back(kv.second);
-  }
-  return v;
-}
-
-int Vocabulary::id(std::string_view token) const {
-  const auto it = index_.find(std::string(token));
-  return it == index_.end() ? kUnknown : it->second;
-}
 
 TextSet encode_texts(const std::vector<std::vector<std::string>>& docs, const std::vector<float>& y,
                      const Vocabulary& vocab, int max_len, Pad pad, long* unknown, long* kept) {
@@ -307,11 +159,15 @@ TextSplit load_polarity(const PolarityFiles& files, const PolarityOptions& opt) 
   s.train.source = src + " (train)";
   s.val.source = src + " (validation)";
   s.test.source = src + " (test)";
-  const bool latin1 = pos.latin1 || neg.latin1;
+  // The encoding each file was read in (text_decode.hpp); one word when both agree.
+  const std::string encoding =
+      pos.encoding == neg.encoding
+          ? pos.encoding
+          : std::string(kPosFile) + " " + pos.encoding + ", " + kNegFile + " " + neg.encoding;
   s.description =
       std::string(kName) + ": " + kPosFile + " + " + kNegFile + " (" + with_thousands(n) +
       " snippets, " + (opt.faithful ? "every other line as the study's loader" : "all lines") +
-      "; " + (latin1 ? "Latin-1" : "UTF-8") + ") from " + files.dir + "; split " +
+      "; " + encoding + ") from " + files.dir + "; split " +
       with_thousands(n_train) + " / " + with_thousands(n_val) + " / " + with_thousands(n_test) +
       " (seed " + std::to_string(opt.seed) + "); vocabulary " + with_thousands(s.vocab.size()) +
       " (training part, min count " + std::to_string(opt.min_count) +

@@ -9,10 +9,8 @@
 // steps feed the LSTM zero vectors (as zero-padded pretrained vectors would). Initialization:
 // uniform(−0.05, 0.05) (Keras' Embedding default), padding row zero.
 //
-// Pretrained vectors (Pennington et al. 2014, GloVe; Mikolov et al. 2013, word2vec text format):
-// one word per line, "word v1 v2 … vD", separated by spaces; an optional word2vec header line
-// "COUNT D" is recognised and checked. A word may contain spaces (GloVe 840B has a few): the last
-// D fields are the vector, the rest the word. assign_pretrained() copies the vector of every
+// Pretrained vectors (GloVe / word2vec text or binary, raw or gzip'd) are read by
+// load_word_vectors (word_vectors.hpp). assign_pretrained() copies the vector of every
 // vocabulary word found; the others keep their random initialization. `set_trainable(false)`
 // freezes the table (params() is then empty and backward() skips the table gradient).
 #pragma once
@@ -24,6 +22,7 @@
 #include "isobench/rng.hpp"
 #include "isobench/tensor.hpp"
 #include "isobench/text.hpp"
+#include "isobench/word_vectors.hpp"
 
 namespace isobench {
 
@@ -62,24 +61,6 @@ class Embedding {
 
 extern template class Embedding<float>;
 extern template class Embedding<double>;
-
-// Word vectors read from a text file: n words, (n × dim) values row-major.
-struct WordVectors {
-  int dim = 0;
-  std::vector<std::string> words;
-  std::vector<float> values;
-  long lines_read = 0;  // vector lines in the file (kept or not)
-  std::string source;   // the file
-  const float* vector(std::size_t i) const {
-    return values.data() + i * static_cast<std::size_t>(dim);
-  }
-};
-
-// Reads `path` (format above). With `only`, keeps just the words of that vocabulary (a large
-// GloVe file need not fit in memory). Throws std::runtime_error naming the file and line for a
-// missing / empty file, a line whose fields are not numbers, a line with a different number of
-// values than the first (or than the header's D), or no vector at all.
-WordVectors load_word_vectors(const std::string& path, const Vocabulary* only = nullptr);
 
 // Copies the vector of every word of `vocab` present in `vecs` into its row of emb's table;
 // returns how many rows were set. Throws std::invalid_argument when the dimensions differ or

@@ -4,9 +4,9 @@
 //
 // Files: rt-polarity.pos and rt-polarity.neg, one snippet per line (5,331 each), already
 // lower-cased and split into tokens by single spaces. A file is read as UTF-8 when it is valid
-// UTF-8, else as Latin-1 (the original distribution's encoding), converted to UTF-8; a NUL or
-// other C0 control byte (except tab, CR, LF) means the file is not text — an error naming the file,
-// line and byte offset.
+// UTF-8, else as Windows-1252 (the original distribution's encoding), converted to UTF-8; an
+// undefined Windows-1252 byte, a NUL or other C0 control byte (except tab, CR, LF) is an error
+// naming the file and byte offset (text_decode.hpp).
 //
 // Lookup order (CONTRACT.md, Environment; as datasets.hpp), for rt-polarity:
 //   1. $ISOBENCH_DATA_DIR/rt-polarity
@@ -35,45 +35,12 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "isobench/text_decode.hpp"  // TextLines, read_text_lines, whitespace_tokens
+#include "isobench/vocabulary.hpp"
+
 namespace isobench {
-
-// A file's lines as UTF-8 (without the line terminator; a final empty line after the last '\n'
-// is not a line). Throws std::runtime_error naming the file when it is missing, unreadable, empty
-// (no non-blank line) or holds a NUL / C0 control byte.
-struct TextLines {
-  std::vector<std::string> lines;
-  bool latin1 = false;  // the file was not valid UTF-8 and was read as Latin-1
-};
-TextLines read_text_lines(const std::string& path);
-
-// Tokens of a line split at spaces and tabs (empty tokens dropped; a trailing '\r' removed).
-std::vector<std::string> whitespace_tokens(std::string_view line);
-
-class Vocabulary {
- public:
-  static constexpr int kPad = 0, kUnknown = 1;
-  static constexpr const char* kPadToken = "<pad>";
-  static constexpr const char* kUnknownToken = "<unk>";
-
-  Vocabulary();  // padding and unknown only
-  // Every token of `docs` seen at least min_count (≥ 1) times, by descending count then bytes;
-  // max_size > 0 caps the size (padding and unknown included, so max_size ≥ 2).
-  static Vocabulary build(const std::vector<std::vector<std::string>>& docs, int min_count = 1,
-                          int max_size = 0);
-
-  int size() const { return static_cast<int>(words_.size()); }
-  int id(std::string_view token) const;  // kUnknown when absent
-  const std::string& word(int id) const { return words_.at(static_cast<std::size_t>(id)); }
-  long count(int id) const { return counts_.at(static_cast<std::size_t>(id)); }
-
- private:
-  std::vector<std::string> words_;
-  std::vector<long> counts_;  // training-part count (0 for padding / unknown)
-  std::unordered_map<std::string, int> index_;
-};
 
 enum class Pad { Pre, Post };
 
