@@ -245,6 +245,7 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
     const TrainResult r = train(*task, tc, tcb, progress);
     report_training(state, r);
     nlohmann::json final_line = {{"kind", "final"}, {"stop_reason", r.stop_reason}};
+    if (!r.diverged_reason.empty()) final_line["diverged_reason"] = r.diverged_reason;
     if (!r.diverged) {
       const double test_acc = task->accuracy(data->test, Profile::test_samples);
       set_counter(state, "test_acc", test_acc);

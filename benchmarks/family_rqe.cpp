@@ -185,6 +185,7 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
                                  {"stop_reason", r.stop_reason},
                                  {"steps_to_target", r.steps_to_target_counter()},
                                  {"ortho_err_init", ortho_init}};
+    if (!r.diverged_reason.empty()) final_line["diverged_reason"] = r.diverged_reason;
     const double ortho = task->max_orthogonality_error();  // NaN weights: no counter
     set_counter(state, "ortho_err", ortho);
     if (std::isfinite(ortho)) final_line["ortho_err"] = ortho;

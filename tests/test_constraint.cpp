@@ -7,14 +7,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "alloc_counter.hpp"
 #include "isobench/blas.hpp"
 #include "isobench/constraint.hpp"
+#include "isobench/decompositions.hpp"
 #include "isobench/init.hpp"
 #include "isobench/linalg.hpp"
+#include "isobench/non_finite.hpp"
 
 using namespace isobench;
 
@@ -319,4 +323,90 @@ TEST(Constraint, CayleyPreservesTheSpectrumItDoesNotRestoreIt) {
   const auto s1 = singular_values(w);
   for (std::size_t i = 0; i < s0.size(); ++i) EXPECT_NEAR(s1[i], s0[i], 1e-12);
   EXPECT_GT(orthogonality_error(w, 1.0), 0.5);
+}
+
+// A weight holding +Inf, -Inf or NaN (or, for cayley, such a gradient) is refused with a
+// NonFiniteError naming the constraint, and W is left as it was: LAPACK's QR would turn +Inf into
+// an exact identity (ortho_err 0), its SVD reports NaN as "argument 4 is illegal".
+TEST(Constraint, ANonFiniteWeightOrGradientIsRefusedNamingTheConstraint) {
+  const double bad_values[] = {std::numeric_limits<double>::infinity(),
+                               -std::numeric_limits<double>::infinity(),
+                               std::numeric_limits<double>::quiet_NaN()};
+  for (const Shape& sh : kShapes)
+    for (ConstraintKind kind : {ConstraintKind::Qr, ConstraintKind::Polar, ConstraintKind::Cayley,
+                                ConstraintKind::Margin})
+      for (double bad : bad_values)
+        for (bool in_grad : {false, true}) {
+          if (in_grad && kind != ConstraintKind::Cayley) continue;  // only cayley reads G
+          Engine eng = make_engine("nonfinite", 1);
+          Matrix<double> w = gaussian(sh.r, sh.c, eng, 0.3);
+          Matrix<double> g = gaussian(sh.r, sh.c, eng, 0.1);
+          (in_grad ? g : w)(1, 2) = bad;
+          const Matrix<double> before = w;
+          OrthoConstraint<double> con({kind, 1.0, 0.1, 0.01}, sh.r, sh.c);
+          const std::string where = label(kind, sh) + (in_grad ? " grad " : " W ") +
+                                    std::to_string(bad);
+          try {
+            con.apply(w, &g);
+            ADD_FAILURE() << where << ": no error; ortho_err now " << orthogonality_error(w, 1.0);
+          } catch (const NonFiniteError& e) {
+            const std::string msg = e.what();
+            EXPECT_EQ(e.kernel(), std::string("constraint:") + constraint_name(kind)) << where;
+            EXPECT_NE(msg.find(std::string("constraint:") + constraint_name(kind)),
+                      std::string::npos)
+                << msg;
+            EXPECT_NE(msg.find("at row 1, column 2"), std::string::npos) << msg;
+            EXPECT_NE(msg.find(std::isnan(bad) ? "NaN" : (bad > 0 ? "+Inf" : "-Inf")),
+                      std::string::npos)
+                << msg;
+          }
+          for (std::size_t i = 0; i < w.size(); ++i)  // W untouched (NaN compares by bits)
+            EXPECT_TRUE(w.data()[i] == before.data()[i] ||
+                        (std::isnan(w.data()[i]) && std::isnan(before.data()[i])))
+                << where;
+        }
+  // float too (the benchmarks' type)
+  Matrix<float> wf({4, 4}, 0.5f);
+  wf(3, 3) = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(OrthoConstraint<float>({ConstraintKind::Qr, 1.0}, 4, 4).apply(wf), NonFiniteError);
+}
+
+// The LAPACK wrappers check their input too (LAPACK's geqrf maps +Inf to finite numbers), and
+// LAPACK's error codes are translated into what they mean.
+TEST(Lapack, NonFiniteInputIsRefusedAndInfoCodesAreTranslated) {
+  std::vector<double> a = {1, 2, 3, std::numeric_limits<double>::quiet_NaN()};  // 2 x 2
+  std::vector<double> s(2), u(4), vt(4), tau(2), diag(2);
+  std::vector<double> work(static_cast<std::size_t>(lapack::svd_work_size<double>(2, 2)));
+  std::vector<int> iwork(16);
+  try {
+    lapack::svd_thin<double>(2, 2, a.data(), s.data(), u.data(), vt.data(), work.data(),
+                             static_cast<int>(work.size()), iwork.data());
+    ADD_FAILURE() << "svd_thin accepted NaN";
+  } catch (const NonFiniteError& e) {
+    EXPECT_EQ(e.kernel(), "LAPACK dgesdd");
+    EXPECT_NE(std::string(e.what()).find("holds NaN"), std::string::npos) << e.what();
+  }
+  a[3] = std::numeric_limits<double>::infinity();
+  std::vector<double> qw(static_cast<std::size_t>(lapack::qr_work_size<double>(2, 2)));
+  EXPECT_THROW(lapack::qr_thin<double>(2, 2, a.data(), 2, diag.data(), tau.data(), qw.data(),
+                                       static_cast<int>(qw.size())),
+               NonFiniteError);
+  // What info means: gesdd's -4 is its NaN check; other negative codes name the argument.
+  EXPECT_NE(lapack::info_message("dgesdd", -4).find("the matrix holds NaN or Inf"),
+            std::string::npos);
+  EXPECT_NE(lapack::info_message("sgeqrf", -4).find("argument 4 (LDA) has an illegal value"),
+            std::string::npos)
+      << lapack::info_message("sgeqrf", -4);
+  EXPECT_NE(lapack::info_message("dgesdd", 3).find("did not converge"), std::string::npos);
+  // A real failure, from LAPACK itself: an exactly singular matrix in gesv (info = 2).
+  std::vector<double> sing = {1, 0, 0, 0}, b = {1, 1};
+  std::vector<int> ipiv(2);
+  try {
+    lapack::lu_solve<double>(2, 1, sing.data(), b.data(), ipiv.data());
+    ADD_FAILURE() << "gesv accepted a singular matrix";
+  } catch (const std::runtime_error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("LAPACK dgesv failed: info = 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("singular"), std::string::npos) << msg;
+  }
 }

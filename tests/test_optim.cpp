@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "isobench/optim.hpp"
@@ -80,4 +82,37 @@ TEST(Optimizer, StepDecay) {
   EXPECT_DOUBLE_EQ(d(1.0, 10), 1.0);
   EXPECT_DOUBLE_EQ(d(1.0, 11), 0.5);
   EXPECT_DOUBLE_EQ(d(1.0, 21), 0.25);
+}
+
+// The state is bound to each parameter's size on the first step: a later step with a different
+// size (3 entries, then 1,000) or count is a clear error before anything is written — not a write
+// past the state (heap-buffer-overflow in AdamUpdate::apply under the asan preset).
+TEST(Optimizer, AParameterOfAnotherSizeIsAClearError) {
+  std::vector<double> a(3, 1.0), ga(3, 0.1), b(1000, 1.0), gb(1000, 0.1);
+  Optimizer<double, AdamUpdate> opt(0.1);
+  opt.step({{a.data(), ga.data(), a.size()}, {a.data(), ga.data(), a.size()}});
+  const std::vector<double> a_after = a, b_before = b;
+  try {
+    opt.step({{a.data(), ga.data(), a.size()}, {b.data(), gb.data(), b.size()}});
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("parameter 1 has 1000 entries"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("allocated for 3"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(a, a_after);  // nothing was updated, not even the parameter that matched
+  EXPECT_EQ(b, b_before);
+  EXPECT_EQ(opt.steps(), 1);
+  try {
+    opt.step({{a.data(), ga.data(), a.size()}});
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("1 parameters, but the state was allocated for 2"),
+              std::string::npos)
+        << e.what();
+  }
+  Optimizer<float, SgdUpdate> sgd(0.1, SgdUpdate{0.9});
+  std::vector<float> x(3), gx(3), y(1000), gy(1000);
+  sgd.step({{x.data(), gx.data(), x.size()}});
+  EXPECT_THROW(sgd.step({{y.data(), gy.data(), y.size()}}), std::invalid_argument);
 }

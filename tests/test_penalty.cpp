@@ -14,6 +14,7 @@
 #include "gradcheck.hpp"
 #include "isobench/init.hpp"
 #include "isobench/linalg.hpp"
+#include "isobench/non_finite.hpp"
 #include "isobench/penalty.hpp"
 
 using namespace isobench;
@@ -339,13 +340,38 @@ TEST(Penalty, MeanDividesByTheGramEntries) {
   }
 }
 
-TEST(Penalty, ANonFiniteWeightGivesANonFiniteValue) {
+// A NaN or Inf weight (value and add_value_and_grad) or gradient (add_value_and_grad) is refused
+// with a NonFiniteError naming reg:<kind>, never turned into a value; an inactive penalty
+// (reg:none, λ = 0) computes nothing and says nothing.
+TEST(Penalty, ANonFiniteWeightOrGradientIsRefusedNamingThePenalty) {
+  for (double bad : {std::numeric_limits<double>::quiet_NaN(),
+                     std::numeric_limits<double>::infinity(),
+                     -std::numeric_limits<double>::infinity()})
+    for (const Shape sh : {Shape{5, 5}, Shape{7, 4}, Shape{4, 7}})
+      for (PenaltyKind kind : kKinds)
+        for (int where = 0; where < 3; ++where) {  // 0: W in value(), 1: W, 2: the gradient
+          Matrix<double> w = random_matrix(sh.r, sh.c, 4);
+          Matrix<double> g({w.shape(0), w.shape(1)});
+          g.fill(0.25);
+          (where == 2 ? g : w)(2, 3) = bad;
+          OrthoPenalty<double> pen({kind, PenaltyNorm::Sum, 1.0}, sh.r, sh.c);
+          const std::string reg = std::string("reg:") + penalty_name(kind);
+          try {
+            const double v = where == 0 ? pen.value(w) : pen.add_value_and_grad(w, g);
+            ADD_FAILURE() << reg << " returned " << v << " for " << bad << " in "
+                          << (where == 2 ? "the gradient" : "W");
+          } catch (const NonFiniteError& e) {
+            const std::string msg = e.what();
+            EXPECT_EQ(e.kernel(), reg);
+            EXPECT_EQ(msg.rfind(reg + ": " + (where == 2 ? "the gradient of W" : "W"), 0), 0u)
+                << msg;
+            EXPECT_NE(msg.find("at row 2, column 3"), std::string::npos) << msg;
+          }
+        }
   Matrix<double> w = random_matrix(5, 5, 4);
-  w(2, 3) = std::numeric_limits<double>::quiet_NaN();
-  for (PenaltyKind kind : kKinds) {
-    OrthoPenalty<double> pen({kind, PenaltyNorm::Sum, 1.0}, 5, 5);
-    EXPECT_FALSE(std::isfinite(pen.value(w))) << penalty_name(kind);
-  }
+  w(0, 0) = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(OrthoPenalty<double>({PenaltyKind::None, PenaltyNorm::Sum, 1.0}, 5, 5).value(w), 0.0);
+  EXPECT_EQ(OrthoPenalty<double>({PenaltyKind::So, PenaltyNorm::Sum, 0.0}, 5, 5).value(w), 0.0);
 }
 
 TEST(Penalty, CallsDoNotAllocateAfterConstruction) {

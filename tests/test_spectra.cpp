@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "gradcheck.hpp"
 #include "isobench/init.hpp"
 #include "isobench/linalg.hpp"
+#include "isobench/non_finite.hpp"
 #include "isobench/spectra.hpp"
 #include "isobench/theory.hpp"
 
@@ -315,4 +317,42 @@ TEST(SpectrumSummary, RoundingNoiseIsNotASmallestSingularValue) {
   EXPECT_DOUBLE_EQ(t.sv_min, 1e-3);
   ASSERT_TRUE(t.cond.has_value());
   EXPECT_DOUBLE_EQ(*t.cond, 2000.0);
+}
+
+// The spectrum functions refuse a NaN or Inf (in the matrix, or among singular values) with a
+// NonFiniteError naming the function: LAPACK's gesdd would say "argument 4 is illegal" for NaN
+// and return NaN singular values for Inf; minmax_element over NaN gives a made-up min and max.
+TEST(Spectrum, NonFiniteInputIsRefusedNamingTheFunction) {
+  using isobench::Matrix;
+  using isobench::NonFiniteError;
+  const double inf = std::numeric_limits<double>::infinity(),
+               nan = std::numeric_limits<double>::quiet_NaN();
+  auto expect_refused = [](const char* kernel, auto&& f) {
+    try {
+      f();
+      ADD_FAILURE() << kernel << " accepted a non-finite input";
+    } catch (const NonFiniteError& e) {
+      EXPECT_EQ(e.kernel(), kernel);
+      EXPECT_EQ(std::string(e.what()).rfind(kernel, 0), 0u) << e.what();
+    }
+  };
+  for (double bad : {nan, inf, -inf}) {
+    Matrix<double> a({6, 4}, 0.5);
+    a(5, 1) = bad;
+    Matrix<float> af({4, 6}, 0.5f);
+    af(0, 5) = static_cast<float>(bad);
+    expect_refused("singular_values", [&] { isobench::singular_values(a); });
+    expect_refused("singular_values", [&] { isobench::singular_values(af); });
+    expect_refused("singular_values", [&] { isobench::weight_singular_value_stats(af); });
+    Matrix<double> sq({4, 4}, 0.25);
+    sq(2, 2) = bad;
+    expect_refused("eigenvalues", [&] { isobench::eigenvalues(sq); });
+    std::vector<double> col(a.begin(), a.end()), diag;
+    expect_refused("qr_colmajor", [&] { isobench::qr_colmajor(col.data(), 6, 4, diag); });
+    expect_refused("summarize_spectrum", [&] { isobench::summarize_spectrum({2.0, bad, 1.0}); });
+    expect_refused("singular_value_stats",
+                   [&] { isobench::singular_value_stats({2.0, 1.0, bad}); });
+    // kernel_spectrum reports it as a flag (the training families' kernel_finite), no numbers.
+    EXPECT_FALSE(isobench::kernel_spectrum(a, 1.0).finite);
+  }
 }

@@ -2,9 +2,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "isobench/constraint.hpp"
+#include "isobench/linalg.hpp"
+#include "isobench/sequence_tasks.hpp"
 #include "isobench/trainer.hpp"
 
 using namespace isobench;
@@ -154,4 +159,96 @@ TEST(Trainer, Deterministic) {
   auto ra = train(a, cfg), rb = train(b, cfg);
   EXPECT_EQ(ra.steps_to_target, rb.steps_to_target);
   EXPECT_EQ(ra.last.loss, rb.last.loss);
+}
+
+namespace {
+// A callback that measures the weights at every evaluation, as RQD/TASK's kernel traces do: with
+// non-finite weights its spectrum function throws NonFiniteError.
+struct SpectrumAt {
+  long bad_from = -1;
+  void on_evaluation(const EvalRecord& r) {
+    Matrix<double> w({3, 3}, 0.5);
+    if (bad_from >= 0 && r.step >= bad_from) w(1, 1) = std::nan("");
+    singular_values(w);
+  }
+};
+}  // namespace
+
+TEST(Trainer, ANonFiniteErrorInAStepOrEvaluationStopsTheRunAsDivergedWithItsMessage) {
+  // In a step: as a constraint refusing W after the optimizer made it Inf.
+  struct Refusing : GeometricTask {
+    double step() {
+      GeometricTask::step();
+      if (steps == 7) {
+        Matrix<double> w({2, 2}, 1.0);
+        w(0, 1) = std::numeric_limits<double>::infinity();
+        OrthoConstraint<double>({ConstraintKind::Qr, 1.0}, 2, 2).apply(w);
+      }
+      return loss;
+    }
+  } task;
+  task.target = -1;
+  TrainConfig cfg;
+  cfg.step_budget = 100;
+  auto res = train(task, cfg);
+  EXPECT_TRUE(res.diverged);
+  EXPECT_EQ(res.stop_reason, "diverged");
+  EXPECT_EQ(res.steps, 7);  // the step that met it counts, nothing after it runs
+  EXPECT_EQ(task.steps, 7);
+  EXPECT_EQ(res.last.step, 7);
+  EXPECT_FALSE(std::isfinite(res.last.loss));
+  EXPECT_EQ(res.diverged_reason.rfind("constraint:qr: W (2 x 2) holds +Inf at row 0, column 1", 0),
+            0u)
+      << res.diverged_reason;
+
+  // In an evaluation callback (a spectrum of NaN weights).
+  GeometricTask t2;
+  t2.target = -1;
+  SpectrumAt spectrum{10};
+  Recorder rec;
+  TraceCallback<Recorder> trace{rec};
+  cfg.eval_every = 5;
+  auto r2 = train(t2, cfg, spectrum, trace);
+  EXPECT_TRUE(r2.diverged);
+  EXPECT_EQ(r2.steps, 10);
+  EXPECT_EQ(r2.diverged_reason.rfind("singular_values: the matrix", 0), 0u) << r2.diverged_reason;
+  EXPECT_EQ(rec.lines.size(), 2u);  // steps 0 and 5; the callbacks stop at the refusal
+
+  // A finite run has no reason, and a NaN loss keeps today's behaviour (no reason).
+  GeometricTask t3;
+  t3.target = -1;
+  t3.nan_at = 4;
+  auto r3 = train(t3, cfg, spectrum);
+  EXPECT_TRUE(r3.diverged);
+  EXPECT_TRUE(r3.diverged_reason.empty());
+}
+
+// The real shape of the fault: a float RNN on the copy task whose learning rate overflows to Inf,
+// so one Adam step makes the recurrent kernel non-finite. Before, qr turned it into g·I and the
+// run went on with a finite loss and ortho_err 0 (polar/margin: "LAPACK gesdd failed, info =
+// -4"); now the run stops at that step as diverged, naming the parameter and the constraint.
+TEST(Trainer, ATaskWhoseKernelGoesNonFiniteStopsAsDivergedNamingTheKernel) {
+  for (ConstraintKind kind : {ConstraintKind::Qr, ConstraintKind::Polar, ConstraintKind::Margin}) {
+    SequenceTaskSpec s;
+    s.model = RecurrentModel::Rnn;
+    s.problem = SequenceProblem::Copy;
+    s.length = 3;
+    s.hidden = 6;
+    s.batch = 4;
+    s.eval_samples = 8;
+    s.eval_train = 8;
+    s.lr = 1e300;  // finite in double, +Inf once cast to float
+    s.constraint.kind = kind;
+    s.constraint.margin = 0.1;
+    SequenceTask<float> task(s, nullptr, nullptr, make_engine("diverge", 1));
+    TrainConfig cfg;
+    cfg.step_budget = 50;
+    cfg.eval_every = 10;
+    const TrainResult r = train(task, cfg);
+    const std::string expect =
+        std::string("the recurrent kernel: constraint:") + constraint_name(kind) + ": W (";
+    EXPECT_TRUE(r.diverged) << constraint_name(kind);
+    EXPECT_EQ(r.steps, 1) << constraint_name(kind);
+    EXPECT_EQ(r.diverged_reason.rfind(expect, 0), 0u) << r.diverged_reason;
+  }
 }

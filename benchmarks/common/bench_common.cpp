@@ -12,6 +12,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "run_guard.hpp"
 #include "write_errors.hpp"
 
 namespace isobench::bench {
@@ -34,7 +35,9 @@ std::string fmt(double v) {
 }
 
 void add(const std::string& name, BenchFn fn, Configure configure) {
-  detail::registry().push_back({name, std::move(fn), std::move(configure)});
+  // Every run is guarded (run_guard.hpp): an exception becomes this run's error, not the binary's.
+  BenchFn guarded = [fn = std::move(fn)](benchmark::State& state) { run_guarded(state, fn); };
+  detail::registry().push_back({name, std::move(guarded), std::move(configure)});
 }
 
 void add_run(const std::string& name, BenchFn fn) {

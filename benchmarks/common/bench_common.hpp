@@ -49,6 +49,7 @@ using BenchFn = std::function<void(benchmark::State&)>;
 // `configure` lets a family set Iterations/Unit/etc. on the registered benchmark.
 using Configure = std::function<void(benchmark::internal::Benchmark*)>;
 
+// Every run is wrapped in run_guarded() (run_guard.hpp): an exception it throws becomes its error.
 void add(const std::string& name, BenchFn fn, Configure configure = {});
 // Single-shot training runs: one iteration, seconds, no repetitions.
 void add_run(const std::string& name, BenchFn fn);

@@ -17,7 +17,8 @@ inline void set_counter(benchmark::State& state, const std::string& name, double
 }
 
 // steps_to_target, step_budget, converged, diverged, train_seconds, epoch_seconds (when
-// epochs completed and `epochs` is set), final_loss / final_acc / best_val_acc when measured.
+// epochs completed and `epochs` is set), final_loss / final_acc / best_val_acc when measured;
+// the label "diverged: <reason>" when a constraint, penalty or spectrum met a NaN/Inf.
 inline void report_training(benchmark::State& state, const TrainResult& r, bool epochs = false) {
   set_counter(state, "steps_to_target", static_cast<double>(r.steps_to_target_counter()));
   set_counter(state, "step_budget", static_cast<double>(r.step_budget));
@@ -29,6 +30,8 @@ inline void report_training(benchmark::State& state, const TrainResult& r, bool 
   if (!r.diverged) set_counter(state, "final_loss", r.last.loss);
   if (r.last.train_acc >= 0) set_counter(state, "final_acc", r.last.train_acc);
   if (r.best_val_acc >= 0) set_counter(state, "best_val_acc", r.best_val_acc);
+  // A kernel refused a NaN/Inf weight or gradient: the results entry's label says which.
+  if (r.diverged && !r.diverged_reason.empty()) state.SetLabel("diverged: " + r.diverged_reason);
 }
 
 // kernel_sv_mean/std/min/max and ortho_err of a recurrent kernel; nothing when it holds NaN/Inf.

@@ -7,6 +7,7 @@
 
 #include "isobench/blas.hpp"
 #include "isobench/decompositions.hpp"
+#include "isobench/non_finite.hpp"
 
 namespace isobench {
 
@@ -69,6 +70,7 @@ QrRetraction<T>::QrRetraction(int rows, int cols, double gain)
 template <class T>
 void QrRetraction<T>::apply(Matrix<T>& w) {
   check_shape("QrRetraction", rows_, cols_, w.shape(0), w.shape(1), "W");
+  check_finite("constraint:qr", "W", w);  // LAPACK would turn +Inf into an exact identity
   const int r = rows_, c = cols_, lw = static_cast<int>(work_.size());
   T* a = w.data();
   if (r >= c) {
@@ -115,6 +117,7 @@ SpectralProjection<T>::SpectralProjection(int rows, int cols, double lo, double 
 template <class T>
 void SpectralProjection<T>::apply(Matrix<T>& w) {
   check_shape("SpectralProjection", rows_, cols_, w.shape(0), w.shape(1), "W");
+  check_finite(lo_ == hi_ ? "constraint:polar" : "constraint:margin", "W", w);
   const int r = rows_, c = cols_, k = std::min(r, c);
   std::copy(w.begin(), w.end(), a_.begin());
   lapack::svd_thin<T>(c, r, a_.data(), s_.data(), u_.data(), vt_.data(), work_.data(),
@@ -159,6 +162,8 @@ template <class T>
 void CayleyUpdate<T>::step(Matrix<T>& w, const Matrix<T>& g) {
   check_shape("CayleyUpdate", rows_, cols_, w.shape(0), w.shape(1), "W");
   check_shape("CayleyUpdate", rows_, cols_, g.shape(0), g.shape(1), "the gradient");
+  check_finite("constraint:cayley", "W", w);
+  check_finite("constraint:cayley", "the gradient of W", g);
   const int r = rows_, c = cols_;
   // B = G Wᵀ (r × r); A = B − Bᵀ
   gemm(Op::N, Op::T, r, r, c, T(1), g.data(), c, w.data(), c, T(0), a_.data(), r);

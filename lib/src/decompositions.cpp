@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "isobench/non_finite.hpp"
+
 extern "C" {
 void sgeqrf_(const int* m, const int* n, float* a, const int* lda, float* tau, float* work,
              const int* lwork, int* info);
@@ -88,13 +90,44 @@ void gesv(const int* n, const int* nrhs, double* a, const int* lda, int* ipiv, d
   dgesv_(n, nrhs, a, lda, ipiv, b, ldb, info);
 }
 
+template <class T>
+constexpr const char* prefix() {
+  return sizeof(T) == sizeof(float) ? "s" : "d";
+}
+
+// LAPACK's routine names without the s/d prefix, and each one's argument list in order.
+struct RoutineArgs {
+  const char* name;
+  const char* args[14];
+};
+constexpr RoutineArgs kArgs[] = {
+    {"geqrf", {"M", "N", "A", "LDA", "TAU", "WORK", "LWORK", "INFO"}},
+    {"gelqf", {"M", "N", "A", "LDA", "TAU", "WORK", "LWORK", "INFO"}},
+    {"orgqr", {"M", "N", "K", "A", "LDA", "TAU", "WORK", "LWORK", "INFO"}},
+    {"orglq", {"M", "N", "K", "A", "LDA", "TAU", "WORK", "LWORK", "INFO"}},
+    {"gesdd",
+     {"JOBZ", "M", "N", "A", "LDA", "S", "U", "LDU", "VT", "LDVT", "WORK", "LWORK", "IWORK",
+      "INFO"}},
+    {"gesv", {"N", "NRHS", "A", "LDA", "IPIV", "B", "LDB", "INFO"}},
+    {"geev",
+     {"JOBVL", "JOBVR", "N", "A", "LDA", "WR", "WI", "VL", "LDVL", "VR", "LDVR", "WORK", "LWORK",
+      "INFO"}},
+    {"syev", {"JOBZ", "UPLO", "N", "A", "LDA", "W", "WORK", "LWORK", "INFO"}},
+    {"stev", {"JOBZ", "N", "D", "E", "Z", "LDZ", "WORK", "INFO"}},
+};
+
+// Checks the column-major (m × n) matrix a (leading dimension lda) before LAPACK sees it.
+template <class T>
+void check_input(const char* routine, const T* a, int m, int n, int lda, const char* what) {
+  // Column-major (m × n) is the row-major (n × m) matrix with row stride lda.
+  const std::string who = std::string("LAPACK ") + prefix<T>() + routine;
+  check_finite(who.c_str(), what, a, static_cast<std::size_t>(n), static_cast<std::size_t>(m),
+               static_cast<std::size_t>(lda));
+}
+
+template <class T>
 void check(int info, const char* routine) {
-  if (info != 0)
-    throw std::runtime_error(std::string("LAPACK ") + routine +
-                             " failed, info = " + std::to_string(info) +
-                             (info > 0 ? " (no convergence or a singular matrix: check the input "
-                                         "for NaN/Inf or a too large step)"
-                                       : " (bad argument)"));
+  if (info != 0) check_info((std::string(prefix<T>()) + routine).c_str(), info);
 }
 
 template <class T>
@@ -103,6 +136,45 @@ int lwork_of(T query) {
 }
 
 }  // namespace
+
+std::string info_message(const char* routine, int info) {
+  const std::string r(routine);
+  const std::string base = r.size() > 1 ? r.substr(1) : r;  // without the s/d/c/z prefix
+  const RoutineArgs* ra = nullptr;
+  for (const auto& x : kArgs)
+    if (base == x.name) ra = &x;
+  const std::string code = "info = " + std::to_string(info);
+  if (info == 0) return code + ": success";
+  if (info < 0) {
+    const int i = -info;
+    if (base == "gesdd" && i == 4)  // LAPACK >= 3.10 rejects a NaN in A with info = -4
+      return code + ": the matrix holds NaN or Inf (LAPACK's NaN check of argument 4, A)";
+    std::string arg = "argument " + std::to_string(i);
+    if (ra && i <= 14 && ra->args[i - 1]) arg += std::string(" (") + ra->args[i - 1] + ")";
+    return code + ": " + arg + " has an illegal value (a bug in the caller: please report it)";
+  }
+  std::string what;
+  if (base == "gesdd")
+    what = "the divide-and-conquer SVD (bdsdc) did not converge";
+  else if (base == "gesv")
+    what = "U(" + std::to_string(info) + "," + std::to_string(info) +
+           ") is exactly zero: the matrix is singular and no solution was computed";
+  else if (base == "geev")
+    what = "the QR algorithm did not converge (only eigenvalues " + std::to_string(info + 1) +
+           ".. were computed)";
+  else if (base == "syev" || base == "stev")
+    what = "did not converge: " + std::to_string(info) +
+           " off-diagonal elements of the tridiagonal form did not reach zero";
+  else
+    what = "an unexpected failure";
+  return code + ": " + what + " (a NaN, Inf or extremely large entry can cause this)";
+}
+
+void check_info(const char* routine, int info) {
+  if (info != 0)
+    throw std::runtime_error(std::string("LAPACK ") + routine +
+                             " failed: " + info_message(routine, info));
+}
 
 template <class T>
 int qr_work_size(int m, int n) {
@@ -116,12 +188,13 @@ int qr_work_size(int m, int n) {
 
 template <class T>
 void qr_thin(int m, int n, T* a, int lda, T* r_diag, T* tau, T* work, int lwork) {
+  check_input("geqrf", a, m, n, lda, "the matrix");
   int info = 0;
   geqrf(&m, &n, a, &lda, tau, work, &lwork, &info);
-  check(info, "geqrf");
+  check<T>(info, "geqrf");
   for (int j = 0; j < n; ++j) r_diag[j] = a[j + static_cast<long>(j) * lda];
   orgqr(&m, &n, &n, a, &lda, tau, work, &lwork, &info);
-  check(info, "orgqr");
+  check<T>(info, "orgqr");
 }
 
 template <class T>
@@ -136,12 +209,13 @@ int lq_work_size(int m, int n) {
 
 template <class T>
 void lq_thin(int m, int n, T* a, int lda, T* l_diag, T* tau, T* work, int lwork) {
+  check_input("gelqf", a, m, n, lda, "the matrix");
   int info = 0;
   gelqf(&m, &n, a, &lda, tau, work, &lwork, &info);
-  check(info, "gelqf");
+  check<T>(info, "gelqf");
   for (int i = 0; i < m; ++i) l_diag[i] = a[i + static_cast<long>(i) * lda];
   orglq(&m, &n, &m, a, &lda, tau, work, &lwork, &info);
-  check(info, "orglq");
+  check<T>(info, "orglq");
 }
 
 template <class T>
@@ -158,15 +232,18 @@ template <class T>
 void svd_thin(int m, int n, T* a, T* s, T* u, T* vt, T* work, int lwork, int* iwork) {
   const int k = std::min(m, n);
   int lda = std::max(1, m), ldu = std::max(1, m), ldvt = std::max(1, k), info = 0;
+  check_input("gesdd", a, m, n, lda, "the matrix");
   gesdd("S", &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, &info);
-  check(info, "gesdd");
+  check<T>(info, "gesdd");
 }
 
 template <class T>
 void lu_solve(int n, int nrhs, T* a, T* b, int* ipiv) {
   int lda = std::max(1, n), ldb = std::max(1, n), info = 0;
+  check_input("gesv", a, n, n, lda, "the matrix");
+  check_input("gesv", b, n, nrhs, ldb, "the right-hand side");
   gesv(&n, &nrhs, a, &lda, ipiv, b, &ldb, &info);
-  check(info, "gesv");
+  check<T>(info, "gesv");
 }
 
 #define ISOBENCH_LAPACK_INSTANTIATE(T)                                \

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "isobench/blas.hpp"
+#include "isobench/decompositions.hpp"
 
 extern "C" void dsyev_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda,
                        double* w, double* work, const int* lwork, int* info);
@@ -41,7 +42,7 @@ double least_squares_floor(const SecondMoments& m, double* lambda_max) {
   lwork = static_cast<int>(wq) + 1;
   std::vector<double> work(sz(lwork));
   dsyev_("V", "U", &d, a.data(), &d, w.data(), work.data(), &lwork, &info);
-  if (info != 0) throw std::runtime_error("dsyev failed, info = " + std::to_string(info));
+  lapack::check_info("dsyev", info);
   const double lmax = *std::max_element(w.begin(), w.end());
   if (lambda_max) *lambda_max = lmax;
   // tr(Σyx Σxx⁺ Σxy) = Σ_j ‖Σyx v_j‖² / λ_j over the non-null eigenvectors v_j (columns of a;

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "isobench/blas.hpp"
+#include "isobench/decompositions.hpp"
+#include "isobench/non_finite.hpp"
 
 extern "C" {
 void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
@@ -26,6 +28,7 @@ template <class T>
 std::vector<double> singular_values(const Matrix<T>& a) {
   // Row-major (r × c) is column-major (c × r) = Aᵀ: same singular values.
   const int m = static_cast<int>(a.shape(1)), n = static_cast<int>(a.shape(0));
+  check_finite("singular_values", "the matrix", a);
   std::vector<double> buf(a.begin(), a.end());
   std::vector<double> s(static_cast<std::size_t>(std::min(m, n)));
   if (s.empty()) return s;
@@ -38,7 +41,7 @@ std::vector<double> singular_values(const Matrix<T>& a) {
   std::vector<double> work(static_cast<std::size_t>(lwork));
   dgesdd_("N", &m, &n, buf.data(), &lda, s.data(), &dummy, &ldu, &dummy, &ldvt, work.data(), &lwork,
           iwork.data(), &info);
-  if (info != 0) throw std::runtime_error("dgesdd failed, info = " + std::to_string(info));
+  lapack::check_info("dgesdd", info);
   return s;
 }
 template std::vector<double> singular_values<float>(const Matrix<float>&);
@@ -47,6 +50,7 @@ template std::vector<double> singular_values<double>(const Matrix<double>&);
 std::vector<std::complex<double>> eigenvalues(const Matrix<double>& a) {
   const int n = static_cast<int>(a.shape(0));
   if (a.shape(1) != a.shape(0)) throw std::invalid_argument("eigenvalues: matrix is not square");
+  check_finite("eigenvalues", "the matrix", a);
   // Column-major copy of a row-major matrix is Aᵀ: same eigenvalues.
   std::vector<double> buf(a.begin(), a.end()), wr(n), wi(n);
   int lda = std::max(1, n), ld1 = 1, lwork = -1, info = 0;
@@ -57,7 +61,7 @@ std::vector<std::complex<double>> eigenvalues(const Matrix<double>& a) {
   std::vector<double> work(static_cast<std::size_t>(lwork));
   dgeev_("N", "N", &n, buf.data(), &lda, wr.data(), wi.data(), &dummy, &ld1, &dummy, &ld1,
          work.data(), &lwork, &info);
-  if (info != 0) throw std::runtime_error("dgeev failed, info = " + std::to_string(info));
+  lapack::check_info("dgeev", info);
   std::vector<std::complex<double>> ev(n);
   for (int i = 0; i < n; ++i) ev[i] = {wr[i], wi[i]};
   return ev;
@@ -65,6 +69,9 @@ std::vector<std::complex<double>> eigenvalues(const Matrix<double>& a) {
 
 void qr_colmajor(double* a, int m, int n, std::vector<double>& r_diag) {
   if (m < n) throw std::invalid_argument("qr_colmajor: needs m >= n");
+  // Column-major (m × n) is the row-major (n × m) matrix.
+  check_finite("qr_colmajor", "the matrix", a, static_cast<std::size_t>(n),
+               static_cast<std::size_t>(m), static_cast<std::size_t>(m));
   std::vector<double> tau(static_cast<std::size_t>(n));
   int lda = std::max(1, m), lwork = -1, info = 0;
   double wq = 0;
@@ -72,7 +79,7 @@ void qr_colmajor(double* a, int m, int n, std::vector<double>& r_diag) {
   lwork = std::max(1, static_cast<int>(wq));
   std::vector<double> work(static_cast<std::size_t>(lwork));
   dgeqrf_(&m, &n, a, &lda, tau.data(), work.data(), &lwork, &info);
-  if (info != 0) throw std::runtime_error("dgeqrf failed, info = " + std::to_string(info));
+  lapack::check_info("dgeqrf", info);
   r_diag.resize(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) r_diag[i] = a[i + static_cast<std::size_t>(i) * m];
   lwork = -1;
@@ -80,7 +87,7 @@ void qr_colmajor(double* a, int m, int n, std::vector<double>& r_diag) {
   lwork = std::max(1, static_cast<int>(wq));
   work.resize(static_cast<std::size_t>(lwork));
   dorgqr_(&m, &n, &n, a, &lda, tau.data(), work.data(), &lwork, &info);
-  if (info != 0) throw std::runtime_error("dorgqr failed, info = " + std::to_string(info));
+  lapack::check_info("dorgqr", info);
 }
 
 template <class T>

@@ -9,6 +9,7 @@
 #include "isobench/batches.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/loss.hpp"
+#include "isobench/non_finite.hpp"
 #include "isobench/spectra.hpp"
 
 namespace isobench {
@@ -124,7 +125,14 @@ double MlpClassifierTask<T, Update>::step() {
     const double s = lambda_multiplier(t_);
     for (std::size_t i = 0; i < square_.size(); ++i) {
       grad_buf_[i] = net_.weight_grad(square_[i]);
-      if (s > 0) loss += penalty_[i].add_value_and_grad(net_.weight(square_[i]), grad_buf_[i], s);
+      if (s > 0) {
+        try {
+          loss += penalty_[i].add_value_and_grad(net_.weight(square_[i]), grad_buf_[i], s);
+        } catch (const NonFiniteError& e) {  // name the layer too
+          throw NonFiniteError(e.kernel(), "the weight of layer " + std::to_string(square_[i]) +
+                                               ": " + e.what());
+        }
+      }
     }
   }
   opt_.step(params_);
@@ -193,7 +201,12 @@ double MlpClassifierTask<T, Update>::penalty_value() {
   double v = 0;
   const double s = lambda_multiplier(t_ > 0 ? t_ : 1);
   for (std::size_t i = 0; i < penalty_.size(); ++i)
-    v += penalty_[i].value(net_.weight(square_[i]), s);
+    try {
+      v += penalty_[i].value(net_.weight(square_[i]), s);
+    } catch (const NonFiniteError& e) {
+      throw NonFiniteError(e.kernel(),
+                           "the weight of layer " + std::to_string(square_[i]) + ": " + e.what());
+    }
   return v;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "isobench/blas.hpp"
+#include "isobench/non_finite.hpp"
 
 namespace isobench {
 
@@ -76,7 +77,11 @@ double penalty_flops(const PenaltySpec& spec, int rows, int cols) {
 
 template <class T>
 OrthoPenalty<T>::OrthoPenalty(PenaltySpec spec, int rows, int cols, std::uint64_t seed)
-    : spec_(spec), rows_(rows), cols_(cols), tall_(rows >= cols) {
+    : spec_(spec),
+      kernel_(std::string("reg:") + penalty_name(spec.kind)),
+      rows_(rows),
+      cols_(cols),
+      tall_(rows >= cols) {
   if (rows < 1 || cols < 1)
     throw std::invalid_argument("OrthoPenalty: the weight shape " + std::to_string(rows) + "x" +
                                 std::to_string(cols) + " is empty");
@@ -139,12 +144,17 @@ double OrthoPenalty<T>::add_value_and_grad(const Matrix<T>& w, Matrix<T>& grad,
                                            double lambda_scale) {
   check_shape(w, "W");
   check_shape(grad, "the gradient");
+  if (active(lambda_scale)) {
+    check_finite(kernel_name(), "W", w);
+    check_finite(kernel_name(), "the gradient of W", grad);
+  }
   return run(w, grad.data(), lambda_scale);
 }
 
 template <class T>
 double OrthoPenalty<T>::value(const Matrix<T>& w, double lambda_scale) {
   check_shape(w, "W");
+  if (active(lambda_scale)) check_finite(kernel_name(), "W", w);
   // srip: leave the power iteration where training left it, so that evaluating a run (at any
   // cadence) never changes its training.
   const bool srip = spec_.kind == PenaltyKind::Srip;

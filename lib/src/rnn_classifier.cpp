@@ -9,12 +9,15 @@
 #include "isobench/linalg.hpp"
 #include "isobench/loss.hpp"
 #include "isobench/lstm.hpp"
+#include "isobench/non_finite.hpp"
 #include "isobench/rnn.hpp"
 #include "isobench/spectra.hpp"
 
 namespace isobench {
 
 namespace {
+// Where the penalty and constraint act (NonFiniteError messages name it).
+constexpr const char* kKernel = "the recurrent kernel";
 
 std::size_t sz(long v) {
   return static_cast<std::size_t>(v);
@@ -95,9 +98,10 @@ double RecurrentClassifierTask<Model, Update>::loss_and_grad(const T* x, const i
   const double data = softmax_xent(logits, labels, batch, K, dlogits_.data());
   last_correct_ = count_correct(logits, labels, batch, K);
   model_.backward(dlogits_.data());
-  last_penalty_ = penalty_.empty() ? 0.0
-                                   : penalty_[0].add_value_and_grad(model_.recurrent_kernel(),
-                                                                    model_.recurrent_kernel_grad());
+  last_penalty_ = penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
+    return penalty_[0].add_value_and_grad(model_.recurrent_kernel(),
+                                          model_.recurrent_kernel_grad());
+  });
   return data + last_penalty_;
 }
 
@@ -162,7 +166,10 @@ void RecurrentClassifierTask<Model, Update>::evaluate(EvalRecord& r) {
     running_.write_and_reset(r);
   } else {  // step 0: nothing trained yet, measure the initial weights
     const Measure m = measure(train_, kInitialTrainSamples);
-    const double pen = penalty_.empty() ? 0.0 : penalty_[0].value(model_.recurrent_kernel());
+    const double pen =
+        penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
+          return penalty_[0].value(model_.recurrent_kernel());
+        });
     RunningFigures::write(r, m.loss, m.acc, pen);
   }
   if (val_.n > 0) {

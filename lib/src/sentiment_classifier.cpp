@@ -10,11 +10,14 @@
 #include "isobench/batches.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/loss_bce.hpp"
+#include "isobench/non_finite.hpp"
 #include "isobench/spectra.hpp"
 
 namespace isobench {
 
 namespace {
+// Where the penalty and constraint act (NonFiniteError messages name it).
+constexpr const char* kKernel = "the recurrent kernel";
 
 std::size_t sz(long v) {
   return static_cast<std::size_t>(v);
@@ -119,9 +122,9 @@ double SentimentTask<T, Update>::loss_and_grad(const std::int32_t* ids, const T*
   last_correct_ = count_correct_binary(logits, labels, batch);
   lstm_.backward(dlogits_.data(), emb_.trainable() ? dx_.data() : nullptr);
   emb_.backward(ids, batch, L, dx_.data());
-  last_penalty_ = penalty_.empty() ? 0.0
-                                   : penalty_[0].add_value_and_grad(lstm_.recurrent_kernel(),
-                                                                    lstm_.recurrent_kernel_grad());
+  last_penalty_ = penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
+    return penalty_[0].add_value_and_grad(lstm_.recurrent_kernel(), lstm_.recurrent_kernel_grad());
+  });
   return data + last_penalty_;
 }
 
@@ -180,7 +183,10 @@ void SentimentTask<T, Update>::evaluate(EvalRecord& r) {
     running_.write_and_reset(r);
   } else {  // step 0: nothing trained yet, measure the initial weights
     const Measure m = measure(train_, kInitialTrainSamples);
-    const double pen = penalty_.empty() ? 0.0 : penalty_[0].value(lstm_.recurrent_kernel());
+    const double pen =
+        penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
+          return penalty_[0].value(lstm_.recurrent_kernel());
+        });
     RunningFigures::write(r, m.loss, m.acc, pen);
   }
   if (val_.n > 0) {

@@ -10,6 +10,7 @@
 #include "isobench/grad_clip.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/loss.hpp"
+#include "isobench/non_finite.hpp"
 
 namespace isobench {
 
@@ -47,6 +48,8 @@ bool is_mnist_problem(SequenceProblem p) {
 }
 
 namespace {
+// Where the penalty and constraint act (NonFiniteError messages name it).
+constexpr const char* kKernel = "the recurrent kernel";
 
 [[noreturn]] void bad(const std::string& what) {
   throw std::invalid_argument("SequenceTask: " + what);
@@ -259,7 +262,10 @@ double SequenceTask<T>::objective_and_gradient() {
   double loss = data_loss(logits, B, labels_.data(), values_.data(), nullptr);
   backward(dlogits_.data());
   std::visit([&](auto& m) { kgrad_ = m.recurrent_kernel_grad(); }, model_);
-  if (!penalty_.empty()) loss += penalty_[0].add_value_and_grad(recurrent_kernel(), kgrad_);
+  if (!penalty_.empty())
+    loss += naming_parameter(kKernel, [&] {
+      return penalty_[0].add_value_and_grad(recurrent_kernel(), kgrad_);
+    });
   return loss;
 }
 
@@ -271,8 +277,10 @@ double SequenceTask<T>::step() {
   if (!std::isfinite(loss)) return loss;
   last_grad_norm_ = clip_grad_norm(params_, spec_.clip_norm);
   opt_.step(opt_params_);
-  if (!constraint_.empty()) constraint_[0].apply(recurrent_kernel(), &kgrad_);
-  if (!wide_margin_.empty()) wide_margin_[0].apply(recurrent_kernel());
+  naming_parameter(kKernel, [&] {
+    if (!constraint_.empty()) constraint_[0].apply(recurrent_kernel(), &kgrad_);
+    if (!wide_margin_.empty()) wide_margin_[0].apply(recurrent_kernel());
+  });
   return loss;
 }
 
@@ -337,7 +345,9 @@ void SequenceTask<T>::evaluate(EvalRecord& r) {
     r.extra["baseline_loss"] = baseline_loss();
     if (m.acc >= 0) r.extra["copy_acc"] = m.acc;
   }
-  if (!penalty_.empty()) r.extra["penalty"] = penalty_[0].value(recurrent_kernel());
+  if (!penalty_.empty())
+    r.extra["penalty"] =
+        naming_parameter(kKernel, [&] { return penalty_[0].value(recurrent_kernel()); });
   r.extra["grad_norm"] = last_grad_norm_;
 }
 

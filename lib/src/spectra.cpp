@@ -11,6 +11,7 @@
 #include "isobench/blas.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/loss.hpp"
+#include "isobench/non_finite.hpp"
 
 namespace isobench {
 namespace {
@@ -36,6 +37,7 @@ void scale_rows_by_derivative(Matrix<double>& m, const double* h, const double* 
 
 SpectrumSummary summarize_spectrum(const std::vector<double>& sv) {
   if (sv.empty()) throw std::invalid_argument("summarize_spectrum: no singular values");
+  check_finite("summarize_spectrum", "the singular values", sv.data(), 1, sv.size(), sv.size());
   SpectrumSummary s;
   double sum = 0;
   for (double v : sv) sum += v * v;
@@ -58,6 +60,7 @@ SpectrumSummary summarize_spectrum(const std::vector<double>& sv) {
 
 SingularValueStats singular_value_stats(const std::vector<double>& sv) {
   if (sv.empty()) throw std::invalid_argument("singular_value_stats: no singular values");
+  check_finite("singular_value_stats", "the singular values", sv.data(), 1, sv.size(), sv.size());
   SingularValueStats s;
   double sum = 0;
   for (double v : sv) sum += v;

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "isobench/decompositions.hpp"
+
 extern "C" void dstev_(const char* jobz, const int* n, double* d, double* e, double* z,
                        const int* ldz, double* work, int* info);
 
@@ -126,7 +128,7 @@ GaussRule gauss_hermite_normal(int n) {
     int nn = n, ldz = 1, info = 0;
     double dummy = 0, work = 0;
     dstev_(&jobz, &nn, x.data(), off.data(), &dummy, &ldz, &work, &info);
-    if (info != 0) throw std::runtime_error("gauss_hermite_normal: dstev failed");
+    lapack::check_info("dstev", info);  // gauss_hermite_normal
   }
   GaussRule r;
   for (int i = 0; i < n; ++i) {

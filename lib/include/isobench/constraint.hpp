@@ -30,6 +30,10 @@
 //                               descent direction). O(r³ + r² c) (two GEMMs and an LU solve, gesv).
 //
 // `ortho_err` (CONTRACT.md) is isobench::orthogonality_error(W, g) from linalg.hpp.
+//
+// A NaN or Inf in W (or, for cayley, in its gradient) is never projected: apply() throws
+// NonFiniteError (non_finite.hpp) naming "constraint:<kind>" before touching W (LAPACK's QR
+// would map a W holding +Inf to an exact identity, ortho_err 0).
 #pragma once
 
 #include <string_view>

@@ -8,10 +8,21 @@
 //   - Householder LQ  (gelqf + orglq)  Wᵀ = L Q      → W = Qᵀ Lᵀ, the columns of W orthonormal;
 //   - SVD, divide and conquer (gesdd, thin 'S')      Wᵀ = U Σ Vᵀ;
 //   - LU solve (gesv)                                A X = B.
-// Each routine throws std::runtime_error naming the LAPACK routine when info ≠ 0.
+// Each routine first checks its input matrices (NonFiniteError, non_finite.hpp, on a NaN or Inf:
+// LAPACK's QR maps +Inf to a finite Q, and its SVD rejects only NaN) and throws
+// std::runtime_error saying what LAPACK's info means when info ≠ 0 (check_info).
 #pragma once
 
+#include <string>
+
 namespace isobench::lapack {
+
+// What LAPACK's info of `routine` (e.g. "dgesdd", "sgeqrf") means: info < 0 names the illegal
+// argument (-info, with its LAPACK name; gesdd's -4 is its NaN check: "the matrix holds NaN or
+// Inf"), info > 0 the routine's own failure (no convergence, an exactly singular matrix, ...).
+std::string info_message(const char* routine, int info);
+// Throws std::runtime_error("LAPACK <routine> failed: <info_message>") when info ≠ 0.
+void check_info(const char* routine, int info);
 
 // QR of the (m × n) matrix `a` (lda ≥ m), m ≥ n: on return the first n columns of `a` hold Q
 // with orthonormal columns and `r_diag[0..n)` the diagonal of R. tau: n entries.

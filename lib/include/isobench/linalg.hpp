@@ -9,15 +9,16 @@
 
 namespace isobench {
 
-// Singular values of A (any shape), descending. dgesdd without vectors. Throws on failure.
+// Singular values of A (any shape), descending. dgesdd without vectors. A holding NaN or Inf:
+// NonFiniteError (non_finite.hpp); a LAPACK failure: std::runtime_error saying what info means.
 template <class T>
 std::vector<double> singular_values(const Matrix<T>& a);
 
-// Eigenvalues of a square real matrix (dgeev, no vectors).
+// Eigenvalues of a square real matrix (dgeev, no vectors). NaN/Inf: NonFiniteError.
 std::vector<std::complex<double>> eigenvalues(const Matrix<double>& a);
 
 // Householder QR of the column-major (m × n) buffer `a` (m ≥ n) in place: on return `a` holds
-// the m × n factor Q and `r_diag` the n diagonal entries of R.
+// the m × n factor Q and `r_diag` the n diagonal entries of R. NaN/Inf: NonFiniteError.
 void qr_colmajor(double* a, int m, int n, std::vector<double>& r_diag);
 
 // Frobenius norm of AᵀA/g² − I (A tall or square) or AAᵀ/g² − I (A wide) — the orthogonality

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstddef>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "isobench/tensor.hpp"
@@ -97,9 +98,12 @@ class Optimizer {
   Optimizer(double lr, Update update = {}, Decay decay = {})
       : lr_(lr), update_(update), decay_(decay) {}
 
+  // params: the same parameters, of the same sizes, at every step (the state is bound to them on
+  // the first step). A different count or size: std::invalid_argument naming the parameter and
+  // both sizes, before anything is updated.
   void step(const std::vector<ParamRef<T>>& params) {
     if (state_.empty()) allocate(params);
-    if (params.size() != sizes_.size()) throw std::logic_error("Optimizer: parameter set changed");
+    check_bound(params);
     ++t_;
     const double lr = decay_(lr_, t_);
     for (std::size_t p = 0; p < params.size(); ++p) {
@@ -114,6 +118,20 @@ class Optimizer {
   void set_learning_rate(double lr) { lr_ = lr; }
 
  private:
+  void check_bound(const std::vector<ParamRef<T>>& params) const {
+    if (params.size() != sizes_.size())
+      throw std::invalid_argument("Optimizer::step: " + std::to_string(params.size()) +
+                                  " parameters, but the state was allocated for " +
+                                  std::to_string(sizes_.size()) +
+                                  " on the first step (pass the same parameter list every step)");
+    for (std::size_t p = 0; p < params.size(); ++p)
+      if (params[p].size != sizes_[p])
+        throw std::invalid_argument("Optimizer::step: parameter " + std::to_string(p) + " has " +
+                                    std::to_string(params[p].size) +
+                                    " entries, but its state was allocated for " +
+                                    std::to_string(sizes_[p]) +
+                                    " on the first step (pass the same parameters every step)");
+  }
   void allocate(const std::vector<ParamRef<T>>& params) {
     for (const auto& p : params) {
       sizes_.push_back(p.size);

@@ -91,9 +91,10 @@ class OrthoPenalty {
 
   // W: (rows × cols). grad: (rows × cols), grad += λ·lambda_scale·∂P/∂W.
   // Returns λ·lambda_scale·P(W), the term added to the loss. Does not allocate.
+  // A NaN or Inf in W or grad (when the penalty is active): NonFiniteError naming "reg:<name>".
   double add_value_and_grad(const Matrix<T>& w, Matrix<T>& grad, double lambda_scale = 1.0);
   // λ·lambda_scale·P(W) alone; for srip it iterates from the current vector and then restores
-  // it, so evaluation never changes training.
+  // it, so evaluation never changes training. A NaN or Inf in W: NonFiniteError.
   double value(const Matrix<T>& w, double lambda_scale = 1.0);
 
   const PenaltySpec& spec() const { return spec_; }
@@ -107,8 +108,14 @@ class OrthoPenalty {
   double mc_term(const T* w, T* grad, double scale);
   double srip_term(const T* w, T* grad, double scale);
   void check_shape(const Matrix<T>& w, const char* what) const;
+  // Whether run() computes anything (the NaN/Inf check is skipped exactly when it does not).
+  bool active(double lambda_scale) const {
+    return spec_.kind != PenaltyKind::None && spec_.lambda * lambda_scale != 0.0;
+  }
+  const char* kernel_name() const { return kernel_.c_str(); }  // "reg:<name>"
 
   PenaltySpec spec_;
+  std::string kernel_;  // NonFiniteError's kernel name
   int rows_, cols_;
   bool tall_;                   // rows ≥ cols: the Gram matrix is WᵀW
   std::vector<T> gram_;         // the largest Gram matrix used (n × n)

@@ -34,6 +34,7 @@ struct SpectrumSummary {
   double sv_min = 0, sv_max = 0;
   std::optional<double> cond;
 };
+// A NaN or Inf among sv: NonFiniteError (non_finite.hpp), as for singular_value_stats.
 SpectrumSummary summarize_spectrum(const std::vector<double>& sv);
 
 // Singular values of any weight matrix (e.g. an RNN's recurrent kernel): mean, population
@@ -42,6 +43,7 @@ struct SingularValueStats {
   double mean = 0, std = 0, min = 0, max = 0;
 };
 SingularValueStats singular_value_stats(const std::vector<double>& sv);
+// W holding NaN or Inf: NonFiniteError naming singular_values (linalg.hpp).
 template <class T>
 SingularValueStats weight_singular_value_stats(const Matrix<T>& w);
 

@@ -17,6 +17,12 @@
 //   void   evaluate(EvalRecord&)        fill loss / accuracies / extra of the current weights
 //   bool   reached_target(const EvalRecord&) const
 //   bool   diverged(const EvalRecord&) const    (a non-finite loss is always divergence)
+//
+// Divergence (CONTRACT.md `diverged`): a NaN or Inf loss, weight or gradient. A non-finite step
+// loss, a non-finite evaluation loss or task.diverged() stop the run; so does a NonFiniteError
+// (non_finite.hpp) thrown by step(), evaluate() or a callback — a constraint, penalty or
+// spectrum that met a NaN/Inf weight or gradient — and its message, naming the kernel, is kept
+// in TrainResult::diverged_reason. Any other exception propagates.
 #pragma once
 
 #include <chrono>
@@ -24,9 +30,12 @@
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#include "isobench/non_finite.hpp"
 
 namespace isobench {
 
@@ -69,6 +78,9 @@ struct TrainResult {
   EvalRecord last;                              // the last evaluation
   double best_val_acc = -1;
   std::string stop_reason = "budget";
+  // Why it diverged when a kernel refused a NaN/Inf weight or gradient (NonFiniteError's
+  // message, naming the kernel); empty otherwise (e.g. a non-finite loss).
+  std::string diverged_reason;
   // CONTRACT.md: steps until the target was first reached, step_budget + 1 when never.
   long steps_to_target_counter() const { return converged ? steps_to_target : step_budget + 1; }
 };
@@ -104,16 +116,31 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
   int epoch = 0;
   bool stop = false;
 
+  // A kernel met a NaN/Inf weight or gradient: stop here as diverged, saying which.
+  auto non_finite = [&](const NonFiniteError& e) {
+    res.diverged = true;
+    res.stop_reason = "diverged";
+    res.diverged_reason = e.what();
+    res.last.step = step;
+    res.last.loss = std::numeric_limits<double>::quiet_NaN();
+    stop = true;
+  };
+
   // Evaluates the current weights, records target / divergence, runs the callbacks.
   auto evaluate = [&] {
     EvalRecord r;
     r.step = step;
     r.epoch = epoch;
     r.seconds = train_time;
-    task.evaluate(r);
-    res.last = r;
-    if (r.val_acc > res.best_val_acc) res.best_val_acc = r.val_acc;
-    (detail::cb_eval(callbacks, r, 0), ...);
+    try {
+      task.evaluate(r);
+      res.last = r;
+      if (r.val_acc > res.best_val_acc) res.best_val_acc = r.val_acc;
+      (detail::cb_eval(callbacks, r, 0), ...);
+    } catch (const NonFiniteError& e) {
+      non_finite(e);
+      return;
+    }
     if (!std::isfinite(r.loss) || task.diverged(r)) {
       res.diverged = true;
       res.stop_reason = "diverged";
@@ -137,9 +164,19 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
     task.begin_epoch(epoch);
     for (int b = 0; b < spe && !stop && step < cfg.step_budget; ++b) {
       const auto t0 = Clock::now();
-      const double loss = task.step();
+      double loss = std::numeric_limits<double>::quiet_NaN();
+      std::optional<NonFiniteError> caught;  // handled after the step is timed and counted
+      try {
+        loss = task.step();
+      } catch (const NonFiniteError& e) {
+        caught.emplace(e);
+      }
       train_time += std::chrono::duration<double>(Clock::now() - t0).count();
       ++step;
+      if (caught) {
+        non_finite(*caught);
+        break;
+      }
       if (!std::isfinite(loss)) {  // stop at once: the weights are no longer numbers
         res.diverged = true;
         res.stop_reason = "diverged";
