@@ -7,7 +7,7 @@
 #     constraint tests (state bound to parameter sizes, NaN/Inf refused).
 # Any sanitizer report fails the command (halt_on_error); so does a run that reports an error or
 # a filter that selects nothing. Too slow for CI (a from-scratch asan build takes ~30 min on 2
-# cores, the training samples several minutes each): run it before resolving a memory-safety issue.
+# cores; the sample then runs in ~2 min): run it before resolving a memory-safety issue.
 #
 # Usage: scripts/asan_sample.sh [FAMILY...]        e.g. scripts/asan_sample.sh perf task tests
 #   FAMILY: perf perf_ortho perf_rnn perf_spectrum rqa rqb rqc rqd rqe seed sent task tests
