@@ -141,10 +141,11 @@ SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
                        : "fine-tuned, the words not found learned from random vectors") +
             ")";
     }
-    // pos and neg hold equally many lines (load_polarity checks), so each gives half the snippets.
-    const long per_file = (d->split.train.n + d->split.val.n + d->split.test.n) / 2;
-    note_dataset("rt-polarity", d->split.description + "; " + emb + subset_note(),
-                 {{"positive", files.pos, per_file}, {"negative", files.neg, per_file}});
+    std::vector<DataFile> read = {{"positive", files.pos, d->split.lines_per_file},
+                                  {"negative", files.neg, d->split.lines_per_file}};
+    // The vectors decide the numbers too: their file's digest tells two runs' vectors apart.
+    if (d->vectors) read.push_back({"embeddings", path, d->vectors->lines_read});
+    note_dataset("rt-polarity", d->split.description + "; " + emb + subset_note(), read);
     slot = std::move(d);
   }
   SentData& d = *slot;

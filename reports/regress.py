@@ -56,30 +56,35 @@ def load(path):
 
 
 def digests(entry):
-    """{role: set of md5} of a dataset's files (context["datasets"][name] as merge_results.py
-    writes it), or None when the entry has no digest for some file (an older results file)."""
+    """({role: set of md5}, why not) of a dataset's files (context["datasets"][name] as
+    merge_results.py writes it): the digests, or None and the reason some file has none."""
     files = entry.get("files") if isinstance(entry, dict) else None
-    if not files or not all(isinstance(f, dict) and f.get("md5") for f in files):
-        return None
+    if not files:
+        return None, "records no files for it (made before isobench recorded md5s)"
     out = {}
     for f in files:
+        if not isinstance(f, dict) or not f.get("md5"):
+            why = f.get("md5_error") if isinstance(f, dict) else None
+            if why:
+                return None, f"could not digest {f.get('path')} when it was written ({why})"
+            return None, "records no md5 for some file (made before isobench recorded md5s)"
         out.setdefault(str(f.get("role")), set()).add(f["md5"])
-    return out
+    return out, None
 
 
 def dataset_difference(name, base, now):
     """None when dataset `name` is the same data on both sides, else why not (or why it cannot be
     told). Compared by the md5 of the decompressed files, never by description or location: the
-    same files elsewhere, renamed or recompressed compare equal; other bytes do not."""
-    bd, nd = digests(base), digests(now)
+    same files elsewhere, renamed or recompressed compare equal; other bytes, or files in a role
+    only one side read (e.g. pretrained word vectors), do not."""
+    (bd, bwhy), (nd, nwhy) = digests(base), digests(now)
     if bd is None or nd is None:
-        side = "baseline" if bd is None else "results"
-        return (f"the {side} records no content digest for '{name}' (made before isobench "
-                f"recorded md5s); cannot tell whether the data is the same")
-    common = sorted(set(bd) & set(nd))
-    if not common:
-        return f"no file role of '{name}' in common ({sorted(bd)} vs {sorted(nd)})"
-    diff = [r for r in common if bd[r] != nd[r]]
+        side, why = ("baseline", bwhy) if bd is None else ("results", nwhy)
+        return f"the {side} {why} for '{name}'; cannot tell whether the data is the same"
+    if set(bd) != set(nd):
+        return (f"'{name}' was read from files of other roles ({sorted(bd)} in the baseline, "
+                f"{sorted(nd)} now)")
+    diff = [r for r in sorted(bd) if bd[r] != nd[r]]
     if diff:
         return "; ".join(f"{r}: md5 {', '.join(sorted(bd[r]))} in the baseline, "
                          f"{', '.join(sorted(nd[r]))} now" for r in diff)

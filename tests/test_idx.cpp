@@ -210,11 +210,16 @@ TEST(Idx, TruncatedGzip) {
 }
 
 TEST(Idx, GarbageAfterGzip) {
+  // Zero padding after the member is ignored, as gunzip(1) and Python's gzip ignore it.
+  std::vector<std::uint8_t> z = encode_idx({3}, {1, 2, 3}, true);
+  z.insert(z.end(), 512, 0);
+  EXPECT_EQ(parse(z, "z.gz").data, (std::vector<std::uint8_t>{1, 2, 3}));
   std::vector<std::uint8_t> b = encode_idx({3}, {1, 2, 3}, true);
   b.push_back(0);
+  b.push_back(9);
   expect_idx_error(
       [&] { parse(b, "g.gz"); },
-      {"g.gz", "1 bytes after the end of the gzip data at offset " + std::to_string(b.size() - 1),
+      {"g.gz", "2 bytes after the end of the gzip data at offset " + std::to_string(b.size() - 2),
        "not another gzip member"});
   // Text after the member (a log line appended by a downloader) is refused the same way.
   std::vector<std::uint8_t> t = encode_idx({3}, {1, 2, 3}, true);

@@ -1,6 +1,7 @@
 // The rt-polarity text pipeline (text.hpp): decoding, tokenizer, vocabulary, padding, split,
 // the faithful half, lookup order and every bad-input error.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -70,6 +71,19 @@ TEST(Text, ReadsUtf8AsIsAndWindows1252Converted) {
             "\xe2\x82\xac");
   EXPECT_EQ(decode_text_lines("\x8a\x9f\xa0\xff\n", "q").lines[0],
             "\xc5\xa0\xc5\xb8\xc2\xa0\xc3\xbf");  // Š Ÿ nbsp ÿ
+}
+
+TEST(Text, SpecialFileIsRefusedNamingIt) {
+  ScratchDir dir("text");
+  ASSERT_EQ(::mkfifo(dir.str("rt-polarity.pos").c_str(), 0600), 0);
+  try {
+    read_text_lines(dir.str("rt-polarity.pos"));
+    FAIL() << "a FIFO was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.str("rt-polarity.pos")), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Text, UndefinedWindows1252ByteIsAnErrorAtFileOffset) {

@@ -214,6 +214,27 @@ TEST(Trainer, ANonFiniteErrorInAStepOrEvaluationStopsTheRunAsDivergedWithItsMess
   EXPECT_EQ(r2.diverged_reason.rfind("singular_values: the matrix", 0), 0u) << r2.diverged_reason;
   EXPECT_EQ(rec.lines.size(), 2u);  // steps 0 and 5; the callbacks stop at the refusal
 
+  // In the task's own evaluation, after it measured the loss (a penalty term of NaN weights, as
+  // SequenceTask computes last): what was measured is the run's last evaluation, and the trace
+  // keeps that line, as when the NaN penalty was simply recorded.
+  struct RefusingEvaluation : GeometricTask {
+    void evaluate(EvalRecord& r) {
+      GeometricTask::evaluate(r);
+      if (steps >= 10) throw NonFiniteError("reg:so", "reg:so: W holds NaN");
+    }
+  } t4;
+  t4.target = -1;
+  Recorder rec4;
+  TraceCallback<Recorder> trace4{rec4};
+  auto r4 = train(t4, cfg, trace4);
+  EXPECT_TRUE(r4.diverged);
+  EXPECT_EQ(r4.steps, 10);
+  EXPECT_EQ(r4.last.step, 10);
+  EXPECT_DOUBLE_EQ(r4.last.loss, std::pow(0.9, 10));
+  EXPECT_DOUBLE_EQ(r4.best_val_acc, 1.0 - std::pow(0.9, 10));
+  EXPECT_EQ(r4.diverged_reason, "reg:so: W holds NaN");
+  EXPECT_EQ(rec4.lines.size(), 3u);  // steps 0, 5 and 10
+
   // A finite run has no reason, and a NaN loss keeps today's behaviour (no reason).
   GeometricTask t3;
   t3.target = -1;

@@ -119,10 +119,12 @@ void note_dataset(const std::string& dataset, const std::string& description,
   const std::string line =
       nlohmann::json{{"dataset", dataset}, {"files", description}, {"sources", sources}}.dump() +
       "\n";
-  const bool ok = append_all(fd, line, reason);
-  if (::close(fd) != 0 && ok) reason = std::strerror(errno);
-  else if (ok) return;
-  note_write_error(path, reason);
+  bool ok = append_all(fd, line, reason);
+  if (::close(fd) != 0 && ok) {  // a delayed write error (NFS, quota) shows at close
+    ok = false;
+    reason = std::strerror(errno);
+  }
+  if (!ok) note_write_error(path, reason);
 }
 
 double lr_scale() {

@@ -43,7 +43,7 @@ std::vector<std::uint8_t> gunzip(const std::uint8_t* bytes, std::size_t size,
       if (out.size() >= max_out) {
         inflateEnd(&s);
         fail(name, "gzip stream decompresses to more than " + std::to_string(max_out) +
-                       " bytes; not an IDX file isobench can read");
+                       " bytes, the most isobench reads from one file");
       }
       out.resize(std::min(max_out, 2 * out.size()));
     }
@@ -59,6 +59,9 @@ std::vector<std::uint8_t> gunzip(const std::uint8_t* bytes, std::size_t size,
     produced += out_chunk - s.avail_out;
     if (rc == Z_STREAM_END) {
       if (consumed == size) break;
+      // Zero padding after the last member (block-padded copies) is ignored, as gunzip(1) and
+      // Python's gzip do ("trailing zero bytes ignored").
+      if (std::all_of(bytes + consumed, bytes + size, [](std::uint8_t c) { return c == 0; })) break;
       // Members may be concatenated (RFC 1952 §2.2; `cat a.gz b.gz`): gunzip(1) reads them as one
       // stream. Anything else after a member is refused rather than ignored.
       if (!is_gzip(bytes + consumed, size - consumed)) {

@@ -151,6 +151,7 @@ TextSplit load_polarity(const PolarityFiles& files, const PolarityOptions& opt) 
   part(n_train + n_val, n_test, dte, yte);
 
   TextSplit s;
+  s.lines_per_file = static_cast<long>(pos.lines.size());
   s.vocab = Vocabulary::build(dtr, opt.min_count, opt.max_vocab);
   s.train = encode_texts(dtr, ytr, s.vocab, opt.max_len, opt.pad);
   s.val = encode_texts(dva, yva, s.vocab, opt.max_len, opt.pad, &s.unknown_tokens, &s.kept_tokens);

@@ -159,6 +159,10 @@ TextLines read_text_lines(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) throw std::runtime_error(path + ": file not found");
   if (std::filesystem::is_directory(path, ec))
     throw std::runtime_error(path + ": is a directory, not a text file");
+  if (!std::filesystem::is_regular_file(path, ec))  // a FIFO or device would hang or never end
+    throw std::runtime_error(path +
+                             ": is not a regular file (a FIFO, socket or device); isobench reads "
+                             "regular files");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open for reading");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -335,6 +335,8 @@ WordVectors load_word_vectors(const std::string& path, const Vocabulary* only) {
   if (!std::filesystem::exists(path, ec)) fail(path, "word-vector file not found");
   if (std::filesystem::is_directory(path, ec))
     fail(path, "is a directory; ISOBENCH_EMBEDDINGS must name the word-vector file");
+  if (!std::filesystem::is_regular_file(path, ec))  // a FIFO or device would hang or never end
+    fail(path, "is not a regular file (a FIFO, socket or device); isobench reads regular files");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open the word-vector file");
   std::uint8_t magic[2] = {0, 0};

@@ -53,7 +53,24 @@ class RegressDatasets(unittest.TestCase):
     def test_no_digest_is_refused(self):
         rc, out = self.regress("mnist: train-10k-images-idx3-ubyte.gz; from /x", mnist("/x", B))
         self.assertEqual(rc, 2, out)
-        self.assertIn("baseline records no content digest", out)
+        self.assertIn("the baseline records no files for it", out)
+
+    def test_an_undigested_file_says_why(self):
+        now = mnist("/x", B)
+        del now["files"][0]["md5"]
+        now["files"][0]["md5_error"] = "Permission denied"
+        rc, out = self.regress(mnist("/x", B), now)
+        self.assertEqual(rc, 2, out)
+        self.assertIn("could not digest /x/train-images-idx3-ubyte.gz", out)
+        self.assertIn("Permission denied", out)
+
+    def test_a_role_read_on_one_side_only_is_other_data(self):
+        # e.g. SENT with pretrained vectors against SENT with learned embeddings.
+        now = mnist("/x", B)
+        now["files"].append({"role": "embeddings", "path": "/v.txt", "samples": 3, "md5": A})
+        rc, out = self.regress(mnist("/x", B), now)
+        self.assertEqual(rc, 2, out)
+        self.assertIn("files of other roles", out)
 
 
 if __name__ == "__main__":

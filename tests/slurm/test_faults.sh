@@ -168,7 +168,7 @@ set +m
 echo "== resume the interrupted sweep as the message says"
 cmd="$(sed -n 's/.*to run the rest: //p' "$tmp/sigINT.log")"
 eval "$cmd" >"$tmp/resume.log" 2>&1 || { cat "$tmp/resume.log"; fail "the resume command failed: $cmd"; }
-"$PY" "$here/compare_results.py" --same-order "$tmp/clean/results.json" "$tmp/sigINT/results.json" \
+"$PY" "$root/reports/compare_results.py" --same-order "$tmp/clean/results.json" "$tmp/sigINT/results.json" \
   || fail "the resumed results differ from the reference run's"
 
 echo "== a crashing run (ISOBENCH_TEST_CRASH_RUN)"

@@ -72,7 +72,7 @@ recorded="$(runs_in "$tmp/int/runs/bench_rqb.jsonl")"
 [ "$recorded" -eq "$total" ] || fail "the run log holds $recorded run records, expected $total"
 after="$(grep -o '"run_name": "[^"]*"' "$tmp/int/runs/bench_rqb.jsonl" | head -n "$done_n" | sort)"
 [ "$after" = "$finished_before" ] || fail "the runs finished before the kill were rewritten"
-"$PY" "$here/compare_results.py" --same-order "$tmp/clean/results.json" "$tmp/int/results.json" \
+"$PY" "$root/reports/compare_results.py" --same-order "$tmp/clean/results.json" "$tmp/int/results.json" \
   || fail "the resumed results differ from the uninterrupted run's"
 "$PY" - "$tmp/int/results.json" <<'EOF' || fail "results.json context"
 import json, sys

@@ -58,7 +58,7 @@ for i in 0 1 2; do
 done
 ISOBENCH_OUT="$tmp/merged" ./isobench report "$tmp"/sweep/shard-* >"$tmp/merge.log" 2>&1 \
   || { cat "$tmp/merge.log"; fail "merging the three shards failed"; }
-"$PY" "$here/compare_results.py" --same-order "$tmp/whole/results.json" "$tmp/merged/results.json" \
+"$PY" "$root/reports/compare_results.py" --same-order "$tmp/whole/results.json" "$tmp/merged/results.json" \
   || fail "merged shards differ from the unsharded run"
 # The same report, but for its header (inputs, date, version).
 diff <(grep -v '^- ' "$tmp/whole/report.md") <(grep -v '^- ' "$tmp/merged/report.md") \

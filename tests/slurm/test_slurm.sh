@@ -131,6 +131,6 @@ shards = sorted(m["shard"] for m in c["merged_from"])
 assert shards == [f"{i}/{k}" for i in range(k)], shards
 assert c["merge_problems"] == [], c["merge_problems"]
 EOF
-"$PY" "$here/compare_results.py" --same-order "$tmp/whole/results.json" "$tmp/merged/results.json" \
+"$PY" "$root/reports/compare_results.py" --same-order "$tmp/whole/results.json" "$tmp/merged/results.json" \
   || fail "the merged Slurm shards differ from the unsharded run"
 echo "PASS: Slurm array of $K shards (one requeued mid-run) merged equal to the unsharded run ($((SECONDS - t0)) s)"

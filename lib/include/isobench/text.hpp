@@ -70,6 +70,7 @@ struct TextSplit {
   TextSet train, val, test;
   Vocabulary vocab;
   long unknown_tokens = 0, kept_tokens = 0;  // over val + test: ids that became kUnknown
+  long lines_per_file = 0;  // snippets in each of the .pos and .neg files, before any subset
   // e.g. "rt-polarity: rt-polarity.pos + rt-polarity.neg (10,662 snippets, all lines; UTF-8)
   // from /work/shared/data/rt-polarity; split 8,530 / 1,066 / 1,066 (seed 0); vocabulary 18,7xx
   // (min count 1); 50 tokens"

@@ -132,13 +132,24 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
     r.step = step;
     r.epoch = epoch;
     r.seconds = train_time;
+    // A kernel that refuses NaN/Inf mid-evaluation ends the run, but what was measured before it
+    // is kept and reported, as a NaN result was before kernels refused them.
+    std::optional<NonFiniteError> refused;
     try {
       task.evaluate(r);
-      res.last = r;
-      if (r.val_acc > res.best_val_acc) res.best_val_acc = r.val_acc;
+    } catch (const NonFiniteError& e) {
+      refused.emplace(e);
+    }
+    res.last = r;
+    if (r.val_acc > res.best_val_acc) res.best_val_acc = r.val_acc;
+    try {
       (detail::cb_eval(callbacks, r, 0), ...);
     } catch (const NonFiniteError& e) {
-      non_finite(e);
+      if (!refused) refused.emplace(e);
+    }
+    if (refused) {
+      non_finite(*refused);
+      res.last = r;  // the step and whatever loss was measured, not a made-up NaN
       return;
     }
     if (!std::isfinite(r.loss) || task.diverged(r)) {
