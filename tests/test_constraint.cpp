@@ -344,8 +344,8 @@ TEST(Constraint, ANonFiniteWeightOrGradientIsRefusedNamingTheConstraint) {
           (in_grad ? g : w)(1, 2) = bad;
           const Matrix<double> before = w;
           OrthoConstraint<double> con({kind, 1.0, 0.1, 0.01}, sh.r, sh.c);
-          const std::string where = label(kind, sh) + (in_grad ? " grad " : " W ") +
-                                    std::to_string(bad);
+          const std::string where =
+              label(kind, sh) + (in_grad ? " grad " : " W ") + std::to_string(bad);
           try {
             con.apply(w, &g);
             ADD_FAILURE() << where << ": no error; ortho_err now " << orthogonality_error(w, 1.0);

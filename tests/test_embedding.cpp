@@ -1,7 +1,6 @@
 // Embedding layer (forward layout, gradient by finite differences, padding, freezing) and the
 // GloVe / word2vec text loader (formats, filtering, every bad-input error).
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <zlib.h>
 

@@ -344,9 +344,9 @@ TEST(Penalty, MeanDividesByTheGramEntries) {
 // with a NonFiniteError naming reg:<kind>, never turned into a value; an inactive penalty
 // (reg:none, λ = 0) computes nothing and says nothing.
 TEST(Penalty, ANonFiniteWeightOrGradientIsRefusedNamingThePenalty) {
-  for (double bad : {std::numeric_limits<double>::quiet_NaN(),
-                     std::numeric_limits<double>::infinity(),
-                     -std::numeric_limits<double>::infinity()})
+  for (double bad :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+        -std::numeric_limits<double>::infinity()})
     for (const Shape sh : {Shape{5, 5}, Shape{7, 4}, Shape{4, 7}})
       for (PenaltyKind kind : kKinds)
         for (int where = 0; where < 3; ++where) {  // 0: W in value(), 1: W, 2: the gradient

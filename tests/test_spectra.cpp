@@ -350,8 +350,9 @@ TEST(Spectrum, NonFiniteInputIsRefusedNamingTheFunction) {
     std::vector<double> col(a.begin(), a.end()), diag;
     expect_refused("qr_colmajor", [&] { isobench::qr_colmajor(col.data(), 6, 4, diag); });
     expect_refused("summarize_spectrum", [&] { isobench::summarize_spectrum({2.0, bad, 1.0}); });
-    expect_refused("singular_value_stats",
-                   [&] { isobench::singular_value_stats({2.0, 1.0, bad}); });
+    expect_refused("singular_value_stats", [&] {
+      isobench::singular_value_stats({2.0, 1.0, bad});
+    });
     // kernel_spectrum reports it as a flag (the training families' kernel_finite), no numbers.
     EXPECT_FALSE(isobench::kernel_spectrum(a, 1.0).finite);
   }

@@ -35,6 +35,11 @@
 // Test hook (for tests/slurm/test_faults.sh only): ISOBENCH_TEST_CRASH_RUN=REGEX makes every run
 // whose name matches the POSIX extended REGEX call std::abort(), to exercise the driver's crash
 // handling. Never set it for real sweeps.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -47,12 +52,6 @@
 #include <string>
 #include <unordered_set>
 #include <vector>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include "bench_common.hpp"
 #include "isobench/blas.hpp"
@@ -369,8 +368,9 @@ int main(int argc, char** argv) {
   if (!runlog.empty() && !listing) {  // listing runs nothing: no log to open
     log = std::make_unique<RunLogReporter>(runlog);
     if (!log->ok()) {
-      std::cerr << "error: cannot open the run log " << runlog << " for appending: "
-                << log->open_error() << " (check that its directory exists and is writable)\n";
+      std::cerr << "error: cannot open the run log " << runlog
+                << " for appending: " << log->open_error()
+                << " (check that its directory exists and is writable)\n";
       return 2;
     }
     benchmark::RunSpecifiedBenchmarks(nullptr, log.get());

@@ -97,9 +97,12 @@ void write_unattached_errors(const std::string& path) {
   if (fd < 0) {
     reason = std::strerror(errno);
   } else {
-    const bool ok = append_all(fd, text, reason);
-    if (::close(fd) != 0 && ok) reason = std::strerror(errno);
-    else if (ok) return;
+    bool ok = append_all(fd, text, reason);
+    if (::close(fd) != 0 && ok) {
+      ok = false;
+      reason = std::strerror(errno);
+    }
+    if (ok) return;
   }
   std::cerr << "error: cannot write " << path << ": " << reason
             << " — the write errors above are recorded nowhere else\n";

@@ -129,8 +129,8 @@ double MlpClassifierTask<T, Update>::step() {
         try {
           loss += penalty_[i].add_value_and_grad(net_.weight(square_[i]), grad_buf_[i], s);
         } catch (const NonFiniteError& e) {  // name the layer too
-          throw NonFiniteError(e.kernel(), "the weight of layer " + std::to_string(square_[i]) +
-                                               ": " + e.what());
+          throw NonFiniteError(
+              e.kernel(), "the weight of layer " + std::to_string(square_[i]) + ": " + e.what());
         }
       }
     }
@@ -200,13 +200,14 @@ template <class T, class Update>
 double MlpClassifierTask<T, Update>::penalty_value() {
   double v = 0;
   const double s = lambda_multiplier(t_ > 0 ? t_ : 1);
-  for (std::size_t i = 0; i < penalty_.size(); ++i)
+  for (std::size_t i = 0; i < penalty_.size(); ++i) {
     try {
       v += penalty_[i].value(net_.weight(square_[i]), s);
     } catch (const NonFiniteError& e) {
       throw NonFiniteError(e.kernel(),
                            "the weight of layer " + std::to_string(square_[i]) + ": " + e.what());
     }
+  }
   return v;
 }
 

@@ -166,10 +166,9 @@ void RecurrentClassifierTask<Model, Update>::evaluate(EvalRecord& r) {
     running_.write_and_reset(r);
   } else {  // step 0: nothing trained yet, measure the initial weights
     const Measure m = measure(train_, kInitialTrainSamples);
-    const double pen =
-        penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
-          return penalty_[0].value(model_.recurrent_kernel());
-        });
+    const double pen = penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
+      return penalty_[0].value(model_.recurrent_kernel());
+    });
     RunningFigures::write(r, m.loss, m.acc, pen);
   }
   if (val_.n > 0) {

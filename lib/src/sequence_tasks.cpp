@@ -263,9 +263,8 @@ double SequenceTask<T>::objective_and_gradient() {
   backward(dlogits_.data());
   std::visit([&](auto& m) { kgrad_ = m.recurrent_kernel_grad(); }, model_);
   if (!penalty_.empty())
-    loss += naming_parameter(kKernel, [&] {
-      return penalty_[0].add_value_and_grad(recurrent_kernel(), kgrad_);
-    });
+    loss += naming_parameter(
+        kKernel, [&] { return penalty_[0].add_value_and_grad(recurrent_kernel(), kgrad_); });
   return loss;
 }
 

@@ -165,16 +165,16 @@ TextSplit load_polarity(const PolarityFiles& files, const PolarityOptions& opt) 
       pos.encoding == neg.encoding
           ? pos.encoding
           : std::string(kPosFile) + " " + pos.encoding + ", " + kNegFile + " " + neg.encoding;
-  s.description =
-      std::string(kName) + ": " + kPosFile + " + " + kNegFile + " (" + with_thousands(n) +
-      " snippets, " + (opt.faithful ? "every other line as the study's loader" : "all lines") +
-      "; " + encoding + ") from " + files.dir + "; split " +
-      with_thousands(n_train) + " / " + with_thousands(n_val) + " / " + with_thousands(n_test) +
-      " (seed " + std::to_string(opt.seed) + "); vocabulary " + with_thousands(s.vocab.size()) +
-      " (training part, min count " + std::to_string(opt.min_count) +
-      (opt.max_vocab > 0 ? ", cap " + std::to_string(opt.max_vocab) : std::string()) + "); " +
-      std::to_string(opt.max_len) + " tokens, " +
-      (opt.pad == Pad::Pre ? "padded in front" : "padded at the end");
+  s.description = std::string(kName) + ": " + kPosFile + " + " + kNegFile + " (" +
+                  with_thousands(n) + " snippets, " +
+                  (opt.faithful ? "every other line as the study's loader" : "all lines") + "; " +
+                  encoding + ") from " + files.dir + "; split " + with_thousands(n_train) + " / " +
+                  with_thousands(n_val) + " / " + with_thousands(n_test) + " (seed " +
+                  std::to_string(opt.seed) + "); vocabulary " + with_thousands(s.vocab.size()) +
+                  " (training part, min count " + std::to_string(opt.min_count) +
+                  (opt.max_vocab > 0 ? ", cap " + std::to_string(opt.max_vocab) : std::string()) +
+                  "); " + std::to_string(opt.max_len) + " tokens, " +
+                  (opt.pad == Pad::Pre ? "padded in front" : "padded at the end");
   return s;
 }
 

@@ -63,10 +63,9 @@ TEST(RunGuard, AThrowingRunBecomesItsErrorAndTheNextRunsStillRun) {
   benchmark::RunSpecifiedBenchmarks(&rep);
 
   ASSERT_EQ(rep.order, (std::vector<std::string>{"T/throws_in_loop", "T/throws_before_loop",
-                                                  "T/reports_then_throws", "T/fine"}));
+                                                 "T/reports_then_throws", "T/fine"}));
   EXPECT_TRUE(rep.runs["T/throws_in_loop"].error);
-  EXPECT_EQ(rep.runs["T/throws_in_loop"].message,
-            "the run failed: LAPACK dgesdd failed at step 3");
+  EXPECT_EQ(rep.runs["T/throws_in_loop"].message, "the run failed: LAPACK dgesdd failed at step 3");
   EXPECT_TRUE(rep.runs["T/throws_before_loop"].error);
   EXPECT_EQ(rep.runs["T/throws_before_loop"].message,
             "the run failed: an exception that is not a std::exception");

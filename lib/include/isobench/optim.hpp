@@ -126,11 +126,10 @@ class Optimizer {
                                   " on the first step (pass the same parameter list every step)");
     for (std::size_t p = 0; p < params.size(); ++p)
       if (params[p].size != sizes_[p])
-        throw std::invalid_argument("Optimizer::step: parameter " + std::to_string(p) + " has " +
-                                    std::to_string(params[p].size) +
-                                    " entries, but its state was allocated for " +
-                                    std::to_string(sizes_[p]) +
-                                    " on the first step (pass the same parameters every step)");
+        throw std::invalid_argument(
+            "Optimizer::step: parameter " + std::to_string(p) + " has " +
+            std::to_string(params[p].size) + " entries, but its state was allocated for " +
+            std::to_string(sizes_[p]) + " on the first step (pass the same parameters every step)");
   }
   void allocate(const std::vector<ParamRef<T>>& params) {
     for (const auto& p : params) {
