@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -97,17 +96,7 @@ inline std::vector<std::uint8_t> read_bytes(const std::string& path) {
 
 // One complete gzip member holding `raw` (members can be concatenated into one .gz file).
 inline std::vector<std::uint8_t> gzip_member(const std::vector<std::uint8_t>& raw) {
-  z_stream s{};
-  if (deflateInit2(&s, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
-  std::vector<std::uint8_t> out(deflateBound(&s, static_cast<uLong>(raw.size())) + 64);
-  s.next_in = const_cast<Bytef*>(raw.data());
-  s.avail_in = static_cast<uInt>(raw.size());
-  s.next_out = out.data();
-  s.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&s, Z_FINISH);
-  out.resize(out.size() - s.avail_out);
-  deflateEnd(&s);
-  return rc == Z_STREAM_END ? out : std::vector<std::uint8_t>{};
+  return isobench::gzip_member(raw.data(), raw.size());
 }
 
 // Deterministic pixel bytes: image i, pixel j → (7·i + 13·j + i·j) mod 256.

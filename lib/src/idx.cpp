@@ -221,6 +221,23 @@ std::vector<std::uint8_t> read_idx_labels(const std::string& path, int classes) 
   return idx_as_labels(read_idx(path), path, classes);
 }
 
+std::vector<std::uint8_t> gzip_member(const std::uint8_t* bytes, std::size_t size, int level) {
+  if (size > std::numeric_limits<uInt>::max()) throw IdxError("gzip_member: input over 4 GiB");
+  z_stream s{};
+  if (deflateInit2(&s, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw IdxError("gzip_member: zlib deflateInit2 failed");
+  std::vector<std::uint8_t> out(deflateBound(&s, static_cast<uLong>(size)) + 64);
+  s.next_in = const_cast<Bytef*>(bytes);
+  s.avail_in = static_cast<uInt>(size);
+  s.next_out = out.data();
+  s.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&s, Z_FINISH);
+  out.resize(out.size() - s.avail_out);
+  deflateEnd(&s);
+  if (rc != Z_STREAM_END) throw IdxError("gzip_member: zlib deflate failed");
+  return out;
+}
+
 std::vector<std::uint8_t> encode_idx(const std::vector<std::uint32_t>& dims,
                                      const std::vector<std::uint8_t>& data, bool gzip) {
   if (dims.empty() || dims.size() > 255) throw IdxError("encode_idx: need 1..255 dimensions");
@@ -234,21 +251,7 @@ std::vector<std::uint8_t> encode_idx(const std::vector<std::uint32_t>& dims,
   raw.insert(raw.end(), data.begin(), data.end());
   if (!gzip) return raw;
 
-  z_stream s{};
-  if (deflateInit2(&s, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
-    throw IdxError("encode_idx: zlib deflateInit2 failed");
-  }
-  std::vector<std::uint8_t> out(deflateBound(&s, static_cast<uLong>(raw.size())) + 64);
-  s.next_in = raw.data();
-  s.avail_in = static_cast<uInt>(raw.size());
-  s.next_out = out.data();
-  s.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&s, Z_FINISH);
-  out.resize(out.size() - s.avail_out);
-  deflateEnd(&s);
-  if (rc != Z_STREAM_END) throw IdxError("encode_idx: zlib deflate failed");
-  return out;
+  return gzip_member(raw.data(), raw.size(), Z_BEST_COMPRESSION);
 }
 
 void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims,

@@ -4,7 +4,6 @@
 // consistent (sizes, finite values, unique words, vocabulary filter) and the same through gzip.
 // Build and run: see tests/fuzz/CMakeLists.txt. Seeds and former crashes live in
 // tests/data/fuzz_corpus_word_vectors/, which test_embedding replays.
-#include <zlib.h>
 
 #include <cmath>
 #include <cstddef>
@@ -24,18 +23,7 @@ namespace {
 
 // The input wrapped in a valid gzip stream (zlib is not instrumented; see fuzz_idx.cpp).
 std::vector<std::uint8_t> gzip(const std::uint8_t* data, std::size_t size) {
-  z_stream s{};
-  if (deflateInit2(&s, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    __builtin_trap();
-  std::vector<std::uint8_t> out(deflateBound(&s, size) + 64);
-  s.next_in = const_cast<std::uint8_t*>(data);
-  s.avail_in = static_cast<uInt>(size);
-  s.next_out = out.data();
-  s.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&s, Z_FINISH) != Z_STREAM_END) __builtin_trap();
-  out.resize(out.size() - s.avail_out);
-  deflateEnd(&s);
-  return out;
+  return isobench::gzip_member(data, size, 1);
 }
 
 void check_message(const std::string& m) {

@@ -48,6 +48,11 @@ bool is_gzip(const std::uint8_t* bytes, std::size_t size);
 std::vector<std::uint8_t> gunzip(const std::uint8_t* bytes, std::size_t size,
                                  const std::string& name, std::size_t max_out = kIdxMaxBytes);
 
+// One complete gzip member holding `size` bytes (zlib level 0–9); members can be concatenated
+// into one .gz file. Used by encode_idx, the tests and the fuzzers. Throws IdxError when zlib
+// fails or the input is over 4 GiB.
+std::vector<std::uint8_t> gzip_member(const std::uint8_t* bytes, std::size_t size, int level = 6);
+
 // Parses IDX bytes (gzip-compressed or raw, detected from the first bytes).
 IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::string& name);
 
