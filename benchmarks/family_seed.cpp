@@ -12,11 +12,12 @@
 // Glorot-uniform, zero biases, the last partial batch kept (Keras). Float32 as Keras.
 //
 // Penalties on the recurrent kernel W (H × H, N = H = 128), each in three forms:
-//   plain                                       gain-adjusted
-//   reg:so/norm:mean       λ·mean((WᵀW − I)²)   reg:so_gain_adjusted/norm:mean  λ·mean((WᵀW/g² −
-//   I)²) reg:so/norm:sum        λ'‖WᵀW − I‖_F²       reg:so_gain_adjusted/norm:sum   λ'‖WᵀW/g² −
-//   I‖_F² reg:seed_notebook_plain λ·mean((WWᵀ − 1)²)  reg:seed_notebook              λ·mean((WWᵀ/g²
-//   − 1)²)
+// clang-format off
+//   plain                                          gain-adjusted
+//   reg:so/norm:mean         λ·mean((WᵀW − I)²)    reg:so_gain_adjusted/norm:mean  λ·mean((WᵀW/g² − I)²)
+//   reg:so/norm:sum          λ'‖WᵀW − I‖_F²        reg:so_gain_adjusted/norm:sum   λ'‖WᵀW/g² − I‖_F²
+//   reg:seed_notebook_plain  λ·mean((WWᵀ − 1)²)    reg:seed_notebook               λ·mean((WWᵀ/g² − 1)²)
+// clang-format on
 // — the paper's formula with the code's scaling (mean over the N² entries, Keras K.mean), the
 // paper's formula as written (sum), and the formula the study's code actually ran ("− 1" subtracts
 // 1 from every entry, not the identity; Keras' kernel is Wᵀ, so its KᵀK is our WWᵀ; penalty.hpp).

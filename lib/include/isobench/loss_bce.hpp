@@ -1,8 +1,11 @@
 // Binary cross-entropy on logits with a sigmoid read-out, computed stably (the sentiment task's
 // K = 1 read-out):
 //
-//   L = 1/n Σ_i [ max(z_i, 0) − z_i·y_i + log(1 + e^{−|z_i|}) ]   = mean of −y log σ(z) − (1−y)
-//   log(1−σ(z)) dL/dz_i = (σ(z_i) − y_i)/n
+// clang-format off
+//   L       = 1/n Σ_i [ max(z_i, 0) − z_i·y_i + log(1 + e^{−|z_i|}) ]
+//           = mean of −y log σ(z) − (1−y) log(1−σ(z))
+//   dL/dz_i = (σ(z_i) − y_i)/n
+// clang-format on
 //
 // The max/|z| form never exponentiates a positive number, so large |z| neither overflows nor
 // loses the loss to log(0) (as TensorFlow's sigmoid_cross_entropy_with_logits).

@@ -6,9 +6,11 @@
 // 2017, "Deep information propagation"). Weights with variance σ_w²/N, biases with variance σ_b²,
 // h ~ N(0, 1):
 //
-//   q_l = σ_w² E_h[φ(√q_{l−1} h)²] + σ_b²            (the length map, fixed point q*)
-//   χ   = σ_w² E_h[φ'(√q* h)²]                         (χ < 1 ordered, χ > 1 chaotic, χ = 1
-//   critical) μ_k = E_h[φ'(√q* h)^{2k}]                          (moments of D², so χ = σ_w² μ₁)
+// clang-format off
+//   q_l = σ_w² E_h[φ(√q_{l−1} h)²] + σ_b²   (the length map, fixed point q*)
+//   χ   = σ_w² E_h[φ'(√q* h)²]                (χ < 1 ordered, χ > 1 chaotic, χ = 1 critical)
+//   μ_k = E_h[φ'(√q* h)^{2k}]                 (moments of D², so χ = σ_w² μ₁)
+// clang-format on
 //
 // Expectations: tanh by Gauss–Hermite quadrature (kGaussHermiteNodes ≥ 101 nodes); hard-tanh in
 // closed form, E[φ²] = q(erf(a/√2) − 2aϕ(a)) + erfc(a/√2) and μ_k = p = erf(1/√(2q)) with
@@ -18,10 +20,12 @@
 // learning through dynamical isometry: theory and practice"; 2018, "The emergence of spectral
 // universality in deep networks"), N → ∞, every layer's D at q*:
 //
+// clang-format off
 //   S_{JJᵀ}(z) = ∏_l S_{D²}(z) S_{WWᵀ}(z),  S_{WWᵀ} = 1/(σ_w²(1+z)) Gaussian, 1/σ_w² orthogonal
 //   mean      m₁ = χ^L
 //   variance  σ² = χ^{2L} · L · (μ₂/μ₁² − 1 − s₁),   s₁ = −1 Gaussian, 0 orthogonal
 //   max       λ_max = min_{z>0} (1+z)/(z S_{JJᵀ}(z))   (upper edge of the support)
+// clang-format on
 //
 // With M(x) = Σ_{k≥1} m_k x^k = E[xd/(1 − xd)] (d = φ'(√q* h)²) the S-transform is
 // S(z) = ((1+z)/z) M⁻¹(z). Rather than invert M, λ_max is minimised over x = 1 − ε directly
