@@ -23,11 +23,14 @@ names in order, by which reports/merge_shards.py puts merged shards back in a si
 Write errors: what a binary could not write (its run records' "write_errors", the side files
 runs/BIN.jsonl.write_errors, and --write-failed BIN for a binary that exited 3 without a record
 of why) is listed in context["write_errors"] as {"path", "reason"[, "run"]}; context["complete"]
-is true only when nothing is listed there and no selected run is missing. results.json is written
-to a temporary file and renamed, so a failed write leaves the earlier results.json as it was.
+is true only when nothing is listed there, no selected run is missing and every dataset role was
+read from one content (else context["dataset_conflicts"]: e.g. a sweep resumed with another
+ISOBENCH_DATA_DIR). results.json is written to a temporary file and renamed, so a failed write
+leaves the earlier results.json as it was.
 
 Exit 1 when a part is not valid JSON, a selected run has no result, a run reported an error,
-an output could not be written, or results.json itself could not be written."""
+an output could not be written or the runs read different data; exit 3 when results.json itself
+could not be written."""
 import argparse
 import gzip
 import hashlib
@@ -216,6 +219,22 @@ def read_datasets(path):
     return datasets
 
 
+def dataset_conflicts(datasets):
+    """Why a dataset's runs read different data: a file role (e.g. "train images") recorded with
+    two different digests within one sweep. [] when every role has one digest."""
+    out = []
+    for name, entry in sorted(datasets.items()):
+        by_role = {}
+        for f in entry.get("files", []) if isinstance(entry, dict) else []:
+            if f.get("md5"):
+                by_role.setdefault(str(f.get("role")), {})[f["md5"]] = f.get("path")
+        for role, seen in sorted(by_role.items()):
+            if len(seen) > 1:
+                out.append(f"{name} {role}: " + ", ".join(
+                    f"{p} (md5 {m})" for m, p in sorted(seen.items())))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="the results.json to write")
@@ -264,13 +283,20 @@ def main():
                 order += [strip_iter(line.strip()) for line in fh if line.strip()]
         context["sweep_order"] = order
     context["datasets"] = read_datasets(a.datasets)
+    conflicts = dataset_conflicts(context["datasets"])
+    if conflicts:
+        # e.g. a sweep resumed with another ISOBENCH_DATA_DIR: its runs are not comparable.
+        context["dataset_conflicts"] = conflicts
     context["write_errors"] = write_errors
-    context["complete"] = not write_errors and not missing
+    context["complete"] = not write_errors and not missing and not conflicts
     written = write_results(a.out, {"context": context, "benchmarks": entries})
     for e in write_errors:
         print(f"merge: not written: {e['path']}: {e['reason']}"
               + (f" (run {e['run']})" if e.get("run") else ""), file=sys.stderr)
-    if write_errors:
+    for c in conflicts:
+        print(f"merge: MIXED DATA: {c} — the runs of this sweep did not all read the same "
+              f"files; rerun it afresh (without --resume) with one data location", file=sys.stderr)
+    if write_errors and written:
         print(f"merge: {len(write_errors)} output(s) could not be written; results.json says "
               f"complete: false", file=sys.stderr)
     errors = [b["name"] for b in entries if b.get("error_occurred")]
@@ -280,7 +306,9 @@ def main():
         shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
         print(f"merge: {len(missing)} selected run(s) have no result ({shown}); "
               f"rerun with --resume to run only those", file=sys.stderr)
-    return 1 if (bad or errors or missing or write_errors or not written) else 0
+    if not written:
+        return 3  # the driver tells "results.json not written" from "written, with problems"
+    return 1 if (bad or errors or missing or write_errors or conflicts) else 0
 
 
 if __name__ == "__main__":

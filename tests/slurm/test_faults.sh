@@ -130,8 +130,18 @@ grep -qF "cannot write $o/results.json.tmp: File too large" "$tmp/rlimit.log" \
   || { cat "$tmp/rlimit.log"; fail "no message naming results.json and 'File too large'"; }
 cmp -s "$o/results.json" "$tmp/results.before" || fail "the earlier results.json was changed"
 [ ! -e "$o/results.json.tmp" ] || fail "a partial results.json.tmp was left behind"
-grep -qF "report: cannot write $o/report.md: File too large" "$tmp/rlimit.log" \
-  || { cat "$tmp/rlimit.log"; fail "no message naming report.md and 'File too large'"; }
+grep -qF "results.json was NOT written" "$tmp/rlimit.log" \
+  || { cat "$tmp/rlimit.log"; fail "bench does not say that results.json was not written"; }
+grep -qF "results: $o/results.json" "$tmp/rlimit.log" \
+  && { cat "$tmp/rlimit.log"; fail "bench announces a results.json it did not write"; }
+cmp -s "$o/report.md" "$tmp/report.before" || fail "a report was made from the stale results.json"
+# The report alone over the limit (./isobench report on the directory).
+rc=0
+( trap '' XFSZ; ulimit -f 1; ISOBENCH_OUT="$o" ./isobench report ) >"$tmp/rlimit-report.log" 2>&1 \
+  || rc=$?
+[ $rc -ne 0 ] || { cat "$tmp/rlimit-report.log"; fail "report exited 0 although report.md could not be written"; }
+grep -qF "report: cannot write $o/report.md: File too large" "$tmp/rlimit-report.log" \
+  || { cat "$tmp/rlimit-report.log"; fail "no message naming report.md and 'File too large'"; }
 cmp -s "$o/report.md" "$tmp/report.before" || fail "the earlier report.md was changed"
 [ ! -e "$o/report.md.tmp" ] || fail "a partial report.md.tmp was left behind"
 
@@ -170,6 +180,13 @@ cmd="$(sed -n 's/.*to run the rest: //p' "$tmp/sigINT.log")"
 eval "$cmd" >"$tmp/resume.log" 2>&1 || { cat "$tmp/resume.log"; fail "the resume command failed: $cmd"; }
 "$PY" "$root/reports/compare_results.py" --same-order "$tmp/clean/results.json" "$tmp/sigINT/results.json" \
   || fail "the resumed results differ from the reference run's"
+
+echo "== --resume with other data is refused (runs on two data sets would be mixed)"
+rc=0
+ISOBENCH_DATA_DIR="$tmp" ISOBENCH_OUT="$tmp/sigINT" ./isobench bench --filter "$filter" --resume \
+  --no-report >"$tmp/otherdata.log" 2>&1 || rc=$?
+[ $rc -ne 0 ] && grep -qF "began with ISOBENCH_DATA_DIR='$data', now it is '$tmp'" "$tmp/otherdata.log" \
+  || { cat "$tmp/otherdata.log"; fail "--resume with another ISOBENCH_DATA_DIR was not refused"; }
 
 echo "== a crashing run (ISOBENCH_TEST_CRASH_RUN)"
 o="$tmp/crash"

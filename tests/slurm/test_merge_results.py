@@ -103,9 +103,6 @@ class MergeRunLogs(unittest.TestCase):
         self.assertIn("run failed: A/x/seed:1", err)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class MergeDatasetDigests(unittest.TestCase):
     """context["datasets"]: the files the runs noted, each with the md5 of its decompressed
@@ -143,3 +140,25 @@ class MergeDatasetDigests(unittest.TestCase):
         self.assertIsNone(files[2]["md5"])
         self.assertIn("No such file", files[2]["md5_error"])
         self.assertIn(f"cannot read {gone} for its digest", err)
+
+    def test_runs_that_read_different_data_are_flagged(self):
+        # A sweep resumed with another ISOBENCH_DATA_DIR: one role, two contents.
+        for name, content in (("a.gz", b"one"), ("b.gz", b"two")):
+            with open(os.path.join(self.d, name), "wb") as f:
+                f.write(gzip.compress(content))
+        note = lambda p: json.dumps({"dataset": "mnist", "files": "d", "sources": [
+            {"role": "train images", "path": os.path.join(self.d, p), "samples": 1}]})
+        self.write("selection/bench_a.txt", ["A/x/seed:1"])
+        self.write("runs/bench_a.jsonl", [run("A/x/seed:1", 10)])
+        self.write("datasets.jsonl", [note("a.gz"), note("b.gz")])
+        rc, err, d = self.merge()
+        self.assertEqual(rc, 1, err)
+        c = d["context"]
+        self.assertFalse(c["complete"])
+        self.assertEqual(len(c["dataset_conflicts"]), 1)
+        self.assertIn("mnist train images", c["dataset_conflicts"][0])
+        self.assertIn("MIXED DATA", err)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -94,7 +94,7 @@ class WriteErrors(unittest.TestCase):
             f.write('{"earlier": true}')
         os.symlink("/dev/full", self.out + ".tmp")
         p = self.merge()
-        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.returncode, 3)  # 3: results.json itself not written
         self.assertIn(f"cannot write {self.out}.tmp: No space left on device", p.stderr)
         with open(self.out) as f:
             self.assertEqual(f.read(), '{"earlier": true}')
