@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -227,6 +228,35 @@ TEST(WordVectors, WideLineOfNumbersIsAnErrorAtFileLine) {
   EXPECT_NE(m.summary().find("2 multi-token words"), std::string::npos) << m.summary();
 }
 
+// Extra tokens that are nan / inf are numbers for the wide-line rule (they are refused as values
+// anyway): "good nan 1 2" is a wide line, not the word "good nan".
+TEST(WordVectors, WideLineWithNanOrInfIsAnErrorAtFileLine) {
+  ScratchDir dir("emb");
+  for (const std::string extra : {"nan", "inf", "-inf", "Infinity", "NaN 3"}) {
+    write(dir.str("w.txt"), "the 1 2\nfilm 3 4\ngood " + extra + " 5 6\n");
+    const std::string e = error_of([&] { load_word_vectors(dir.str("w.txt")); });
+    EXPECT_NE(e.find("w.txt:3:"), std::string::npos) << extra << ": " << e;
+    EXPECT_NE(e.find("wider than the others"), std::string::npos) << extra << ": " << e;
+  }
+  // A token that only starts like one ("infinite": strtod stops after "inf") stays a word.
+  write(dir.str("m.txt"), "the 1 2\nnew infinite 3 4\n");
+  EXPECT_EQ(load_word_vectors(dir.str("m.txt")).words[1], "new infinite");
+}
+
+// strtof flags underflow (1e-40 → a subnormal) with ERANGE like overflow: a finite tiny value is
+// kept, one beyond float32's range is an error saying so at file:line.
+TEST(WordVectors, UnderflowIsKeptOverflowIsAnErrorAtFileLine) {
+  ScratchDir dir("emb");
+  write(dir.str("u.txt"), "the 1e-40 -1e-50\nfilm 3 4\n");
+  const WordVectors w = load_word_vectors(dir.str("u.txt"));
+  EXPECT_EQ(w.values[0], std::strtof("1e-40", nullptr));
+  EXPECT_GT(w.values[0], 0.0f);  // the subnormal, not flushed
+  EXPECT_EQ(w.values[1], -0.0f);
+  write(dir.str("o.txt"), "the 1 2\nfilm 3 -1e39\n");
+  const std::string e = error_of([&] { load_word_vectors(dir.str("o.txt")); });
+  EXPECT_NE(e.find("o.txt:2: value 2 '-1e39' overflows float32"), std::string::npos) << e;
+}
+
 TEST(WordVectors, AbsurdHeaderCountsAreClearErrors) {
   ScratchDir dir("emb");
   for (const std::string d :
@@ -311,6 +341,16 @@ TEST(WordVectors, BinaryWord2vecIsRead) {
   write(dir.str("i.bin"), "1 2\n" + binary_record("the", {1.0f, INFINITY}));
   const std::string i = error_of([&] { load_word_vectors(dir.str("i.bin")); });
   EXPECT_NE(i.find("value 2 of 'the' is not finite"), std::string::npos) << i;
+  // A header dimension off by one: the records shift and fail somewhere; every record error asks
+  // whether the header's D is right.
+  write(dir.str("d.bin"), "3 3\n" + body.substr(4));
+  const std::string d = error_of([&] { load_word_vectors(dir.str("d.bin")); });
+  EXPECT_NE(d.find("d.bin: binary record "), std::string::npos) << d;
+  EXPECT_NE(d.find("(is the header's dimension 3 right? records are 3 float32 after the word)"),
+            std::string::npos)
+      << d;
+  for (const std::string& m : {t, i})
+    EXPECT_NE(m.find("(is the header's dimension 2 right?"), std::string::npos) << m;
 }
 
 TEST(WordVectors, DuplicatesCountOnceFirstWins) {

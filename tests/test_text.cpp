@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -60,7 +61,7 @@ TEST(Text, ReadsUtf8AsIsAndWindows1252Converted) {
   // same UTF-8 bytes; 0x93 is U+201C, not the C1 control U+0093 Latin-1 would give.
   write_bytes(dir.str("l"), "caf\xe9 \x93ok\x94\r\nsecond");
   const TextLines l = read_text_lines(dir.str("l"));
-  EXPECT_EQ(l.encoding, "Windows-1252");
+  EXPECT_EQ(l.encoding, "Windows-1252 (not UTF-8: byte 0xe9 at offset 3, line 1)");
   ASSERT_EQ(l.lines.size(), 2u);
   EXPECT_EQ(l.lines[0], u.lines[0]);
   EXPECT_EQ(l.lines[1], "second");
@@ -103,12 +104,67 @@ TEST(Text, DescriptionNamesTheEncoding) {
   EXPECT_NE(load_polarity(f).description.find("; UTF-8) from"), std::string::npos);
   write_bytes(f.pos, "good \x93great\x94 film\n" + std::string(9, 'x') + "\n");
   write_bytes(f.neg, "bad \x96 dull\n" + std::string(9, 'y') + "\n");
-  EXPECT_NE(load_polarity(f).description.find("; Windows-1252) from"), std::string::npos);
+  const std::string both = load_polarity(f).description;
+  EXPECT_NE(both.find("; rt-polarity.pos Windows-1252 (not UTF-8: byte 0x93 at offset 5, line 1), "
+                      "rt-polarity.neg Windows-1252 (not UTF-8: byte 0x96 at offset 4, line 1)) "
+                      "from"),
+            std::string::npos)
+      << both;
   write_corpus(dir, 2, 2);
   write_bytes(f.neg, "bad \x96 dull\nworse\n");
   const std::string mixed = load_polarity(f).description;
   EXPECT_NE(mixed.find("rt-polarity.pos UTF-8, rt-polarity.neg Windows-1252"), std::string::npos)
       << mixed;
+}
+
+// A UTF-8 file that is valid but for a few bytes is read whole as Windows-1252, and the encoding
+// says where UTF-8 stopped (the first offending byte, its 0-based offset, its line).
+TEST(Text, Windows1252EncodingSaysWhereUtf8Stopped) {
+  const TextLines t = decode_text_lines("caf\xc3\xa9 one\nline two \x93x\x94\n\xe9\n", "f");
+  EXPECT_EQ(t.encoding, "Windows-1252 (not UTF-8: byte 0x93 at offset 19, line 2)");
+  // The whole file is cp1252: the valid UTF-8 "é" before is read as two cp1252 characters.
+  EXPECT_EQ(t.lines[0], "caf\xc3\x83\xc2\xa9 one");
+  EXPECT_EQ(t.lines[1], "line two \xe2\x80\x9cx\xe2\x80\x9d");
+  // A truncated sequence at the very end is named too.
+  EXPECT_EQ(decode_text_lines("ok\n\xe2\x80", "g").encoding,
+            "Windows-1252 (not UTF-8: byte 0xe2 at offset 3, line 2)");
+}
+
+// A UTF-8 byte-order mark (Notepad writes one) is dropped, so the first token and every counter
+// are as without it; the encoding says "UTF-8 with BOM".
+TEST(Text, ByteOrderMarkIsDroppedAndNamed) {
+  const TextLines t = decode_text_lines("\xef\xbb\xbfgood film\nbad\n", "f");
+  EXPECT_EQ(t.encoding, "UTF-8 with BOM");
+  EXPECT_EQ(t.lines, (std::vector<std::string>{"good film", "bad"}));
+  ScratchDir dir("text");
+  const PolarityFiles f = write_corpus(dir, 10, 10);
+  const TextSplit plain = load_polarity(f);
+  for (const std::string& path : {f.pos, f.neg}) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    write_bytes(path, "\xef\xbb\xbf" + body);
+  }
+  const TextSplit bom = load_polarity(f);
+  EXPECT_NE(bom.description.find("; UTF-8 with BOM) from"), std::string::npos) << bom.description;
+  EXPECT_EQ(bom.vocab.size(), plain.vocab.size());
+  EXPECT_EQ(bom.train.ids, plain.train.ids);
+  EXPECT_EQ(bom.test.ids, plain.test.ids);
+  EXPECT_EQ(bom.unknown_tokens, plain.unknown_tokens);
+  EXPECT_EQ(bom.kept_tokens, plain.kept_tokens);
+  EXPECT_EQ(bom.vocab.id("\xef\xbb\xbfgood"), Vocabulary::kUnknown);
+}
+
+// A BOM promises UTF-8: a file that starts with one and is not valid UTF-8 after it is not
+// guessed at (it is corrupt or mislabelled); the error names the file, byte and offset.
+TEST(Text, ByteOrderMarkBeforeInvalidUtf8IsAnErrorAtFileOffset) {
+  ScratchDir dir("text");
+  write_bytes(dir.str("b.pos"),
+              "\xef\xbb\xbfok\n\x93"
+              "bad\x94\n");
+  const std::string e = error_of([&] { read_text_lines(dir.str("b.pos")); });
+  EXPECT_EQ(e.rfind(dir.str("b.pos") + ": ", 0), 0u) << e;
+  EXPECT_NE(e.find("byte-order mark, which promises UTF-8"), std::string::npos) << e;
+  EXPECT_NE(e.find("byte 0x93 at offset 6, line 2"), std::string::npos) << e;
 }
 
 // Every input the text fuzzer kept (seeds and former crashes) decodes or is an error naming it,
@@ -273,6 +329,23 @@ TEST(Text, LookupOrderPrefersDataDirAndNeverFallsThrough) {
   EXPECT_NE(e.find("rt-polarity.neg is missing"), std::string::npos) << e;
   write_bytes(dir.str("rt-polarity/rt-polarity.neg"), "bad\n");
   EXPECT_EQ(locate_polarity().dir, (dir.path() / "rt-polarity").string());
+}
+
+// A gzip'd text file is not read (only the IDX files accept .gz): the near-miss message must not
+// say it would be.
+TEST(Text, GzippedPolarityFileMessageSaysRawOnly) {
+  ScratchDir dir("text");
+  std::filesystem::create_directories(dir.path() / "rt-polarity");
+  EnvOverride data("ISOBENCH_DATA_DIR", dir.str());
+  write_bytes(dir.str("rt-polarity/rt-polarity.pos.gz"), "\x1f\x8b");
+  write_bytes(dir.str("rt-polarity/rt-polarity.neg"), "bad\n");
+  const std::string e = error_of([] { locate_polarity(); });
+  EXPECT_NE(e.find("rt-polarity.pos.gz (not an accepted name of rt-polarity.pos)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("reads only these names (raw files only; a .gz is not read)"), std::string::npos)
+      << e;
+  EXPECT_EQ(e.find("gzip'd as .gz"), std::string::npos) << e;
 }
 
 TEST(Text, RealDatasetWhenPresent) {

@@ -129,11 +129,16 @@ DirScan scan_data_dir(const std::string& dataset, const std::string& dir,
   }
   if (!near.empty()) {
     std::string expected;
-    for (const std::string& stem : stems) expected += "\n  " + join(accepted_spellings(stem));
+    bool gz = false;  // only the IDX stems accept .gz (accepted_spellings); the text files do not
+    for (const std::string& stem : stems) {
+      expected += "\n  " + join(accepted_spellings(stem));
+      gz = gz || accepted_spellings(stem).size() > 1;
+    }
     throw std::runtime_error(
         dataset + ": " + dir + " holds " + join(near) +
         (scan.found.empty() ? std::string() : " besides " + join(scan.found)) +
-        "; isobench reads only these names (raw, or gzip'd as .gz):" + expected +
+        "; isobench reads only these names (" +
+        (gz ? "raw, or gzip'd as .gz" : "raw files only; a .gz is not read") + "):" + expected +
         "\nRename or decompress the file(s) (a .zip or a download's .1 copy is not read), or move "
         "them out of " +
         dir);

@@ -96,13 +96,17 @@ bool blank(const std::string& line) {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view s) {
+std::size_t first_invalid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const int n = utf8_sequence(s, i);
-    if (n == 0) return false;
+    if (n == 0) return i;
     i += static_cast<std::size_t>(n);
   }
-  return true;
+  return std::string_view::npos;
+}
+
+bool is_valid_utf8(std::string_view s) {
+  return first_invalid_utf8(s) == std::string_view::npos;
 }
 
 std::string escape_bytes(std::string_view s, std::size_t max_bytes) {
@@ -136,8 +140,25 @@ TextLines decode_text_lines(std::string bytes, const std::string& name) {
                                "): not a UTF-8 or Windows-1252 text file");
   }
   TextLines t;
-  if (!is_valid_utf8(bytes)) {
-    t.encoding = "Windows-1252";
+  const std::size_t bad = first_invalid_utf8(bytes);
+  // Where UTF-8 stopped: the byte, its offset in the file and its line, for the message/context.
+  const auto at_bad = [&] {
+    const long line = 1 + std::count(bytes.begin(), bytes.begin() + static_cast<long>(bad), '\n');
+    return "byte " + hex_byte(static_cast<unsigned char>(bytes[bad])) + " at offset " +
+           std::to_string(bad) + ", line " + std::to_string(line);
+  };
+  if (bytes.compare(0, 3, "\xEF\xBB\xBF") == 0) {  // a UTF-8 byte-order mark: not text, dropped
+    if (bad != std::string::npos)
+      throw std::runtime_error(name +
+                               ": starts with a UTF-8 byte-order mark, which promises UTF-8, "
+                               "but is not valid UTF-8 (" +
+                               at_bad() +
+                               "): the file is corrupt or mislabelled (convert it to UTF-8, e.g. "
+                               "with iconv, or remove the mark)");
+    bytes.erase(0, 3);
+    t.encoding = "UTF-8 with BOM";
+  } else if (bad != std::string::npos) {
+    t.encoding = "Windows-1252 (not UTF-8: " + at_bad() + ")";
     bytes = cp1252_to_utf8(bytes, name);
   }
   std::size_t start = 0;

@@ -61,19 +61,24 @@ std::string at_line(const std::string& name, long line) {
   return name + ":" + std::to_string(line);
 }
 
-bool parse_float(const std::string& s, float& out) {
+enum class Parsed { kOk, kNotFinite, kOverflow };
+
+// A float32 value field. Underflow (ERANGE with a subnormal or 0, e.g. 1e-40) is a finite value
+// and kept; overflow (1e39: ERANGE with ±HUGE_VALF) and nan / inf / non-numbers are refused.
+Parsed parse_float(const std::string& s, float& out) {
   errno = 0;
   char* end = nullptr;
   out = std::strtof(s.c_str(), &end);
-  return end != s.c_str() && *end == '\0' && errno != ERANGE && std::isfinite(out);
+  if (end == s.c_str() || *end != '\0') return Parsed::kNotFinite;
+  if (!std::isfinite(out)) return errno == ERANGE ? Parsed::kOverflow : Parsed::kNotFinite;
+  return Parsed::kOk;
 }
 
-// A field that reads as a number (a decimal one: "nan" / "inf" are words here).
+// A field that reads as a number, nan and inf included (a wide line's extra "nan" is not a word).
 bool is_number(const std::string& s) {
-  if (std::none_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
   char* end = nullptr;
   std::strtod(s.c_str(), &end);
-  return end != s.c_str() && *end == '\0';
+  return !s.empty() && end != s.c_str() && *end == '\0';
 }
 
 bool all_digits(const std::string& s) {
@@ -110,7 +115,7 @@ bool text_vector_line(const std::string& line, std::size_t D) {
   if (f.size() < D + 1) return false;
   float v = 0;
   for (std::size_t k = f.size() - D; k < f.size(); ++k)
-    if (!parse_float(f[k], v)) return false;
+    if (parse_float(f[k], v) != Parsed::kOk) return false;
   return true;
 }
 
@@ -191,32 +196,37 @@ class Reader {
     std::vector<char> raw(4 * dim_);
     std::vector<float> v(dim_);
     for (long r = 1; r <= count_; ++r) {
-      const std::string rec =
+      const std::string at =
           name_ + ": binary record " + with_thousands(r) + " of " + with_thousands(count_);
+      // A header dimension off by one shifts every record: say so with each record's error.
+      const auto fail_rec = [&](const std::string& what) {
+        fail(at, what + " (is the header's dimension " + std::to_string(dim_) +
+                     " right? records are " + std::to_string(dim_) + " float32 after the word)");
+      };
       int c = in_.get();
       while (c == ' ' || c == '\t' || c == '\n' || c == '\r') c = in_.get();
       std::string word;
       while (c != std::char_traits<char>::eof() && c != ' ') {
         if (word.size() == kMaxWordBytes)
-          fail(rec, "word longer than " + std::to_string(kMaxWordBytes) +
-                        " bytes (not a word2vec binary file, or a corrupt one)");
+          fail_rec("word longer than " + std::to_string(kMaxWordBytes) +
+                   " bytes (not a word2vec binary file, or a corrupt one)");
         word.push_back(static_cast<char>(c));
         c = in_.get();
       }
       if (c == std::char_traits<char>::eof())
-        fail(rec, "the file ends " + std::string(word.empty() ? "before it" : "inside it") +
-                      " (truncated; the header announces " + with_thousands(count_) + " vectors)");
+        fail_rec("the file ends " + std::string(word.empty() ? "before it" : "inside it") +
+                 " (truncated; the header announces " + with_thousands(count_) + " vectors)");
       in_.read(raw.data(), static_cast<std::streamsize>(raw.size()));
       if (static_cast<std::size_t>(in_.gcount()) != raw.size())
-        fail(rec, "the file ends inside the vector of '" + escape_bytes(word) + "' (truncated)");
+        fail_rec("the file ends inside the vector of '" + escape_bytes(word) + "' (truncated)");
       for (std::size_t k = 0; k < dim_; ++k) {
         const auto* b = reinterpret_cast<const unsigned char*>(raw.data() + 4 * k);
         const std::uint32_t bits = std::uint32_t{b[0]} | std::uint32_t{b[1]} << 8 |
                                    std::uint32_t{b[2]} << 16 | std::uint32_t{b[3]} << 24;
         std::memcpy(&v[k], &bits, 4);  // little-endian float32
         if (!std::isfinite(v[k]))
-          fail(rec,
-               "value " + std::to_string(k + 1) + " of '" + escape_bytes(word) + "' is not finite");
+          fail_rec("value " + std::to_string(k + 1) + " of '" + escape_bytes(word) +
+                   "' is not finite");
       }
       keep(std::move(word), v.data());
     }
@@ -257,10 +267,14 @@ class Reader {
     std::string word = f[0];
     for (std::size_t k = 1; k < first; ++k) word += " " + f[k];
     std::vector<float> v(D);
-    for (std::size_t k = 0; k < D; ++k)
-      if (!parse_float(f[first + k], v[k]))
-        fail(at_line(name_, line_no), "value " + std::to_string(k + 1) + " '" +
-                                          escape_bytes(f[first + k]) + "' is not a finite number");
+    for (std::size_t k = 0; k < D; ++k) {
+      const Parsed p = parse_float(f[first + k], v[k]);
+      if (p != Parsed::kOk)
+        fail(at_line(name_, line_no),
+             "value " + std::to_string(k + 1) + " '" + escape_bytes(f[first + k]) + "' " +
+                 (p == Parsed::kOverflow ? "overflows float32 (largest about 3.4e38)"
+                                         : "is not a finite number"));
+    }
     keep(std::move(word), v.data());
   }
 

@@ -27,16 +27,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!isobench::is_valid_utf8(m)) __builtin_trap();
     return 0;
   }
-  if (t.encoding != "UTF-8" && t.encoding != "Windows-1252") __builtin_trap();
-  if ((t.encoding == "UTF-8") != isobench::is_valid_utf8(bytes)) __builtin_trap();
+  const bool bom = bytes.compare(0, 3, "\xEF\xBB\xBF") == 0;
+  const bool utf8 = t.encoding == "UTF-8" || t.encoding == "UTF-8 with BOM";
+  if (!utf8 && t.encoding.rfind("Windows-1252 (not UTF-8: byte 0x", 0) != 0) __builtin_trap();
+  if (utf8 != isobench::is_valid_utf8(bytes)) __builtin_trap();
+  if ((t.encoding == "UTF-8 with BOM") != bom) __builtin_trap();
   std::vector<std::vector<std::string>> docs;
   for (const auto& line : t.lines) {
     if (!isobench::is_valid_utf8(line) || line.find('\n') != std::string::npos) __builtin_trap();
     docs.push_back(isobench::whitespace_tokens(line));
   }
-  // A UTF-8 file comes back unchanged: its lines as std::getline splits them, one CR dropped.
-  if (t.encoding == "UTF-8") {
-    std::istringstream in(bytes);
+  // A UTF-8 file comes back unchanged (but for a BOM): its lines as std::getline splits them, one
+  // CR dropped.
+  if (utf8) {
+    std::istringstream in(bom ? bytes.substr(3) : bytes);
     std::vector<std::string> expect;
     for (std::string line; std::getline(in, line);) {
       if (!line.empty() && line.back() == '\r') line.pop_back();

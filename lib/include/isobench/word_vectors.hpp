@@ -11,16 +11,18 @@
 //              the first vector line. A line with fewer than D + 1 fields is an error at
 //              file:line; a line with more is a word holding spaces (GloVe 840B has a few: the word
 //              is everything before the last D fields, its tokens joined by one space) unless
-//              every extra field is a number — then it is an error at file:line (a wide line, or a
-//              header D that does not match the vectors).
+//              every extra field is a number, nan and inf included — then it is an error at
+//              file:line (a wide line, or a header D that does not match the vectors).
 //   binary     (word2vec -binary 1, gensim binary=True) the header line "COUNT D\n", then COUNT
 //              records "word" ' ' D little-endian float32 (whitespace before a word is skipped).
 //              Recognised when the bytes after the header are not text (control bytes, or not
 //              UTF-8 and not a valid text vector line).
 // Checks: COUNT in [1, kWordVectorsMaxCount] and D in [1, kWordVectorsMaxDim] before any use; the
-// header's COUNT must equal the vectors read; every value must be a finite float. Every failure is
-// a std::runtime_error naming the file (and line, or record, where meaningful); bytes of the file
-// quoted in a message are escaped (escape_bytes).
+// header's COUNT must equal the vectors read; every value must be a finite float (a text value
+// that underflows, e.g. 1e-40, is kept as the subnormal or 0 strtof gives; one that overflows
+// float32, e.g. 1e39, is an error). Every failure is a std::runtime_error naming the file (and
+// line, or record, where meaningful; a binary record's error asks whether the header's D is
+// right); bytes of the file quoted in a message are escaped (escape_bytes).
 //
 // Words are kept as their bytes (a word that is not UTF-8 is counted, not changed). A word read
 // twice keeps its first vector; later ones are counted as duplicates.
