@@ -33,7 +33,9 @@ class DataEnv : public ::testing::Test {
         root_env_("ISOBENCH_ROOT", dir_.str("repo")),
         data_env_("ISOBENCH_DATA_DIR", dir_.str("user")) {
     fs::create_directories(dir_.path() / "repo");
+    fs::create_directories(dir_.path() / "user");  // a missing ISOBENCH_DATA_DIR is an error
   }
+  fs::path user_root() const { return dir_.path() / "user"; }
   fs::path user(const std::string& name = "mnist") const { return dir_.path() / "user" / name; }
   fs::path repo_data(const std::string& name = "mnist") const {
     return dir_.path() / "repo" / "data" / name;
@@ -535,4 +537,135 @@ TEST_F(DataEnv, PolarityNearMissesAndFolders) {
   ASSERT_EQ(::mkfifo((d / "rt-polarity.pos").c_str(), 0600), 0);
   expect_error_with([] { locate_polarity(); },
                     {(d / "rt-polarity.pos").string(), "not a regular file"});
+}
+
+// ISOBENCH_DATA_DIR itself wrong (a typo, a file, a path through a file): an error naming the
+// variable and its value, never a fall-through to the good copy further down the lookup order.
+TEST_F(DataEnv, DataDirEnvMissingOrNotADirectory) {
+  write_mnist_dir(repo_data(), 30, 5);
+  write_mnist_dir(shared(), 30, 5);
+  const std::string typo = dir_.str("usr");
+  {
+    EnvOverride e("ISOBENCH_DATA_DIR", typo);
+    expect_error_with([] { locate_dataset("mnist"); },
+                      {"ISOBENCH_DATA_DIR=" + typo + " does not exist", "unset it"});
+    expect_error_with([] { locate_polarity(); },
+                      {"ISOBENCH_DATA_DIR=" + typo + " does not exist"});
+  }
+  const std::string file = dir_.str("user.txt");
+  write_bytes(file, {'x'});
+  {
+    EnvOverride e("ISOBENCH_DATA_DIR", file);
+    expect_error_with([] { locate_dataset("mnist"); },
+                      {"ISOBENCH_DATA_DIR=" + file + " is not a directory"});
+  }
+  {
+    EnvOverride e("ISOBENCH_DATA_DIR", file + "/data");  // ENOTDIR, not "not found"
+    expect_error_with([] { locate_dataset("mnist"); },
+                      {"ISOBENCH_DATA_DIR=" + file + "/data cannot be reached", "ot a directory"});
+  }
+}
+
+// A later location whose parent is a file (ENOTDIR) is an error too, not "not found".
+TEST_F(DataEnv, LocationThroughAFileIsAnError) {
+  write_mnist_dir(shared(), 30, 5);
+  write_bytes((dir_.path() / "repo" / "data").string(), {'x'});
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {repo_data().string(), "cannot look into", "ot a directory"});
+}
+
+// The dataset's files directly in ISOBENCH_DATA_DIR instead of in NAME/ under it.
+TEST_F(DataEnv, DatasetFilesAtTheTopOfDataDir) {
+  write_mnist_dir(repo_data(), 30, 5);
+  write_pair(user_root(), "train-images.idx3-ubyte", "train-labels.idx1-ubyte", 8, 4, 3, false);
+  write_pair(user_root(), "t10k-images.idx3-ubyte", "t10k-labels.idx1-ubyte", 3, 4, 3, false);
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {"ISOBENCH_DATA_DIR=" + user_root().string(),
+                     "t10k-images.idx3-ubyte, t10k-labels.idx1-ubyte, train-images.idx3-ubyte, "
+                     "train-labels.idx1-ubyte at its top level",
+                     user().string() + "/: move them there"});
+  // ISOBENCH_DATA_DIR pointed at the mnist folder itself: the message names its parent.
+  {
+    EnvOverride e("ISOBENCH_DATA_DIR", user().string());
+    write_mnist_dir(user(), 8, 3);
+    expect_error_with([] { locate_dataset("mnist"); },
+                      {"set ISOBENCH_DATA_DIR to " + user_root().string()});
+  }
+  write_bytes((user_root() / "rt-polarity.pos").string(), {'g', '\n'});
+  write_bytes((user_root() / "rt-polarity.neg").string(), {'b', '\n'});
+  expect_error_with([] { locate_polarity(); },
+                    {"rt-polarity.neg, rt-polarity.pos at its top level",
+                     user("rt-polarity").string() + "/: move them there"});
+}
+
+// A non-empty location holding none of the accepted names (torchvision's MNIST/raw/ layout, or
+// other files): an error listing what it holds and the names read. An empty one is skipped.
+TEST_F(DataEnv, NonEmptyLocationWithoutTheFiles) {
+  write_mnist_dir(shared(), 30, 5);
+  write_pair(user() / "MNIST" / "raw", "train-images-idx3-ubyte", "train-labels-idx1-ubyte", 8, 4,
+             3, false);
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {user().string() + " holds MNIST/ but none of the mnist files",
+                     "train-images-idx3-ubyte.gz, train-images-idx3-ubyte, "
+                     "train-images.idx3-ubyte.gz, train-images.idx3-ubyte",
+                     "subfolders such as MNIST/raw/ are not searched"});
+  fs::remove_all(user());
+  fs::create_directories(repo_data());
+  write_bytes((repo_data() / "notes.txt").string(), {'x'});
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {repo_data().string() + " holds notes.txt but none of the mnist files"});
+  fs::remove(repo_data() / "notes.txt");  // now empty: skipped, the shared copy is used
+  EXPECT_EQ(locate_dataset("mnist").dir, shared().string());
+  fs::create_directories(user("rt-polarity") / "rt-polaritydata");
+  expect_error_with([] { locate_polarity(); },
+                    {user("rt-polarity").string() + " holds rt-polaritydata/ but none",
+                     "rt-polarity.pos"});
+}
+
+// A near-miss folder name in ISOBENCH_DATA_DIR while NAME/ is absent (or empty): an error naming
+// it and the folder expected. Only there: the repository's data/ may hold anything else.
+TEST_F(DataEnv, NearMissDatasetFolderInDataDir) {
+  write_mnist_dir(shared(), 30, 5);
+  for (const std::string bad : {"MNIST", "mnist_data", "Mnist-Data"}) {
+    fs::remove_all(user_root());
+    write_mnist_dir(user_root() / bad, 8, 3);
+    expect_error_with([] { locate_dataset("mnist"); },
+                      {"ISOBENCH_DATA_DIR=" + user_root().string(), bad + "/ but no mnist/",
+                       user().string() + "/ only", "rename the folder to mnist/"});
+    fs::create_directories(user());  // an empty mnist/ next to it: still an error
+    expect_error_with([] { locate_dataset("mnist"); }, {bad + "/ but an empty mnist/"});
+  }
+  // fashion_mnist/ is a near miss of fashion-mnist, not of mnist.
+  fs::remove_all(user_root());
+  write_mnist_dir(user_root() / "fashion_mnist", 8, 3);
+  EXPECT_EQ(locate_dataset("mnist").dir, shared().string());
+  expect_error_with([] { locate_dataset("fashion-mnist"); },
+                    {"fashion_mnist/ but no fashion-mnist/", user("fashion-mnist").string()});
+  // The official tarball's folder.
+  fs::create_directories(user_root() / "rt-polaritydata");
+  write_bytes((user_root() / "rt-polaritydata" / "rt-polarity.pos").string(), {'g', '\n'});
+  write_bytes((user_root() / "rt-polaritydata" / "rt-polarity.neg").string(), {'b', '\n'});
+  expect_error_with([] { locate_polarity(); },
+                    {"rt-polaritydata/ but no rt-polarity/", user("rt-polarity").string()});
+  // The same near miss in the repository's data/ is not looked at.
+  fs::remove_all(user_root());
+  fs::create_directories(user_root());
+  write_mnist_dir(dir_.path() / "repo" / "data" / "MNIST", 8, 3);
+  EXPECT_EQ(locate_dataset("mnist").dir, shared().string());
+}
+
+// CI's case: ISOBENCH_DATA_DIR = the shared data (mnist/, rt-polarity/, no fashion-mnist/):
+// fashion-mnist still comes from the Debian package's folder.
+TEST_F(DataEnv, SharedDataDirStillWorks) {
+  ISOBENCH_PIN_DATA("mnist");
+  EXPECT_EQ(locate_dataset("mnist").dir, pinned_data_dir() + "/mnist");
+  if (fs::is_directory(fs::path(pinned_data_dir()) / "rt-polarity")) {
+    EXPECT_EQ(locate_polarity().dir, pinned_data_dir() + "/rt-polarity");
+  }
+  if (fs::is_directory(fs::path(pinned_data_dir()) / "fashion-mnist")) return;
+  if (fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    EXPECT_EQ(locate_dataset("fashion-mnist").dir, "/usr/share/datasets/fashion-mnist");
+  } else {
+    expect_error_with([] { locate_dataset("fashion-mnist"); }, {"dataset-fashion-mnist"});
+  }
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -90,7 +91,76 @@ std::string resolve(const std::string& dataset, const fs::path& p, const std::st
   return p.string();
 }
 
+// Lower case without '-', '_', '.' and ' ': "MNIST", "mnist_data", "rt-polaritydata" all start
+// with the squashed dataset name.
+std::string squashed(const std::string& name) {
+  std::string c;
+  for (char ch : canonical(name))
+    if (ch != '-') c += ch;
+  return c;
+}
+
 }  // namespace
+
+void check_data_dir_env(const std::string& dataset, const std::vector<std::string>& stems) {
+  const char* value = std::getenv("ISOBENCH_DATA_DIR");
+  if (!value || !*value) return;
+  const fs::path root(value);
+  const std::string var = "ISOBENCH_DATA_DIR=" + root.string();
+  std::error_code ec;
+  const fs::file_status st = fs::status(root, ec);
+  if (ec || !fs::is_directory(st)) {
+    const std::string what =
+        ec ? (ec == std::errc::no_such_file_or_directory ? std::string("does not exist")
+                                                         : "cannot be reached (" + ec.message() +
+                                                               ")")
+           : std::string("is not a directory");
+    throw std::runtime_error(dataset + ": " + var + " " + what +
+                             "; set it to the directory holding " + dataset +
+                             "/ (and the other datasets' folders), or unset it");
+  }
+  const std::vector<std::string> held = entries(root, dataset);
+
+  // The dataset's files directly in it, not in DATASET/: the user's copy would be passed over.
+  std::vector<std::string> loose;
+  for (const std::string& e : held) {
+    for (const std::string& stem : stems) {
+      if (canonical(e).rfind(canonical(stem), 0) == 0) {
+        loose.push_back(e);
+        break;
+      }
+    }
+  }
+  const fs::path want = root / dataset;
+  if (!loose.empty()) {
+    const bool idx = stems.front().find("-idx") != std::string::npos;
+    throw std::runtime_error(
+        dataset + ": " + var + " holds " + join(loose) +
+        " at its top level; isobench reads them only from " + want.string() +
+        "/: move them there" +
+        (idx ? std::string(" (or into fashion-mnist/ or mnist/, whichever they are)") : "") +
+        (root.filename() == dataset && root.has_parent_path()
+             ? ", or set ISOBENCH_DATA_DIR to " + root.parent_path().string()
+             : std::string()));
+  }
+
+  // A near-miss folder name (the tarball's rt-polaritydata/, MNIST/, mnist_data/) while DATASET/
+  // is absent or empty: the user's copy would be passed over for a later location.
+  const bool want_missing = std::find(held.begin(), held.end(), dataset + "/") == held.end() &&
+                            std::find(held.begin(), held.end(), dataset) == held.end();
+  if (!want_missing && !(fs::is_directory(want, ec) && fs::is_empty(want, ec))) return;
+  std::vector<std::string> near;
+  for (const std::string& e : held) {
+    if (e != dataset + "/" && squashed(e).rfind(squashed(dataset), 0) == 0) near.push_back(e);
+  }
+  if (!near.empty()) {
+    throw std::runtime_error(
+        dataset + ": " + var + " holds " + join(near) + " but " +
+        (want_missing ? std::string("no ") : std::string("an empty ")) + dataset +
+        "/; isobench looks for the " + dataset + " files in " + want.string() +
+        "/ only: rename the folder to " + dataset + "/ (or extract the archive into it)");
+  }
+}
 
 std::vector<std::string> accepted_spellings(const std::string& stem) {
   const auto at = stem.find("-idx");
@@ -105,7 +175,10 @@ DirScan scan_data_dir(const std::string& dataset, const std::string& dir,
   DirScan scan;
   std::error_code ec;
   const fs::file_status st = fs::status(dir, ec);
-  if (st.type() == fs::file_type::not_found) return scan;
+  // Only a plain ENOENT is "not here": ENOTDIR (a part of the path is a file) is an error below,
+  // although std::filesystem reports it as not_found too.
+  if (st.type() == fs::file_type::not_found && ec == std::errc::no_such_file_or_directory)
+    return scan;
   if (ec) {
     throw std::runtime_error(dataset + ": cannot look into " + dir + " (" + ec.message() +
                              "); fix its permissions or remove it");
@@ -116,7 +189,8 @@ DirScan scan_data_dir(const std::string& dataset, const std::string& dir,
   }
   std::map<std::string, std::vector<std::string>> names;  // stem → accepted entry names
   std::vector<std::string> near;
-  for (std::string e : entries(dir, dataset)) {
+  const std::vector<std::string> held = entries(dir, dataset);
+  for (std::string e : held) {
     if (!e.empty() && e.back() == '/') e.pop_back();
     for (const std::string& stem : stems) {
       if (accepted(e, stem)) {
@@ -142,6 +216,18 @@ DirScan scan_data_dir(const std::string& dataset, const std::string& dir,
         "\nRename or decompress the file(s) (a .zip or a download's .1 copy is not read), or move "
         "them out of " +
         dir);
+  }
+  // An empty folder is skipped: it holds nothing that could be read by mistake or be mistaken for
+  // the dataset (e.g. a data/mnist/ made ahead of `./isobench data`). A non-empty one holding none
+  // of the names is an error: its content is what the user meant (e.g. torchvision's MNIST/raw/).
+  if (names.empty() && !held.empty()) {
+    std::string expected;
+    for (const std::string& stem : stems) expected += "\n  " + join(accepted_spellings(stem));
+    throw std::runtime_error(
+        dataset + ": " + dir + " holds " + join(held) + " but none of the " + dataset +
+        " files; isobench reads only these names (raw, or gzip'd as .gz), directly in " + dir +
+        ":" + expected + "\nMove the files themselves there (subfolders such as MNIST/raw/ are " +
+        "not searched), or remove " + dir + " if it is not meant to hold " + dataset);
   }
   for (auto& [stem, list] : names) {
     const std::vector<std::string> order = accepted_spellings(stem);

@@ -99,6 +99,7 @@ DatasetFiles locate_dataset(const std::string& name) {
   const std::vector<std::string> dirs = dataset_search_path(name);
   std::vector<std::string> stems = {kTrainImages, kTrainLabels, kTestImages, kTestLabels};
   if (mnist) stems.insert(stems.begin() + 2, {k10kImages, k10kLabels});
+  check_data_dir_env(name, stems);  // a missing, misfilled or misnamed ISOBENCH_DATA_DIR: errors
   for (const std::string& dir : dirs) {
     const DirScan scan = scan_data_dir(name, dir, stems);
     if (scan.files.empty()) continue;

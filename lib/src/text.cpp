@@ -75,6 +75,7 @@ std::vector<std::string> polarity_search_path() {
 
 PolarityFiles locate_polarity() {
   const std::vector<std::string> dirs = polarity_search_path();
+  check_data_dir_env(kName, {kPosFile, kNegFile});  // rt-polaritydata/, loose files: errors
   for (const std::string& dir : dirs) {
     // Near misses (rt-polarity.pos.txt, RT-POLARITY.POS), folders and special files: errors.
     const DirScan scan = scan_data_dir(kName, dir, {kPosFile, kNegFile});

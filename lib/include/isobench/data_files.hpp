@@ -30,7 +30,8 @@ struct DirScan {
   std::vector<std::string> notes;            // e.g. which of two identical spellings is used
 };
 
-// Scans `dir` for `stems` of `dataset` (named in messages). A missing `dir` gives an empty scan.
+// Scans `dir` for `stems` of `dataset` (named in messages). A missing (ENOENT) or empty `dir`
+// gives an empty scan; a non-empty one holding none of the names is an error listing what it holds.
 // Throws std::runtime_error naming the path when `dir` is not a readable directory; when an entry
 // is a near miss (naming what was found and what is expected); when an accepted name is a
 // directory not holding exactly one regular file under an accepted spelling (listing what it
@@ -38,5 +39,13 @@ struct DirScan {
 // spellings of one stem differ in content (decompressed bytes compared; equal content is a note).
 DirScan scan_data_dir(const std::string& dataset, const std::string& dir,
                       const std::vector<std::string>& stems);
+
+// Checks the ISOBENCH_DATA_DIR location before DATASET/ under it is scanned (no-op when unset or
+// empty), so that a copy the user pointed to is never passed over for a later location. Throws
+// std::runtime_error naming ISOBENCH_DATA_DIR and its value when it does not exist or is not a
+// directory; when it holds files of `stems` (or their near misses) at its top level instead of in
+// DATASET/; and, when DATASET/ is absent or empty, when it holds a near-miss name of DATASET
+// (case, '-', '_', '.' and ' ' ignored, any suffix: "MNIST/", "mnist_data/", "rt-polaritydata/").
+void check_data_dir_env(const std::string& dataset, const std::vector<std::string>& stems);
 
 }  // namespace isobench
