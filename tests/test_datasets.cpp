@@ -654,6 +654,31 @@ TEST_F(DataEnv, NearMissDatasetFolderInDataDir) {
   EXPECT_EQ(locate_dataset("mnist").dir, shared().string());
 }
 
+// What lies beside a filled NAME/ is not looked at; neither are folders that merely start like
+// the dataset's name (another dataset, a fetch's hidden staging folder) nor files (mnist.npz).
+TEST_F(DataEnv, ThingsBesideTheDatasetAreNotMistakenForIt) {
+  write_mnist_dir(shared(), 30, 5);
+  write_mnist_dir(user(), 8, 3);
+  write_pair(user_root(), "train-images-idx3-ubyte", "train-labels-idx1-ubyte", 8, 4, 3);
+  EXPECT_EQ(locate_dataset("mnist").dir, user().string());  // the loose download is left alone
+  fs::remove_all(user_root());
+  fs::create_directories(user_root() / "mnist_m");
+  write_bytes((user_root() / "mnist_m" / "labels.txt").string(), {'x'});
+  fs::create_directories(user_root() / ".mnist-stage.AbC123");
+  write_bytes((user_root() / ".mnist-stage.AbC123" / "train-images-idx3-ubyte.gz").string(), {1});
+  write_bytes((user_root() / "mnist.npz").string(), {'P', 'K'});
+  EXPECT_EQ(locate_dataset("mnist").dir, shared().string());
+  // A NAME/ holding only hidden files is empty for the lookup.
+  fs::create_directories(user());
+  write_bytes((user() / ".DS_Store").string(), {0});
+  EXPECT_EQ(locate_dataset("mnist").dir, shared().string());
+  // A NAME/ that is a link to nothing (an unmounted disk) is an error, not an absence.
+  fs::remove_all(user());
+  fs::create_directory_symlink(dir_.path() / "unmounted" / "mnist", user());
+  expect_error_with([] { locate_dataset("mnist"); },
+                    {user().string() + " is a link to", "does not exist"});
+}
+
 // CI's case: ISOBENCH_DATA_DIR = the shared data (mnist/, rt-polarity/, no fashion-mnist/):
 // fashion-mnist still comes from the Debian package's folder.
 TEST_F(DataEnv, SharedDataDirStillWorks) {

@@ -91,6 +91,40 @@ std::string resolve(const std::string& dataset, const fs::path& p, const std::st
   return p.string();
 }
 
+// Entries without the hidden ones (.DS_Store, .gitkeep, a fetch's .stage folder): they hold no
+// dataset and are no sign of one.
+std::vector<std::string> visible(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const std::string& n : names)
+    if (!n.empty() && n[0] != '.') out.push_back(n);
+  return out;
+}
+
+// The entries of `dir`, or none when it is absent or cannot be listed.
+std::vector<std::string> entries_or_none(const fs::path& dir) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
+  return ec ? std::vector<std::string>{} : names;
+}
+
+// Whether `dir` (or a folder in it, down to `depth` more levels) holds a file whose name starts
+// like one of `stems`.
+bool holds_files_of(const fs::path& dir, const std::vector<std::string>& stems, int depth) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string n = it->path().filename().string();
+    for (const std::string& stem : stems)
+      if (canonical(n).rfind(canonical(stem), 0) == 0) return true;
+    std::error_code ec2;
+    if (depth > 0 && it->is_directory(ec2) && holds_files_of(it->path(), stems, depth - 1))
+      return true;
+  }
+  return false;
+}
+
 // Lower case without '-', '_', '.' and ' ': "MNIST", "mnist_data", "rt-polaritydata" all start
 // with the squashed dataset name.
 std::string squashed(const std::string& name) {
@@ -119,11 +153,22 @@ void check_data_dir_env(const std::string& dataset, const std::vector<std::strin
                              "; set it to the directory holding " + dataset +
                              "/ (and the other datasets' folders), or unset it");
   }
-  const std::vector<std::string> held = entries(root, dataset);
+  // A root that can be entered but not listed (a cluster's 0711 data root): nothing to compare
+  // against here; the lookup itself reads DATASET/ and says what it finds.
+  std::error_code lec;
+  const fs::directory_iterator probe(root, lec);
+  if (lec) return;
+  const fs::path want = root / dataset;
+  // Both checks below apply only while DATASET/ is absent or holds nothing: when it holds
+  // something, that is what is read (or refused), whatever else lies beside it.
+  if (visible(entries_or_none(want)).size() > 0) return;
+  const std::vector<std::string> held = visible(entries(root, dataset));
+  const bool want_missing = !fs::exists(want, lec);
 
   // The dataset's files directly in it, not in DATASET/: the user's copy would be passed over.
   std::vector<std::string> loose;
   for (const std::string& e : held) {
+    if (e.back() == '/') continue;
     for (const std::string& stem : stems) {
       if (canonical(e).rfind(canonical(stem), 0) == 0) {
         loose.push_back(e);
@@ -131,27 +176,26 @@ void check_data_dir_env(const std::string& dataset, const std::vector<std::strin
       }
     }
   }
-  const fs::path want = root / dataset;
   if (!loose.empty()) {
     const bool idx = stems.front().find("-idx") != std::string::npos;
     throw std::runtime_error(
-        dataset + ": " + var + " holds " + join(loose) +
-        " at its top level; isobench reads them only from " + want.string() +
-        "/: move them there" +
+        dataset + ": " + var + " holds " + join(loose) + " at its top level but " +
+        (want_missing ? std::string("no ") : std::string("an empty ")) + dataset +
+        "/; isobench reads them only from " + want.string() + "/: move them there" +
         (idx ? std::string(" (or into fashion-mnist/ or mnist/, whichever they are)") : "") +
         (root.filename() == dataset && root.has_parent_path()
              ? ", or set ISOBENCH_DATA_DIR to " + root.parent_path().string()
              : std::string()));
   }
 
-  // A near-miss folder name (the tarball's rt-polaritydata/, MNIST/, mnist_data/) while DATASET/
-  // is absent or empty: the user's copy would be passed over for a later location.
-  const bool want_missing = std::find(held.begin(), held.end(), dataset + "/") == held.end() &&
-                            std::find(held.begin(), held.end(), dataset) == held.end();
-  if (!want_missing && !(fs::is_directory(want, ec) && fs::is_empty(want, ec))) return;
+  // A near-miss folder (the tarball's rt-polaritydata/, MNIST/, mnist_data/) that holds the
+  // dataset's files (directly or one level down, as torchvision's MNIST/raw/): the user's copy
+  // would be passed over for a later location. Other folders (mnist_m/, a .stage folder) are not.
   std::vector<std::string> near;
   for (const std::string& e : held) {
-    if (e != dataset + "/" && squashed(e).rfind(squashed(dataset), 0) == 0) near.push_back(e);
+    if (e.back() != '/' || e == dataset + "/") continue;
+    if (squashed(e).rfind(squashed(dataset), 0) != 0) continue;
+    if (holds_files_of(root / e.substr(0, e.size() - 1), stems, 1)) near.push_back(e);
   }
   if (!near.empty()) {
     throw std::runtime_error(
@@ -177,8 +221,16 @@ DirScan scan_data_dir(const std::string& dataset, const std::string& dir,
   const fs::file_status st = fs::status(dir, ec);
   // Only a plain ENOENT is "not here": ENOTDIR (a part of the path is a file) is an error below,
   // although std::filesystem reports it as not_found too.
-  if (st.type() == fs::file_type::not_found && ec == std::errc::no_such_file_or_directory)
+  if (st.type() == fs::file_type::not_found && ec == std::errc::no_such_file_or_directory) {
+    // A link to nothing (an unmounted disk) is no absence: it would pass the user's copy by.
+    std::error_code lec;
+    if (fs::is_symlink(fs::symlink_status(dir, lec))) {
+      throw std::runtime_error(dataset + ": " + dir + " is a link to " +
+                               fs::read_symlink(dir, lec).string() +
+                               ", which does not exist; mount or fix it, or remove the link");
+    }
     return scan;
+  }
   if (ec) {
     throw std::runtime_error(dataset + ": cannot look into " + dir + " (" + ec.message() +
                              "); fix its permissions or remove it");
@@ -220,11 +272,11 @@ DirScan scan_data_dir(const std::string& dataset, const std::string& dir,
   // An empty folder is skipped: it holds nothing that could be read by mistake or be mistaken for
   // the dataset (e.g. a data/mnist/ made ahead of `./isobench data`). A non-empty one holding none
   // of the names is an error: its content is what the user meant (e.g. torchvision's MNIST/raw/).
-  if (names.empty() && !held.empty()) {
+  if (names.empty() && !visible(held).empty()) {
     std::string expected;
     for (const std::string& stem : stems) expected += "\n  " + join(accepted_spellings(stem));
     throw std::runtime_error(
-        dataset + ": " + dir + " holds " + join(held) + " but none of the " + dataset +
+        dataset + ": " + dir + " holds " + join(visible(held)) + " but none of the " + dataset +
         " files; isobench reads only these names (raw, or gzip'd as .gz), directly in " + dir +
         ":" + expected + "\nMove the files themselves there (subfolders such as MNIST/raw/ are " +
         "not searched), or remove " + dir + " if it is not meant to hold " + dataset);

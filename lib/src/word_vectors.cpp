@@ -74,8 +74,14 @@ Parsed parse_float(const std::string& s, float& out) {
   return Parsed::kOk;
 }
 
-// A field that reads as a number, nan and inf included (a wide line's extra "nan" is not a word).
+// A field that reads as a number: digits in it (1, -0.5, 1e-3, .5), or C's own spellings of the
+// non-finite values a vector writer prints (nan, -nan, inf, -inf). Words that strtod would also
+// take ("Infinity", "NaN", "INF") stay words: a multi-token word may hold them.
 bool is_number(const std::string& s) {
+  static const char* const kNonFinite[] = {"nan", "-nan", "inf", "-inf", "+inf", "+nan"};
+  for (const char* t : kNonFinite)
+    if (s == t) return true;
+  if (std::none_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
   char* end = nullptr;
   std::strtod(s.c_str(), &end);
   return !s.empty() && end != s.c_str() && *end == '\0';

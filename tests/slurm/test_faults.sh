@@ -185,7 +185,7 @@ echo "== --resume with other data is refused (runs on two data sets would be mix
 rc=0
 ISOBENCH_DATA_DIR="$tmp" ISOBENCH_OUT="$tmp/sigINT" ./isobench bench --filter "$filter" --resume \
   --no-report >"$tmp/otherdata.log" 2>&1 || rc=$?
-[ $rc -ne 0 ] && grep -qF "began with ISOBENCH_DATA_DIR='$data', now it is '$tmp'" "$tmp/otherdata.log" \
+[ $rc -ne 0 ] && grep -qF "began with ISOBENCH_DATA_DIR='$(realpath -m "$data")', now it is '$(realpath -m "$tmp")'" "$tmp/otherdata.log" \
   || { cat "$tmp/otherdata.log"; fail "--resume with another ISOBENCH_DATA_DIR was not refused"; }
 
 echo "== a crashing run (ISOBENCH_TEST_CRASH_RUN)"
