@@ -154,24 +154,33 @@ def read_runlogs(runs_dir, selection_dir, write_failed=()):
     return context, entries, missing, expected, write_errors
 
 
-def write_results(path, data):
-    """Writes data to path through a temporary file; on failure prints the path and the system's
-    reason, leaves path as it was, and returns False."""
+def replace_file(path, write):
+    """write(path + ".tmp"), then rename it to path: None, or "FILE: the system's reason" after
+    removing the temporary file (path is left as it was). Shared with merge_shards.py."""
     tmp = path + ".tmp"
     try:
-        with open(tmp, "w") as f:
-            json.dump(data, f, indent=1)
+        write(tmp)
         os.replace(tmp, path)
-        return True
+        return None
     except OSError as e:
-        print(f"merge: cannot write {e.filename or tmp}: {e.strerror or e} — "
-              f"{path} was left as it was; free space or raise the limit, then rerun "
-              f"(./isobench bench --resume)", file=sys.stderr)
         try:
             os.remove(tmp)
         except OSError:
             pass
-        return False
+        return f"{e.filename or tmp}: {e.strerror or e}"
+
+
+def write_results(path, data):
+    """Writes data to path through a temporary file; on failure prints the path and the system's
+    reason, leaves path as it was, and returns False."""
+    def dump(tmp):
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=1)
+    err = replace_file(path, dump)
+    if err:
+        print(f"merge: cannot write {err} — {path} was left as it was; free space or raise the "
+              f"limit, then rerun (./isobench bench --resume)", file=sys.stderr)
+    return err is None
 
 
 def content_md5(path, cache):

@@ -35,6 +35,7 @@ import re
 import shutil
 import sys
 
+from merge_results import replace_file
 from regress import dataset_difference
 
 
@@ -186,18 +187,13 @@ def merge(out, inputs):
     context["write_errors"] = write_errors
     context["complete"] = not write_errors and not problems
     path = os.path.join(out, "results.json")
-    tmp = path + ".tmp"
-    try:
+    def dump(tmp):
         with open(tmp, "w") as fh:
             json.dump({"context": context, "benchmarks": runs}, fh, indent=1)
-        os.replace(tmp, path)
-    except OSError as e:
-        problems.append(f"cannot write {e.filename or tmp}: {e.strerror or e} ({path} was left "
-                        f"as it was; free space or raise the limit and merge again)")
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
+    err = replace_file(path, dump)
+    if err:
+        problems.append(f"cannot write {err} ({path} was left as it was; free space or raise the "
+                        f"limit and merge again)")
     return problems, warnings, len(runs)
 
 

@@ -107,24 +107,14 @@ void note_dataset(const std::string& dataset, const std::string& description,
   std::error_code ec;
   std::filesystem::create_directories(out_dir(), ec);
   const std::string path = (std::filesystem::path(out_dir()) / "datasets.jsonl").string();
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  std::string reason;
-  if (fd < 0) {
-    note_write_error(path, std::strerror(errno));
-    return;
-  }
   nlohmann::json sources = nlohmann::json::array();
   for (const DataFile& d : files)
     sources.push_back({{"role", d.role}, {"path", d.path}, {"samples", d.samples}});
   const std::string line =
       nlohmann::json{{"dataset", dataset}, {"files", description}, {"sources", sources}}.dump() +
       "\n";
-  bool ok = append_all(fd, line, reason);
-  if (::close(fd) != 0 && ok) {  // a delayed write error (NFS, quota) shows at close
-    ok = false;
-    reason = std::strerror(errno);
-  }
-  if (!ok) note_write_error(path, reason);
+  std::string reason;
+  if (!append_to_file(path, line, reason)) note_write_error(path, reason);
 }
 
 double lr_scale() {

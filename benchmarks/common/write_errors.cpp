@@ -58,6 +58,20 @@ bool append_all(int fd, std::string_view text, std::string& reason) {
   return true;
 }
 
+bool append_to_file(const std::string& path, std::string_view text, std::string& reason) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    reason = std::strerror(errno);
+    return false;
+  }
+  bool ok = append_all(fd, text, reason);
+  if (::close(fd) != 0 && ok) {  // a delayed write error (NFS, quota) shows at close
+    ok = false;
+    reason = std::strerror(errno);
+  }
+  return ok;
+}
+
 void note_write_error(const std::string& path, const std::string& reason) {
   note(path, reason, true);
 }
@@ -92,18 +106,8 @@ void write_unattached_errors(const std::string& path) {
     r.run.clear();
   }
   if (text.empty()) return;
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   std::string reason;
-  if (fd < 0) {
-    reason = std::strerror(errno);
-  } else {
-    bool ok = append_all(fd, text, reason);
-    if (::close(fd) != 0 && ok) {
-      ok = false;
-      reason = std::strerror(errno);
-    }
-    if (ok) return;
-  }
+  if (append_to_file(path, text, reason)) return;
   std::cerr << "error: cannot write " << path << ": " << reason
             << " — the write errors above are recorded nowhere else\n";
 }

@@ -22,6 +22,9 @@ struct WriteError {
 // a regular file is cut back to its size before the call, so what was written earlier stays whole
 // (no torn last line); returns false with the system's reason in `reason`.
 bool append_all(int fd, std::string_view text, std::string& reason);
+// Opens `path` for appending (created 0644), append_all, closes: false with the system's reason
+// when any of the three fails.
+bool append_to_file(const std::string& path, std::string_view text, std::string& reason);
 
 // Notes that `path` could not be written: prints "error: cannot write PATH: REASON ..." to stderr
 // (once per path and reason) and keeps it for the run in flight (take_run_write_errors()).

@@ -100,15 +100,6 @@ std::vector<std::string> visible(const std::vector<std::string>& names) {
   return out;
 }
 
-// The entries of `dir`, or none when it is absent or cannot be listed.
-std::vector<std::string> entries_or_none(const fs::path& dir) {
-  std::error_code ec;
-  std::vector<std::string> names;
-  fs::directory_iterator it(dir, ec), end;
-  for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
-  return ec ? std::vector<std::string>{} : names;
-}
-
 // Whether `dir` (or a folder in it, down to `depth` more levels) holds a file whose name starts
 // like one of `stems`.
 bool holds_files_of(const fs::path& dir, const std::vector<std::string>& stems, int depth) {
@@ -161,7 +152,7 @@ void check_data_dir_env(const std::string& dataset, const std::vector<std::strin
   const fs::path want = root / dataset;
   // Both checks below apply only while DATASET/ is absent or holds nothing: when it holds
   // something, that is what is read (or refused), whatever else lies beside it.
-  if (visible(entries_or_none(want)).size() > 0) return;
+  if (fs::is_directory(want, lec) && !visible(entries(want, dataset)).empty()) return;
   const std::vector<std::string> held = visible(entries(root, dataset));
   const bool want_missing = !fs::exists(want, lec);
 

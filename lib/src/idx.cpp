@@ -140,8 +140,9 @@ IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::strin
   return a;
 }
 
-std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::size_t max_bytes) {
-  // Check the kind first: a directory opens as a stream on Linux and reports an absurd size.
+std::uintmax_t regular_file_size(const std::string& path) {
+  // Check the kind first: a directory opens as a stream on Linux and reports an absurd size, and
+  // a FIFO or device would block or never end.
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
@@ -152,6 +153,11 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::size_t m
   }
   const std::uintmax_t length = fs::file_size(path, ec);
   if (ec) fail(path, "cannot determine the file size (" + ec.message() + ")");
+  return length;
+}
+
+std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::size_t max_bytes) {
+  const std::uintmax_t length = regular_file_size(path);
   if (length > max_bytes) {
     fail(path, "is " + std::to_string(length) + " bytes, more than the " +
                    std::to_string(max_bytes) + " isobench reads; not a dataset file");

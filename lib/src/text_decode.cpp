@@ -2,10 +2,11 @@
 #include "isobench/text_decode.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+
+#include "isobench/idx.hpp"  // regular_file_size
 
 namespace isobench {
 
@@ -176,14 +177,7 @@ TextLines decode_text_lines(std::string bytes, const std::string& name) {
 }
 
 TextLines read_text_lines(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw std::runtime_error(path + ": file not found");
-  if (std::filesystem::is_directory(path, ec))
-    throw std::runtime_error(path + ": is a directory, not a text file");
-  if (!std::filesystem::is_regular_file(path, ec))  // a FIFO or device would hang or never end
-    throw std::runtime_error(path +
-                             ": is not a regular file (a FIFO, socket or device); isobench reads "
-                             "regular files");
+  regular_file_size(path);  // missing, a directory or a FIFO: an error naming the path
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open for reading");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

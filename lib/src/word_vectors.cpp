@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <iterator>
@@ -351,12 +350,7 @@ WordVectors parse_word_vectors(const std::uint8_t* bytes, std::size_t size, cons
 }
 
 WordVectors load_word_vectors(const std::string& path, const Vocabulary* only) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) fail(path, "word-vector file not found");
-  if (std::filesystem::is_directory(path, ec))
-    fail(path, "is a directory; ISOBENCH_EMBEDDINGS must name the word-vector file");
-  if (!std::filesystem::is_regular_file(path, ec))  // a FIFO or device would hang or never end
-    fail(path, "is not a regular file (a FIFO, socket or device); isobench reads regular files");
+  regular_file_size(path);  // missing, a directory or a FIFO: an error naming the path
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open the word-vector file");
   std::uint8_t magic[2] = {0, 0};

@@ -56,6 +56,9 @@ std::vector<std::uint8_t> gzip_member(const std::uint8_t* bytes, std::size_t siz
 // Parses IDX bytes (gzip-compressed or raw, detected from the first bytes).
 IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::string& name);
 
+// The size in bytes of a regular file: IdxError naming the path when it is missing, unreadable,
+// a directory or a FIFO/socket/device (what every reader of isobench's inputs checks first).
+std::uintmax_t regular_file_size(const std::string& path);
 // The bytes of a regular file. IdxError naming the path when it is missing, unreadable, a
 // directory, a FIFO/socket/device, or larger than max_bytes.
 std::vector<std::uint8_t> read_file_bytes(const std::string& path,

@@ -121,8 +121,6 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
     res.diverged = true;
     res.stop_reason = "diverged";
     res.diverged_reason = e.what();
-    res.last.step = step;
-    res.last.loss = std::numeric_limits<double>::quiet_NaN();
     stop = true;
   };
 
@@ -147,9 +145,8 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
     } catch (const NonFiniteError& e) {
       if (!refused) refused.emplace(e);
     }
-    if (refused) {
+    if (refused) {  // res.last keeps the step and whatever loss was measured
       non_finite(*refused);
-      res.last = r;  // the step and whatever loss was measured, not a made-up NaN
       return;
     }
     if (!std::isfinite(r.loss) || task.diverged(r)) {
@@ -184,8 +181,10 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
       }
       train_time += std::chrono::duration<double>(Clock::now() - t0).count();
       ++step;
-      if (caught) {
+      if (caught) {  // no loss of this step exists
         non_finite(*caught);
+        res.last.step = step;
+        res.last.loss = std::numeric_limits<double>::quiet_NaN();
         break;
       }
       if (!std::isfinite(loss)) {  // stop at once: the weights are no longer numbers
