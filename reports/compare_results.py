@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""compare_results.py EXPECTED ACTUAL [--same-order] [--quiet]
+"""compare_results.py EXPECTED ACTUAL [--same-order] [--quiet] [--common]
 
 Did a change alter any measured number? EXPECTED and ACTUAL are two results directories (what
 `./isobench bench` writes into $ISOBENCH_OUT: results.json and traces/) or two results.json files.
@@ -11,7 +11,9 @@ Compared, exactly (bit for bit, as JSON numbers):
 - with directories, every trace traces/NAME.jsonl present on either side: the same lines, each
   record's fields equal except timing fields (same rule; e.g. an evaluation's "seconds").
 PERF entries hold only timings and FLOP counts; their names are compared, not their values.
-With --same-order the entries must also come in the same order.
+With --same-order the entries must also come in the same order. With --common only the runs (and
+traces) present on both sides are compared: runs on one side only are listed as added or removed,
+not counted as differences (a change that adds runs, or a family's subset against a whole sweep).
 
 Prints every difference (one line each, `compare: ...`) and a summary; exit 0 when there is none,
 1 when there are differences or nothing was compared, 2 when an input cannot be read."""
@@ -60,12 +62,17 @@ def load_trace(path):
     return out
 
 
-def compare_entries(a, b, name_a, name_b, same_order, diffs):
+def compare_entries(a, b, name_a, name_b, same_order, diffs, common=False):
     na, nb = [x["name"] for x in a], [x["name"] for x in b]
     for names, where in ((na, name_a), (nb, name_b)):
         if len(set(names)) != len(names):
             diffs.append(f"{where} has duplicated names")
-    if set(na) != set(nb):
+    if common:
+        for n in sorted(set(na) - set(nb)):
+            print(f"compare: only in {name_a} (not compared): {n}")
+        for n in sorted(set(nb) - set(na)):
+            print(f"compare: only in {name_b} (not compared): {n}")
+    elif set(na) != set(nb):
         only_a, only_b = sorted(set(na) - set(nb)), sorted(set(nb) - set(na))
         if only_a:
             diffs.append(f"only in {name_a}: {only_a}")
@@ -90,12 +97,13 @@ def compare_entries(a, b, name_a, name_b, same_order, diffs):
     return compared
 
 
-def compare_traces(dir_a, dir_b, diffs):
+def compare_traces(dir_a, dir_b, diffs, common=False):
     ta, tb = os.path.join(dir_a, "traces"), os.path.join(dir_b, "traces")
     fa = set(os.listdir(ta)) if os.path.isdir(ta) else set()
     fb = set(os.listdir(tb)) if os.path.isdir(tb) else set()
     for f, where in [(f, dir_a) for f in sorted(fa - fb)] + [(f, dir_b) for f in sorted(fb - fa)]:
-        diffs.append(f"trace {f} only in {where}")
+        if not common:
+            diffs.append(f"trace {f} only in {where}")
     compared = 0
     for f in sorted(fa & fb):
         la, lb = load_trace(os.path.join(ta, f)), load_trace(os.path.join(tb, f))
@@ -116,6 +124,7 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     same_order = "--same-order" in sys.argv
     quiet = "--quiet" in sys.argv
+    common = "--common" in sys.argv
     if len(args) != 2:
         print(__doc__, file=sys.stderr)
         return 2
@@ -126,8 +135,8 @@ def main():
     paths = [os.path.join(p, "results.json") if d else p for p, d in zip(args, dirs)]
     a, b = load_results(paths[0]), load_results(paths[1])
     diffs = []
-    runs = compare_entries(a, b, paths[0], paths[1], same_order, diffs)
-    traces = compare_traces(args[0], args[1], diffs) if dirs[0] else 0
+    runs = compare_entries(a, b, paths[0], paths[1], same_order, diffs, common)
+    traces = compare_traces(args[0], args[1], diffs, common) if dirs[0] else 0
     if not quiet or diffs:
         for d in diffs:
             print(f"compare: {d}")

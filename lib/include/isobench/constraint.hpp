@@ -55,6 +55,8 @@ struct ConstraintSpec {
   double gain = 1.0;        // g: the target singular value
   double margin = 0.0;      // m of `margin`, in [0, 1)
   double cayley_lr = 1e-3;  // η of `cayley`
+  // Whether a constraint is set (callers test this, not the kind).
+  bool active() const { return kind != ConstraintKind::None; }
 };
 
 // W (rows × cols) ← g·qf(W).

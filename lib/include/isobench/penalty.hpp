@@ -64,6 +64,8 @@ struct PenaltySpec {
   double lambda = 0.0;
   double gain = 1.0;        // so_gain_adjusted, seed_notebook
   int srip_iterations = 2;  // power iterations per call (Bansal 2018 use 2, warm-started here)
+  // Whether a penalty is set (callers test this, not the kind).
+  bool active() const { return kind != PenaltyKind::None; }
 };
 
 // CONTRACT.md values: none, so, so_gain_adjusted, dso, mc, srip, seed_notebook; sum, mean.
