@@ -50,6 +50,7 @@
 #include "isobench/datasets.hpp"
 #include "isobench/mlp_classifier.hpp"
 #include "isobench/penalty.hpp"
+#include "isobench/penalty_methods.hpp"
 #include "isobench/trainer.hpp"
 
 namespace isobench::bench {
@@ -70,6 +71,7 @@ struct Quick {
   static constexpr int eval_train = 500, eval_val = 1000, test_samples = 2000, seeds = 2;
   static std::vector<int> depths() { return {4, 16}; }
   static std::vector<LambdaSetting> lambdas() { return {{0.01, false}, {0.1, true}}; }
+  static bool user_methods_at(int depth) { return depth == 16; }
 };
 struct Paper {
   static constexpr int width = 128, max_train = -1, batch = 64;
@@ -79,19 +81,15 @@ struct Paper {
   static std::vector<LambdaSetting> lambdas() {
     return {{1e-4, false}, {0.01, false}, {0.1, true}};
   }
+  static bool user_methods_at(int) { return true; }
 };
 
 template <InitKind K>
 struct Init {
   static constexpr InitKind kind = K;
 };
-template <PenaltyKind K>
-struct Reg {
-  static constexpr PenaltyKind kind = K;
-};
 using Inits = std::tuple<Init<InitKind::Gaussian>, Init<InitKind::Orthogonal>>;
-using Regs = std::tuple<Reg<PenaltyKind::None>, Reg<PenaltyKind::So>, Reg<PenaltyKind::Dso>,
-                        Reg<PenaltyKind::Mc>, Reg<PenaltyKind::Srip>>;
+using Regs = std::tuple<NoPenalty, SoPenalty, DsoPenalty, McPenalty, SripPenalty>;
 
 // Bansal's multipliers at fractions of the budget (see the header).
 StepDecayLambda bansal_schedule(long budget) {
@@ -122,7 +120,7 @@ const DataSplit& cached_split(int max_train) {
 
 struct RunConfig {
   InitKind init;
-  PenaltyKind reg;
+  std::string reg;  // a registered penalty or "none"
   LambdaSetting lambda;
   int depth, seed;
 };
@@ -135,7 +133,7 @@ struct OrthoTrace {
   void on_evaluation(const EvalRecord& r) {
     nlohmann::json j = r.to_json();
     j["ortho_err"] = task.max_orthogonality_error();
-    if (task.spec().penalty.kind != PenaltyKind::None)
+    if (task.spec().penalty.active())
       j["lambda_scale"] = task.lambda_multiplier(std::max(1L, r.step));
     trace.write(j);
   }
@@ -157,10 +155,10 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
       spec.sb2 = 0.0;
       spec.batch = Profile::batch;
       spec.lr = kLr * lr_scale();
-      spec.penalty.kind = c.reg;
+      spec.penalty.method = c.reg;
       spec.penalty.norm = PenaltyNorm::Sum;
-      spec.penalty.lambda = c.reg == PenaltyKind::None ? 0.0 : c.lambda.value;
-      if (c.reg != PenaltyKind::None && c.lambda.bansal)
+      spec.penalty.lambda = spec.penalty.active() ? c.lambda.value : 0.0;
+      if (spec.penalty.active() && c.lambda.bansal)
         spec.lambda_schedule = bansal_schedule(Profile::budget);
       spec.eval_train = Profile::eval_train;
       spec.eval_val = Profile::eval_val;
@@ -189,6 +187,9 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
     const double ortho = task->max_orthogonality_error();  // NaN weights: no counter
     set_counter(state, "ortho_err", ortho);
     if (std::isfinite(ortho)) final_line["ortho_err"] = ortho;
+    std::vector<const Matrix<float>*> kernels;
+    for (int l : task->square_layers()) kernels.push_back(&task->net().weight(l));
+    report_penalty_measures(state, final_line, task->spec().penalty, kernels);
     if (!r.diverged) {
       const double test_acc = task->accuracy(data->test, Profile::test_samples);
       set_counter(state, "test_acc", test_acc);
@@ -199,6 +200,24 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
 }
 
 template <class Profile>
+void register_run(int depth, InitKind init, const std::string& reg, const LambdaSetting& lam,
+                  int seed) {
+  Name n("RQE", "mlp");
+  n.kv("dataset", "mnist")
+      .kv("act", "tanh")
+      .kv("init", init_name(init))
+      .kv("depth", depth)
+      .kv("width", Profile::width)
+      .kv("reg", reg);
+  if (reg != NoPenalty::name)
+    n.kv("norm", penalty_norm_name(PenaltyNorm::Sum)).kv("lambda", lambda_value(lam));
+  n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
+  const std::string name = n;
+  const RunConfig c{init, reg, lam, depth, seed};
+  add_run(name, [name, c](benchmark::State& st) { run_rqe<Profile>(st, name, c); });
+}
+
+template <class Profile>
 void register_grid() {
   for (int depth : Profile::depths())
     for_each_type<Inits>([&](auto in) {
@@ -206,24 +225,18 @@ void register_grid() {
       for_each_type<Regs>([&](auto rg) {
         using R = decltype(rg);
         std::vector<LambdaSetting> lambdas = Profile::lambdas();
-        if (R::kind == PenaltyKind::None) lambdas = {{0.0, false}};
+        if (std::string_view(R::name) == NoPenalty::name) lambdas = {{0.0, false}};
         for (const LambdaSetting& lam : lambdas)
-          for (int seed = 1; seed <= Profile::seeds; ++seed) {
-            Name n("RQE", "mlp");
-            n.kv("dataset", "mnist")
-                .kv("act", "tanh")
-                .kv("init", init_name(I::kind))
-                .kv("depth", depth)
-                .kv("width", Profile::width)
-                .kv("reg", penalty_name(R::kind));
-            if (R::kind != PenaltyKind::None)
-              n.kv("norm", penalty_norm_name(PenaltyNorm::Sum)).kv("lambda", lambda_value(lam));
-            n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
-            const std::string name = n;
-            const RunConfig c{I::kind, R::kind, lam, depth, seed};
-            add_run(name, [name, c](benchmark::State& st) { run_rqe<Profile>(st, name, c); });
-          }
+          for (int seed = 1; seed <= Profile::seeds; ++seed)
+            register_run<Profile>(depth, I::kind, R::name, lam, seed);
       });
+      // The user's penalties (methods/) at their own λ grid, constant λ; the quick profile at the
+      // deepest depth only.
+      if (!Profile::user_methods_at(depth)) return;
+      for (const PenaltyMethod& m : user_penalties())
+        for (double lam : m.lambda_grid)
+          for (int seed = 1; seed <= Profile::seeds; ++seed)
+            register_run<Profile>(depth, I::kind, m.name, {lam, false}, seed);
     });
 }
 

@@ -59,7 +59,7 @@ TEST_P(ObjectiveGradient, KernelGradientMatchesFiniteDifferences) {
   const auto [model, problem, penalized] = GetParam();
   SequenceTaskSpec s = small_spec(model, problem);
   if (penalized) {
-    s.penalty.kind = PenaltyKind::So;
+    s.penalty.method = "so";
     s.penalty.lambda = 0.3;
   }
   // Off the manifold, so that the penalty's gradient is not zero.
@@ -83,7 +83,7 @@ TEST(SequenceTask, PenaltyChangesTheGradientByItsOwnGradient) {
   SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
   s.recurrent_init = {InitKind::GlorotUniform, 1.0};
   SequenceTask<double> plain(s, nullptr, nullptr, make_engine("pen", 1));
-  s.penalty.kind = PenaltyKind::So;
+  s.penalty.method = "so";
   s.penalty.lambda = 0.5;
   SequenceTask<double> pen(s, nullptr, nullptr, make_engine("pen", 1));
   plain.draw_batch();

@@ -4,9 +4,13 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "isobench/penalty.hpp"
 #include "isobench/spectra.hpp"
 #include "isobench/trainer.hpp"
 
@@ -42,6 +46,22 @@ inline void report_kernel_spectrum(benchmark::State& state, const KernelSpectrum
   set_counter(state, "kernel_sv_min", ks.min);
   set_counter(state, "kernel_sv_max", ks.max);
   set_counter(state, "ortho_err", ks.ortho_err);
+}
+
+// The measurements a run's penalty method asks for (PenaltyMethod::measures, e.g. brock_offdiag's
+// offdiag_energy), max over the penalized kernels: a counter and a field of the trace's final line.
+// Nothing for "none" or a method without measurements; non-finite values are left out.
+inline void report_penalty_measures(benchmark::State& state, nlohmann::json& final_line,
+                                    const PenaltySpec& spec,
+                                    const std::vector<const Matrix<float>*>& kernels) {
+  if (!spec.active()) return;
+  for (const std::string& ms : penalty_method(spec.method).measures) {
+    double v = 0;
+    for (const Matrix<float>* w : kernels) v = std::max(v, penalty_measure(ms, *w));
+    if (!std::isfinite(v) || kernels.empty()) continue;
+    set_counter(state, ms, v);
+    final_line[ms] = v;
+  }
 }
 
 }  // namespace isobench::bench

@@ -66,7 +66,7 @@ MlpClassifierTask<T, Update>::MlpClassifierTask(const ClassifierSpec& spec, cons
   // Draw order: weights and biases, the srip vectors' seed, then one shuffle per epoch.
   net_.init(spec_.init, spec_.sb2, eng_);
   for (int l = 2; l <= spec_.depth - 1; ++l) square_.push_back(l);
-  const bool penalized = spec_.penalty.kind != PenaltyKind::None;
+  const bool penalized = spec_.penalty.active();
   const std::uint64_t penalty_seed = eng_();
   if (penalized) {
     for (std::size_t i = 0; i < square_.size(); ++i) {

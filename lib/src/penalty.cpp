@@ -5,45 +5,13 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "isobench/blas.hpp"
 #include "isobench/non_finite.hpp"
+#include "isobench/penalty_methods.hpp"
 
 namespace isobench {
-
-namespace {
-constexpr PenaltyKind kAllKinds[] = {
-    PenaltyKind::None, PenaltyKind::So,   PenaltyKind::SoGainAdjusted, PenaltyKind::Dso,
-    PenaltyKind::Mc,   PenaltyKind::Srip, PenaltyKind::SeedNotebook};
-}  // namespace
-
-const char* penalty_name(PenaltyKind k) {
-  switch (k) {
-    case PenaltyKind::None:
-      return "none";
-    case PenaltyKind::So:
-      return "so";
-    case PenaltyKind::SoGainAdjusted:
-      return "so_gain_adjusted";
-    case PenaltyKind::Dso:
-      return "dso";
-    case PenaltyKind::Mc:
-      return "mc";
-    case PenaltyKind::Srip:
-      return "srip";
-    case PenaltyKind::SeedNotebook:
-      return "seed_notebook";
-  }
-  return "?";
-}
-
-PenaltyKind parse_penalty(std::string_view s) {
-  for (PenaltyKind k : kAllKinds)
-    if (s == penalty_name(k)) return k;
-  throw std::invalid_argument("unknown reg '" + std::string(s) +
-                              "' (expected none, so, so_gain_adjusted, dso, mc, srip or "
-                              "seed_notebook)");
-}
 
 const char* penalty_norm_name(PenaltyNorm n) {
   return n == PenaltyNorm::Sum ? "sum" : "mean";
@@ -56,84 +24,51 @@ PenaltyNorm parse_penalty_norm(std::string_view s) {
 }
 
 double penalty_flops(const PenaltySpec& spec, int rows, int cols) {
-  const double r = rows, c = cols, small = std::min(r, c);
-  switch (spec.kind) {
-    case PenaltyKind::None:
-      return 0;
-    case PenaltyKind::So:
-    case PenaltyKind::SoGainAdjusted:
-      return 4.0 * r * c * small;  // Gram + W·E
-    case PenaltyKind::Dso:
-      return 4.0 * r * c * (r + c);
-    case PenaltyKind::Mc:
-      return 2.0 * r * c * small;  // Gram only
-    case PenaltyKind::Srip:
-      return (4.0 * spec.srip_iterations + 2.0) * r * c;
-    case PenaltyKind::SeedNotebook:
-      return 4.0 * r * r * c;  // WWᵀ + E·W
-  }
-  return 0;
+  if (!spec.active()) return 0;
+  return penalty_method(spec.method).flops(spec, rows, cols);
 }
+
+std::string parse_penalty(std::string_view name) {
+  if (name != "none") penalty_method(name);  // throws listing the registered names
+  return std::string(name);
+}
+
+namespace {
+template <class T>
+std::unique_ptr<PenaltyTerm<T>> make_term(const PenaltyMethod& m, const PenaltySpec& s, int r,
+                                          int c, std::uint64_t seed) {
+  if constexpr (std::is_same_v<T, float>)
+    return m.make_float(s, r, c, seed);
+  else
+    return m.make_double(s, r, c, seed);
+}
+}  // namespace
 
 template <class T>
 OrthoPenalty<T>::OrthoPenalty(PenaltySpec spec, int rows, int cols, std::uint64_t seed)
-    : spec_(spec),
-      kernel_(std::string("reg:") + penalty_name(spec.kind)),
-      rows_(rows),
-      cols_(cols),
-      tall_(rows >= cols) {
+    : spec_(spec), kernel_("reg:" + spec.method), rows_(rows), cols_(cols) {
   if (rows < 1 || cols < 1)
     throw std::invalid_argument("OrthoPenalty: the weight shape " + std::to_string(rows) + "x" +
                                 std::to_string(cols) + " is empty");
   if (!(spec.lambda >= 0) || !std::isfinite(spec.lambda))
     throw std::invalid_argument("OrthoPenalty: lambda = " + std::to_string(spec.lambda) +
-                                " (reg:" + penalty_name(spec.kind) + ") must be finite and >= 0");
+                                " (reg:" + spec.method + ") must be finite and >= 0");
   if (!(spec.gain > 0) || !std::isfinite(spec.gain))
     throw std::invalid_argument("OrthoPenalty: gain = " + std::to_string(spec.gain) +
                                 " must be finite and > 0");
-  if (spec.kind == PenaltyKind::Srip && spec.srip_iterations < 1)
+  if (spec.method == SripPenalty::name && spec.srip_iterations < 1)
     throw std::invalid_argument("OrthoPenalty: srip_iterations = " +
                                 std::to_string(spec.srip_iterations) + " must be >= 1");
-  const std::size_t r = rows, c = cols, big = std::max(r, c);
-  switch (spec.kind) {
-    case PenaltyKind::None:
-      break;
-    case PenaltyKind::So:
-    case PenaltyKind::SoGainAdjusted:
-    case PenaltyKind::Mc:
-      gram_.resize(tall_ ? c * c : r * r);
-      break;
-    case PenaltyKind::Dso:
-      gram_.resize(big * big);
-      break;
-    case PenaltyKind::SeedNotebook:
-      gram_.resize(r * r);
-      break;
-    case PenaltyKind::Srip: {
-      // v lives on the Gram's side (c for tall W, r for wide); a random unit start.
-      const std::size_t n = tall_ ? c : r;
-      v_.resize(n);
-      v_saved_.resize(n);
-      wv_.resize(tall_ ? r : c);
-      ev_.resize(n);
-      Engine eng = make_engine("OrthoPenalty/srip", seed);
-      double nrm = 0;
-      for (auto& x : v_) {
-        const double z = standard_normal(eng);
-        x = static_cast<T>(z);
-        nrm += z * z;
-      }
-      const T inv = static_cast<T>(1.0 / std::sqrt(nrm));
-      for (auto& x : v_) x *= inv;
-      break;
-    }
-  }
+  if (!spec.active()) return;
+  const PenaltyMethod& m = penalty_method(spec.method);
+  work_.resize(m.workspace(rows, cols));
+  term_ = make_term<T>(m, spec, rows, cols, seed);
 }
 
 template <class T>
 void OrthoPenalty<T>::check_shape(const Matrix<T>& w, const char* what) const {
   if (static_cast<int>(w.shape(0)) != rows_ || static_cast<int>(w.shape(1)) != cols_)
-    throw std::invalid_argument(std::string("OrthoPenalty (reg:") + penalty_name(spec_.kind) +
+    throw std::invalid_argument("OrthoPenalty (reg:" + spec_.method +
                                 "): " + what + " is " + std::to_string(w.shape(0)) + "x" +
                                 std::to_string(w.shape(1)) + ", but the penalty was built for " +
                                 std::to_string(rows_) + "x" + std::to_string(cols_));
@@ -155,51 +90,31 @@ template <class T>
 double OrthoPenalty<T>::value(const Matrix<T>& w, double lambda_scale) {
   check_shape(w, "W");
   if (active(lambda_scale)) check_finite(kernel_name(), "W", w);
-  // srip: leave the power iteration where training left it, so that evaluating a run (at any
-  // cadence) never changes its training.
-  const bool srip = spec_.kind == PenaltyKind::Srip;
-  if (srip) std::copy(v_.begin(), v_.end(), v_saved_.begin());
+  // A method with state (srip's vector): leave it where training left it, so that evaluating a
+  // run (at any cadence) never changes its training.
+  if (term_) term_->save_state();
   const double p = run(w, nullptr, lambda_scale);
-  if (srip) std::copy(v_saved_.begin(), v_saved_.end(), v_.begin());
+  if (term_) term_->restore_state();
   return p;
 }
 
 template <class T>
 double OrthoPenalty<T>::run(const Matrix<T>& w, T* grad, double lambda_scale) {
   const double lam = spec_.lambda * lambda_scale;
-  if (spec_.kind == PenaltyKind::None || lam == 0.0) return 0.0;
-  const bool mean = spec_.norm == PenaltyNorm::Mean;
-  const double r = rows_, c = cols_, n = tall_ ? c : r;
-  const double per_entry = mean ? 1.0 / (n * n) : 1.0;  // Mean: divide by the Gram's n² entries
-  const double inv_g2 = 1.0 / (spec_.gain * spec_.gain);
-  const T* x = w.data();
-  switch (spec_.kind) {
-    case PenaltyKind::So:
-      return frobenius_term(x, grad, tall_, 1.0, false, lam * per_entry);
-    case PenaltyKind::SoGainAdjusted:
-      return frobenius_term(x, grad, tall_, inv_g2, false, lam * per_entry);
-    case PenaltyKind::Dso:
-      return frobenius_term(x, grad, true, 1.0, false, lam * (mean ? 1.0 / (c * c) : 1.0)) +
-             frobenius_term(x, grad, false, 1.0, false, lam * (mean ? 1.0 / (r * r) : 1.0));
-    case PenaltyKind::Mc:
-      return mc_term(x, grad, lam * per_entry);
-    case PenaltyKind::Srip:
-      return srip_term(x, grad, lam * per_entry);
-    case PenaltyKind::SeedNotebook:
-      return frobenius_term(x, grad, false, inv_g2, true, lam * (mean ? 1.0 / (r * r) : 1.0));
-    case PenaltyKind::None:
-      break;
-  }
-  return 0.0;
+  if (!term_ || lam == 0.0) return 0.0;
+  return term_->run(w.data(), grad, lam, work_.data());
 }
+
+template class OrthoPenalty<float>;
+template class OrthoPenalty<double>;
 
 // scale·‖C/g² − B‖_F², C = WᵀW (columns) or WWᵀ (rows), B = I or 11ᵀ (all_ones);
 // grad += scale·(4/g²)·W E (columns) or E W (rows), E = C/g² − B symmetric.
 template <class T>
-double OrthoPenalty<T>::frobenius_term(const T* w, T* grad, bool gram_of_columns, double inv_g2,
-                                       bool all_ones, double scale) {
-  const int r = rows_, c = cols_, n = gram_of_columns ? c : r;
-  T* e = gram_.data();
+double gram_frobenius_term(const T* w, T* grad, int r, int c, bool gram_of_columns, double inv_g2,
+                           bool all_ones, double scale, T* gram) {
+  const int n = gram_of_columns ? c : r;
+  T* e = gram;
   if (gram_of_columns)
     gemm(Op::T, Op::N, c, c, r, static_cast<T>(inv_g2), w, c, w, c, T(0), e, c);
   else
@@ -224,15 +139,22 @@ double OrthoPenalty<T>::frobenius_term(const T* w, T* grad, bool gram_of_columns
   return scale * sum_sq;
 }
 
+template <class T>
+int smaller_gram(const T* w, int r, int c, T* gram) {
+  if (r >= c) {
+    gemm(Op::T, Op::N, c, c, r, T(1), w, c, w, c, T(0), gram, c);
+    return c;
+  }
+  gemm(Op::N, Op::T, r, r, c, T(1), w, c, w, c, T(0), gram, r);
+  return r;
+}
+
 // scale·max_ij |E_ij|, E = WᵀW − I (tall) or WWᵀ − I (wide); subgradient at the arg-max.
 template <class T>
-double OrthoPenalty<T>::mc_term(const T* w, T* grad, double scale) {
-  const int r = rows_, c = cols_, n = tall_ ? c : r;
-  T* e = gram_.data();
-  if (tall_)
-    gemm(Op::T, Op::N, c, c, r, T(1), w, c, w, c, T(0), e, c);
-  else
-    gemm(Op::N, Op::T, r, r, c, T(1), w, c, w, c, T(0), e, r);
+double mutual_coherence_term(const T* w, T* grad, int r, int c, double scale, T* gram) {
+  const bool tall = r >= c;
+  T* e = gram;
+  const int n = smaller_gram(w, r, c, e);
   double best = -1;
   int bi = 0, bj = 0;
   bool finite = true;
@@ -250,7 +172,7 @@ double OrthoPenalty<T>::mc_term(const T* w, T* grad, double scale) {
   if (grad) {
     const double eij = static_cast<double>(e[static_cast<std::size_t>(bi) * n + bj]) - (bi == bj);
     const T s = static_cast<T>(eij < 0 ? -scale : scale);
-    if (tall_) {
+    if (tall) {
       // E_ij = Σ_k W_ki W_kj: ∂/∂W_ki = W_kj, ∂/∂W_kj = W_ki.
       for (int k = 0; k < r; ++k) {
         const T* row = w + static_cast<std::size_t>(k) * c;
@@ -274,25 +196,38 @@ double OrthoPenalty<T>::mc_term(const T* w, T* grad, double scale) {
   return scale * best;
 }
 
+template <class T>
+void srip_start_vector(std::uint64_t seed, T* v, int n) {
+  // v lives on the Gram's side (c for tall W, r for wide); a random unit start.
+  Engine eng = make_engine("OrthoPenalty/srip", seed);
+  double nrm = 0;
+  for (int i = 0; i < n; ++i) {
+    const double z = standard_normal(eng);
+    v[i] = static_cast<T>(z);
+    nrm += z * z;
+  }
+  const T inv = static_cast<T>(1.0 / std::sqrt(nrm));
+  for (int i = 0; i < n; ++i) v[i] *= inv;
+}
+
 // scale·|vᵀEv| after k power iterations v ← Ev/‖Ev‖, E = WᵀW − I (tall; Ev = Wᵀ(Wv) − v) or
 // WWᵀ − I (wide; Ev = W(Wᵀv) − v). With ‖v‖ = 1, vᵀEv = ‖Wv‖² − 1 (tall) or ‖Wᵀv‖² − 1 (wide).
 template <class T>
-double OrthoPenalty<T>::srip_term(const T* w, T* grad, double scale) {
-  const int r = rows_, c = cols_, n = tall_ ? c : r, m = tall_ ? r : c;
-  T* v = v_.data();
-  T* wv = wv_.data();  // W v (tall, r entries) or Wᵀ v (wide, c entries)
-  T* ev = ev_.data();
+double srip_term(const T* w, T* grad, int r, int c, int iterations, double scale, T* v, T* wv,
+                 T* ev) {
+  const bool tall = r >= c;
+  const int n = tall ? c : r, m = tall ? r : c;
   auto forward = [&](const T* in, T* out) {  // out (m) = W in, or Wᵀ in
-    if (tall_)
+    if (tall)
       gemm(Op::N, Op::N, r, 1, c, T(1), w, c, in, 1, T(0), out, 1);
     else
       gemm(Op::T, Op::N, c, 1, r, T(1), w, c, in, 1, T(0), out, 1);
   };
-  for (int it = 0; it < spec_.srip_iterations; ++it) {
+  for (int it = 0; it < iterations; ++it) {
     forward(v, wv);
     // ev = Wᵀ wv − v (tall) or W wv − v (wide)
     std::copy(v, v + n, ev);
-    if (tall_)
+    if (tall)
       gemm(Op::T, Op::N, c, 1, r, T(1), w, c, wv, 1, T(-1), ev, 1);
     else
       gemm(Op::N, Op::N, r, 1, c, T(1), w, c, wv, 1, T(-1), ev, 1);
@@ -311,8 +246,8 @@ double OrthoPenalty<T>::srip_term(const T* w, T* grad, double scale) {
   if (grad) {
     const T coef = static_cast<T>(2.0 * scale * (rho < 0 ? -1.0 : 1.0));
     // tall: grad += coef·(W v) vᵀ (r × c);  wide: grad += coef·v (Wᵀ v)ᵀ (r × c)
-    const T* left = tall_ ? wv : v;
-    const T* right = tall_ ? v : wv;
+    const T* left = tall ? wv : v;
+    const T* right = tall ? v : wv;
     for (int i = 0; i < r; ++i) {
       const T a = coef * left[i];
       T* g = grad + static_cast<std::size_t>(i) * c;
@@ -322,8 +257,16 @@ double OrthoPenalty<T>::srip_term(const T* w, T* grad, double scale) {
   return scale * std::abs(rho);
 }
 
-template class OrthoPenalty<float>;
-template class OrthoPenalty<double>;
+#define ISOBENCH_PENALTY_BLOCKS(T)                                                            \
+  template double gram_frobenius_term<T>(const T*, T*, int, int, bool, double, bool, double,  \
+                                         T*);                                                 \
+  template int smaller_gram<T>(const T*, int, int, T*);                                       \
+  template double mutual_coherence_term<T>(const T*, T*, int, int, double, T*);               \
+  template double srip_term<T>(const T*, T*, int, int, int, double, T*, T*, T*);              \
+  template void srip_start_vector<T>(std::uint64_t, T*, int);
+ISOBENCH_PENALTY_BLOCKS(float)
+ISOBENCH_PENALTY_BLOCKS(double)
+#undef ISOBENCH_PENALTY_BLOCKS
 
 template <class T>
 double penalty_grad_ratio(const PenaltySpec& spec, const Matrix<T>& w,

@@ -72,7 +72,7 @@ RecurrentClassifierTask<Model, Update>::RecurrentClassifierTask(const RecurrentC
   model_.init(spec_.recurrent, spec_.input, spec_.readout, eng_);
   const std::uint64_t penalty_seed = eng_();
   auto& w = model_.recurrent_kernel();
-  if (spec_.penalty.kind != PenaltyKind::None)
+  if (spec_.penalty.active())
     penalty_.emplace_back(spec_.penalty, static_cast<int>(w.shape(0)), static_cast<int>(w.shape(1)),
                           penalty_seed);
   const int rows = std::max(spec_.batch, spec_.eval_chunk);

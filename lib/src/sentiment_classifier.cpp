@@ -67,7 +67,7 @@ SentimentTask<T, Update>::SentimentTask(const SentimentSpec& spec, int vocab, co
   emb_.init(eng_);
   const std::uint64_t penalty_seed = eng_();
   auto& w = lstm_.recurrent_kernel();
-  if (spec_.penalty.kind != PenaltyKind::None)
+  if (spec_.penalty.active())
     penalty_.emplace_back(spec_.penalty, static_cast<int>(w.shape(0)), static_cast<int>(w.shape(1)),
                           penalty_seed);
   const int L = train.max_len, rows = std::max(spec_.batch, spec_.eval_chunk);

@@ -140,7 +140,7 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train
     c.many_to_many = many_to_many_;
     // A penalty or constraint acts on the whole (4H × H) kernel with target WᵀW = g²I: draw the
     // whole kernel orthogonal then (per-gate blocks would give WᵀW = 4g²I and be pulled apart).
-    if (spec_.penalty.kind != PenaltyKind::None || spec_.constraint.kind != ConstraintKind::None)
+    if (spec_.penalty.active() || spec_.constraint.kind != ConstraintKind::None)
       c.per_gate_init = false;
     model_.template emplace<1>(c);
   }
@@ -156,7 +156,7 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train
   const int rows = static_cast<int>(w.shape(0)), cols = static_cast<int>(w.shape(1));
   kgrad_ = Matrix<T>({w.shape(0), w.shape(1)}, T(0));
   params_[0].grad = kgrad_.data();  // W is params()[0] for both models
-  if (spec_.penalty.kind != PenaltyKind::None) penalty_.emplace_back(spec_.penalty, rows, cols, 0);
+  if (spec_.penalty.active()) penalty_.emplace_back(spec_.penalty, rows, cols, 0);
   if (spec_.constraint.kind == ConstraintKind::Margin && spec_.constraint.margin >= 1) {
     // Vorontsov's widest margin m = 1 is the band [0, 2g]; OrthoConstraint takes m < 1 only.
     if (!std::isfinite(spec_.constraint.margin)) bad("margin must be finite");

@@ -1,6 +1,10 @@
 // Soft orthogonality penalties: value and gradient, for any weight matrix W (rows × cols,
 // isobench's row-major (out × in) layout), with preallocated workspaces.
 //
+// Every penalty is a registered method (method_registry.hpp): a policy type with its name, formula,
+// source, FLOP count and workspace — the built-in ones below live in penalty_methods.hpp, a user's
+// in methods/NAME.hpp (EXTENDING in the README). OrthoPenalty runs any of them by name.
+//
 // Notation: r × c = shape of W, g = gain, λ = PenaltySpec::lambda (times the schedule's scale).
 // The Gram matrix is the smaller one, as in `ortho_err` (linalg.hpp): C = WᵀW (c × c) when W is
 // tall or square, C = WWᵀ (r × r) when W is wide; n is its side. E = C − I.
@@ -45,7 +49,9 @@
 // srip (4k + 2)n² for k power iterations (matrix-vector products only).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,26 +61,71 @@
 
 namespace isobench {
 
-enum class PenaltyKind { None, So, SoGainAdjusted, Dso, Mc, Srip, SeedNotebook };
 enum class PenaltyNorm { Sum, Mean };
 
 struct PenaltySpec {
-  PenaltyKind kind = PenaltyKind::None;
+  // A registered penalty's name (`reg:` in run names; `./isobench methods` lists them), or "none".
+  std::string method = "none";
   PenaltyNorm norm = PenaltyNorm::Sum;
   double lambda = 0.0;
-  double gain = 1.0;        // so_gain_adjusted, seed_notebook
+  double gain = 1.0;        // so_gain_adjusted, seed_notebook (methods that read the gain)
   int srip_iterations = 2;  // power iterations per call (Bansal 2018 use 2, warm-started here)
-  // Whether a penalty is set (callers test this, not the kind).
-  bool active() const { return kind != PenaltyKind::None; }
+  // Whether a penalty is set (callers test this, not the name).
+  bool active() const { return method != "none"; }
 };
 
-// CONTRACT.md values: none, so, so_gain_adjusted, dso, mc, srip, seed_notebook; sum, mean.
-const char* penalty_name(PenaltyKind k);
-PenaltyKind parse_penalty(std::string_view s);
+// What one penalty method computes on one (rows × cols) kernel: made by the registry from the
+// method's policy type (method_registry.hpp). `work` holds the method's workspace(rows, cols)
+// entries. grad == nullptr: the value only.
+template <class T>
+class PenaltyTerm {
+ public:
+  virtual ~PenaltyTerm() = default;
+  // lam = λ × the schedule's multiplier (> 0). Returns lam·P(W) with the spec's normalisation;
+  // grad += lam·∂P/∂W when grad is not null.
+  virtual double run(const T* w, T* grad, double lam, T* work) = 0;
+  // Methods with state across calls (srip's warm-started vector): keep and put back, so that
+  // value() never changes training. No-ops for stateless methods.
+  virtual void save_state() {}
+  virtual void restore_state() {}
+};
+
+// The registry entry of a penalty (built from the policy type, method_registry.hpp).
+struct PenaltyMethod {
+  std::string name, formula, source;
+  bool builtin = true;
+  bool reads_gain = false;               // uses PenaltySpec::gain (else pulls towards I)
+  std::vector<double> lambda_grid;       // λ values a method comparison tries (user methods)
+  // Measurements the families report beside ortho_err for this method's runs (names from
+  // penalty_measure(), e.g. "offdiag_energy"), max over the penalized kernels.
+  std::vector<std::string> measures;
+  double (*flops)(const PenaltySpec&, int rows, int cols) = nullptr;
+  std::size_t (*workspace)(int rows, int cols) = nullptr;  // entries of T
+  std::unique_ptr<PenaltyTerm<float>> (*make_float)(const PenaltySpec&, int rows, int cols,
+                                                    std::uint64_t seed) = nullptr;
+  std::unique_ptr<PenaltyTerm<double>> (*make_double)(const PenaltySpec&, int rows, int cols,
+                                                      std::uint64_t seed) = nullptr;
+};
+
+// Every registered penalty: the built-in ones, then the user's (methods/), in list order.
+const std::vector<PenaltyMethod>& penalty_methods();
+// The entry named `name`; std::invalid_argument listing the valid names otherwise ("none" is not
+// a method: it has no entry).
+const PenaltyMethod& penalty_method(std::string_view name);
+// `name` when it is "none" or a registered penalty; else std::invalid_argument listing the names.
+std::string parse_penalty(std::string_view name);
+
+// The registered penalties that are not built in (the user's, methods/), in registry order.
+std::vector<PenaltyMethod> user_penalties();
+
+// A measurement a method may ask for (PenaltyMethod::measures): "offdiag_energy" →
+// offdiagonal_energy (linalg.hpp). std::invalid_argument for another name.
+double penalty_measure(std::string_view measure, const Matrix<float>& w);
+
 const char* penalty_norm_name(PenaltyNorm n);
 PenaltyNorm parse_penalty_norm(std::string_view s);
 
-// GEMM FLOPs of one add_value_and_grad call (the `gflops` counter of PERF/penalty).
+// GEMM FLOPs of one add_value_and_grad call (the `gflops` counter of PERF/penalty); 0 for none.
 double penalty_flops(const PenaltySpec& spec, int rows, int cols);
 
 // How hard a penalty pulls: ‖λ∂P/∂W‖_F / ‖∂L_data/∂W‖_F, where `total_grad` is the gradient of
@@ -87,16 +138,17 @@ double penalty_grad_ratio(const PenaltySpec& spec, const Matrix<T>& w, const Mat
 template <class T>
 class OrthoPenalty {
  public:
-  // Validates the spec (λ ≥ 0 and finite, g > 0, srip_iterations ≥ 1) and allocates every
-  // workspace for a (rows × cols) weight. `seed` seeds srip's power-iteration vector.
+  // Validates the spec (a registered method or none, λ ≥ 0 and finite, g > 0,
+  // srip_iterations ≥ 1) and allocates every workspace for a (rows × cols) weight. `seed` seeds
+  // methods with random state (srip's power-iteration vector).
   OrthoPenalty(PenaltySpec spec, int rows, int cols, std::uint64_t seed = 0);
 
   // W: (rows × cols). grad: (rows × cols), grad += λ·lambda_scale·∂P/∂W.
   // Returns λ·lambda_scale·P(W), the term added to the loss. Does not allocate.
   // A NaN or Inf in W or grad (when the penalty is active): NonFiniteError naming "reg:<name>".
   double add_value_and_grad(const Matrix<T>& w, Matrix<T>& grad, double lambda_scale = 1.0);
-  // λ·lambda_scale·P(W) alone; for srip it iterates from the current vector and then restores
-  // it, so evaluation never changes training. A NaN or Inf in W: NonFiniteError.
+  // λ·lambda_scale·P(W) alone; a method with state (srip) iterates from its current state and
+  // then restores it, so evaluation never changes training. A NaN or Inf in W: NonFiniteError.
   double value(const Matrix<T>& w, double lambda_scale = 1.0);
 
   const PenaltySpec& spec() const { return spec_; }
@@ -105,25 +157,31 @@ class OrthoPenalty {
 
  private:
   double run(const Matrix<T>& w, T* grad, double lambda_scale);
-  double frobenius_term(const T* w, T* grad, bool gram_of_columns, double inv_g2, bool all_ones,
-                        double scale);
-  double mc_term(const T* w, T* grad, double scale);
-  double srip_term(const T* w, T* grad, double scale);
   void check_shape(const Matrix<T>& w, const char* what) const;
   // Whether run() computes anything (the NaN/Inf check is skipped exactly when it does not).
   bool active(double lambda_scale) const {
-    return spec_.kind != PenaltyKind::None && spec_.lambda * lambda_scale != 0.0;
+    return term_ && spec_.lambda * lambda_scale != 0.0;
   }
   const char* kernel_name() const { return kernel_.c_str(); }  // "reg:<name>"
 
   PenaltySpec spec_;
   std::string kernel_;  // NonFiniteError's kernel name
   int rows_, cols_;
-  bool tall_;                   // rows ≥ cols: the Gram matrix is WᵀW
-  std::vector<T> gram_;         // the largest Gram matrix used (n × n)
-  std::vector<T> v_, wv_, ev_;  // srip: eigenvector estimate (n), W·v or Wᵀ·v, E·v
-  std::vector<T> v_saved_;      // srip: v_ kept across value()
+  std::unique_ptr<PenaltyTerm<T>> term_;  // null for none
+  std::vector<T> work_;                   // the method's workspace
 };
+
+// Building blocks of the built-in penalties, for methods of one's own (penalty_methods.hpp shows
+// their use). w: (r × c) row-major; grad may be null (value only); gram: an n × n workspace.
+//
+// scale·‖C/g² − B‖_F², C = WᵀW (gram_of_columns, n = c) or WWᵀ (n = r), B = I or 11ᵀ (all_ones);
+// grad += scale·(4/g²)·W E or E W, E = C/g² − B.
+template <class T>
+double gram_frobenius_term(const T* w, T* grad, int r, int c, bool gram_of_columns, double inv_g2,
+                           bool all_ones, double scale, T* gram);
+// The smaller Gram C = WᵀW (r ≥ c; n = c) or WWᵀ (n = r) into gram (n × n). Returns n.
+template <class T>
+int smaller_gram(const T* w, int r, int c, T* gram);
 
 // λ multiplier per optimizer step t (counted from 1).
 struct ConstantLambda {

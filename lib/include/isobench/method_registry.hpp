@@ -1,0 +1,112 @@
+// The method registry: every penalty (and, as they become types, constraint and initialization)
+// that isobench can run, built once from compile-time lists of policy types.
+//
+// Built-in methods are listed in their headers (BuiltinPenalties in penalty_methods.hpp). A user's
+// method is one header in methods/ that defines its type and registers it with
+//     ISOBENCH_REGISTER_PENALTY(MyPenalty)
+// The build (lib/CMakeLists.txt) scans methods/*.hpp for these lines and generates
+// isobench/method_lists.hpp, which includes each file and lists its types (UserPenalties). The
+// runtime registry (penalty_methods(): parsing, error messages, the gradient-check tests, PERF
+// costs, the family grids, `./isobench methods`) is built from those same lists in
+// method_registry.cpp, which is part of the library: no static-initialisation trick that a
+// linker could drop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "isobench/penalty.hpp"
+
+namespace isobench {
+
+// Whether P has what a penalty method needs (penalty_methods.hpp lists the members).
+template <class P, class = void>
+struct is_penalty_method : std::false_type {};
+template <class P>
+struct is_penalty_method<
+    P, std::void_t<decltype(P::name), decltype(P::formula), decltype(P::source),
+                   decltype(P::reads_gain),
+                   decltype(P::flops(std::declval<const PenaltySpec&>(), 1, 1)),
+                   decltype(P::workspace(1, 1)),
+                   decltype(std::declval<typename P::template Term<float>&>()(
+                       (const float*)nullptr, (float*)nullptr, 1.0, (float*)nullptr)),
+                   decltype(std::declval<typename P::template Term<double>&>()(
+                       (const double*)nullptr, (double*)nullptr, 1.0, (double*)nullptr))>>
+    : std::true_type {};
+
+// In a user's methods/NAME.hpp, after the type: checks the type and marks it for the build's
+// list (the build reads this line; it must be on one line, at namespace scope).
+#define ISOBENCH_REGISTER_PENALTY(Type)                                               \
+  static_assert(::isobench::is_penalty_method<Type>::value,                          \
+                #Type " is not a penalty method: it needs name, formula, source, "   \
+                "reads_gain, flops(spec, r, c), workspace(r, c) and Term<T> with "   \
+                "operator()(const T* w, T* grad, double lam, T* work) (penalty_methods.hpp)")
+
+namespace method_detail {
+template <class P, class = void>
+struct has_lambda_grid : std::false_type {};
+template <class P>
+struct has_lambda_grid<P, std::void_t<decltype(P::lambda_grid())>> : std::true_type {};
+template <class P, class = void>
+struct has_measures : std::false_type {};
+template <class P>
+struct has_measures<P, std::void_t<decltype(P::measures())>> : std::true_type {};
+template <class Tm, class = void>
+struct has_state : std::false_type {};
+template <class Tm>
+struct has_state<Tm, std::void_t<decltype(std::declval<Tm&>().save_state()),
+                                 decltype(std::declval<Tm&>().restore_state())>>
+    : std::true_type {};
+
+template <class P, class T>
+class TermOf final : public PenaltyTerm<T> {
+ public:
+  TermOf(const PenaltySpec& s, int r, int c, std::uint64_t seed) : t_(s, r, c, seed) {}
+  double run(const T* w, T* grad, double lam, T* work) override { return t_(w, grad, lam, work); }
+  void save_state() override {
+    if constexpr (has_state<typename P::template Term<T>>::value) t_.save_state();
+  }
+  void restore_state() override {
+    if constexpr (has_state<typename P::template Term<T>>::value) t_.restore_state();
+  }
+
+ private:
+  typename P::template Term<T> t_;
+};
+}  // namespace method_detail
+
+// The registry entry of penalty type P.
+template <class P>
+PenaltyMethod penalty_method_of(bool builtin) {
+  static_assert(is_penalty_method<P>::value, "not a penalty method (penalty_methods.hpp)");
+  PenaltyMethod m;
+  m.name = P::name;
+  m.formula = P::formula;
+  m.source = P::source;
+  m.builtin = builtin;
+  m.reads_gain = P::reads_gain;
+  if constexpr (method_detail::has_lambda_grid<P>::value) m.lambda_grid = P::lambda_grid();
+  if constexpr (method_detail::has_measures<P>::value)
+    for (const auto& s : P::measures()) m.measures.emplace_back(s);
+  m.flops = [](const PenaltySpec& s, int r, int c) { return P::flops(s, r, c); };
+  m.workspace = [](int r, int c) { return static_cast<std::size_t>(P::workspace(r, c)); };
+  m.make_float = [](const PenaltySpec& s, int r, int c, std::uint64_t seed) {
+    return std::unique_ptr<PenaltyTerm<float>>(
+        std::make_unique<method_detail::TermOf<P, float>>(s, r, c, seed));
+  };
+  m.make_double = [](const PenaltySpec& s, int r, int c, std::uint64_t seed) {
+    return std::unique_ptr<PenaltyTerm<double>>(
+        std::make_unique<method_detail::TermOf<P, double>>(s, r, c, seed));
+  };
+  return m;
+}
+
+// One line per registered method for `./isobench methods`: kind, name, built-in or user, formula,
+// source (tab-separated), in registry order.
+std::vector<std::string> method_listing();
+
+}  // namespace isobench

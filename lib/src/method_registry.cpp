@@ -1,0 +1,77 @@
+// The runtime method registry, built from the compile-time lists (method_registry.hpp).
+#include "isobench/method_registry.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <tuple>
+
+#include "isobench/linalg.hpp"
+#include "isobench/method_lists.hpp"  // generated: the user's methods/*.hpp and their types
+#include "isobench/penalty_methods.hpp"
+
+namespace isobench {
+
+namespace {
+template <class Tuple>
+void add_penalties(std::vector<PenaltyMethod>& out, bool builtin) {
+  std::apply([&](auto... p) { (out.push_back(penalty_method_of<decltype(p)>(builtin)), ...); },
+             Tuple{});
+}
+
+std::vector<PenaltyMethod> build_penalties() {
+  std::vector<PenaltyMethod> out;
+  add_penalties<BuiltinPenalties>(out, true);
+  add_penalties<UserPenalties>(out, false);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i].name == "none" || out[i].name.empty())
+      throw std::logic_error("a penalty method may not be named '" + out[i].name + "'");
+    for (std::size_t j = 0; j < i; ++j)
+      if (out[j].name == out[i].name)
+        throw std::logic_error("two penalty methods are named '" + out[i].name +
+                               "' (methods/ and the built-in list must not share names)");
+  }
+  for (const auto& m : out)
+    for (const auto& ms : m.measures)
+      if (ms != "offdiag_energy")
+        throw std::logic_error("penalty " + m.name + " asks for the unknown measurement '" + ms +
+                               "' (known: offdiag_energy)");
+  return out;
+}
+}  // namespace
+
+const std::vector<PenaltyMethod>& penalty_methods() {
+  static const std::vector<PenaltyMethod> all = build_penalties();
+  return all;
+}
+
+const PenaltyMethod& penalty_method(std::string_view name) {
+  for (const auto& m : penalty_methods())
+    if (m.name == name) return m;
+  std::string names = "none";
+  for (const auto& m : penalty_methods()) names += ", " + m.name;
+  throw std::invalid_argument("unknown reg '" + std::string(name) + "' (registered: " + names +
+                              "; `./isobench methods` lists them)");
+}
+
+std::vector<PenaltyMethod> user_penalties() {
+  std::vector<PenaltyMethod> out;
+  for (const auto& m : penalty_methods())
+    if (!m.builtin) out.push_back(m);
+  return out;
+}
+
+double penalty_measure(std::string_view measure, const Matrix<float>& w) {
+  if (measure == "offdiag_energy") return offdiagonal_energy(w);
+  throw std::invalid_argument("unknown penalty measurement '" + std::string(measure) +
+                              "' (known: offdiag_energy)");
+}
+
+std::vector<std::string> method_listing() {
+  std::vector<std::string> out;
+  for (const auto& m : penalty_methods())
+    out.push_back("penalty\t" + m.name + "\t" + (m.builtin ? "built-in" : "user") + "\t" +
+                  m.formula + "\t" + m.source);
+  return out;
+}
+
+}  // namespace isobench

@@ -1,0 +1,74 @@
+// brock_offdiag — off-diagonal orthogonal regularization (Brock, Donahue & Simonyan 2018,
+// "Large Scale GAN Training for High Fidelity Natural Image Synthesis" (BigGAN), §3.1):
+//
+//   R(W) = λ‖G ⊙ (1 − I)‖_F²,   G the smaller Gram of W (WᵀW for tall or square W, WWᵀ for wide)
+//   ∂R/∂W = 4λ·W (G ⊙ (1 − I))        for G = WᵀW
+//         = 4λ·(G ⊙ (1 − I)) W        for G = WWᵀ
+//
+// It penalizes only the cosines between filters and leaves their norms free, so besides
+// `ortho_err` the families report the off-diagonal energy ‖G ⊙ (1 − I)‖_F (`offdiag_energy`).
+// BigGAN's released code adds 2β(G ⊙ (1 − I))W with β = 1e-4 to the gradient (its G = WWᵀ of
+// the (out × in) weight): λ = β/2 = 5e-5 reproduces its step. norm:mean divides by the n² entries
+// of G, as for the other penalties. Cost: the Gram (2·r·c·n) and one GEMM (2·r·c·n), n = min(r, c).
+//
+// The worked example of a user method: this file (the type and its registration line) is all
+// isobench needs; it then runs in every family with a penalty axis (`./isobench bench --method
+// brock_offdiag --list`) and has its gradient checked by tests/test_methods.cpp.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "isobench/blas.hpp"
+#include "isobench/method_registry.hpp"
+#include "isobench/penalty.hpp"
+
+namespace isobench {
+
+struct BrockOffdiagPenalty {
+  static constexpr const char* name = "brock_offdiag";
+  static constexpr const char* formula =
+      "λ‖G ⊙ (1 − I)‖_F², G = WᵀW (wide: WWᵀ);  ∂/∂W = 4λ W (G ⊙ (1 − I))  (wide: 4λ (G ⊙ (1 − I)) W)";
+  static constexpr const char* source =
+      "Brock, Donahue & Simonyan 2018 (BigGAN), §3.1; λ = β/2 = 5e-5 is its released code's step";
+  static constexpr bool reads_gain = false;
+  // λ values a method comparison tries: BigGAN's, and the λ isobench's SO runs use.
+  static std::vector<double> lambda_grid() { return {5e-5, 0.01}; }
+  // Reported beside ortho_err in its runs: ‖G ⊙ (1 − I)‖_F (linalg.hpp offdiagonal_energy).
+  static std::vector<const char*> measures() { return {"offdiag_energy"}; }
+  static double flops(const PenaltySpec&, int r, int c) { return 4.0 * r * c * std::min(r, c); }
+  static std::size_t workspace(int r, int c) {
+    const std::size_t n = std::min(r, c);
+    return n * n;
+  }
+  template <class T>
+  struct Term {
+    PenaltySpec s;
+    int r, c;
+    Term(const PenaltySpec& spec, int rows, int cols, std::uint64_t) : s(spec), r(rows), c(cols) {}
+    double operator()(const T* w, T* grad, double lam, T* gram) {
+      const int n = smaller_gram(w, r, c, gram);  // G (n × n)
+      double off2 = 0;
+      for (int i = 0; i < n; ++i) {
+        T* row = gram + static_cast<std::size_t>(i) * n;
+        row[i] = T(0);  // G ⊙ (1 − I)
+        for (int j = 0; j < n; ++j) off2 += static_cast<double>(row[j]) * row[j];
+      }
+      const double scale = lam * (s.norm == PenaltyNorm::Mean ? 1.0 / (double(n) * n) : 1.0);
+      if (grad) {
+        const T coef = static_cast<T>(4.0 * scale);
+        if (r >= c)  // grad (r × c) += coef · W (r × c) · Goff (c × c)
+          gemm(Op::N, Op::N, r, c, c, coef, w, c, gram, c, T(1), grad, c);
+        else  // grad (r × c) += coef · Goff (r × r) · W (r × c)
+          gemm(Op::N, Op::N, r, c, r, coef, gram, r, w, c, T(1), grad, c);
+      }
+      return scale * off2;
+    }
+  };
+};
+
+ISOBENCH_REGISTER_PENALTY(BrockOffdiagPenalty);
+
+}  // namespace isobench
