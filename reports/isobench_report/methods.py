@@ -167,6 +167,9 @@ def sections(fam, runs, out, inp=None, builtins=None):
     user method with runs in it); writes each table as CSV. Never raises: a failure becomes a
     note in the section and a problem of the inputs."""
     md = []
+    # Families without any compared counter (PERF: speed) have their own tables only.
+    if not any(value(b, c) is not None for b in ok_runs(runs).values() for c in METRICS):
+        return md
     for kind, method in user_methods(runs, builtins):
         md += [f"## {method} against the baselines — {fam}", ""]
         try:

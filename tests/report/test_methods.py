@@ -281,6 +281,13 @@ class Report(unittest.TestCase):
         b["reg"].add("brock_offdiag")
         self.assertEqual(methods.user_methods(names, b), [])
 
+    def test_perf_costs_get_no_comparison(self):
+        runs = self.rqe_runs() + [entry(f"PERF/penalty/reg:{r}/n:128", gflops=1.0)
+                                  for r in ("so", "brock_offdiag")]
+        code, md, err = self.report(runs)
+        self.assertIn("## brock_offdiag against the baselines — RQE", md)
+        self.assertNotIn("against the baselines — PERF", md)
+
     def test_no_baseline_and_failed_runs_are_said(self):
         runs = [r for r in self.rqe_runs() if "brock_offdiag" in r["name"]]
         runs[0] = dict(runs[0], error_occurred=True, error_message="diverged setup")
