@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections import OrderedDict, defaultdict
 
-from . import fam_perf, fam_rqa, fam_rqb, fam_training
+from . import fam_perf, fam_rqa, fam_rqb, fam_training, methods
 from .checked_write import FAILED, write_file
 from .inputs import gaps, load_inputs, warn
 from .tables import family_table, md_table, write_csv
@@ -121,6 +121,7 @@ def write_report(inputs, out):
     body = []
     for fam in families:
         body += family_section(fam, by_family[fam], inp, out)
+        body += methods.sections(fam, by_family[fam], out, inp)  # user methods vs baselines
     absent = [f for f in FAMILY_ORDER if f not in by_family]
     inp.finish()
     for g in gaps(inp):

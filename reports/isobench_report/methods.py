@@ -1,0 +1,208 @@
+"""The report's "NAME against the baselines" sections: for every method found in the results
+that is not built in (method_select.builtin_methods), per family, its runs paired seed by seed
+with each baseline under the same settings (no treatment, every other method of its kind).
+
+Why: issue 17 (user methods and their protocol). A method's parameter grid (a penalty's λ, a
+constraint's margin or rate, any key a user method adds) is chosen per configuration on
+validation accuracy (best mean best_val_acc over seeds), for the method and for each baseline
+alike, and the chosen value's test_acc is the figure to read. Differences are method − baseline
+per seed; their mean has a t-based 95% interval (scipy.stats.t) when there are ≥ 2 pairs.
+"""
+import math
+import os
+import statistics
+from collections import OrderedDict
+
+from .inputs import is_number, ok_runs, varying_keys, value
+from .method_select import (CONTRACT_KEYS, KINDS, NO_TREATMENT, builtin_methods, context,
+                            group_span, split_name)
+from .tables import fmt, md_table, write_csv
+
+# The counters compared, in order (those present are shown).
+METRICS = ["test_acc", "best_val_acc", "steps_to_target"]
+SELECT_ON = "best_val_acc"  # a grid's value is chosen on this (validation), never on test
+# Keys of a method's group that form its grid (chosen on validation); a key outside the
+# contract's list (one a user method adds) is a grid key too.
+GRID_KEYS = {"reg": ("lambda",), "constraint": ("margin",), "init": ()}
+KIND_TITLE = {"reg": "penalty", "constraint": "constraint", "init": "initialization"}
+
+
+def user_methods(names, builtins=None):
+    """[(kind, method)] of the methods some run uses that are not built in, in name order."""
+    builtins = builtin_methods() if builtins is None else builtins
+    found = OrderedDict()
+    for n in names:
+        _, items = split_name(n)
+        d = dict(items)
+        for k in KINDS:
+            v = d.get(k)
+            if v is not None and v != NO_TREATMENT and v not in builtins.get(k, ()):
+                found[(k, v)] = True
+    return list(found)
+
+
+def arm_of(name, kind):
+    """(variant, grid): the kind's group split into what names the arm ('so/norm:sum',
+    'none') and its grid value ('lambda:0.01', '' when it has none)."""
+    _, items = split_name(name)
+    span = group_span(items, kind)
+    if span is None:
+        return NO_TREATMENT, ""
+    group = items[span[0]:span[1]]
+    variant, grid = [group[0][1]], []
+    for k, v in group[1:]:
+        (grid if k in GRID_KEYS[kind] or k not in CONTRACT_KEYS else variant).append(f"{k}:{v}")
+    return "/".join(variant), "/".join(grid)
+
+
+def seed_of(name):
+    return dict(split_name(name)[1]).get("seed", "")
+
+
+def without_seed(ctx):
+    return "/".join(p for p in ctx.split("/") if not p.startswith("seed:"))
+
+
+def mean_of(entries, c):
+    vals = [value(b, c) for b in entries]
+    vals = [v for v in vals if is_number(v)]
+    return statistics.fmean(vals) if vals else None
+
+
+def choose_grid(by_grid):
+    """by_grid: OrderedDict grid value → {seed: entry}. Returns [(grid, how)]: the one value with
+    the best mean best_val_acc when there are several and each has it ('chosen'), else every
+    value ('only value' / 'not chosen: no best_val_acc')."""
+    if len(by_grid) == 1:
+        return [(next(iter(by_grid)), "only value")]
+    means = {g: mean_of(list(s.values()), SELECT_ON) for g, s in by_grid.items()}
+    if any(m is None for m in means.values()):
+        return [(g, f"not chosen: no {SELECT_ON}") for g in by_grid]
+    best = max(by_grid, key=lambda g: means[g])  # first of equals, in name order
+    return [(best, f"chosen of {len(by_grid)}")]
+
+
+def t_interval(diffs):
+    """(low, high) of the t-based 95% interval of the mean of diffs (≥ 2 values)."""
+    from scipy import stats  # Debian python3-scipy (./isobench deps)
+    n = len(diffs)
+    m = statistics.fmean(diffs)
+    half = stats.t.ppf(0.975, n - 1) * statistics.stdev(diffs) / math.sqrt(n)
+    return m - half, m + half
+
+
+def arm_label(variant, grid, how):
+    """'so norm:sum, lambda=0.01 (chosen of 2)'."""
+    g = ", " + ", ".join(x.replace(":", "=", 1) for x in grid.split("/")) if grid else ""
+    return variant.replace("/", " ") + g + (f" ({how})" if how != "only value" else "")
+
+
+def comparison_rows(kind, method, runs):
+    """The rows (markdown cells, CSV cells) comparing `method` (of `kind`) with its baselines in
+    one family's runs, and the number of the method's runs that failed."""
+    ok = ok_runs(runs)
+    failed = sum(1 for n, b in runs.items() if b.get("error_occurred") and
+                 arm_of(n, kind)[0].split("/")[0] == method)
+    # configuration (context without seed) → variant → grid → seed → entry
+    table = OrderedDict()
+    for n, b in ok.items():
+        variant, grid = arm_of(n, kind)
+        cfg = without_seed(context(n, kind))
+        table.setdefault(cfg, OrderedDict()).setdefault(variant, OrderedDict()) \
+             .setdefault(grid, OrderedDict())[seed_of(n)] = b
+    cfgs = [c for c, vs in table.items() if any(v.split("/")[0] == method for v in vs)]
+    shown = varying_keys(cfgs) if len(cfgs) > 1 else []
+    rows = []
+    for cfg in cfgs:
+        parts = dict(split_name(cfg)[1])
+        label = " ".join(f"{k}:{parts[k]}" for k in shown if k in parts) or cfg.split("/", 1)[1]
+        if "model" in shown:
+            label = split_name(cfg)[0][1] + " " + label
+        arms = OrderedDict((v, choose_grid(g)) for v, g in table[cfg].items())
+        for mv in (v for v in arms if v.split("/")[0] == method):
+            for mgrid, mhow in arms[mv]:
+                mine = table[cfg][mv][mgrid]
+                for bv in (v for v in arms if v.split("/")[0] != method):
+                    for bgrid, bhow in arms[bv]:
+                        theirs = table[cfg][bv][bgrid]
+                        rows += metric_rows(label, cfg, arm_label(mv, mgrid, mhow),
+                                            arm_label(bv, bgrid, bhow), mine, theirs)
+    return rows, failed
+
+
+def metric_rows(label, cfg, mlabel, blabel, mine, theirs):
+    rows = []
+    seeds = [s for s in mine if s in theirs]
+    for c in METRICS:
+        pairs = [(s, value(mine[s], c), value(theirs[s], c)) for s in seeds]
+        pairs = [(s, a, b) for s, a, b in pairs if is_number(a) and is_number(b)]
+        if not pairs:
+            continue
+        diffs = [a - b for _, a, b in pairs]
+        ma = statistics.fmean(a for _, a, _ in pairs)
+        mb = statistics.fmean(b for _, _, b in pairs)
+        md = statistics.fmean(diffs)
+        lo = hi = None
+        if len(diffs) >= 2:
+            lo, hi = t_interval(diffs)
+        per_seed = ", ".join(f"{s}: {fmt(d)}" for (s, _, _), d in zip(pairs, diffs))
+        ci = "—" if lo is None else f"[{fmt(lo)}, {fmt(hi)}]"
+        rows.append(([label, mlabel, blabel, c, str(len(pairs)), fmt(ma), fmt(mb), per_seed,
+                      fmt(md), ci],
+                     [cfg, mlabel, blabel, c, len(pairs), ma, mb,
+                      "; ".join(f"{s}:{d!r}" for (s, _, _), d in zip(pairs, diffs)), md,
+                      "" if lo is None else lo, "" if hi is None else hi]))
+    return rows
+
+
+HEADER = ["configuration", "method", "baseline", "counter", "pairs", "method mean",
+          "baseline mean", "difference per seed (seed: method − baseline)", "mean difference",
+          "95% interval (t)"]
+CSV_HEADER = ["configuration", "method", "baseline", "counter", "pairs", "method_mean",
+              "baseline_mean", "differences_per_seed", "mean_difference", "ci_low", "ci_high"]
+
+
+def sections(fam, runs, out, inp=None, builtins=None):
+    """The markdown lines of the "NAME against the baselines" sections of one family (one per
+    user method with runs in it); writes each table as CSV. Never raises: a failure becomes a
+    note in the section and a problem of the inputs."""
+    md = []
+    # Families without any compared counter (PERF: speed) have their own tables only.
+    if not any(value(b, c) is not None for b in ok_runs(runs).values() for c in METRICS):
+        return md
+    for kind, method in user_methods(runs, builtins):
+        md += [f"## {method} against the baselines — {fam}", ""]
+        try:
+            md += section_body(fam, kind, method, runs, out)
+        except Exception as e:  # a broken comparison must not cost the rest of the report
+            msg = f"{fam}: the comparison of {method} could not be computed ({type(e).__name__}: {e})"
+            if inp is not None:
+                inp.problems.add(msg)
+            md += [f"> Note: {msg}.", ""]
+    return md
+
+
+def section_body(fam, kind, method, runs, out):
+    rows, failed = comparison_rows(kind, method, runs)
+    word = KIND_TITLE[kind]
+    grid = " or ".join(GRID_KEYS[kind]).replace("lambda", "λ") or "grid"
+    others = f"another {word}" if kind == "init" else f"no {word} or another {word}"
+    md = [f"{method} is a user {word} (`{kind}:{method}`). Each of its runs is paired with the "
+          f"runs of {fam} that differ only in the {word} ({others}) at the same settings and "
+          f"seed; a difference "
+          f"is {method} − baseline for one seed, and the interval is t-based (95%) over the "
+          f"seeds when there are at least two. Where a method or a baseline was run at several "
+          f"values of its {grid} (or of a key it adds), the value with the best mean "
+          f"{SELECT_ON} over seeds is kept per configuration (chosen on validation, marked "
+          f"'chosen'); read its **test_acc**: its {SELECT_ON} is favoured by the choice.", ""]
+    if failed:
+        md += [f"{failed} run(s) of {method} in {fam} failed and are left out (see *Runs that "
+               f"failed*).", ""]
+    if not rows:
+        md += [f"No pair to compare: no baseline of {method} in {fam} ran at the same settings "
+               f"and seed with any of {', '.join(METRICS)}.", ""]
+        return md
+    csv_name = f"{fam.lower()}_{method}_vs_baselines.csv"
+    write_csv(os.path.join(out, csv_name), CSV_HEADER, rows)
+    md += [f"[{csv_name}]({csv_name}):", "", md_table(HEADER, rows), ""]
+    return md
