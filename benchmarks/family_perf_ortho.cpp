@@ -34,8 +34,8 @@ Matrix<float> gaussian(int n, Engine& eng, double sd) {
   return w;
 }
 
-void register_penalty(PenaltyKind kind, int n) {
-  const std::string name = Name("PERF", "penalty").kv("reg", penalty_name(kind)).kv("n", n);
+void register_penalty(const std::string& kind, int n) {
+  const std::string name = Name("PERF", "penalty").kv("reg", kind).kv("n", n);
   add(
       name,
       [name, kind, n](benchmark::State& state) {
@@ -86,9 +86,7 @@ void register_constraint(ConstraintKind kind, int n) {
 
 const bool registered = [] {
   for (int n : {128, 512}) {
-    for (PenaltyKind k : {PenaltyKind::So, PenaltyKind::SoGainAdjusted, PenaltyKind::Dso,
-                          PenaltyKind::Mc, PenaltyKind::Srip, PenaltyKind::SeedNotebook})
-      register_penalty(k, n);
+    for (const PenaltyMethod& m : penalty_methods()) register_penalty(m.name, n);  // user's too
     for (ConstraintKind k : {ConstraintKind::Qr, ConstraintKind::Polar, ConstraintKind::Cayley,
                              ConstraintKind::Margin})
       register_constraint(k, n);

@@ -36,6 +36,7 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
+#include "isobench/penalty_methods.hpp"
 #include "isobench/sequence_tasks.hpp"
 
 namespace isobench::bench {
@@ -59,14 +60,14 @@ const DataSplit& rqd_data() {
 }
 
 // One treatment of the recurrent kernel; the margin in thousandths (compile-time grid).
-template <ConstraintKind C, int MarginPermille = 0, PenaltyKind P = PenaltyKind::None>
+template <ConstraintKind C, int MarginPermille = 0, class P = NoPenalty>
 struct Treatment {
   static constexpr ConstraintKind constraint = C;
-  static constexpr PenaltyKind penalty = P;
+  static constexpr const char* penalty = P::name;
   static constexpr double margin = MarginPermille / 1000.0;
 };
 using Treatments =
-    std::tuple<Treatment<ConstraintKind::None>, Treatment<ConstraintKind::None, 0, PenaltyKind::So>,
+    std::tuple<Treatment<ConstraintKind::None>, Treatment<ConstraintKind::None, 0, SoPenalty>,
                Treatment<ConstraintKind::Qr>, Treatment<ConstraintKind::Cayley>,
                Treatment<ConstraintKind::Margin, 0>, Treatment<ConstraintKind::Margin, 10>,
                Treatment<ConstraintKind::Margin, 100>, Treatment<ConstraintKind::Margin, 1000>>;
@@ -132,50 +133,63 @@ void run_rqd(benchmark::State& state, const std::string& name, const Setting& se
       set_counter(state, "test_acc", task->mnist_accuracy(data->test));
       const nlohmann::json kernel = kernel_json(*task);
       for (const auto& [k, v] : kernel.items()) set_counter(state, k, v.get<double>());
+      nlohmann::json measures;
+      report_penalty_measures(state, measures, spec.penalty, {&task->recurrent_kernel()});
     }
     set_counter(state, "target_val_acc", setting.target);
   }
 }
 
+// One run: the constraint (margin m for `margin`), the penalty (a registered method or none, at λ).
+void register_run(const Setting& setting, ConstraintKind constraint, double margin,
+                  const std::string& reg, double lambda, int seed) {
+  const bool penalized = reg != NoPenalty::name;
+  Name n("RQD", "rnn");
+  n.kv("task", sequence_problem_name(setting.problem))
+      .kv("dataset", "mnist")
+      .kv("act", "tanh")
+      .kv("init", "orthogonal")
+      .kv("hidden", kHidden)
+      .kv("batch", kBatch)
+      .kv("reg", reg);
+  if (penalized) n.kv("norm", "sum").kv("lambda", lambda);
+  n.kv("constraint", constraint_name(constraint));
+  if (constraint == ConstraintKind::Margin) n.kv("margin", margin);
+  n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
+  const std::string name = n.str();
+
+  SequenceTaskSpec s;
+  s.model = RecurrentModel::Rnn;
+  s.problem = setting.problem;
+  s.hidden = kHidden;
+  s.batch = kBatch;
+  s.act = Activation::Tanh;
+  s.recurrent_init = {InitKind::Orthogonal, 1.0};
+  s.lr = kLr;
+  s.penalty.method = reg;
+  s.penalty.norm = PenaltyNorm::Sum;
+  s.penalty.lambda = penalized ? lambda : 0.0;
+  s.constraint.kind = constraint;
+  s.constraint.margin = margin;
+  s.constraint.cayley_lr = kCayleyLr;
+  s.eval_train = 1000;
+  s.eval_val = 0;
+  s.perm_seed = 0;
+  s.target_val_acc = setting.target;
+  add_run(name, [=](benchmark::State& st) { run_rqd(st, name, setting, s, seed); });
+}
+
 void register_setting(const Setting& setting) {
   for_each_type<Treatments>([&](auto tag) {
     using Tr = decltype(tag);
-    for (int seed = 1; seed <= setting.seeds; ++seed) {
-      Name n("RQD", "rnn");
-      n.kv("task", sequence_problem_name(setting.problem))
-          .kv("dataset", "mnist")
-          .kv("act", "tanh")
-          .kv("init", "orthogonal")
-          .kv("hidden", kHidden)
-          .kv("batch", kBatch)
-          .kv("reg", penalty_name(Tr::penalty));
-      if (Tr::penalty != PenaltyKind::None) n.kv("norm", "sum").kv("lambda", kSoLambda);
-      n.kv("constraint", constraint_name(Tr::constraint));
-      if (Tr::constraint == ConstraintKind::Margin) n.kv("margin", Tr::margin);
-      n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
-      const std::string name = n.str();
-
-      SequenceTaskSpec s;
-      s.model = RecurrentModel::Rnn;
-      s.problem = setting.problem;
-      s.hidden = kHidden;
-      s.batch = kBatch;
-      s.act = Activation::Tanh;
-      s.recurrent_init = {InitKind::Orthogonal, 1.0};
-      s.lr = kLr;
-      s.penalty.kind = Tr::penalty;
-      s.penalty.norm = PenaltyNorm::Sum;
-      s.penalty.lambda = Tr::penalty == PenaltyKind::None ? 0.0 : kSoLambda;
-      s.constraint.kind = Tr::constraint;
-      s.constraint.margin = Tr::margin;
-      s.constraint.cayley_lr = kCayleyLr;
-      s.eval_train = 1000;
-      s.eval_val = 0;
-      s.perm_seed = 0;
-      s.target_val_acc = setting.target;
-      add_run(name, [=](benchmark::State& st) { run_rqd(st, name, setting, s, seed); });
-    }
+    for (int seed = 1; seed <= setting.seeds; ++seed)
+      register_run(setting, Tr::constraint, Tr::margin, Tr::penalty, kSoLambda, seed);
   });
+  // The user's penalties (methods/), at their own λ grid, without a constraint.
+  for (const PenaltyMethod& m : user_penalties())
+    for (double lam : m.lambda_grid)
+      for (int seed = 1; seed <= setting.seeds; ++seed)
+        register_run(setting, ConstraintKind::None, 0.0, m.name, lam, seed);
 }
 
 const bool registered = [] {

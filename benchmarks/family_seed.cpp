@@ -67,6 +67,7 @@
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/penalty.hpp"
+#include "isobench/penalty_methods.hpp"
 #include "isobench/rnn.hpp"
 #include "isobench/rnn_classifier.hpp"
 #include "isobench/trainer.hpp"
@@ -164,12 +165,16 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     if (res.last.val_acc >= 0) set_counter(state, "final_val_acc", res.last.val_acc);
     const KernelSpectrum ks = task->kernel_spectrum();
     report_kernel_spectrum(state, ks);
+    if (ks.finite) {
+      nlohmann::json measures;
+      report_penalty_measures(state, measures, c.penalty, {&task->model().recurrent_kernel()});
+    }
     if (!res.diverged) {
       const auto test = task->measure(data->test, c.max_test);
       set_counter(state, "test_acc", test.acc);
       set_counter(state, "test_loss", test.loss);
       // How hard the penalty pulls at the end: ‖λ∂P/∂W‖_F / ‖∂L_data/∂W‖_F on one batch.
-      if (c.penalty.kind != PenaltyKind::None && ks.finite) {
+      if (c.penalty.active() && ks.finite) {
         const int T = task->sequence_steps(), F = task->sequence_features();
         const int B = std::min(kBatch, data->val.n);
         std::vector<int> idx(static_cast<std::size_t>(B)), labels(idx.size());
@@ -198,7 +203,7 @@ void add_config(Config c, int seeds, double lambda_name) {
         .kv("init", init_name(c.init));
     if (c.init == InitKind::Orthogonal) n.kv("gain", c.gain);
     n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
-    if (c.penalty.kind != PenaltyKind::None)
+    if (c.penalty.active())
       n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", lambda_name);
     n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
     const std::string name = n.str();
@@ -210,22 +215,22 @@ void add_config(Config c, int seeds, double lambda_name) {
 void add_penalties(Config base, int seeds, double lambda) {
   struct Form {
     const char* reg;
-    PenaltyKind kind;
+    const char* method;
     PenaltyNorm norm;
     bool adjusted;
   };
   const Form forms[] = {
-      {"so", PenaltyKind::So, PenaltyNorm::Mean, false},
-      {"so", PenaltyKind::So, PenaltyNorm::Sum, false},
-      {kNotebookPlain, PenaltyKind::SeedNotebook, PenaltyNorm::Mean, false},
-      {"so_gain_adjusted", PenaltyKind::SoGainAdjusted, PenaltyNorm::Mean, true},
-      {"so_gain_adjusted", PenaltyKind::SoGainAdjusted, PenaltyNorm::Sum, true},
-      {"seed_notebook", PenaltyKind::SeedNotebook, PenaltyNorm::Mean, true},
+      {"so", SoPenalty::name, PenaltyNorm::Mean, false},
+      {"so", SoPenalty::name, PenaltyNorm::Sum, false},
+      {kNotebookPlain, SeedNotebookPenalty::name, PenaltyNorm::Mean, false},
+      {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Mean, true},
+      {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Sum, true},
+      {"seed_notebook", SeedNotebookPenalty::name, PenaltyNorm::Mean, true},
   };
   for (const Form& f : forms) {
     Config c = base;
     c.reg = f.reg;
-    c.penalty.kind = f.kind;
+    c.penalty.method = f.method;
     c.penalty.norm = f.norm;
     // norm:sum runs at λ/N (header); the name carries the λ actually used.
     c.penalty.lambda = f.norm == PenaltyNorm::Sum ? lambda / kHidden : lambda;
@@ -248,6 +253,18 @@ void register_grid(const Config& base, int seeds, const std::vector<double>& gai
     c.gain = g;
     add_config(c, seeds, 0);
     for (double lambda : lambdas) add_penalties(c, seeds, lambda);
+    // The user's penalties (methods/) at their own λ grid, norm:sum; the gain is given to the
+    // methods that read it.
+    for (const PenaltyMethod& m : user_penalties())
+      for (double lambda : m.lambda_grid) {
+        Config u = c;
+        u.reg = m.name;
+        u.penalty.method = m.name;
+        u.penalty.norm = PenaltyNorm::Sum;
+        u.penalty.lambda = lambda;
+        u.penalty.gain = m.reads_gain ? g : 1.0;
+        add_config(u, seeds, lambda);
+      }
   }
 }
 

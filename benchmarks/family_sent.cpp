@@ -69,6 +69,7 @@
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "isobench/penalty_methods.hpp"
 #include "isobench/embedding.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/sentiment_classifier.hpp"
@@ -224,6 +225,10 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     if (res.last.val_acc >= 0) set_counter(state, "final_val_acc", res.last.val_acc);
     const auto ks = task->kernel_spectrum();
     report_kernel_spectrum(state, ks);
+    if (ks.finite) {
+      nlohmann::json measures;
+      report_penalty_measures(state, measures, c.penalty, {&task->model().recurrent_kernel()});
+    }
     if (!res.diverged) {
       const auto test = task->measure(data->split.test);
       set_counter(state, "test_acc", test.acc);
@@ -231,7 +236,7 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
       // As SEED: how hard the penalty pulls at the end, ‖λ∂P/∂W‖_F / ‖∂L_data/∂W‖_F on the first
       // validation batch.
       const TextSet& val = data->split.val;
-      if (c.penalty.kind != PenaltyKind::None && ks.finite && val.n > 0) {
+      if (c.penalty.active() && ks.finite && val.n > 0) {
         const int B = std::min(kBatch, val.n);
         const std::vector<float> y(val.y.begin(), val.y.begin() + B);
         task->loss_and_grad(val.ids.data(), y.data(), B);
@@ -250,7 +255,7 @@ void add_config(Config c, int seeds, double lambda_name) {
     n.kv("task", "sentiment").kv("dataset", "rt-polarity").kv("init", init_name(c.init));
     if (c.init == InitKind::Orthogonal) n.kv("gain", c.gain);
     n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
-    if (c.penalty.kind != PenaltyKind::None)
+    if (c.penalty.active())
       n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", lambda_name);
     n.kv("opt", "adam").kv("lr", c.lr).kv("n", c.faithful ? kHalfSnippets : kAllSnippets);
     n.kv("seed", seed);
@@ -261,22 +266,22 @@ void add_config(Config c, int seeds, double lambda_name) {
 
 struct Form {
   const char* reg;
-  PenaltyKind kind;
+  const char* method;
   PenaltyNorm norm;
   bool adjusted;
 };
 constexpr Form kAllForms[] = {
-    {"so", PenaltyKind::So, PenaltyNorm::Mean, false},
-    {"so", PenaltyKind::So, PenaltyNorm::Sum, false},
-    {"seed_notebook_plain", PenaltyKind::SeedNotebook, PenaltyNorm::Mean, false},
-    {"so_gain_adjusted", PenaltyKind::SoGainAdjusted, PenaltyNorm::Mean, true},
-    {"so_gain_adjusted", PenaltyKind::SoGainAdjusted, PenaltyNorm::Sum, true},
-    {"seed_notebook", PenaltyKind::SeedNotebook, PenaltyNorm::Mean, true},
+    {"so", SoPenalty::name, PenaltyNorm::Mean, false},
+    {"so", SoPenalty::name, PenaltyNorm::Sum, false},
+    {"seed_notebook_plain", SeedNotebookPenalty::name, PenaltyNorm::Mean, false},
+    {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Mean, true},
+    {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Sum, true},
+    {"seed_notebook", SeedNotebookPenalty::name, PenaltyNorm::Mean, true},
 };
 constexpr Form kQuickForms[] = {
-    {"so", PenaltyKind::So, PenaltyNorm::Mean, false},
-    {"so_gain_adjusted", PenaltyKind::SoGainAdjusted, PenaltyNorm::Mean, true},
-    {"seed_notebook", PenaltyKind::SeedNotebook, PenaltyNorm::Mean, true},
+    {"so", SoPenalty::name, PenaltyNorm::Mean, false},
+    {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Mean, true},
+    {"seed_notebook", SeedNotebookPenalty::name, PenaltyNorm::Mean, true},
 };
 
 template <std::size_t N>
@@ -284,7 +289,7 @@ void add_penalties(const Config& base, int seeds, double lambda, const Form (&fo
   for (const Form& f : forms) {
     Config c = base;
     c.reg = f.reg;
-    c.penalty.kind = f.kind;
+    c.penalty.method = f.method;
     c.penalty.norm = f.norm;
     c.penalty.lambda = f.norm == PenaltyNorm::Sum ? lambda / kHidden : lambda;  // SEED's λ/N
     c.penalty.gain = f.adjusted ? base.gain : 1.0;
@@ -306,6 +311,17 @@ void register_grid(const Config& base, int seeds, const std::vector<double>& gai
     c.gain = g;
     add_config(c, seeds, 0);
     for (double lambda : lambdas) add_penalties(c, seeds, lambda, forms);
+    // The user's penalties (methods/) at their own λ grid, norm:sum (as SEED).
+    for (const PenaltyMethod& m : user_penalties())
+      for (double lambda : m.lambda_grid) {
+        Config u = c;
+        u.reg = m.name;
+        u.penalty.method = m.name;
+        u.penalty.norm = PenaltyNorm::Sum;
+        u.penalty.lambda = lambda;
+        u.penalty.gain = m.reads_gain ? g : 1.0;
+        add_config(u, seeds, lambda);
+      }
   }
 }
 

@@ -40,6 +40,7 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
+#include "isobench/penalty_methods.hpp"
 #include "isobench/sequence_tasks.hpp"
 
 namespace isobench::bench {
@@ -87,6 +88,7 @@ struct Setting {
   int epochs;      // MNIST: epoch budget
   int eval_every;  // synthetic: steps per evaluation
   int seeds;
+  bool user_methods;  // the user's penalties (methods/) run on this setting (RNN, orthogonal)
 };
 
 struct KernelTrace {
@@ -143,6 +145,8 @@ void run_task(benchmark::State& state, const std::string& name, const Setting& s
       set_counter(state, "test_acc", task->mnist_accuracy(data->test));
     }
     if (!r.diverged) {
+      nlohmann::json measures;
+      report_penalty_measures(state, measures, spec.penalty, {&task->recurrent_kernel()});
       const SingularValueStats sv = task->kernel_singular_values();
       set_counter(state, "kernel_sv_mean", sv.mean);
       set_counter(state, "kernel_sv_std", sv.std);
@@ -152,56 +156,72 @@ void run_task(benchmark::State& state, const std::string& name, const Setting& s
   }
 }
 
+// One run. `reg` (a registered penalty at λ, norm:sum) appears in the name only when set.
+void register_run(const Setting& setting, RecurrentModel model, InitKind init,
+                  ConstraintKind constraint, const std::string& reg, double lambda, int seed) {
+  const bool rnn = model == RecurrentModel::Rnn;
+  const bool penalized = reg != NoPenalty::name;
+  const int hidden = rnn ? setting.rnn_hidden : setting.lstm_hidden;
+  const double lr = rnn ? setting.rnn_lr : setting.lstm_lr;
+  const bool mnist = is_mnist_problem(setting.problem);
+  Name n("TASK", recurrent_model_name(model));
+  n.kv("task", sequence_problem_name(setting.problem));
+  if (mnist) n.kv("dataset", "mnist");
+  if (rnn) n.kv("act", "tanh").kv("init", init_name(init));
+  n.kv("hidden", hidden).kv("batch", setting.batch);
+  if (penalized) n.kv("reg", reg).kv("norm", "sum").kv("lambda", lambda);
+  if (rnn) n.kv("constraint", constraint_name(constraint));
+  n.kv("opt", "adam").kv("lr", lr).kv("seed", seed);
+  const std::string name = n.str();
+
+  SequenceTaskSpec s;
+  s.model = model;
+  s.problem = setting.problem;
+  s.length = setting.length;
+  s.hidden = hidden;
+  s.batch = setting.batch;
+  s.act = Activation::Tanh;
+  s.recurrent_init = {init, 1.0};
+  s.lr = lr;
+  s.clip_norm = kClip;
+  s.penalty.method = reg;
+  s.penalty.norm = PenaltyNorm::Sum;
+  s.penalty.lambda = penalized ? lambda : 0.0;
+  s.constraint.kind = constraint;
+  s.constraint.cayley_lr = kCayleyLr;
+  s.synthetic_steps_per_epoch = setting.eval_every;
+  s.eval_samples = 512;
+  s.target_fraction = kTargetFraction;
+  s.eval_train = 1000;
+  s.eval_val = 0;
+  s.target_val_acc = 0.9;
+  add_run(name, [=](benchmark::State& st) { run_task(st, name, setting, s, seed); });
+}
+
 void register_setting(const Setting& setting) {
   for_each_type<Variants>([&](auto tag) {
     using V = decltype(tag);
-    const bool rnn = V::model == RecurrentModel::Rnn;
-    const int hidden = rnn ? setting.rnn_hidden : setting.lstm_hidden;
-    const double lr = rnn ? setting.rnn_lr : setting.lstm_lr;
-    const bool mnist = is_mnist_problem(setting.problem);
-    for (int seed = 1; seed <= setting.seeds; ++seed) {
-      Name n("TASK", recurrent_model_name(V::model));
-      n.kv("task", sequence_problem_name(setting.problem));
-      if (mnist) n.kv("dataset", "mnist");
-      if (rnn) n.kv("act", "tanh").kv("init", init_name(V::init));
-      n.kv("hidden", hidden).kv("batch", setting.batch);
-      if (rnn) n.kv("constraint", constraint_name(V::constraint));
-      n.kv("opt", "adam").kv("lr", lr).kv("seed", seed);
-      const std::string name = n.str();
-
-      SequenceTaskSpec s;
-      s.model = V::model;
-      s.problem = setting.problem;
-      s.length = setting.length;
-      s.hidden = hidden;
-      s.batch = setting.batch;
-      s.act = Activation::Tanh;
-      s.recurrent_init = {V::init, 1.0};
-      s.lr = lr;
-      s.clip_norm = kClip;
-      s.constraint.kind = V::constraint;
-      s.constraint.cayley_lr = kCayleyLr;
-      s.synthetic_steps_per_epoch = setting.eval_every;
-      s.eval_samples = 512;
-      s.target_fraction = kTargetFraction;
-      s.eval_train = 1000;
-      s.eval_val = 0;
-      s.target_val_acc = 0.9;
-      add_run(name, [=](benchmark::State& st) { run_task(st, name, setting, s, seed); });
-    }
+    for (int seed = 1; seed <= setting.seeds; ++seed)
+      register_run(setting, V::model, V::init, V::constraint, NoPenalty::name, 0.0, seed);
   });
+  if (!setting.user_methods) return;
+  for (const PenaltyMethod& m : user_penalties())
+    for (double lambda : m.lambda_grid)
+      for (int seed = 1; seed <= setting.seeds; ++seed)
+        register_run(setting, RecurrentModel::Rnn, InitKind::Orthogonal, ConstraintKind::None,
+                     m.name, lambda, seed);
 }
 
 const bool registered = [] {
   using P = SequenceProblem;
   if (paper_profile()) {
-    register_setting({P::Copy, 1000, 128, 128, 64, 1e-3, 1e-3, 10000, 0, 250, 5});
-    register_setting({P::Adding, 750, 128, 128, 64, 1e-3, 1e-3, 10000, 0, 250, 5});
-    register_setting({P::PixelMnist, 0, 128, 128, 128, 1e-3, 1e-3, 0, 10, 0, 5});
-    register_setting({P::PermutedMnist, 0, 128, 128, 128, 1e-3, 1e-3, 0, 10, 0, 5});
+    register_setting({P::Copy, 1000, 128, 128, 64, 1e-3, 1e-3, 10000, 0, 250, 5, true});
+    register_setting({P::Adding, 750, 128, 128, 64, 1e-3, 1e-3, 10000, 0, 250, 5, true});
+    register_setting({P::PixelMnist, 0, 128, 128, 128, 1e-3, 1e-3, 0, 10, 0, 5, true});
+    register_setting({P::PermutedMnist, 0, 128, 128, 128, 1e-3, 1e-3, 0, 10, 0, 5, true});
   } else {
-    register_setting({P::Copy, 20, 64, 32, 32, 3e-3, 1e-2, 3000, 0, 250, 2});
-    register_setting({P::Adding, 50, 32, 32, 32, 1e-3, 1e-2, 3000, 0, 250, 2});
+    register_setting({P::Copy, 20, 64, 32, 32, 3e-3, 1e-2, 3000, 0, 250, 2, true});
+    register_setting({P::Adding, 50, 32, 32, 32, 1e-3, 1e-2, 3000, 0, 250, 2, false});
   }
   return true;
 }();

@@ -86,7 +86,7 @@ TEST(RnnClassifier, GradientOfLossPlusPenaltyMatchesFiniteDifferences) {
   for (const char* k : {"so", "so_gain_adjusted", "seed_notebook"})
     for (PenaltyNorm nm : {PenaltyNorm::Sum, PenaltyNorm::Mean}) {
       PenaltySpec pen;
-      pen.kind = k;
+      pen.method = k;
       pen.norm = nm;
       pen.lambda = 0.7;
       pen.gain = 1.25;
