@@ -53,8 +53,12 @@
 #include <unordered_set>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bench_common.hpp"
 #include "isobench/blas.hpp"
+#include "isobench/method_registry.hpp"
+#include "isobench/penalty.hpp"
 #include "write_errors.hpp"
 
 namespace {
@@ -240,6 +244,27 @@ bool crash_hook(std::regex& re) {
 
 }  // namespace
 
+// The registered methods: tab-separated lines (kind, name, built-in|user, formula, source), or a
+// JSON list of objects with the same fields plus lambda_grid and measures.
+static void print_methods(bool json) {
+  if (!json) {
+    std::cout << "kind\tname\torigin\tformula\tsource\n";
+    for (const std::string& line : isobench::method_listing()) std::cout << line << "\n";
+    return;
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : isobench::penalty_methods())
+    out.push_back({{"kind", "penalty"},
+                   {"key", "reg"},
+                   {"name", m.name},
+                   {"builtin", m.builtin},
+                   {"formula", m.formula},
+                   {"source", m.source},
+                   {"lambda_grid", m.lambda_grid},
+                   {"measures", m.measures}});
+  std::cout << out.dump(1) << "\n";
+}
+
 int main(int argc, char** argv) {
   using namespace isobench::bench;
   unsigned long shard_i = 0, shard_k = 1;
@@ -276,6 +301,12 @@ int main(int argc, char** argv) {
     if (a > 0 && starts_with(argv[a], skip_flag)) {
       skip.insert(argv[a] + std::strlen(skip_flag));
       continue;
+    }
+    // `./isobench methods [--json]`: the method registry, then exit.
+    if (a > 0 && (std::strcmp(argv[a], "--isobench_methods") == 0 ||
+                  std::strcmp(argv[a], "--isobench_methods=json") == 0)) {
+      print_methods(std::strcmp(argv[a], "--isobench_methods=json") == 0);
+      return 0;
     }
     if (a > 0 && std::strcmp(argv[a], "--isobench_resume") == 0) {
       resume = true;
@@ -322,6 +353,11 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("profile", profile_name());
   benchmark::AddCustomContext("blas_threads", std::to_string(threads));
   benchmark::AddCustomContext("shard", std::to_string(shard_i) + "/" + std::to_string(shard_k));
+  // The user's methods (methods/) compiled in, as kind-key:name (the report's method sections).
+  std::string user_methods;
+  for (const auto& m : isobench::user_penalties())
+    user_methods += (user_methods.empty() ? "reg:" : ",reg:") + m.name;
+  benchmark::AddCustomContext("user_methods", user_methods);
 
   std::regex filter_re;
   if (has_filter) {

@@ -19,7 +19,7 @@ from .method_select import (CONTRACT_KEYS, KINDS, NO_TREATMENT, builtin_methods,
 from .tables import fmt, md_table, write_csv
 
 # The counters compared, in order (those present are shown).
-METRICS = ["test_acc", "best_val_acc", "steps_to_target"]
+METRICS = ["test_acc", "best_val_acc", "final_loss", "steps_to_target", "ortho_err"]
 SELECT_ON = "best_val_acc"  # a grid's value is chosen on this (validation), never on test
 # Keys of a method's group that form its grid (chosen on validation); a key outside the
 # contract's list (one a user method adds) is a grid key too.
@@ -27,8 +27,18 @@ GRID_KEYS = {"reg": ("lambda",), "constraint": ("margin",), "init": ()}
 KIND_TITLE = {"reg": "penalty", "constraint": "constraint", "init": "initialization"}
 
 
-def user_methods(names, builtins=None):
-    """[(kind, method)] of the methods some run uses that are not built in, in name order."""
+def declared_user_methods(ctx):
+    """{(kind, method)} from a results context's "user_methods" ("reg:brock_offdiag,..."; the
+    binaries record the methods/ they were built with), or None when the context has none."""
+    raw = (ctx or {}).get("user_methods")
+    if not isinstance(raw, str):
+        return None
+    return {tuple(x.split(":", 1)) for x in raw.split(",") if ":" in x}
+
+
+def user_methods(names, builtins=None, declared=None):
+    """[(kind, method)] of the methods some run uses that are not built in, in name order. With
+    `declared` (declared_user_methods of the results' context) exactly those are user methods."""
     builtins = builtin_methods() if builtins is None else builtins
     found = OrderedDict()
     for n in names:
@@ -36,7 +46,10 @@ def user_methods(names, builtins=None):
         d = dict(items)
         for k in KINDS:
             v = d.get(k)
-            if v is not None and v != NO_TREATMENT and v not in builtins.get(k, ()):
+            if v is None or v == NO_TREATMENT:
+                continue
+            if (declared is not None and (k, v) in declared) or \
+                    (declared is None and v not in builtins.get(k, ())):
                 found[(k, v)] = True
     return list(found)
 
@@ -170,7 +183,8 @@ def sections(fam, runs, out, inp=None, builtins=None):
     # Families without any compared counter (PERF: speed) have their own tables only.
     if not any(value(b, c) is not None for b in ok_runs(runs).values() for c in METRICS):
         return md
-    for kind, method in user_methods(runs, builtins):
+    declared = declared_user_methods(inp.context) if inp is not None else None
+    for kind, method in user_methods(runs, builtins, declared):
         md += [f"## {method} against the baselines — {fam}", ""]
         try:
             md += section_body(fam, kind, method, runs, out)
