@@ -69,9 +69,9 @@
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
-#include "isobench/penalty_methods.hpp"
 #include "isobench/embedding.hpp"
 #include "isobench/penalty.hpp"
+#include "isobench/penalty_methods.hpp"
 #include "isobench/sentiment_classifier.hpp"
 #include "isobench/text.hpp"
 #include "isobench/trainer.hpp"

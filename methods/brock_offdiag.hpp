@@ -30,7 +30,8 @@ namespace isobench {
 struct BrockOffdiagPenalty {
   static constexpr const char* name = "brock_offdiag";
   static constexpr const char* formula =
-      "λ‖G ⊙ (1 − I)‖_F², G = WᵀW (wide: WWᵀ);  ∂/∂W = 4λ W (G ⊙ (1 − I))  (wide: 4λ (G ⊙ (1 − I)) W)";
+      "λ‖G ⊙ (1 − I)‖_F², G = WᵀW (wide: WWᵀ);  ∂/∂W = 4λ W (G ⊙ (1 − I))  (wide: 4λ (G ⊙ (1 − I)) "
+      "W)";
   static constexpr const char* source =
       "Brock, Donahue & Simonyan 2018 (BigGAN), §3.1; λ = β/2 = 5e-5 is its released code's step";
   static constexpr bool reads_gain = false;

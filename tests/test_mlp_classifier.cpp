@@ -89,8 +89,7 @@ void check_step_gradient(const std::string& kind, double lambda) {
       for (std::size_t i = 0; i < p.size; ++i) p.value[i] = x[k++];
     return probe.loss(train) + probe.penalty_value();
   };
-  EXPECT_LT(gradcheck::max_rel_grad_error(x.data(), x.size(), analytic.data(), f), 1e-6)
-      << kind;
+  EXPECT_LT(gradcheck::max_rel_grad_error(x.data(), x.size(), analytic.data(), f), 1e-6) << kind;
 }
 
 }  // namespace

@@ -14,8 +14,8 @@
 #include "gradcheck.hpp"
 #include "isobench/init.hpp"
 #include "isobench/linalg.hpp"
-#include "isobench/non_finite.hpp"
 #include "isobench/method_registry.hpp"
+#include "isobench/non_finite.hpp"
 #include "isobench/penalty.hpp"
 
 using namespace isobench;
@@ -92,9 +92,9 @@ TEST(Penalty, GradientsMatchFiniteDifferencesForEveryKindNormAndShape) {
     for (const std::string& kind : kKinds)
       for (PenaltyNorm norm : {PenaltyNorm::Sum, PenaltyNorm::Mean})
         for (const Shape& sh : shapes) {
-          const std::string what = std::string(kind) + "/" + penalty_norm_name(norm) +
-                                   "/" + std::to_string(sh.r) + "x" + std::to_string(sh.c) +
-                                   "/scale " + std::to_string(wscale);
+          const std::string what = std::string(kind) + "/" + penalty_norm_name(norm) + "/" +
+                                   std::to_string(sh.r) + "x" + std::to_string(sh.c) + "/scale " +
+                                   std::to_string(wscale);
           Matrix<double> w = random_matrix(sh.r, sh.c, 17 + sh.r * 31 + sh.c, wscale);
           if (kind == "mc") {  // the max must be unique for a derivative to exist
             const auto e = sorted_abs_gram_entries(w);
@@ -271,8 +271,7 @@ TEST(Penalty, NamesRoundTripAndBadInputIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("so_gain_adjusted"), std::string::npos);
   }
   EXPECT_THROW(parse_penalty_norm("max"), std::invalid_argument);
-  EXPECT_THROW(OrthoPenalty<double>({"so", PenaltyNorm::Sum, -1.0}, 3, 3),
-               std::invalid_argument);
+  EXPECT_THROW(OrthoPenalty<double>({"so", PenaltyNorm::Sum, -1.0}, 3, 3), std::invalid_argument);
   EXPECT_THROW(OrthoPenalty<double>({"so", PenaltyNorm::Sum, 1.0, 0.0}, 3, 3),
                std::invalid_argument);
   EXPECT_THROW(OrthoPenalty<double>({"srip", PenaltyNorm::Sum, 1.0, 1.0, 0}, 3, 3),
@@ -317,11 +316,9 @@ TEST(Penalty, LambdaSchedules) {
 
 TEST(Penalty, FlopCounts) {
   EXPECT_EQ(penalty_flops({"so", PenaltyNorm::Sum, 1}, 128, 128), 4.0 * 128 * 128 * 128);
-  EXPECT_EQ(penalty_flops({"dso", PenaltyNorm::Sum, 1}, 128, 128),
-            8.0 * 128 * 128 * 128);
+  EXPECT_EQ(penalty_flops({"dso", PenaltyNorm::Sum, 1}, 128, 128), 8.0 * 128 * 128 * 128);
   EXPECT_EQ(penalty_flops({"mc", PenaltyNorm::Sum, 1}, 128, 128), 2.0 * 128 * 128 * 128);
-  EXPECT_EQ(penalty_flops({"srip", PenaltyNorm::Sum, 1, 1, 2}, 128, 128),
-            10.0 * 128 * 128);
+  EXPECT_EQ(penalty_flops({"srip", PenaltyNorm::Sum, 1, 1, 2}, 128, 128), 10.0 * 128 * 128);
   EXPECT_EQ(penalty_flops({"none", PenaltyNorm::Sum, 1}, 128, 128), 0.0);
 }
 

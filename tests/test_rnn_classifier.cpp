@@ -90,8 +90,7 @@ TEST(RnnClassifier, GradientOfLossPlusPenaltyMatchesFiniteDifferences) {
       pen.norm = nm;
       pen.lambda = 0.7;
       pen.gain = 1.25;
-      EXPECT_LT(max_task_grad_error(pen, 1.25), 1e-6)
-          << k << " " << penalty_norm_name(nm);
+      EXPECT_LT(max_task_grad_error(pen, 1.25), 1e-6) << k << " " << penalty_norm_name(nm);
     }
 }
 

@@ -68,10 +68,10 @@ OrthoPenalty<T>::OrthoPenalty(PenaltySpec spec, int rows, int cols, std::uint64_
 template <class T>
 void OrthoPenalty<T>::check_shape(const Matrix<T>& w, const char* what) const {
   if (static_cast<int>(w.shape(0)) != rows_ || static_cast<int>(w.shape(1)) != cols_)
-    throw std::invalid_argument("OrthoPenalty (reg:" + spec_.method +
-                                "): " + what + " is " + std::to_string(w.shape(0)) + "x" +
-                                std::to_string(w.shape(1)) + ", but the penalty was built for " +
-                                std::to_string(rows_) + "x" + std::to_string(cols_));
+    throw std::invalid_argument("OrthoPenalty (reg:" + spec_.method + "): " + what + " is " +
+                                std::to_string(w.shape(0)) + "x" + std::to_string(w.shape(1)) +
+                                ", but the penalty was built for " + std::to_string(rows_) + "x" +
+                                std::to_string(cols_));
 }
 
 template <class T>
@@ -257,12 +257,11 @@ double srip_term(const T* w, T* grad, int r, int c, int iterations, double scale
   return scale * std::abs(rho);
 }
 
-#define ISOBENCH_PENALTY_BLOCKS(T)                                                            \
-  template double gram_frobenius_term<T>(const T*, T*, int, int, bool, double, bool, double,  \
-                                         T*);                                                 \
-  template int smaller_gram<T>(const T*, int, int, T*);                                       \
-  template double mutual_coherence_term<T>(const T*, T*, int, int, double, T*);               \
-  template double srip_term<T>(const T*, T*, int, int, int, double, T*, T*, T*);              \
+#define ISOBENCH_PENALTY_BLOCKS(T)                                                                \
+  template double gram_frobenius_term<T>(const T*, T*, int, int, bool, double, bool, double, T*); \
+  template int smaller_gram<T>(const T*, int, int, T*);                                           \
+  template double mutual_coherence_term<T>(const T*, T*, int, int, double, T*);                   \
+  template double srip_term<T>(const T*, T*, int, int, int, double, T*, T*, T*);                  \
   template void srip_start_vector<T>(std::uint64_t, T*, int);
 ISOBENCH_PENALTY_BLOCKS(float)
 ISOBENCH_PENALTY_BLOCKS(double)

@@ -27,6 +27,17 @@ grep -q '/constraint:none/' "$tmp/cayley.txt" || fail "no unconstrained baseline
 ! grep -q '/reg:so/' "$tmp/cayley.txt" || fail "a penalized run is not a baseline of cayley"
 echo "cayley: $(grep -c . "$tmp/cayley.txt") of $(grep -c . "$tmp/all.txt") runs"
 
+echo "== the worked example (methods/brock_offdiag.hpp) runs in every family with a penalty axis"
+./isobench bench --method brock_offdiag --list >"$tmp/brock.txt" || fail "--method brock_offdiag --list failed"
+for fam in RQD RQE SEED SENT TASK PERF; do
+  grep -q "^$fam/.*reg:brock_offdiag/" "$tmp/brock.txt" || fail "no brock_offdiag run in $fam"
+done
+grep -q '^RQE/.*/reg:none/' "$tmp/brock.txt" || fail "RQE: no unpenalized baseline selected"
+grep -q '^RQE/.*/reg:so/' "$tmp/brock.txt" || fail "RQE: no built-in penalty baseline selected"
+grep -q '^TASK/.*/constraint:none/' "$tmp/brock.txt" || fail "TASK: no unpenalized baseline selected"
+"$PY" reports/method_runs.py --method brock_offdiag --names "$tmp/all.txt" | diff - "$tmp/brock.txt" \
+  || fail "--method brock_offdiag --list differs from method_runs.py"
+
 echo "== --filter intersects, --shard splits"
 ./isobench bench --method cayley --filter 'seed:1$' --list >"$tmp/f.txt"
 grep 'seed:1$' "$tmp/cayley.txt" | diff - "$tmp/f.txt" || fail "--method with --filter is not the intersection"

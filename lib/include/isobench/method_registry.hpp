@@ -28,22 +28,21 @@ template <class P, class = void>
 struct is_penalty_method : std::false_type {};
 template <class P>
 struct is_penalty_method<
-    P, std::void_t<decltype(P::name), decltype(P::formula), decltype(P::source),
-                   decltype(P::reads_gain),
-                   decltype(P::flops(std::declval<const PenaltySpec&>(), 1, 1)),
-                   decltype(P::workspace(1, 1)),
-                   decltype(std::declval<typename P::template Term<float>&>()(
-                       (const float*)nullptr, (float*)nullptr, 1.0, (float*)nullptr)),
-                   decltype(std::declval<typename P::template Term<double>&>()(
-                       (const double*)nullptr, (double*)nullptr, 1.0, (double*)nullptr))>>
-    : std::true_type {};
+    P,
+    std::void_t<
+        decltype(P::name), decltype(P::formula), decltype(P::source), decltype(P::reads_gain),
+        decltype(P::flops(std::declval<const PenaltySpec&>(), 1, 1)), decltype(P::workspace(1, 1)),
+        decltype(std::declval<typename P::template Term<float>&>()(
+            (const float*)nullptr, (float*)nullptr, 1.0, (float*)nullptr)),
+        decltype(std::declval<typename P::template Term<double>&>()(
+            (const double*)nullptr, (double*)nullptr, 1.0, (double*)nullptr))>> : std::true_type {};
 
 // In a user's methods/NAME.hpp, after the type: checks the type and marks it for the build's
 // list (the build reads this line; it must be on one line, at namespace scope).
-#define ISOBENCH_REGISTER_PENALTY(Type)                                               \
-  static_assert(::isobench::is_penalty_method<Type>::value,                          \
-                #Type " is not a penalty method: it needs name, formula, source, "   \
-                "reads_gain, flops(spec, r, c), workspace(r, c) and Term<T> with "   \
+#define ISOBENCH_REGISTER_PENALTY(Type)                                            \
+  static_assert(::isobench::is_penalty_method<Type>::value, #Type                  \
+                " is not a penalty method: it needs name, formula, source, "       \
+                "reads_gain, flops(spec, r, c), workspace(r, c) and Term<T> with " \
                 "operator()(const T* w, T* grad, double lam, T* work) (penalty_methods.hpp)")
 
 namespace method_detail {
@@ -59,8 +58,8 @@ template <class Tm, class = void>
 struct has_state : std::false_type {};
 template <class Tm>
 struct has_state<Tm, std::void_t<decltype(std::declval<Tm&>().save_state()),
-                                 decltype(std::declval<Tm&>().restore_state())>>
-    : std::true_type {};
+                                 decltype(std::declval<Tm&>().restore_state())>> : std::true_type {
+};
 
 template <class P, class T>
 class TermOf final : public PenaltyTerm<T> {

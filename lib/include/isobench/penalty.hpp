@@ -94,8 +94,8 @@ class PenaltyTerm {
 struct PenaltyMethod {
   std::string name, formula, source;
   bool builtin = true;
-  bool reads_gain = false;               // uses PenaltySpec::gain (else pulls towards I)
-  std::vector<double> lambda_grid;       // λ values a method comparison tries (user methods)
+  bool reads_gain = false;          // uses PenaltySpec::gain (else pulls towards I)
+  std::vector<double> lambda_grid;  // λ values a method comparison tries (user methods)
   // Measurements the families report beside ortho_err for this method's runs (names from
   // penalty_measure(), e.g. "offdiag_energy"), max over the penalized kernels.
   std::vector<std::string> measures;
@@ -159,9 +159,7 @@ class OrthoPenalty {
   double run(const Matrix<T>& w, T* grad, double lambda_scale);
   void check_shape(const Matrix<T>& w, const char* what) const;
   // Whether run() computes anything (the NaN/Inf check is skipped exactly when it does not).
-  bool active(double lambda_scale) const {
-    return term_ && spec_.lambda * lambda_scale != 0.0;
-  }
+  bool active(double lambda_scale) const { return term_ && spec_.lambda * lambda_scale != 0.0; }
   const char* kernel_name() const { return kernel_.c_str(); }  // "reg:<name>"
 
   PenaltySpec spec_;

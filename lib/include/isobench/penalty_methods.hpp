@@ -171,7 +171,7 @@ struct SripPenalty {
     }
     double operator()(const T* w, T* grad, double lam, T* work) {
       const double n = penalty_detail::gram_side(r, c);
-      T* wv = work;                                         // max(r, c)
+      T* wv = work;                                             // max(r, c)
       T* ev = work + static_cast<std::size_t>(std::max(r, c));  // n
       return srip_term(w, grad, r, c, s.srip_iterations, lam * penalty_detail::per_entry(s, n),
                        v.data(), wv, ev);
@@ -201,8 +201,7 @@ struct SeedNotebookPenalty {
       const double rr = r;
       const double inv_g2 = 1.0 / (s.gain * s.gain);
       return gram_frobenius_term(w, grad, r, c, false, inv_g2, true,
-                                 lam * (s.norm == PenaltyNorm::Mean ? 1.0 / (rr * rr) : 1.0),
-                                 work);
+                                 lam * (s.norm == PenaltyNorm::Mean ? 1.0 / (rr * rr) : 1.0), work);
     }
   };
 };
