@@ -71,7 +71,9 @@ struct Quick {
   static constexpr int eval_train = 500, eval_val = 1000, test_samples = 2000, seeds = 2;
   static std::vector<int> depths() { return {4, 16}; }
   static std::vector<LambdaSetting> lambdas() { return {{0.01, false}, {0.1, true}}; }
-  static bool user_methods_at(int depth) { return depth == 16; }
+  static bool user_methods_at(int depth, InitKind init) {
+    return depth == 16 && init == InitKind::Orthogonal;
+  }
 };
 struct Paper {
   static constexpr int width = 128, max_train = -1, batch = 64;
@@ -81,7 +83,7 @@ struct Paper {
   static std::vector<LambdaSetting> lambdas() {
     return {{1e-4, false}, {0.01, false}, {0.1, true}};
   }
-  static bool user_methods_at(int) { return true; }
+  static bool user_methods_at(int, InitKind) { return true; }
 };
 
 template <InitKind K>
@@ -230,9 +232,9 @@ void register_grid() {
           for (int seed = 1; seed <= Profile::seeds; ++seed)
             register_run<Profile>(depth, I::kind, R::name, lam, seed);
       });
-      // The user's penalties (methods/) at their own λ grid, constant λ; the quick profile at the
-      // deepest depth only.
-      if (!Profile::user_methods_at(depth)) return;
+      // The user's penalties (methods/) at their own λ grid, constant λ; the quick profile at
+      // depth 16 with orthogonal init only (its cost budget).
+      if (!Profile::user_methods_at(depth, I::kind)) return;
       for (const PenaltyMethod& m : user_penalties())
         for (double lam : m.lambda_grid)
           for (int seed = 1; seed <= Profile::seeds; ++seed)
