@@ -2,7 +2,8 @@
 // kernels of SEED (RecurrentClassifierTask), RQE (MlpClassifierTask) and TASK (SequenceTask, RNN
 // and LSTM per gate) on the scaled orthogonal manifold; the whole step's gradient, penalty
 // included, against central differences (MLP, RNN, LSTM); clipping bounds the global norm; a step
-// without any treatment is exactly the plain optimizer step; bad declarations are named.
+// without any treatment is exactly the plain optimizer step; the step allocates nothing; bad
+// declarations are named.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "gradcheck.hpp"
 #include "isobench/grad_clip.hpp"
 #include "isobench/linalg.hpp"
@@ -375,4 +377,34 @@ TEST(OrthoTreatment, PerGateCayleyLeavesTheKernelToTheConstraint) {
   const auto& op = task.treatment().optimizer_params();
   EXPECT_EQ(op.size() + 1, task.params().size());
   for (const auto& p : op) EXPECT_NE(p.value, task.recurrent_kernel().data());
+}
+
+TEST(OrthoTreatment, TheStepAllocatesNothing) {
+  // Penalty with a schedule, clipping and a per-gate constraint on an LSTM-shaped kernel, plus a
+  // whole square kernel under margin m = 1: add_penalty, clip and after_update use only the
+  // workspaces made at construction.
+  for (ConstraintKind kind : {ConstraintKind::Cayley, ConstraintKind::Qr, ConstraintKind::Margin}) {
+    Matrix<double> w({16, 4}, 0.0), gw({16, 4}, 0.0), v({4, 4}, 0.0), gv({4, 4}, 0.0);
+    Engine eng = make_engine("alloc", 1);
+    for (auto* m : {&w, &gw, &v, &gv})
+      for (auto& x : *m) x = 0.3 * standard_normal(eng);
+    OrthoTreatmentSpec ts;
+    ts.penalty = {PenaltyKind::Srip, PenaltyNorm::Sum, 0.1};
+    ts.lambda_schedule = StepDecayLambda({3}, {0.5});
+    ts.clip_norm = 0.5;
+    ts.constraint.kind = kind;
+    ts.constraint.margin = 1.0;
+    const std::vector<ParamRef<double>> params{{w.data(), gw.data(), w.size()},
+                                               {v.data(), gv.data(), v.size()}};
+    OrthoTreatment<double> t(ts, {{&w, &gw, 1.0, "W", 4}, {&v, &gv, 1.0, "V", 1}}, params, "test");
+    double loss = 0;
+    const std::size_t before = testing_alloc::allocations();
+    for (long step = 1; step <= 4; ++step) {
+      t.add_penalty(step, loss);
+      t.clip();
+      t.after_update();
+    }
+    EXPECT_EQ(testing_alloc::allocations(), before) << constraint_name(kind);
+    EXPECT_GT(loss, 0);
+  }
 }
