@@ -68,19 +68,32 @@ MlpClassifierTask<T, Update>::MlpClassifierTask(const ClassifierSpec& spec, cons
   for (int l = 2; l <= spec_.depth - 1; ++l) square_.push_back(l);
   const bool penalized = spec_.penalty.active();
   const std::uint64_t penalty_seed = eng_();
-  if (penalized) {
-    for (std::size_t i = 0; i < square_.size(); ++i) {
-      penalty_.emplace_back(spec_.penalty, spec_.width, spec_.width, penalty_seed + i);
-      grad_buf_.emplace_back(typename Matrix<T>::shape_type{static_cast<std::size_t>(spec_.width),
-                                                            static_cast<std::size_t>(spec_.width)},
-                             T(0));
-    }
-  }
-  params_ = net_.params();
+  std::vector<ParamRef<T>> params = net_.params();
+  std::vector<OrthoKernel<T>> kernels;
+  const double g = orthogonality_gain(spec_.init);
+  // With a penalty the square weights' gradients live in grad_buf_ (the net's own stay the data
+  // gradients); the treatment's kernels point at whichever buffer the optimizer reads.
   if (penalized)
-    for (std::size_t i = 0; i < square_.size(); ++i)
-      for (auto& p : params_)
-        if (p.value == net_.weight(square_[i]).data()) p.grad = grad_buf_[i].data();
+    grad_buf_.assign(square_.size(),
+                     Matrix<T>({static_cast<std::size_t>(spec_.width),
+                                static_cast<std::size_t>(spec_.width)},
+                               T(0)));
+  for (std::size_t i = 0; i < square_.size(); ++i) {
+    Matrix<T>* grad = penalized ? &grad_buf_[i]
+                                : const_cast<Matrix<T>*>(&net_.weight_grad(square_[i]));
+    for (auto& p : params)
+      if (p.value == net_.weight(square_[i]).data()) p.grad = grad->data();
+    kernels.push_back({&net_.weight(square_[i]), grad, g,
+                       "the weight of layer " + std::to_string(square_[i]), 1});
+  }
+  OrthoTreatmentSpec ts;
+  ts.penalty = spec_.penalty;
+  if (spec_.lambda_schedule) ts.lambda_schedule = *spec_.lambda_schedule;
+  ts.penalty_seed = penalty_seed;
+  ts.clip_norm = spec_.clip_norm;
+  ts.constraint = spec_.constraint;
+  treat_ = std::make_unique<OrthoTreatment<T>>(ts, std::move(kernels), std::move(params),
+                                               "MlpClassifierTask");
   eval_chunk_ = kEvalChunk;
   net_.reserve(std::max(spec_.batch, eval_chunk_));
   const int classes = train_.classes;
@@ -106,7 +119,7 @@ void MlpClassifierTask<T, Update>::begin_epoch(int /*epoch*/) {
 
 template <class T, class Update>
 double MlpClassifierTask<T, Update>::lambda_multiplier(long t) const {
-  return spec_.lambda_schedule ? (*spec_.lambda_schedule)(t) : 1.0;
+  return treat_->lambda_multiplier(t);
 }
 
 template <class T, class Update>
@@ -114,28 +127,19 @@ double MlpClassifierTask<T, Update>::step() {
   const int B = spec_.batch, K = train_.classes;
   const int* idx = batches_.indices(batch_in_epoch_ % batches_.num_batches());
   ++batch_in_epoch_;
-  gather_batch(train_, idx, B, SeqView::Flat, x_.data());
+  gather_batch(train_, idx, B, SeqView::Flat, x_.data());  // batch
   scale_inputs(B);
   gather_labels(train_, idx, B, labels_.data());
-  const T* logits = net_.forward(x_.data(), B);
-  double loss = softmax_xent(logits, labels_.data(), B, K, dlogits_.data());
-  net_.backward(dlogits_.data());
+  const T* logits = net_.forward(x_.data(), B);                          // forward
+  double loss = softmax_xent(logits, labels_.data(), B, K, dlogits_.data());  // loss
+  net_.backward(dlogits_.data());                                        // backward
   ++t_;
-  if (!penalty_.empty()) {
-    const double s = lambda_multiplier(t_);
-    for (std::size_t i = 0; i < square_.size(); ++i) {
-      grad_buf_[i] = net_.weight_grad(square_[i]);
-      if (s > 0) {
-        try {
-          loss += penalty_[i].add_value_and_grad(net_.weight(square_[i]), grad_buf_[i], s);
-        } catch (const NonFiniteError& e) {  // name the layer too
-          throw NonFiniteError(
-              e.kernel(), "the weight of layer " + std::to_string(square_[i]) + ": " + e.what());
-        }
-      }
-    }
-  }
-  opt_.step(params_);
+  if (!grad_buf_.empty())
+    for (std::size_t i = 0; i < square_.size(); ++i) grad_buf_[i] = net_.weight_grad(square_[i]);
+  treat_->add_penalty(t_, loss);          // penalty
+  treat_->clip();                         // clip
+  opt_.step(treat_->optimizer_params());  // update
+  treat_->after_update();                 // constraint
   return loss;
 }
 
@@ -186,10 +190,9 @@ bool MlpClassifierTask<T, Update>::diverged(const EvalRecord& r) const {
 
 template <class T, class Update>
 double MlpClassifierTask<T, Update>::max_orthogonality_error() const {
-  const double g = orthogonality_gain(spec_.init);
   double worst = 0;
-  for (int l : square_) {
-    const double e = orthogonality_error(net_.weight(l), g);
+  for (std::size_t i = 0; i < square_.size(); ++i) {
+    const double e = treat_->ortho_err(i);
     if (!std::isfinite(e)) return e;  // NaN weights: no made-up value (std::max would drop NaN)
     worst = std::max(worst, e);
   }
@@ -198,17 +201,7 @@ double MlpClassifierTask<T, Update>::max_orthogonality_error() const {
 
 template <class T, class Update>
 double MlpClassifierTask<T, Update>::penalty_value() {
-  double v = 0;
-  const double s = lambda_multiplier(t_ > 0 ? t_ : 1);
-  for (std::size_t i = 0; i < penalty_.size(); ++i) {
-    try {
-      v += penalty_[i].value(net_.weight(square_[i]), s);
-    } catch (const NonFiniteError& e) {
-      throw NonFiniteError(e.kernel(),
-                           "the weight of layer " + std::to_string(square_[i]) + ": " + e.what());
-    }
-  }
-  return v;
+  return treat_->penalty_value(t_ > 0 ? t_ : 1);
 }
 
 template class MlpClassifierTask<float, SgdUpdate>;

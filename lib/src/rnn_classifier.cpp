@@ -5,6 +5,8 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "isobench/linalg.hpp"
 #include "isobench/loss.hpp"
@@ -71,17 +73,28 @@ RecurrentClassifierTask<Model, Update>::RecurrentClassifierTask(const RecurrentC
   // Draw order (header): weights, the penalty's seed, then the shuffles.
   model_.init(spec_.recurrent, spec_.input, spec_.readout, eng_);
   const std::uint64_t penalty_seed = eng_();
-  auto& w = model_.recurrent_kernel();
-  if (spec_.penalty.active())
-    penalty_.emplace_back(spec_.penalty, static_cast<int>(w.shape(0)), static_cast<int>(w.shape(1)),
-                          penalty_seed);
+  // The clipping's norm sum runs over W, U, V, b, c (the models' clip_grad_norm order); the
+  // optimizer's order does not matter. Rnn::params() is W, U, [b,] V[, c].
+  std::vector<ParamRef<T>> params = model_.params();
+  if constexpr (std::is_same_v<Model, Rnn<T>>)
+    if (mc.bias) std::swap(params[2], params[3]);
+  OrthoTreatmentSpec ts;
+  ts.penalty = spec_.penalty;
+  ts.penalty_seed = penalty_seed;
+  ts.clip_norm = spec_.clip_norm;
+  ts.constraint = spec_.constraint;
+  ts.scope = spec_.constraint_scope;
+  const int gates = std::is_same_v<Model, Lstm<T>> ? 4 : 1;
+  OrthoKernel<T> w{&model_.recurrent_kernel(), &model_.recurrent_kernel_grad(), ortho_gain(),
+                   kKernel, gates};
+  treat_ = std::make_unique<OrthoTreatment<T>>(ts, std::vector<OrthoKernel<T>>{w},
+                                               std::move(params), "RecurrentClassifierTask");
   const int rows = std::max(spec_.batch, spec_.eval_chunk);
   model_.reserve(gatherer_.steps(), rows);
   x_.assign(sz(gatherer_.steps()) * sz(rows) * sz(gatherer_.features()), T(0));
   dlogits_.assign(sz(rows) * sz(train.classes), T(0));
   labels_.assign(sz(rows), 0);
   index_.assign(sz(rows), 0);
-  params_ = model_.params();
 }
 
 template <class Model, class Update>
@@ -98,11 +111,9 @@ double RecurrentClassifierTask<Model, Update>::loss_and_grad(const T* x, const i
   const double data = softmax_xent(logits, labels, batch, K, dlogits_.data());
   last_correct_ = count_correct(logits, labels, batch, K);
   model_.backward(dlogits_.data());
-  last_penalty_ = penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
-    return penalty_[0].add_value_and_grad(model_.recurrent_kernel(),
-                                          model_.recurrent_kernel_grad());
-  });
-  return data + last_penalty_;
+  double total = data;
+  last_penalty_ = treat_->add_penalty(t_ + 1, total);
+  return total;
 }
 
 template <class Model, class Update>
@@ -111,11 +122,12 @@ double RecurrentClassifierTask<Model, Update>::step() {
   const int b = batch_in_epoch_++;
   const int B = batches_.size(b);
   const int* idx = batches_.indices(b);
-  gatherer_.gather(train_, idx, B, x_.data());
+  gatherer_.gather(train_, idx, B, x_.data());  // batch
   gather_labels(train_, idx, B, labels_.data());
-  const double total = loss_and_grad(x_.data(), labels_.data(), B);
-  if (spec_.clip_norm > 0) model_.clip_grad_norm(spec_.clip_norm);
-  opt_.step(params_);
+  const double total = loss_and_grad(x_.data(), labels_.data(), B);  // forward … penalty
+  treat_->clip();                                                    // clip
+  opt_.step(treat_->optimizer_params());                             // update
+  treat_->after_update();                                            // constraint
   ++t_;
   running_.add(total, last_penalty_, last_correct_, B);
   return total;
@@ -166,9 +178,7 @@ void RecurrentClassifierTask<Model, Update>::evaluate(EvalRecord& r) {
     running_.write_and_reset(r);
   } else {  // step 0: nothing trained yet, measure the initial weights
     const Measure m = measure(train_, kInitialTrainSamples);
-    const double pen = penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
-      return penalty_[0].value(model_.recurrent_kernel());
-    });
+    const double pen = treat_->has_penalty() ? treat_->penalty_value(1) : 0.0;
     RunningFigures::write(r, m.loss, m.acc, pen);
   }
   if (val_.n > 0) {

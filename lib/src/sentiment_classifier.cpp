@@ -65,11 +65,7 @@ SentimentTask<T, Update>::SentimentTask(const SentimentSpec& spec, int vocab, co
       opt_(spec.lr, update) {
   lstm_.init(spec_.recurrent, spec_.input, spec_.readout, eng_);
   emb_.init(eng_);
-  const std::uint64_t penalty_seed = eng_();
-  auto& w = lstm_.recurrent_kernel();
-  if (spec_.penalty.active())
-    penalty_.emplace_back(spec_.penalty, static_cast<int>(w.shape(0)), static_cast<int>(w.shape(1)),
-                          penalty_seed);
+  penalty_seed_ = eng_();
   const int L = train.max_len, rows = std::max(spec_.batch, spec_.eval_chunk);
   lstm_.reserve(L, rows);
   ids_.assign(sz(rows) * sz(L), 0);
@@ -87,8 +83,18 @@ template <class T, class Update>
 void SentimentTask<T, Update>::set_embedding_trainable(bool on) {
   if (opt_.steps() > 0) bad("set_embedding_trainable must be called before training");
   emb_.set_trainable(on);
-  params_ = lstm_.params();
-  for (const auto& p : emb_.params()) params_.push_back(p);
+  std::vector<ParamRef<T>> params = lstm_.params();
+  for (const auto& p : emb_.params()) params.push_back(p);
+  OrthoTreatmentSpec ts;
+  ts.penalty = spec_.penalty;
+  ts.penalty_seed = penalty_seed_;
+  ts.clip_norm = spec_.clip_norm;
+  ts.constraint = spec_.constraint;
+  ts.scope = spec_.constraint_scope;
+  OrthoKernel<T> w{&lstm_.recurrent_kernel(), &lstm_.recurrent_kernel_grad(), ortho_gain(),
+                   kKernel, 4};
+  treat_ = std::make_unique<OrthoTreatment<T>>(ts, std::vector<OrthoKernel<T>>{w},
+                                               std::move(params), "SentimentTask");
 }
 
 template <class T, class Update>
@@ -122,10 +128,9 @@ double SentimentTask<T, Update>::loss_and_grad(const std::int32_t* ids, const T*
   last_correct_ = count_correct_binary(logits, labels, batch);
   lstm_.backward(dlogits_.data(), emb_.trainable() ? dx_.data() : nullptr);
   emb_.backward(ids, batch, L, dx_.data());
-  last_penalty_ = penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
-    return penalty_[0].add_value_and_grad(lstm_.recurrent_kernel(), lstm_.recurrent_kernel_grad());
-  });
-  return data + last_penalty_;
+  double total = data;
+  last_penalty_ = treat_->add_penalty(t_ + 1, total);
+  return total;
 }
 
 template <class T, class Update>
@@ -133,9 +138,11 @@ double SentimentTask<T, Update>::step() {
   if (batch_in_epoch_ >= steps_per_epoch()) begin_epoch(0);  // used without the trainer
   const int b = batch_in_epoch_++;
   const int start = b * spec_.batch, B = std::min(spec_.batch, train_.n - start);
-  gather(train_, order_.data() + start, B);
-  const double total = loss_and_grad(ids_.data(), labels_.data(), B);
-  opt_.step(params_);
+  gather(train_, order_.data() + start, B);                            // batch
+  const double total = loss_and_grad(ids_.data(), labels_.data(), B);  // forward … penalty
+  treat_->clip();                                                      // clip
+  opt_.step(treat_->optimizer_params());                               // update
+  treat_->after_update();                                              // constraint
   ++t_;
   running_.add(total, last_penalty_, last_correct_, B);
   return total;
@@ -183,9 +190,7 @@ void SentimentTask<T, Update>::evaluate(EvalRecord& r) {
     running_.write_and_reset(r);
   } else {  // step 0: nothing trained yet, measure the initial weights
     const Measure m = measure(train_, kInitialTrainSamples);
-    const double pen = penalty_.empty() ? 0.0 : naming_parameter(kKernel, [&] {
-      return penalty_[0].value(lstm_.recurrent_kernel());
-    });
+    const double pen = treat_->has_penalty() ? treat_->penalty_value(1) : 0.0;
     RunningFigures::write(r, m.loss, m.acc, pen);
   }
   if (val_.n > 0) {

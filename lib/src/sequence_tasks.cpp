@@ -7,7 +7,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "isobench/grad_clip.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/loss.hpp"
 #include "isobench/non_finite.hpp"
@@ -87,9 +86,10 @@ const SequenceTaskSpec& checked(const SequenceTaskSpec& s, const Dataset* train)
     if (s.eval_samples < 1) bad("eval_samples must be >= 1");
     if (!(s.target_fraction > 0)) bad("target_fraction must be > 0");
   }
-  if (s.constraint.kind != ConstraintKind::None && s.model == RecurrentModel::Lstm &&
-      s.constraint.kind == ConstraintKind::Cayley)
-    bad("cayley on the LSTM's (4H x H) kernel is not supported (it rotates the 4H-space)");
+  if (s.model == RecurrentModel::Lstm && s.constraint.kind == ConstraintKind::Cayley &&
+      s.constraint_scope == KernelScope::WholeKernel)
+    bad("cayley on the LSTM's whole (4H x H) kernel is not supported (it rotates the 4H-space); "
+        "set constraint_scope to per-gate (KernelScope::PerGate)");
   return s;
 }
 
@@ -138,36 +138,37 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train
   } else {
     LstmConfig c{features_, spec_.hidden, outputs_};
     c.many_to_many = many_to_many_;
-    // A penalty or constraint acts on the whole (4H × H) kernel with target WᵀW = g²I: draw the
-    // whole kernel orthogonal then (per-gate blocks would give WᵀW = 4g²I and be pulled apart).
-    if (spec_.penalty.active() || spec_.constraint.kind != ConstraintKind::None)
+    // A penalty or whole-kernel constraint acts on the (4H × H) kernel with target WᵀW = g²I:
+    // draw the whole kernel orthogonal then (per-gate blocks would give WᵀW = 4g²I and be pulled
+    // apart). A per-gate constraint wants each block g-orthogonal: per-gate init (it wins over a
+    // penalty, which it would contradict anyway).
+    const bool whole = spec_.constraint_scope == KernelScope::WholeKernel;
+    if ((spec_.penalty.active() && !(spec_.constraint.active() && !whole)) ||
+        (spec_.constraint.active() && whole))
       c.per_gate_init = false;
     model_.template emplace<1>(c);
   }
+  std::vector<ParamRef<T>> params;
+  Matrix<T>* kernel_grad = nullptr;
   std::visit(
       [&](auto& m) {
         m.init(spec_.recurrent_init, spec_.input_init, spec_.readout_init, eng_);
         m.reserve(steps_, spec_.batch);
-        params_ = m.params();
+        params = m.params();  // W first, for both models
+        kernel_grad = &m.recurrent_kernel_grad();
       },
       model_);
   gain_ = orthogonality_gain(spec_.recurrent_init);
-  Matrix<T>& w = recurrent_kernel();
-  const int rows = static_cast<int>(w.shape(0)), cols = static_cast<int>(w.shape(1));
-  kgrad_ = Matrix<T>({w.shape(0), w.shape(1)}, T(0));
-  params_[0].grad = kgrad_.data();  // W is params()[0] for both models
-  if (spec_.penalty.active()) penalty_.emplace_back(spec_.penalty, rows, cols, 0);
-  if (spec_.constraint.kind == ConstraintKind::Margin && spec_.constraint.margin >= 1) {
-    // Vorontsov's widest margin m = 1 is the band [0, 2g]; OrthoConstraint takes m < 1 only.
-    if (!std::isfinite(spec_.constraint.margin)) bad("margin must be finite");
-    wide_margin_.emplace_back(rows, cols, 0.0, gain_ * (1 + spec_.constraint.margin));
-  } else if (spec_.constraint.kind != ConstraintKind::None) {
-    ConstraintSpec cs = spec_.constraint;
-    cs.gain = gain_;
-    constraint_.emplace_back(cs, rows, cols);
-  }
-  const bool cayley = !constraint_.empty() && constraint_[0].replaces_optimizer_step();
-  opt_params_.assign(params_.begin() + (cayley ? 1 : 0), params_.end());
+  OrthoTreatmentSpec ts;
+  ts.penalty = spec_.penalty;
+  ts.penalty_seed = 0;  // this family's srip seeding (rnn_classifier.hpp draws it)
+  ts.clip_norm = spec_.clip_norm;
+  ts.constraint = spec_.constraint;
+  ts.scope = spec_.constraint_scope;
+  OrthoKernel<T> w{&recurrent_kernel(), kernel_grad, gain_, kKernel,
+                   spec_.model == RecurrentModel::Lstm ? 4 : 1};
+  treat_ = std::make_unique<OrthoTreatment<T>>(ts, std::vector<OrthoKernel<T>>{w},
+                                               std::move(params), "SequenceTask");
 
   // Held-out set of the synthetic problems: whole batches, drawn from their own engine.
   const std::uint64_t heldout_seed = eng_();
@@ -256,30 +257,29 @@ double SequenceTask<T>::data_loss(const T* logits, int B, const int* labels, con
 }
 
 template <class T>
+const Matrix<T>& SequenceTask<T>::kernel_grad() const {
+  return *treat_->kernels()[0].grad;
+}
+
+template <class T>
 double SequenceTask<T>::objective_and_gradient() {
   const int B = spec_.batch;
   const T* logits = forward(x_.data(), B);
   double loss = data_loss(logits, B, labels_.data(), values_.data(), nullptr);
   backward(dlogits_.data());
-  std::visit([&](auto& m) { kgrad_ = m.recurrent_kernel_grad(); }, model_);
-  if (!penalty_.empty())
-    loss += naming_parameter(
-        kKernel, [&] { return penalty_[0].add_value_and_grad(recurrent_kernel(), kgrad_); });
+  treat_->add_penalty(t_ + 1, loss);  // the step this gradient is for
   return loss;
 }
 
 template <class T>
 double SequenceTask<T>::step() {
-  draw_batch();
-  const double loss = objective_and_gradient();
+  draw_batch();                                // batch
+  const double loss = objective_and_gradient();  // forward, loss, backward, penalty
   ++t_;
   if (!std::isfinite(loss)) return loss;
-  last_grad_norm_ = clip_grad_norm(params_, spec_.clip_norm);
-  opt_.step(opt_params_);
-  naming_parameter(kKernel, [&] {
-    if (!constraint_.empty()) constraint_[0].apply(recurrent_kernel(), &kgrad_);
-    if (!wide_margin_.empty()) wide_margin_[0].apply(recurrent_kernel());
-  });
+  treat_->clip();                        // clip
+  opt_.step(treat_->optimizer_params());  // update (W left out under cayley)
+  treat_->after_update();                 // constraint
   return loss;
 }
 
@@ -344,10 +344,8 @@ void SequenceTask<T>::evaluate(EvalRecord& r) {
     r.extra["baseline_loss"] = baseline_loss();
     if (m.acc >= 0) r.extra["copy_acc"] = m.acc;
   }
-  if (!penalty_.empty())
-    r.extra["penalty"] =
-        naming_parameter(kKernel, [&] { return penalty_[0].value(recurrent_kernel()); });
-  r.extra["grad_norm"] = last_grad_norm_;
+  if (treat_->has_penalty()) r.extra["penalty"] = treat_->penalty_value(t_ > 0 ? t_ : 1);
+  r.extra["grad_norm"] = treat_->last_grad_norm();
 }
 
 template <class T>

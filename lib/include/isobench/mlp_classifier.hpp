@@ -10,6 +10,12 @@
 // kernel, but for an MLP only the square maps can be orthogonal both ways). s(t) is the λ
 // schedule's multiplier at optimizer step t (ConstantLambda or StepDecayLambda).
 //
+// One step, in the order of ortho_treatment.hpp: batch → forward → loss → backward → penalty →
+// optional global gradient-norm clipping (clip_norm, over net().params() in order) → the
+// optimizer (every parameter but the square weights under cayley) → the optional hard constraint
+// on every square hidden weight (cayley instead of the optimizer's step for them, with its own
+// rate; qr / polar / margin after it; gain g = the init's for orthogonal init, else 1).
+//
 // Each step draws the next mini-batch of a per-epoch shuffle (MiniBatches, LastBatch::Drop so
 // every step sees `batch` samples), from the task's own engine: the run is deterministic given
 // the engine's seed. Evaluation measures loss and accuracy on the first `eval_train` training
@@ -19,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -27,6 +34,7 @@
 #include "isobench/init.hpp"
 #include "isobench/mlp.hpp"
 #include "isobench/optim.hpp"
+#include "isobench/ortho_treatment.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/rng.hpp"
 #include "isobench/tensor.hpp"
@@ -45,6 +53,8 @@ struct ClassifierSpec {
   double lr = 1e-3;
   PenaltySpec penalty;                             // kind None: no penalty
   std::optional<StepDecayLambda> lambda_schedule;  // empty: constant λ
+  double clip_norm = 0;                            // > 0: global gradient-norm clipping
+  ConstraintSpec constraint;                       // on every square hidden weight; inactive: none
   int eval_train = 1000;                           // training samples evaluated (0: all)
   int eval_val = 0;                                // validation samples evaluated (0: all)
   double target_val_acc = 0.9;                     // reached_target: val_acc ≥ this
@@ -61,6 +71,8 @@ class MlpClassifierTask {
   // or classes do not fit.
   MlpClassifierTask(const ClassifierSpec& spec, const Dataset& train, const Dataset& val,
                     Update update, Engine eng);
+  MlpClassifierTask(const MlpClassifierTask&) = delete;  // treat_ points into net_
+  MlpClassifierTask& operator=(const MlpClassifierTask&) = delete;
 
   // --- the trainer interface (trainer.hpp) ---
   int steps_per_epoch() const { return batches_.num_batches(); }
@@ -87,6 +99,7 @@ class MlpClassifierTask {
   const ClassifierSpec& spec() const { return spec_; }
   long steps_taken() const { return t_; }
   double lambda_multiplier(long t) const;
+  const OrthoTreatment<T>& treatment() const { return *treat_; }
 
  private:
   struct Measure {
@@ -102,10 +115,9 @@ class MlpClassifierTask {
   Mlp<T> net_;
   Optimizer<T, Update> opt_;
   MiniBatches batches_;
-  std::vector<int> square_;               // penalized layers
-  std::vector<OrthoPenalty<T>> penalty_;  // one per square layer
-  std::vector<Matrix<T>> grad_buf_;       // weight grad + penalty grad, per square layer
-  std::vector<ParamRef<T>> params_;       // the net's params, square weights' grads redirected
+  std::vector<int> square_;          // penalized / constrained layers
+  std::vector<Matrix<T>> grad_buf_;  // with a penalty: weight grad + penalty grad, per square layer
+  std::unique_ptr<OrthoTreatment<T>> treat_;  // over the net's params (square grads redirected)
   std::vector<T> x_, dlogits_;
   std::vector<int> labels_, eval_idx_;
   int batch_in_epoch_ = 0, eval_chunk_ = 0;

@@ -7,9 +7,14 @@
 //   logits   = model(x)                                         (B × K), K = classes
 //   loss     = softmax_xent(logits, labels) + λ·P(W)            P on the recurrent kernel W
 //
-// The penalty is added as Keras adds a kernel regularizer: to the loss of every batch, its
-// gradient λ∂P/∂W into ∂L/∂W before the optimizer step (and before optional gradient clipping).
-// For an Lstm, P acts on the whole (4H × H) recurrent kernel.
+// One step, in the order of ortho_treatment.hpp: batch → forward → loss → backward → penalty
+// (as Keras adds a kernel regularizer: λP(W) to the loss of every batch, λ∂P/∂W into ∂L/∂W) →
+// optional global gradient-norm clipping (over W, U, V, b, c in that order) → the optimizer
+// (every parameter but W under cayley) → the optional hard constraint on W (cayley instead of the
+// optimizer's step for W, with its own rate; qr / polar / margin after it; gain g = the recurrent
+// init's, as ortho_err's). For an Lstm, P acts on the whole (4H × H) recurrent kernel and the
+// constraint on each H × H gate block unless constraint_scope is WholeKernel (cayley: per gate
+// only); the model's own config chooses its init (per_gate_init).
 //
 // Data order: the engine (copied at construction) draws the model's weights (recurrent, input,
 // read-out kernels, in that order — Rnn::init), then one seed for srip's power-iteration vector,
@@ -33,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -42,6 +48,7 @@
 #include "isobench/init.hpp"
 #include "isobench/lstm.hpp"
 #include "isobench/optim.hpp"
+#include "isobench/ortho_treatment.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/rng.hpp"
 #include "isobench/rnn.hpp"
@@ -63,6 +70,8 @@ struct RecurrentClassifierSpec {
   double lr = 1e-4;
   PenaltySpec penalty;          // on the recurrent kernel; kind None: no penalty
   double clip_norm = 0;         // > 0: global gradient-norm clipping at this norm
+  ConstraintSpec constraint;    // on the recurrent kernel; inactive: none; gain = the init's
+  KernelScope constraint_scope = KernelScope::PerGate;  // Lstm: per gate block or whole kernel
   int eval_val = 0;             // validation samples evaluated (0: all)
   int eval_chunk = 1000;        // samples per evaluation forward pass
   bool kernel_spectrum = true;  // kernel_sv_* and ortho_err in every evaluation's extra
@@ -85,6 +94,8 @@ class RecurrentClassifierTask {
   // input size / class count does not fit the data and view; the penalty's own checks apply.
   RecurrentClassifierTask(const RecurrentClassifierSpec& spec, Model model, const Dataset& train,
                           const Dataset& val, Update update, Engine eng);
+  RecurrentClassifierTask(const RecurrentClassifierTask&) = delete;  // treat_ points into model_
+  RecurrentClassifierTask& operator=(const RecurrentClassifierTask&) = delete;
 
   // --- the trainer interface (trainer.hpp) ---
   int steps_per_epoch() const { return batches_.num_batches(); }
@@ -109,6 +120,7 @@ class RecurrentClassifierTask {
 
   // The recurrent kernel's singular values now (one SVD, O(H³)).
   KernelSpectrum kernel_spectrum();
+  const OrthoTreatment<T>& treatment() const { return *treat_; }
   // g of ortho_err: the init gain for orthogonal / identity init, else 1.
   double ortho_gain() const;
 
@@ -127,8 +139,7 @@ class RecurrentClassifierTask {
   Optimizer<T, Update> opt_;
   MiniBatches batches_;
   BatchGatherer gatherer_;
-  std::vector<OrthoPenalty<T>> penalty_;  // zero or one
-  std::vector<ParamRef<T>> params_;
+  std::unique_ptr<OrthoTreatment<T>> treat_;  // penalty, clipping, constraint on W
   std::vector<T> x_, dlogits_;       // (T × max(B, chunk) × F), (max(B, chunk) × K)
   std::vector<int> labels_, index_;  // max(B, chunk)
   int batch_in_epoch_ = 0;

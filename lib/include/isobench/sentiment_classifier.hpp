@@ -18,7 +18,12 @@
 // values of the whole W, which are all g at initialization.
 //
 // As Keras adds a kernel regularizer: λP(W) joins every batch's loss, λ∂P/∂W joins ∂L/∂W before
-// the optimizer step.
+// the optimizer step. One step, in the order of ortho_treatment.hpp: batch → forward → loss →
+// backward → penalty → optional global gradient-norm clipping (clip_norm, over the LSTM's W, U,
+// b, V, c then the embedding table when trainable) → the optimizer (every parameter but W under
+// cayley) → the optional hard constraint on W (constraint_scope: the whole kernel by default, as
+// the init and the penalty; cayley needs PerGate — then init the blocks yourself, the whole-kernel
+// init leaves them non-orthogonal and cayley keeps them so).
 //
 // Data order: the engine (copied at construction) draws the LSTM's weights (recurrent, input,
 // read-out kernels — Lstm::init), then the embedding table, then one seed for srip's power
@@ -33,12 +38,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "isobench/embedding.hpp"
 #include "isobench/init.hpp"
 #include "isobench/lstm.hpp"
 #include "isobench/optim.hpp"
+#include "isobench/ortho_treatment.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/rng.hpp"
 #include "isobench/running_figures.hpp"
@@ -58,6 +65,9 @@ struct SentimentSpec {
   int batch = 128;
   double lr = 1e-4;
   PenaltySpec penalty;          // on the whole recurrent kernel; None: no penalty
+  double clip_norm = 0;         // > 0: global gradient-norm clipping
+  ConstraintSpec constraint;    // on the recurrent kernel; inactive: none; gain = the init's
+  KernelScope constraint_scope = KernelScope::WholeKernel;
   int eval_chunk = 1000;        // snippets per evaluation forward pass
   bool full_spectrum = true;    // kernel_sv list in every evaluation
   double target_val_acc = 0.7;  // reached_target: val_acc ≥ this
@@ -78,6 +88,8 @@ class SentimentTask {
   // different lengths in train and val; the penalty's own checks apply.
   SentimentTask(const SentimentSpec& spec, int vocab, const TextSet& train, const TextSet& val,
                 Update update, Engine eng);
+  SentimentTask(const SentimentTask&) = delete;  // treat_ points into lstm_
+  SentimentTask& operator=(const SentimentTask&) = delete;
 
   // --- trainer interface ---
   int steps_per_epoch() const;
@@ -100,6 +112,7 @@ class SentimentTask {
 
   SentimentKernelSpectrum kernel_spectrum();
   double ortho_gain() const;
+  const OrthoTreatment<T>& treatment() const { return *treat_; }
 
   // Freeze (false) or fine-tune (true) the embedding table; call before training.
   void set_embedding_trainable(bool on);
@@ -118,8 +131,8 @@ class SentimentTask {
   Lstm<T> lstm_;
   Embedding<T> emb_;
   Optimizer<T, Update> opt_;
-  std::vector<OrthoPenalty<T>> penalty_;  // zero or one
-  std::vector<ParamRef<T>> params_;
+  std::uint64_t penalty_seed_ = 0;
+  std::unique_ptr<OrthoTreatment<T>> treat_;  // penalty, clipping, constraint on W
   std::vector<int> order_, index_;
   std::vector<std::int32_t> ids_;  // (max(B, chunk) × L)
   std::vector<T> x_, dx_, labels_, dlogits_;

@@ -9,18 +9,18 @@
 //   adding   adding problem, length T (Arjovsky et al. 2016 §4.2): linear read-out of h_T, MSE;
 //            baseline 1/6.
 //
-// Objective of one step on a batch:  L = data loss + λ·P(W)    (penalty.hpp, on the recurrent
-// kernel W only; P = 0 without a penalty). Then
-//   1. global gradient-norm clipping of every gradient (Pascanu et al. 2013), W's including the
-//      penalty's, when clip_norm > 0;
-//   2. Adam (optim.hpp) on every parameter — except W under the cayley constraint, which takes the
-//      Cayley step W ← (I + η/2 A)⁻¹(I − η/2 A) W, A = G Wᵀ − W Gᵀ, with its own rate η
-//      (constraint.hpp; Wisdom et al. 2016, Vorontsov et al. 2017);
-//   3. the other constraints (qr, polar, margin) put W back on / into a band around the scaled
-//      orthogonal manifold right after the Adam step.
+// One step on a batch, in the order of ortho_treatment.hpp (the treatment owns the last four):
+//   batch → forward → loss → backward → penalty L += λ·P(W) (on the recurrent kernel W only)
+//   → global gradient-norm clipping of every gradient (Pascanu et al. 2013) when clip_norm > 0
+//   → Adam (optim.hpp) on every parameter except W under cayley
+//   → constraint: cayley's step W ← (I + η/2 A)⁻¹(I − η/2 A) W, A = G Wᵀ − W Gᵀ, with its own
+//     rate η, instead of Adam's for W; qr / polar / margin put W back on / into a band around the
+//     scaled orthogonal manifold right after the Adam step (constraint.hpp).
 // The constraint's gain g is the recurrent init's (OrthogonalInit{g}, IdentityInit{g}); 1 for
-// other inits. For the LSTM, W is the whole (4H × H) kernel [W_i; W_f; W_g; W_o]. A margin
-// m ≥ 1 (Vorontsov's widest, m = 1) is the band [0, g(1 + m)]: only the upper end binds.
+// other inits. For the LSTM, the penalty acts on the whole (4H × H) kernel [W_i; W_f; W_g; W_o];
+// the constraint on the whole kernel (constraint_scope WholeKernel, the default) or on each H × H
+// gate block (PerGate; the only scope cayley accepts on the LSTM). A margin m ≥ 1 (Vorontsov's
+// widest, m = 1) is the band [0, g(1 + m)]: only the upper end binds. srip's vector is seeded 0.
 //
 // Data: MNIST steps walk a per-epoch shuffle of the training set (LastBatch::Drop); the synthetic
 // problems draw a fresh batch every step from the task's engine, and an "epoch" is
@@ -38,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -49,6 +50,7 @@
 #include "isobench/init.hpp"
 #include "isobench/lstm.hpp"
 #include "isobench/optim.hpp"
+#include "isobench/ortho_treatment.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/rng.hpp"
 #include "isobench/rnn.hpp"
@@ -82,6 +84,9 @@ struct SequenceTaskSpec {
   double clip_norm = 0;       // global gradient-norm clipping; ≤ 0: none
   PenaltySpec penalty;        // on W; kind None: no penalty
   ConstraintSpec constraint;  // on W; kind None: none. Its gain is replaced by the init's gain.
+  // LSTM: the constraint on the whole (4H × H) kernel (its init drawn whole too) or on each gate
+  // block (each block drawn g-orthogonal: per-gate init).
+  KernelScope constraint_scope = KernelScope::WholeKernel;
   // MNIST
   int eval_train = 1000;        // training samples evaluated (0: all)
   int eval_val = 0;             // validation samples evaluated (0: all)
@@ -102,6 +107,8 @@ class SequenceTask {
   // the setting for a bad spec (hidden, batch, lr, length, a missing or too small dataset, a
   // constraint on a non-orthogonalizable kernel, …).
   SequenceTask(const SequenceTaskSpec& spec, const Dataset* train, const Dataset* val, Engine eng);
+  SequenceTask(const SequenceTask&) = delete;
+  SequenceTask& operator=(const SequenceTask&) = delete;
 
   // --- the trainer interface (trainer.hpp) ---
   int steps_per_epoch() const;
@@ -117,7 +124,7 @@ class SequenceTask {
   // Data loss + penalty on the last drawn batch; fills every gradient, W's (kernel_grad()) with
   // the penalty's gradient included. No update.
   double objective_and_gradient();
-  const Matrix<T>& kernel_grad() const { return kgrad_; }  // ∂(loss + penalty)/∂W
+  const Matrix<T>& kernel_grad() const;  // ∂(loss + penalty)/∂W
 
   // MNIST problems: accuracy of the current weights on the first max_samples of d (≤ 0: all),
   // e.g. the test set at the end. An error for the synthetic problems.
@@ -129,17 +136,21 @@ class SequenceTask {
   Matrix<T>& recurrent_kernel();
   // g: the recurrent init's gain (orthogonal / identity), else 1.
   double kernel_gain() const { return gain_; }
-  // ‖WᵀW/g² − I‖_F (CONTRACT.md ortho_err).
+  // ‖WᵀW/g² − I‖_F of the whole W (CONTRACT.md ortho_err).
   double orthogonality_error();
+  // The same over the units the constraint acts on: the largest over the LSTM's gate blocks under
+  // the PerGate scope, else orthogonality_error().
+  double constrained_orthogonality_error() const { return treat_->constrained_ortho_err(0); }
   SingularValueStats kernel_singular_values();
   // Every parameter, W first (values and the gradients the update uses).
-  const std::vector<ParamRef<T>>& params() const { return params_; }
+  const std::vector<ParamRef<T>>& params() const { return treat_->params(); }
+  const OrthoTreatment<T>& treatment() const { return *treat_; }
   const SequenceTaskSpec& spec() const { return spec_; }
   int seq_steps() const { return steps_; }
   int features() const { return features_; }
   int outputs() const { return outputs_; }
   long steps_taken() const { return t_; }
-  double last_grad_norm() const { return last_grad_norm_; }  // before clipping
+  double last_grad_norm() const { return treat_->last_grad_norm(); }  // before clipping
 
  private:
   struct Measure {
@@ -161,13 +172,10 @@ class SequenceTask {
   int steps_ = 0, features_ = 0, outputs_ = 0;
   bool many_to_many_ = false;
   double gain_ = 1.0;
-  Matrix<T> kgrad_;                      // W's gradient + penalty gradient
-  std::vector<ParamRef<T>> params_;      // every parameter, W's grad redirected to kgrad_
-  std::vector<ParamRef<T>> opt_params_;  // what Adam updates (W left out under cayley)
   Optimizer<T, AdamUpdate> opt_;
-  std::vector<OrthoPenalty<T>> penalty_;            // 0 or 1
-  std::vector<OrthoConstraint<T>> constraint_;      // 0 or 1
-  std::vector<SpectralProjection<T>> wide_margin_;  // margin m >= 1: the band [0, g(1 + m)]
+  // Penalty, clipping, constraint on W (params: every parameter, W first); built once the model
+  // exists. It points into model_, so the task is neither copied nor moved.
+  std::unique_ptr<OrthoTreatment<T>> treat_;
   // MNIST
   std::vector<BatchGatherer> gatherer_;  // 0 or 1
   std::vector<MiniBatches> batches_;     // 0 or 1
@@ -181,7 +189,6 @@ class SequenceTask {
   std::vector<T> x_, values_, dlogits_;
   std::vector<int> labels_, idx_;
   long t_ = 0;
-  double last_grad_norm_ = 0;
 };
 
 extern template class SequenceTask<float>;
