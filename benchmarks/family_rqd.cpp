@@ -7,7 +7,7 @@
 //   reg:so/norm:sum/lambda:0.01              soft penalty λ‖WᵀW − I‖_F² (Bansal et al. 2018)
 //   constraint:qr                            W ← qf(W) after every Adam step
 //   constraint:cayley                        Cayley step on W instead of Adam (its own rate
-//                                            η = kCayleyLr = 0.03, picked from {0.001, 0.01,
+//                                            η = its default rate 0.03, picked from {0.001, 0.01,
 //                                            0.03, 0.1, 1, 10} on row MNIST, seed 1)
 //   constraint:margin/margin:m               singular values projected into [1 − m, 1 + m] after
 //                                            every Adam step, m ∈ {0, 0.01, 0.1, 1} (m = 1: [0, 2])
@@ -36,6 +36,7 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
+#include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/sequence_tasks.hpp"
 
@@ -43,7 +44,6 @@ namespace isobench::bench {
 namespace {
 
 constexpr double kLr = 1e-3;
-constexpr double kCayleyLr = 0.03;
 constexpr double kSoLambda = 0.01;
 constexpr int kHidden = 128, kBatch = 128;
 
@@ -60,17 +60,17 @@ const DataSplit& rqd_data() {
 }
 
 // One treatment of the recurrent kernel; the margin in thousandths (compile-time grid).
-template <ConstraintKind C, int MarginPermille = 0, class P = NoPenalty>
+template <class C, int MarginPermille = 0, class P = NoPenalty>
 struct Treatment {
-  static constexpr ConstraintKind constraint = C;
+  static constexpr const char* constraint = C::name;
   static constexpr const char* penalty = P::name;
   static constexpr double margin = MarginPermille / 1000.0;
 };
 using Treatments =
-    std::tuple<Treatment<ConstraintKind::None>, Treatment<ConstraintKind::None, 0, SoPenalty>,
-               Treatment<ConstraintKind::Qr>, Treatment<ConstraintKind::Cayley>,
-               Treatment<ConstraintKind::Margin, 0>, Treatment<ConstraintKind::Margin, 10>,
-               Treatment<ConstraintKind::Margin, 100>, Treatment<ConstraintKind::Margin, 1000>>;
+    std::tuple<Treatment<NoConstraint>, Treatment<NoConstraint, 0, SoPenalty>,
+               Treatment<QrConstraint>, Treatment<CayleyConstraint>,
+               Treatment<MarginConstraint, 0>, Treatment<MarginConstraint, 10>,
+               Treatment<MarginConstraint, 100>, Treatment<MarginConstraint, 1000>>;
 
 struct Setting {
   SequenceProblem problem;
@@ -113,7 +113,7 @@ void run_rqd(benchmark::State& state, const std::string& name, const Setting& se
     try {
       SequenceTaskSpec scaled = spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
       scaled.lr *= lr_scale();
-      scaled.constraint.cayley_lr *= lr_scale();
+      scaled.constraint.rate = constraint_rate(scaled.constraint) * lr_scale();
       task = std::make_unique<SequenceTask<float>>(
           scaled, &data->train, &data->val,
           make_engine(config_key(name), static_cast<std::uint64_t>(seed)));
@@ -141,23 +141,9 @@ void run_rqd(benchmark::State& state, const std::string& name, const Setting& se
 }
 
 // One run: the constraint (margin m for `margin`), the penalty (a registered method or none, at λ).
-void register_run(const Setting& setting, ConstraintKind constraint, double margin,
+void register_run(const Setting& setting, const std::string& constraint, double margin,
                   const std::string& reg, double lambda, int seed) {
   const bool penalized = reg != NoPenalty::name;
-  Name n("RQD", "rnn");
-  n.kv("task", sequence_problem_name(setting.problem))
-      .kv("dataset", "mnist")
-      .kv("act", "tanh")
-      .kv("init", "orthogonal")
-      .kv("hidden", kHidden)
-      .kv("batch", kBatch)
-      .kv("reg", reg);
-  if (penalized) n.kv("norm", "sum").kv("lambda", lambda);
-  n.kv("constraint", constraint_name(constraint));
-  if (constraint == ConstraintKind::Margin) n.kv("margin", margin);
-  n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
-  const std::string name = n.str();
-
   SequenceTaskSpec s;
   s.model = RecurrentModel::Rnn;
   s.problem = setting.problem;
@@ -169,13 +155,25 @@ void register_run(const Setting& setting, ConstraintKind constraint, double marg
   s.penalty.method = reg;
   s.penalty.norm = PenaltyNorm::Sum;
   s.penalty.lambda = penalized ? lambda : 0.0;
-  s.constraint.kind = constraint;
-  s.constraint.margin = margin;
-  s.constraint.cayley_lr = kCayleyLr;
+  s.constraint.method = constraint;
+  s.constraint.margin = margin;  // the method's default rate (cayley: 0.03)
   s.eval_train = 1000;
   s.eval_val = 0;
   s.perm_seed = 0;
   s.target_val_acc = setting.target;
+
+  Name n("RQD", "rnn");
+  n.kv("task", sequence_problem_name(setting.problem))
+      .kv("dataset", "mnist")
+      .kv("act", "tanh")
+      .kv("init", "orthogonal")
+      .kv("hidden", kHidden)
+      .kv("batch", kBatch)
+      .kv("reg", reg);
+  if (penalized) n.kv("norm", "sum").kv("lambda", lambda);
+  add_constraint_keys(n, s.constraint);
+  n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
+  const std::string name = n.str();
   add_run(name, [=](benchmark::State& st) { run_rqd(st, name, setting, s, seed); });
 }
 
@@ -185,11 +183,15 @@ void register_setting(const Setting& setting) {
     for (int seed = 1; seed <= setting.seeds; ++seed)
       register_run(setting, Tr::constraint, Tr::margin, Tr::penalty, kSoLambda, seed);
   });
-  // The user's penalties (methods/), at their own λ grid, without a constraint.
+  // The user's penalties (methods/), at their own λ grid, without a constraint; the user's
+  // constraints at their default rate (margin 0), without a penalty.
   for (const PenaltyMethod& m : user_penalties())
     for (double lam : m.lambda_grid)
       for (int seed = 1; seed <= setting.seeds; ++seed)
-        register_run(setting, ConstraintKind::None, 0.0, m.name, lam, seed);
+        register_run(setting, NoConstraint::name, 0.0, m.name, lam, seed);
+  for (const ConstraintMethod& m : user_constraints())
+    for (int seed = 1; seed <= setting.seeds; ++seed)
+      register_run(setting, m.name, 0.0, NoPenalty::name, 0.0, seed);
 }
 
 const bool registered = [] {

@@ -50,6 +50,7 @@
 #include "isobench/datasets.hpp"
 #include "isobench/mlp_classifier.hpp"
 #include "isobench/penalty.hpp"
+#include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/trainer.hpp"
 
@@ -124,6 +125,7 @@ struct RunConfig {
   InitKind init;
   std::string reg;  // a registered penalty or "none"
   LambdaSetting lambda;
+  std::string constraint;  // a registered constraint or "none" (default rate)
   int depth, seed;
 };
 
@@ -158,6 +160,9 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
       spec.batch = Profile::batch;
       spec.lr = kLr * lr_scale();
       spec.penalty.method = c.reg;
+      spec.constraint.method = c.constraint;
+      if (spec.constraint.active())
+        spec.constraint.rate = constraint_rate(spec.constraint) * lr_scale();
       spec.penalty.norm = PenaltyNorm::Sum;
       spec.penalty.lambda = spec.penalty.active() ? c.lambda.value : 0.0;
       if (spec.penalty.active() && c.lambda.bansal)
@@ -203,7 +208,7 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
 
 template <class Profile>
 void register_run(int depth, InitKind init, const std::string& reg, const LambdaSetting& lam,
-                  int seed) {
+                  int seed, const std::string& constraint = NoConstraint::name) {
   Name n("RQE", "mlp");
   n.kv("dataset", "mnist")
       .kv("act", "tanh")
@@ -213,9 +218,10 @@ void register_run(int depth, InitKind init, const std::string& reg, const Lambda
       .kv("reg", reg);
   if (reg != NoPenalty::name)
     n.kv("norm", penalty_norm_name(PenaltyNorm::Sum)).kv("lambda", lambda_value(lam));
+  if (constraint != NoConstraint::name) add_constraint_keys(n, ConstraintSpec{constraint});
   n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
   const std::string name = n;
-  const RunConfig c{init, reg, lam, depth, seed};
+  const RunConfig c{init, reg, lam, constraint, depth, seed};
   add_run(name, [name, c](benchmark::State& st) { run_rqe<Profile>(st, name, c); });
 }
 
@@ -239,6 +245,10 @@ void register_grid() {
         for (double lam : m.lambda_grid)
           for (int seed = 1; seed <= Profile::seeds; ++seed)
             register_run<Profile>(depth, I::kind, m.name, {lam, false}, seed);
+      // The user's constraints (methods/) on the square hidden weights, default rate.
+      for (const ConstraintMethod& m : user_constraints())
+        for (int seed = 1; seed <= Profile::seeds; ++seed)
+          register_run<Profile>(depth, I::kind, NoPenalty::name, {0.0, false}, seed, m.name);
     });
 }
 

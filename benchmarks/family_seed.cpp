@@ -67,6 +67,7 @@
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/penalty.hpp"
+#include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/rnn.hpp"
 #include "isobench/rnn_classifier.hpp"
@@ -107,6 +108,7 @@ struct Config {
   double gain = 1.0;
   std::string reg = "none";  // the name's value
   PenaltySpec penalty;       // what it means
+  ConstraintSpec constraint;  // on the recurrent kernel (the user's constraints; none otherwise)
   int seed = 1;
   int epochs = kPaperEpochs;
   int max_train = -1, max_test = 0;
@@ -131,6 +133,8 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     spec.batch = kBatch;
     spec.lr = lr;
     spec.penalty = c.penalty;
+    spec.constraint = c.constraint;
+    if (c.constraint.active()) spec.constraint.rate = constraint_rate(c.constraint) * lr_scale();
     spec.target_val_acc = c.target;
     RnnConfig rc{data->train.cols, kHidden, data->train.classes};
     rc.act = Activation::Tanh;
@@ -205,6 +209,7 @@ void add_config(Config c, int seeds, double lambda_name) {
     n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
     if (c.penalty.active())
       n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", lambda_name);
+    if (c.constraint.active()) add_constraint_keys(n, c.constraint);
     n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
     const std::string name = n.str();
     add_run(name, [name, c](benchmark::State& st) { run_seed(st, name, c); });
@@ -265,6 +270,12 @@ void register_grid(const Config& base, int seeds, const std::vector<double>& gai
         u.penalty.gain = m.reads_gain ? g : 1.0;
         add_config(u, seeds, lambda);
       }
+    // The user's constraints (methods/) at their default rate, without a penalty.
+    for (const ConstraintMethod& m : user_constraints()) {
+      Config u = c;
+      u.constraint.method = m.name;
+      add_config(u, seeds, 0);
+    }
   }
 }
 

@@ -71,6 +71,7 @@
 #include "bench_train.hpp"
 #include "isobench/embedding.hpp"
 #include "isobench/penalty.hpp"
+#include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/sentiment_classifier.hpp"
 #include "isobench/text.hpp"
@@ -166,7 +167,8 @@ struct Config {
   InitKind init = InitKind::Orthogonal;
   double gain = 1.0;
   std::string reg = "none";
-  PenaltySpec penalty;
+  PenaltySpec penalty;       // what it means
+  ConstraintSpec constraint;  // on the recurrent kernel (the user's constraints; none otherwise)
   double lr = kLr;
   bool faithful = false;
   int seed = 1, epochs = kPaperEpochs, max_train = 0, dim = kPaperDim, min_count = kPaperMinCount;
@@ -192,6 +194,8 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     spec.batch = kBatch;
     spec.lr = lr;
     spec.penalty = c.penalty;
+    spec.constraint = c.constraint;
+    if (c.constraint.active()) spec.constraint.rate = constraint_rate(c.constraint) * lr_scale();
     spec.target_val_acc = c.target;
     using Task = SentimentTask<float, AdamUpdate>;
     std::unique_ptr<Task> task;
@@ -257,6 +261,7 @@ void add_config(Config c, int seeds, double lambda_name) {
     n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
     if (c.penalty.active())
       n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", lambda_name);
+    if (c.constraint.active()) add_constraint_keys(n, c.constraint);
     n.kv("opt", "adam").kv("lr", c.lr).kv("n", c.faithful ? kHalfSnippets : kAllSnippets);
     n.kv("seed", seed);
     const std::string name = n.str();
@@ -322,6 +327,12 @@ void register_grid(const Config& base, int seeds, const std::vector<double>& gai
         u.penalty.gain = m.reads_gain ? g : 1.0;
         add_config(u, seeds, lambda);
       }
+    // The user's constraints (methods/) at their default rate, without a penalty.
+    for (const ConstraintMethod& m : user_constraints()) {
+      Config u = c;
+      u.constraint.method = m.name;
+      add_config(u, seeds, 0);
+    }
   }
 }
 

@@ -6,7 +6,7 @@
 // Models (SequenceTask, sequence_tasks.hpp), all trained with Adam and global gradient-norm
 // clipping at 1 (Pascanu et al. 2013):
 //   rnn   tanh RNN, recurrent init orthogonal / glorot_uniform / identity (Le et al. 2015), each
-//         with constraint:none and constraint:cayley (Cayley step on W, rate kCayleyLr, instead of
+//         with constraint:none and constraint:cayley (Cayley step on W, its default rate 0.03, instead of
 //         Adam: it keeps W's singular values — orthogonal W stays orthogonal, a Glorot W keeps its
 //         spread). Input kernel and read-out Glorot-uniform.
 //   lstm  forget-gate LSTM, orthogonal recurrent blocks, forget bias 1 (Keras defaults).
@@ -40,13 +40,13 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
+#include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/sequence_tasks.hpp"
 
 namespace isobench::bench {
 namespace {
 
-constexpr double kCayleyLr = 0.03;
 constexpr double kClip = 1.0;
 constexpr double kTargetFraction = 0.5;
 
@@ -63,20 +63,20 @@ const DataSplit& mnist_data() {
 
 // Model variants (compile-time grid): the RNN's recurrent init and constraint, or the LSTM.
 template <RecurrentModel M, InitKind I = InitKind::Orthogonal,
-          ConstraintKind C = ConstraintKind::None>
+          class C = NoConstraint>
 struct Variant {
   static constexpr RecurrentModel model = M;
   static constexpr InitKind init = I;
-  static constexpr ConstraintKind constraint = C;
+  static constexpr const char* constraint = C::name;
 };
 using R = RecurrentModel;
 using Variants =
     std::tuple<Variant<R::Rnn, InitKind::Orthogonal>,
-               Variant<R::Rnn, InitKind::Orthogonal, ConstraintKind::Cayley>,
+               Variant<R::Rnn, InitKind::Orthogonal, CayleyConstraint>,
                Variant<R::Rnn, InitKind::GlorotUniform>,
-               Variant<R::Rnn, InitKind::GlorotUniform, ConstraintKind::Cayley>,
+               Variant<R::Rnn, InitKind::GlorotUniform, CayleyConstraint>,
                Variant<R::Rnn, InitKind::Identity>,
-               Variant<R::Rnn, InitKind::Identity, ConstraintKind::Cayley>, Variant<R::Lstm>>;
+               Variant<R::Rnn, InitKind::Identity, CayleyConstraint>, Variant<R::Lstm>>;
 
 // Sizes of one problem in one profile, per model.
 struct Setting {
@@ -113,7 +113,7 @@ void run_task(benchmark::State& state, const std::string& name, const Setting& s
       if (mnist) data = &mnist_data();
       SequenceTaskSpec scaled = spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
       scaled.lr *= lr_scale();
-      scaled.constraint.cayley_lr *= lr_scale();
+      scaled.constraint.rate = constraint_rate(scaled.constraint) * lr_scale();
       task = std::make_unique<SequenceTask<float>>(
           scaled, data ? &data->train : nullptr, data ? &data->val : nullptr,
           make_engine(config_key(name), static_cast<std::uint64_t>(seed)));
@@ -158,7 +158,8 @@ void run_task(benchmark::State& state, const std::string& name, const Setting& s
 
 // One run. `reg` (a registered penalty at λ, norm:sum) appears in the name only when set.
 void register_run(const Setting& setting, RecurrentModel model, InitKind init,
-                  ConstraintKind constraint, const std::string& reg, double lambda, int seed) {
+                  const std::string& constraint, const std::string& reg, double lambda,
+                  int seed) {
   const bool rnn = model == RecurrentModel::Rnn;
   const bool penalized = reg != NoPenalty::name;
   const int hidden = rnn ? setting.rnn_hidden : setting.lstm_hidden;
@@ -170,10 +171,6 @@ void register_run(const Setting& setting, RecurrentModel model, InitKind init,
   if (rnn) n.kv("act", "tanh").kv("init", init_name(init));
   n.kv("hidden", hidden).kv("batch", setting.batch);
   if (penalized) n.kv("reg", reg).kv("norm", "sum").kv("lambda", lambda);
-  if (rnn) n.kv("constraint", constraint_name(constraint));
-  n.kv("opt", "adam").kv("lr", lr).kv("seed", seed);
-  const std::string name = n.str();
-
   SequenceTaskSpec s;
   s.model = model;
   s.problem = setting.problem;
@@ -187,14 +184,16 @@ void register_run(const Setting& setting, RecurrentModel model, InitKind init,
   s.penalty.method = reg;
   s.penalty.norm = PenaltyNorm::Sum;
   s.penalty.lambda = penalized ? lambda : 0.0;
-  s.constraint.kind = constraint;
-  s.constraint.cayley_lr = kCayleyLr;
+  s.constraint.method = constraint;
   s.synthetic_steps_per_epoch = setting.eval_every;
   s.eval_samples = 512;
   s.target_fraction = kTargetFraction;
   s.eval_train = 1000;
   s.eval_val = 0;
   s.target_val_acc = 0.9;
+  if (rnn) add_constraint_keys(n, s.constraint);
+  n.kv("opt", "adam").kv("lr", lr).kv("seed", seed);
+  const std::string name = n.str();
   add_run(name, [=](benchmark::State& st) { run_task(st, name, setting, s, seed); });
 }
 
@@ -208,8 +207,12 @@ void register_setting(const Setting& setting) {
   for (const PenaltyMethod& m : user_penalties())
     for (double lambda : m.lambda_grid)
       for (int seed = 1; seed <= setting.seeds; ++seed)
-        register_run(setting, RecurrentModel::Rnn, InitKind::Orthogonal, ConstraintKind::None,
+        register_run(setting, RecurrentModel::Rnn, InitKind::Orthogonal, NoConstraint::name,
                      m.name, lambda, seed);
+  for (const ConstraintMethod& m : user_constraints())
+    for (int seed = 1; seed <= setting.seeds; ++seed)
+      register_run(setting, RecurrentModel::Rnn, InitKind::Orthogonal, m.name, NoPenalty::name,
+                   0.0, seed);
 }
 
 const bool registered = [] {

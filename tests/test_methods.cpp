@@ -4,9 +4,11 @@
 // test_penalty.cpp.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "isobench/constraint_methods.hpp"
 #include "isobench/method_lists.hpp"
 #include "isobench/method_registry.hpp"
 #include "isobench/penalty.hpp"
@@ -96,4 +98,51 @@ TEST(Methods, BrockOffdiagAtHalfBetaReproducesBigGansStep) {
       }
       EXPECT_NEAR(grad(i, j), expect, 1e-15) << i << "," << j;
     }
+}
+
+namespace {
+// A user constraint as one would write it in methods/ (here only in the test, so that it adds no
+// runs): rescale W to Frobenius norm g·√min(r, c), the norm every g-orthogonal W has.
+struct FrobeniusRescale {
+  static constexpr const char* name = "test_frobenius_rescale";
+  static constexpr const char* formula = "W ← g·√n·W/‖W‖_F";
+  static constexpr const char* source = "a test";
+  static constexpr bool replaces_step = false;
+  static constexpr double default_rate = 0.0;
+  static constexpr bool uses_margin = false;
+  static double flops(int r, int c) { return 2.0 * r * c; }
+  template <class T>
+  struct Step {
+    double target;
+    Step(const ConstraintSpec& s, int r, int c) : target(s.gain * std::sqrt(std::min(r, c))) {}
+    void operator()(Matrix<T>& w, const Matrix<T>*) {
+      double n2 = 0;
+      for (T x : w) n2 += double(x) * x;
+      const T f = static_cast<T>(target / std::sqrt(n2));
+      for (T& x : w) x *= f;
+    }
+  };
+};
+ISOBENCH_REGISTER_CONSTRAINT(FrobeniusRescale);
+}  // namespace
+
+// The registry's entry builder takes a user constraint as it takes the built-in ones; the
+// built-in constraints are registered from their types.
+TEST(Methods, AConstraintTypeBecomesARegistryEntry) {
+  const ConstraintMethod m = constraint_method_of<FrobeniusRescale>(false);
+  EXPECT_EQ(m.name, "test_frobenius_rescale");
+  EXPECT_FALSE(m.builtin);
+  auto step = m.make_double({"test_frobenius_rescale", 2.0}, 4, 3);
+  Matrix<double> w = random_matrix(4, 3, 5);
+  step->apply(w, nullptr);
+  double n2 = 0;
+  for (double x : w) n2 += x * x;
+  EXPECT_NEAR(std::sqrt(n2), 2.0 * std::sqrt(3.0), 1e-12);
+
+  EXPECT_EQ(constraint_method("cayley").default_rate, 0.03);
+  EXPECT_TRUE(constraint_method("cayley").replaces_step);
+  EXPECT_TRUE(constraint_method("margin").uses_margin);
+  EXPECT_TRUE(constraint_methods().front().builtin);
+  EXPECT_EQ(std::tuple_size_v<UserConstraints>, 0u);  // methods/ ships none
+  EXPECT_THROW(constraint_method("stiefel"), std::invalid_argument);
 }

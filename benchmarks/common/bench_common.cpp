@@ -17,6 +17,14 @@
 
 namespace isobench::bench {
 
+void add_constraint_keys(Name& n, const ConstraintSpec& c) {
+  n.kv("constraint", c.method);
+  if (!c.active()) return;
+  const ConstraintMethod& m = constraint_method(c.method);
+  if (m.uses_margin) n.kv("margin", c.margin);
+  if (c.rate != 0.0 && c.rate != m.default_rate) n.kv("rate", c.rate);
+}
+
 namespace detail {
 std::vector<Registered>& registry() {
   static std::vector<Registered> r;

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "isobench/constraint.hpp"
 #include "isobench/datasets.hpp"
 
 namespace isobench::bench {
@@ -44,6 +45,11 @@ class Name {
  private:
   std::string s_;
 };
+
+// `constraint:NAME`, then `margin:m` for a method that reads the margin and `rate:r` when the rate
+// differs from the method's default (CONTRACT.md key order) — one place, so a run's name and its
+// ConstraintSpec cannot disagree. "none" adds `constraint:none`.
+void add_constraint_keys(Name& n, const ConstraintSpec& c);
 
 using BenchFn = std::function<void(benchmark::State&)>;
 // `configure` lets a family set Iterations/Unit/etc. on the registered benchmark.

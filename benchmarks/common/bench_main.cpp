@@ -261,6 +261,16 @@ static void print_methods(bool json) {
                    {"source", m.source},
                    {"lambda_grid", m.lambda_grid},
                    {"measures", m.measures}});
+  for (const auto& m : isobench::constraint_methods())
+    out.push_back({{"kind", "constraint"},
+                   {"key", "constraint"},
+                   {"name", m.name},
+                   {"builtin", m.builtin},
+                   {"formula", m.formula},
+                   {"source", m.source},
+                   {"replaces_step", m.replaces_step},
+                   {"default_rate", m.default_rate},
+                   {"uses_margin", m.uses_margin}});
   std::cout << out.dump(1) << "\n";
 }
 
@@ -356,6 +366,8 @@ int main(int argc, char** argv) {
   std::string user_methods;
   for (const auto& m : isobench::user_penalties())
     user_methods += (user_methods.empty() ? "reg:" : ",reg:") + m.name;
+  for (const auto& m : isobench::user_constraints())
+    user_methods += (user_methods.empty() ? "constraint:" : ",constraint:") + m.name;
   benchmark::AddCustomContext("user_methods", user_methods);
 
   std::regex filter_re;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "isobench/blas.hpp"
 #include "isobench/decompositions.hpp"
@@ -25,30 +27,6 @@ void check_dims(const char* who, int rows, int cols) {
                                 "x" + std::to_string(cols) + " is empty");
 }
 }  // namespace
-
-const char* constraint_name(ConstraintKind k) {
-  switch (k) {
-    case ConstraintKind::None:
-      return "none";
-    case ConstraintKind::Qr:
-      return "qr";
-    case ConstraintKind::Polar:
-      return "polar";
-    case ConstraintKind::Cayley:
-      return "cayley";
-    case ConstraintKind::Margin:
-      return "margin";
-  }
-  return "?";
-}
-
-ConstraintKind parse_constraint(std::string_view s) {
-  for (ConstraintKind k : {ConstraintKind::None, ConstraintKind::Qr, ConstraintKind::Polar,
-                           ConstraintKind::Cayley, ConstraintKind::Margin})
-    if (s == constraint_name(k)) return k;
-  throw std::invalid_argument("unknown constraint '" + std::string(s) +
-                              "' (expected none, qr, polar, cayley or margin)");
-}
 
 // ---- QR retraction ---------------------------------------------------------------------------
 // The row-major (r × c) buffer of W is the column-major (c × r) matrix Wᵀ, so both cases work in
@@ -186,58 +164,42 @@ void CayleyUpdate<T>::step(Matrix<T>& w, const Matrix<T>& g) {
 
 // ---- runtime dispatch ------------------------------------------------------------------------
 
+double constraint_rate(const ConstraintSpec& spec) {
+  if (spec.rate != 0.0 || !spec.active()) return spec.rate;
+  return constraint_method(spec.method).default_rate;
+}
+
+std::string parse_constraint(std::string_view name) {
+  if (name != "none") constraint_method(name);  // throws listing the registered names
+  return std::string(name);
+}
+
 template <class T>
 OrthoConstraint<T>::OrthoConstraint(ConstraintSpec spec, int rows, int cols)
-    : spec_(spec), rows_(rows), cols_(cols) {
-  const std::string who = std::string("constraint:") + constraint_name(spec.kind);
-  if (!(spec.gain > 0) || !std::isfinite(spec.gain))
-    throw std::invalid_argument(who + ": gain = " + std::to_string(spec.gain) +
+    : spec_(std::move(spec)), rows_(rows), cols_(cols) {
+  const std::string who = "constraint:" + spec_.method;
+  if (!(spec_.gain > 0) || !std::isfinite(spec_.gain))
+    throw std::invalid_argument(who + ": gain = " + std::to_string(spec_.gain) +
                                 " must be finite and > 0");
-  switch (spec.kind) {
-    case ConstraintKind::None:
-      break;
-    case ConstraintKind::Qr:
-      impl_.template emplace<QrRetraction<T>>(rows, cols, spec.gain);
-      break;
-    case ConstraintKind::Polar:
-      impl_.template emplace<SpectralProjection<T>>(rows, cols, spec.gain, spec.gain);
-      break;
-    case ConstraintKind::Margin:
-      if (!(spec.margin >= 0 && spec.margin < 1))
-        throw std::invalid_argument(who + ": margin = " + std::to_string(spec.margin) +
-                                    " must be in [0, 1)");
-      impl_.template emplace<SpectralProjection<T>>(rows, cols, spec.gain * (1 - spec.margin),
-                                                    spec.gain * (1 + spec.margin));
-      break;
-    case ConstraintKind::Cayley:
-      impl_.template emplace<CayleyUpdate<T>>(rows, cols, spec.cayley_lr);
-      break;
-  }
+  if (!spec_.active()) return;
+  const ConstraintMethod& m = constraint_method(spec_.method);
+  if (m.uses_margin && (!(spec_.margin >= 0) || !std::isfinite(spec_.margin)))
+    throw std::invalid_argument(who + ": margin = " + std::to_string(spec_.margin) +
+                                " must be finite and >= 0");
+  spec_.rate = constraint_rate(spec_);
+  if (m.default_rate > 0 && (!(spec_.rate > 0) || !std::isfinite(spec_.rate)))
+    throw std::invalid_argument(who + ": the learning rate " + std::to_string(spec_.rate) +
+                                " must be finite and > 0");
+  replaces_ = m.replaces_step;
+  if constexpr (std::is_same_v<T, float>)
+    step_ = m.make_float(spec_, rows, cols);
+  else
+    step_ = m.make_double(spec_, rows, cols);
 }
 
 template <class T>
 void OrthoConstraint<T>::apply(Matrix<T>& w, const Matrix<T>* grad) {
-  if (auto* q = std::get_if<QrRetraction<T>>(&impl_)) {
-    q->apply(w);
-  } else if (auto* p = std::get_if<SpectralProjection<T>>(&impl_)) {
-    p->apply(w);
-  } else if (auto* cay = std::get_if<CayleyUpdate<T>>(&impl_)) {
-    if (!grad)
-      throw std::invalid_argument(
-          "constraint:cayley needs the gradient of W: call apply(W, &grad) instead of the "
-          "optimizer step");
-    cay->step(w, *grad);
-  }
-}
-
-template <class T>
-void OrthoConstraint<T>::set_cayley_lr(double lr) {
-  auto* cay = std::get_if<CayleyUpdate<T>>(&impl_);
-  if (!cay)
-    throw std::invalid_argument(std::string("set_cayley_lr: constraint:") +
-                                constraint_name(spec_.kind) + " has no learning rate");
-  cay->set_lr(lr);
-  spec_.cayley_lr = lr;
+  if (step_) step_->apply(w, grad);
 }
 
 template class QrRetraction<float>;

@@ -5,6 +5,7 @@
 #include <string>
 #include <tuple>
 
+#include "isobench/constraint_methods.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/method_lists.hpp"  // generated: the user's methods/*.hpp and their types
 #include "isobench/penalty_methods.hpp"
@@ -37,7 +38,51 @@ std::vector<PenaltyMethod> build_penalties() {
                                "' (known: offdiag_energy)");
   return out;
 }
+template <class Tuple>
+void add_constraints(std::vector<ConstraintMethod>& out, bool builtin) {
+  std::apply(
+      [&](auto... c) { (out.push_back(constraint_method_of<decltype(c)>(builtin)), ...); },
+      Tuple{});
+}
+
+std::vector<ConstraintMethod> build_constraints() {
+  std::vector<ConstraintMethod> out;
+  add_constraints<BuiltinConstraints>(out, true);
+  add_constraints<UserConstraints>(out, false);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i].name == "none" || out[i].name.empty())
+      throw std::logic_error("a constraint method may not be named '" + out[i].name + "'");
+    for (std::size_t j = 0; j < i; ++j)
+      if (out[j].name == out[i].name)
+        throw std::logic_error("two constraint methods are named '" + out[i].name + "'");
+    if (out[i].replaces_step && !(out[i].default_rate > 0))
+      throw std::logic_error("constraint " + out[i].name +
+                             " replaces the optimizer step but declares no default_rate");
+  }
+  return out;
+}
 }  // namespace
+
+const std::vector<ConstraintMethod>& constraint_methods() {
+  static const std::vector<ConstraintMethod> all = build_constraints();
+  return all;
+}
+
+const ConstraintMethod& constraint_method(std::string_view name) {
+  for (const auto& m : constraint_methods())
+    if (m.name == name) return m;
+  std::string names = "none";
+  for (const auto& m : constraint_methods()) names += ", " + m.name;
+  throw std::invalid_argument("unknown constraint '" + std::string(name) + "' (registered: " +
+                              names + "; `./isobench methods` lists them)");
+}
+
+std::vector<ConstraintMethod> user_constraints() {
+  std::vector<ConstraintMethod> out;
+  for (const auto& m : constraint_methods())
+    if (!m.builtin) out.push_back(m);
+  return out;
+}
 
 const std::vector<PenaltyMethod>& penalty_methods() {
   static const std::vector<PenaltyMethod> all = build_penalties();
@@ -70,6 +115,9 @@ std::vector<std::string> method_listing() {
   std::vector<std::string> out;
   for (const auto& m : penalty_methods())
     out.push_back("penalty\t" + m.name + "\t" + (m.builtin ? "built-in" : "user") + "\t" +
+                  m.formula + "\t" + m.source);
+  for (const auto& m : constraint_methods())
+    out.push_back("constraint\t" + m.name + "\t" + (m.builtin ? "built-in" : "user") + "\t" +
                   m.formula + "\t" + m.source);
   return out;
 }

@@ -34,13 +34,11 @@ OrthoTreatment<T>::OrthoTreatment(OrthoTreatmentSpec spec, std::vector<OrthoKern
       bad(k.name + ": " + std::to_string(k.gate_blocks) + " gate blocks do not tile its " +
           std::to_string(k.weight->shape(0)) + " rows");
   }
-  const bool cayley = spec_.constraint.kind == ConstraintKind::Cayley;
-  if (spec_.constraint.active() && spec_.constraint.kind == ConstraintKind::Margin &&
-      !std::isfinite(spec_.constraint.margin))
-    bad("margin must be finite");
+  const bool cayley =
+      spec_.constraint.active() && constraint_method(spec_.constraint.method).replaces_step;
   for (const auto& k : kernels_)
     if (cayley && k.gate_blocks > 1 && spec_.scope == KernelScope::WholeKernel)
-      bad("cayley on " + k.name + " as a whole (" + std::to_string(k.weight->shape(0)) + " x " +
+      bad("constraint:" + spec_.constraint.method + " on " + k.name + " as a whole (" + std::to_string(k.weight->shape(0)) + " x " +
           std::to_string(k.weight->shape(1)) +
           ") kernel is not supported (it rotates the stacked gates' space); use the per_gate "
           "scope");
@@ -68,13 +66,9 @@ OrthoTreatment<T>::OrthoTreatment(OrthoTreatmentSpec spec, std::vector<OrthoKern
           u.w = Matrix<T>(shape, T(0));
           if (cayley) u.g = Matrix<T>(shape, T(0));
         }
-        if (spec_.constraint.kind == ConstraintKind::Margin && spec_.constraint.margin >= 1) {
-          u.wide_margin.emplace_back(rows, cols, 0.0, k.gain * (1 + spec_.constraint.margin));
-        } else {
-          ConstraintSpec cs = spec_.constraint;
-          cs.gain = k.gain;
-          u.constraint.emplace_back(cs, rows, cols);
-        }
+        ConstraintSpec cs = spec_.constraint;
+        cs.gain = k.gain;
+        u.constraint.emplace_back(cs, rows, cols);
         units_.push_back(std::move(u));
       }
     }
@@ -121,7 +115,6 @@ void OrthoTreatment<T>::apply(Unit& u) {
   naming_parameter(k.name.c_str(), [&] {
     if (!u.block) {
       if (!u.constraint.empty()) u.constraint[0].apply(*k.weight, k.grad);
-      if (!u.wide_margin.empty()) u.wide_margin[0].apply(*k.weight);
       return;
     }
     T* w = k.weight->data() + u.offset;
@@ -129,7 +122,6 @@ void OrthoTreatment<T>::apply(Unit& u) {
     std::copy(w, w + n, u.w.data());
     if (u.g.size() == n) std::copy(k.grad->data() + u.offset, k.grad->data() + u.offset + n, u.g.data());
     if (!u.constraint.empty()) u.constraint[0].apply(u.w, u.g.size() == n ? &u.g : nullptr);
-    if (!u.wide_margin.empty()) u.wide_margin[0].apply(u.w);
     std::copy(u.w.data(), u.w.data() + n, w);
   });
 }

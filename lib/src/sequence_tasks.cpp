@@ -86,9 +86,11 @@ const SequenceTaskSpec& checked(const SequenceTaskSpec& s, const Dataset* train)
     if (s.eval_samples < 1) bad("eval_samples must be >= 1");
     if (!(s.target_fraction > 0)) bad("target_fraction must be > 0");
   }
-  if (s.model == RecurrentModel::Lstm && s.constraint.kind == ConstraintKind::Cayley &&
+  if (s.model == RecurrentModel::Lstm && s.constraint.active() &&
+      constraint_method(s.constraint.method).replaces_step &&
       s.constraint_scope == KernelScope::WholeKernel)
-    bad("cayley on the LSTM's whole (4H x H) kernel is not supported (it rotates the 4H-space); "
+    bad("constraint:" + s.constraint.method +
+        " on the LSTM's whole (4H x H) kernel is not supported (it rotates the 4H-space); "
         "set constraint_scope to per-gate (KernelScope::PerGate)");
   return s;
 }

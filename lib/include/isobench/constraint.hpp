@@ -29,6 +29,12 @@
 //                               to W/g, then rescale". To first order L decreases by η/2·‖A‖_F² (a
 //                               descent direction). O(r³ + r² c) (two GEMMs and an LU solve, gesv).
 //
+// Every constraint is a registered method (method_registry.hpp): a policy type with its name,
+// formula, source, FLOP count, whether it replaces the optimizer step and its default rate — the
+// built-in ones in constraint_methods.hpp, a user's in methods/NAME.hpp. OrthoConstraint runs any
+// of them by name. m ≥ 1 makes `margin` the band [0, g(1 + m)] (Vorontsov's widest, m = 1: only
+// the upper end binds).
+//
 // `ortho_err` (CONTRACT.md) is isobench::orthogonality_error(W, g) from linalg.hpp.
 //
 // A NaN or Inf in W (or, for cayley, in its gradient) is never projected: apply() throws
@@ -36,28 +42,58 @@
 // would map a W holding +Inf to an exact identity, ortho_err 0).
 #pragma once
 
+#include <memory>
+#include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "isobench/tensor.hpp"
 
 namespace isobench {
 
-enum class ConstraintKind { None, Qr, Polar, Cayley, Margin };
-
-// CONTRACT.md values: none, qr, polar, cayley, margin.
-const char* constraint_name(ConstraintKind k);
-ConstraintKind parse_constraint(std::string_view s);
-
 struct ConstraintSpec {
-  ConstraintKind kind = ConstraintKind::None;
-  double gain = 1.0;        // g: the target singular value
-  double margin = 0.0;      // m of `margin`, in [0, 1)
-  double cayley_lr = 1e-3;  // η of `cayley`
-  // Whether a constraint is set (callers test this, not the kind).
-  bool active() const { return kind != ConstraintKind::None; }
+  // A registered constraint's name (`constraint:` in run names; `./isobench methods`), or "none".
+  std::string method = "none";
+  double gain = 1.0;    // g: the target singular value
+  double margin = 0.0;  // m of `margin`, ≥ 0 (m ≥ 1: the band [0, g(1 + m)])
+  double rate = 0.0;    // the method's own learning rate (cayley's η); 0: its default_rate
+  // Whether a constraint is set (callers test this, not the name).
+  bool active() const { return method != "none"; }
 };
+
+// What one constraint method does to one (rows × cols) kernel, made by the registry from the
+// method's policy type. grad: ∂L/∂W, required by methods that replace the optimizer step.
+template <class T>
+class ConstraintStep {
+ public:
+  virtual ~ConstraintStep() = default;
+  virtual void apply(Matrix<T>& w, const Matrix<T>* grad) = 0;
+};
+
+// The registry entry of a constraint (built from the policy type, method_registry.hpp).
+struct ConstraintMethod {
+  std::string name, formula, source;
+  bool builtin = true;
+  bool replaces_step = false;  // true: apply() INSTEAD of the optimizer step for W (cayley)
+  double default_rate = 0.0;   // its own learning rate when ConstraintSpec::rate is 0 (0: none)
+  bool uses_margin = false;    // reads ConstraintSpec::margin (`margin:m` in run names)
+  double (*flops)(int rows, int cols) = nullptr;
+  std::unique_ptr<ConstraintStep<float>> (*make_float)(const ConstraintSpec&, int rows,
+                                                       int cols) = nullptr;
+  std::unique_ptr<ConstraintStep<double>> (*make_double)(const ConstraintSpec&, int rows,
+                                                         int cols) = nullptr;
+};
+
+// Every registered constraint: the built-in ones, then the user's (methods/).
+const std::vector<ConstraintMethod>& constraint_methods();
+// The entry named `name`; std::invalid_argument listing the valid names otherwise.
+const ConstraintMethod& constraint_method(std::string_view name);
+// `name` when it is "none" or a registered constraint; else std::invalid_argument.
+std::string parse_constraint(std::string_view name);
+// The registered constraints that are not built in (methods/), in registry order.
+std::vector<ConstraintMethod> user_constraints();
+// The rate a spec runs at: spec.rate, or the method's default_rate when spec.rate is 0.
+double constraint_rate(const ConstraintSpec& spec);
 
 // W (rows × cols) ← g·qf(W).
 template <class T>
@@ -105,16 +141,17 @@ class CayleyUpdate {
   std::vector<int> ipiv_;
 };
 
-// Runtime choice of a constraint from a ConstraintSpec (configurations built from names).
+// Runtime choice of a registered constraint from a ConstraintSpec.
 template <class T>
 class OrthoConstraint {
  public:
-  // Validates the spec (g > 0, 0 ≤ m < 1, η > 0 and finite) and allocates the workspaces.
+  // Validates the spec (a registered method or none, g > 0, m ≥ 0 and finite, rate > 0 and
+  // finite for methods with a rate) and allocates the workspaces.
   OrthoConstraint(ConstraintSpec spec, int rows, int cols);
 
-  // true for cayley: call apply() with the gradient INSTEAD of the optimizer step for W.
-  // Otherwise call apply() right AFTER the optimizer step (the gradient is not needed).
-  bool replaces_optimizer_step() const { return spec_.kind == ConstraintKind::Cayley; }
+  // true for methods like cayley: call apply() with the gradient INSTEAD of the optimizer step for
+  // W. Otherwise call apply() right AFTER the optimizer step (the gradient is not needed).
+  bool replaces_optimizer_step() const { return replaces_; }
 
   // W: (rows × cols). grad: (rows × cols), required by cayley, ignored by the others.
   void apply(Matrix<T>& w, const Matrix<T>* grad = nullptr);
@@ -122,13 +159,12 @@ class OrthoConstraint {
   const ConstraintSpec& spec() const { return spec_; }
   int rows() const { return rows_; }
   int cols() const { return cols_; }
-  // For cayley (e.g. a learning-rate schedule); an error for the other kinds.
-  void set_cayley_lr(double lr);
 
  private:
   ConstraintSpec spec_;
   int rows_, cols_;
-  std::variant<std::monostate, QrRetraction<T>, SpectralProjection<T>, CayleyUpdate<T>> impl_;
+  bool replaces_ = false;
+  std::unique_ptr<ConstraintStep<T>> step_;  // null for none
 };
 
 }  // namespace isobench

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "isobench/constraint.hpp"
 #include "isobench/penalty.hpp"
 
 namespace isobench {
@@ -100,6 +101,63 @@ PenaltyMethod penalty_method_of(bool builtin) {
   m.make_double = [](const PenaltySpec& s, int r, int c, std::uint64_t seed) {
     return std::unique_ptr<PenaltyTerm<double>>(
         std::make_unique<method_detail::TermOf<P, double>>(s, r, c, seed));
+  };
+  return m;
+}
+
+// Whether C has what a constraint method needs (constraint_methods.hpp lists the members).
+template <class C, class = void>
+struct is_constraint_method : std::false_type {};
+template <class C>
+struct is_constraint_method<
+    C, std::void_t<decltype(C::name), decltype(C::formula), decltype(C::source),
+                   decltype(C::replaces_step), decltype(C::default_rate), decltype(C::uses_margin),
+                   decltype(C::flops(1, 1)),
+                   decltype(std::declval<typename C::template Step<float>&>()(
+                       std::declval<Matrix<float>&>(), (const Matrix<float>*)nullptr)),
+                   decltype(std::declval<typename C::template Step<double>&>()(
+                       std::declval<Matrix<double>&>(), (const Matrix<double>*)nullptr))>>
+    : std::true_type {};
+
+// In a user's methods/NAME.hpp, after the type (one line, at namespace scope).
+#define ISOBENCH_REGISTER_CONSTRAINT(Type)                                           \
+  static_assert(::isobench::is_constraint_method<Type>::value,                      \
+                #Type " is not a constraint method: it needs name, formula, source, " \
+                "replaces_step, default_rate, uses_margin, flops(r, c) and Step<T> with " \
+                "operator()(Matrix<T>& w, const Matrix<T>* grad) (constraint_methods.hpp)")
+
+namespace method_detail {
+template <class C, class T>
+class StepOf final : public ConstraintStep<T> {
+ public:
+  StepOf(const ConstraintSpec& s, int r, int c) : s_(s, r, c) {}
+  void apply(Matrix<T>& w, const Matrix<T>* grad) override { s_(w, grad); }
+
+ private:
+  typename C::template Step<T> s_;
+};
+}  // namespace method_detail
+
+// The registry entry of constraint type C.
+template <class C>
+ConstraintMethod constraint_method_of(bool builtin) {
+  static_assert(is_constraint_method<C>::value, "not a constraint method (constraint_methods.hpp)");
+  ConstraintMethod m;
+  m.name = C::name;
+  m.formula = C::formula;
+  m.source = C::source;
+  m.builtin = builtin;
+  m.replaces_step = C::replaces_step;
+  m.default_rate = C::default_rate;
+  m.uses_margin = C::uses_margin;
+  m.flops = [](int r, int c) { return C::flops(r, c); };
+  m.make_float = [](const ConstraintSpec& s, int r, int c) {
+    return std::unique_ptr<ConstraintStep<float>>(
+        std::make_unique<method_detail::StepOf<C, float>>(s, r, c));
+  };
+  m.make_double = [](const ConstraintSpec& s, int r, int c) {
+    return std::unique_ptr<ConstraintStep<double>>(
+        std::make_unique<method_detail::StepOf<C, double>>(s, r, c));
   };
   return m;
 }

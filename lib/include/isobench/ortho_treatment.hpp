@@ -133,7 +133,6 @@ class OrthoTreatment {
     bool block = false;      // false: act on the kernel's own matrix
     Matrix<T> w, g;          // block scratch (rows/blocks × cols)
     std::vector<OrthoConstraint<T>> constraint;       // 0 or 1
-    std::vector<SpectralProjection<T>> wide_margin;   // margin m ≥ 1: the band [0, g(1 + m)]
   };
   void apply(Unit& u);
 
