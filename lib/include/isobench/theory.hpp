@@ -12,9 +12,12 @@
 //   μ_k = E_h[φ'(√q* h)^{2k}]                 (moments of D², so χ = σ_w² μ₁)
 // clang-format on
 //
-// Expectations: tanh by Gauss–Hermite quadrature (kGaussHermiteNodes ≥ 101 nodes); hard-tanh in
-// closed form, E[φ²] = q(erf(a/√2) − 2aϕ(a)) + erfc(a/√2) and μ_k = p = erf(1/√(2q)) with
-// a = 1/√q, ϕ the standard normal density; ReLU E[φ²] = q/2, μ_k = 1/2; linear E[φ²] = q, μ_k = 1.
+// The expectations come from the activation's policy (activation.hpp, activation_moments.hpp):
+// Gauss–Hermite quadrature (kGaussHermiteNodes = 151 nodes) by default — tanh, and any new
+// smooth activation — and closed forms where the policy states them: hard-tanh E[φ²] =
+// q(erf(a/√2) − 2aϕ(a)) + erfc(a/√2) and μ_k = p = erf(1/√(2q)) with a = 1/√q, ϕ the standard
+// normal density; ReLU E[φ²] = q/2, μ_k = 1/2; linear E[φ²] = q, μ_k = 1. This file dispatches
+// over the policy list `Activations` (no switch), so theory.cpp need not change for a new one.
 //
 // Free probability (Pennington, Schoenholz & Ganguli 2017, "Resurrecting the sigmoid in deep
 // learning through dynamical isometry: theory and practice"; 2018, "The emergence of spectral
@@ -36,27 +39,45 @@
 #include <vector>
 
 #include "isobench/activation.hpp"
+#include "isobench/normal_quadrature.hpp"
 
 namespace isobench {
 
-// Gauss–Hermite rule for E_h[g(h)], h ~ N(0, 1): nodes and weights (weights sum to 1).
-inline constexpr int kGaussHermiteNodes = 151;
-struct GaussRule {
-  std::vector<double> nodes, weights;
+// What the theory takes from an activation policy P (activation_moments.hpp), as one table per
+// policy so that theory.cpp is compiled once and also serves policies outside `Activations`
+// (activation_theory_of<P>()).
+struct ActivationTheory {
+  const char* name;
+  LengthMap length_map;
+  double phi0, dphi0;  // φ(0), φ'(0): checked against what length_map assumes
+  double (*mean_square)(double q);
+  double (*derivative_moment)(double q, int k);
+  double (*d2_moment_generating)(double q, double eps);
 };
-// The probabilists' rule with n nodes (Golub–Welsch eigenvalues, polished by Newton on the
-// orthonormal Hermite recurrence). Exact for polynomials of degree ≤ 2n − 1.
-GaussRule gauss_hermite_normal(int n);
-// The shared kGaussHermiteNodes rule (computed once).
-const GaussRule& normal_quadrature();
+template <class P>
+const ActivationTheory& activation_theory_of() {
+  static const ActivationTheory t{P::name,
+                                  P::length_map,
+                                  P::f(0.0),
+                                  P::df(0.0, P::f(0.0)),
+                                  &P::mean_square,
+                                  &P::derivative_moment,
+                                  &P::d2_moment_generating};
+  return t;
+}
+// The table of a built-in activation (from `Activations`).
+const ActivationTheory& activation_theory(Activation act);
 
-// E_h[φ(√q h)²], for the length map. Throws std::invalid_argument for sigmoid (not covered).
+// E_h[φ(√q h)²], for the length map. Throws std::invalid_argument for q < 0 or an activation the
+// theory does not cover (sigmoid).
+double mean_square_activation(const ActivationTheory& act, double q);
 double mean_square_activation(Activation act, double q);
 // μ_k(q) = E_h[φ'(√q h)^{2k}], k ≥ 1.
+double derivative_moment(const ActivationTheory& act, double q, int k);
 double derivative_moment(Activation act, double q, int k);
 
 struct MeanField {
-  Activation act = Activation::Tanh;
+  const ActivationTheory* activation = nullptr;  // set by mean_field()
   double sw2 = 1, sb2 = 0;
   double q_star = 0;  // fixed point of the length map (0 when the origin is the only one)
   bool q_exists = true;  // false: q grows without bound (linear σ_w² > 1, ReLU σ_w² ≥ 2 with bias)
@@ -65,16 +86,20 @@ struct MeanField {
   // positive, else 1 (RESEARCH.md: "where q* is 0 or not unique use q = 1").
   double q_input = 1;
   // Evaluated at q* (at q_input when there is no unique finite q*, which happens only for
-  // linear and ReLU, whose μ_k do not depend on q).
+  // homogeneous activations (linear, ReLU), whose μ_k do not depend on q).
   double chi = 1, mu1 = 1, mu2 = 1;
 };
 
 // The fixed point q* (largest root, bisection to machine precision), χ, μ₁, μ₂.
-// Throws std::invalid_argument unless σ_w² > 0 and σ_b² ≥ 0 are finite, or for sigmoid.
+// Throws std::invalid_argument unless σ_w² > 0 and σ_b² ≥ 0 are finite, for an activation the
+// theory does not cover (sigmoid), or for a Saturating policy with φ(0) ≠ 0 or φ'(0) ≠ 1.
+MeanField mean_field(const ActivationTheory& act, double sw2, double sb2);
 MeanField mean_field(Activation act, double sw2, double sb2);
 
 // σ_w² on the critical line χ(σ_w², σ_b²) = 1. Linear: 1. ReLU: 2 (with σ_b² > 0 there is no
-// finite fixed point there: q grows linearly). tanh, hard-tanh: bisection in σ_w² to ~1e-12.
+// finite fixed point there: q grows linearly); any homogeneous activation 1/μ₁. tanh, hard-tanh
+// (any saturating activation): bisection in σ_w² to ~1e-12.
+double critical_sw2(const ActivationTheory& act, double sb2);
 double critical_sw2(Activation act, double sb2);
 
 enum class WeightEnsemble { Gaussian, Orthogonal };
@@ -90,8 +115,10 @@ double jjt_max_eigenvalue(const MeanField& mf, int depth, WeightEnsemble w);
 FreeSpectrum jjt_spectrum(const MeanField& mf, int depth, WeightEnsemble w);
 
 // M_{D²}(x) = E[xd/(1 − xd)], d = φ'(√q h)², as a function of ε = 1 − x ∈ (0, 1]: the moment
-// generating function of D² at the q where mf's μ_k are evaluated (tanh by graded Gauss–Legendre
-// quadrature that resolves the peak at h = 0; linear, ReLU, hard-tanh in closed form p(1 − ε)/ε).
+// generating function of D² at the q where mf's μ_k are evaluated, from the activation's policy
+// (tanh and the default by graded Gauss–Legendre quadrature that resolves the peak at h = 0;
+// linear, ReLU, hard-tanh in closed form p(1 − ε)/ε). Throws std::invalid_argument when mf was
+// not made by mean_field().
 double d2_moment_generating(const MeanField& mf, double eps);
 
 }  // namespace isobench
