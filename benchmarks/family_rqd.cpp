@@ -36,6 +36,7 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
+#include "isobench/init.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/sequence_tasks.hpp"
 
@@ -140,15 +141,17 @@ void run_rqd(benchmark::State& state, const std::string& name, const Setting& se
   }
 }
 
-// One run: the constraint (margin m for `margin`), the penalty (a registered method or none, at λ).
+// One run: the constraint (margin m for `margin`), the penalty (a registered method or none, at λ),
+// the recurrent init (a registered one, gain 1).
 void register_run(const Setting& setting, ConstraintKind constraint, double margin,
-                  const std::string& reg, double lambda, int seed) {
+                  const std::string& reg, double lambda, int seed,
+                  const std::string& init = OrthogonalInit::name) {
   const bool penalized = reg != NoPenalty::name;
   Name n("RQD", "rnn");
   n.kv("task", sequence_problem_name(setting.problem))
       .kv("dataset", "mnist")
       .kv("act", "tanh")
-      .kv("init", "orthogonal")
+      .kv("init", init)
       .kv("hidden", kHidden)
       .kv("batch", kBatch)
       .kv("reg", reg);
@@ -164,7 +167,7 @@ void register_run(const Setting& setting, ConstraintKind constraint, double marg
   s.hidden = kHidden;
   s.batch = kBatch;
   s.act = Activation::Tanh;
-  s.recurrent_init = {InitKind::Orthogonal, 1.0};
+  s.recurrent_init = InitSpec{init};
   s.lr = kLr;
   s.penalty.method = reg;
   s.penalty.norm = PenaltyNorm::Sum;
@@ -190,6 +193,10 @@ void register_setting(const Setting& setting) {
     for (double lam : m.lambda_grid)
       for (int seed = 1; seed <= setting.seeds; ++seed)
         register_run(setting, ConstraintKind::None, 0.0, m.name, lam, seed);
+  // The user's inits (methods/), untreated: compared with orthogonal's untreated runs.
+  for (const InitMethod& m : user_inits())
+    for (int seed = 1; seed <= setting.seeds; ++seed)
+      register_run(setting, ConstraintKind::None, 0.0, NoPenalty::name, kSoLambda, seed, m.name);
 }
 
 const bool registered = [] {
