@@ -160,14 +160,10 @@ void run_rqa(benchmark::State& state, const std::string& name, const RunConfig& 
   std::vector<double> sv2(sv.size()), layers(norms.size());
   for (std::size_t i = 0; i < sv.size(); ++i) sv2[i] = sv[i] * sv[i];
   for (std::size_t l = 0; l < norms.size(); ++l) layers[l] = static_cast<double>(l + 1);
-  nlohmann::json config = {{"kind", "config"},
-                           {"act", activation_name(c.act)},
-                           {"init", c.init},
-                           {"sw2", c.sw2},
-                           {"sb2", c.sb2},
-                           {"depth", c.depth},
-                           {"width", c.width},
-                           {"seed", c.seed},
+  nlohmann::json config = {{"kind", "config"},     {"act", activation_name(c.act)},
+                           {"init", c.init},       {"sw2", c.sw2},
+                           {"sb2", c.sb2},         {"depth", c.depth},
+                           {"width", c.width},     {"seed", c.seed},
                            {"q_input", mf.q_input}};
   if (theory) {
     config["chi"] = mf.chi;

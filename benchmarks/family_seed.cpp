@@ -199,10 +199,7 @@ void add_config(Config c, int seeds, double lambda_name) {
   for (int seed = 1; seed <= seeds; ++seed) {
     c.seed = seed;
     Name n("SEED", "rnn");
-    n.kv("task", "rowmnist")
-        .kv("dataset", c.dataset)
-        .kv("act", "tanh")
-        .kv("init", c.init);
+    n.kv("task", "rowmnist").kv("dataset", c.dataset).kv("act", "tanh").kv("init", c.init);
     if (init_method(c.init).sets_gain) n.kv("gain", c.gain);
     n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
     if (c.penalty.active())

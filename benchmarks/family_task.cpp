@@ -71,12 +71,11 @@ struct Variant {
   static constexpr ConstraintKind constraint = C;
 };
 using R = RecurrentModel;
-using Variants = std::tuple<Variant<R::Rnn, OrthogonalInit>,
-                            Variant<R::Rnn, OrthogonalInit, ConstraintKind::Cayley>,
-                            Variant<R::Rnn, GlorotUniformInit>,
-                            Variant<R::Rnn, GlorotUniformInit, ConstraintKind::Cayley>,
-                            Variant<R::Rnn, IdentityInit>,
-                            Variant<R::Rnn, IdentityInit, ConstraintKind::Cayley>, Variant<R::Lstm>>;
+using Variants = std::tuple<
+    Variant<R::Rnn, OrthogonalInit>, Variant<R::Rnn, OrthogonalInit, ConstraintKind::Cayley>,
+    Variant<R::Rnn, GlorotUniformInit>, Variant<R::Rnn, GlorotUniformInit, ConstraintKind::Cayley>,
+    Variant<R::Rnn, IdentityInit>, Variant<R::Rnn, IdentityInit, ConstraintKind::Cayley>,
+    Variant<R::Lstm>>;
 
 // Sizes of one problem in one profile, per model.
 struct Setting {

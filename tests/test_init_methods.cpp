@@ -95,8 +95,8 @@ std::vector<std::string> gaussian_violations(const InitMethod& m) {
     out.push_back("mean " + std::to_string(mean) + " (sd " + std::to_string(std::sqrt(v / N)) +
                   ")");
   if (std::abs(var - v) > 5 * v * std::sqrt(2 / (N - 1)))
-    out.push_back("variance " + std::to_string(var) + ", expected σ_w²/fan_in = " +
-                  std::to_string(v));
+    out.push_back("variance " + std::to_string(var) +
+                  ", expected σ_w²/fan_in = " + std::to_string(v));
   if (std::abs(m4 - 3 * v * v) > 5 * v * v * std::sqrt(96 / N))
     out.push_back("E[x⁴] " + std::to_string(m4) + ", expected 3v² = " + std::to_string(3 * v * v));
   return out;
@@ -173,12 +173,13 @@ TEST(InitMethods, EveryDeclaredEnsembleIsWhatTheInitDraws) {
         break;
     }
   }
-  EXPECT_GE(haar, 1);  // orthogonal
+  EXPECT_GE(haar, 1);      // orthogonal
   EXPECT_GE(gaussian, 1);  // gaussian
 }
 
 TEST(InitMethods, TheEnsembleChecksRejectWrongDraws) {
-  const std::vector<std::string> plain = haar_violations(init_method_of<isobench_test::PlainQrInit>(false));
+  const std::vector<std::string> plain =
+      haar_violations(init_method_of<isobench_test::PlainQrInit>(false));
   EXPECT_FALSE(plain.empty()) << "plain QR passed the Haar checks";
   const std::vector<std::string> wide =
       gaussian_violations(init_method_of<isobench_test::WideGaussianInit>(false));
@@ -235,15 +236,15 @@ TEST(InitMethods, Sw2AndGainCannotBeConfused) {
     }
     EXPECT_THROW(orthogonality_gain(s), std::invalid_argument);
   };
-  rejects({"gaussian", 1.0, 1.3}, "gain");        // a gain given to gaussian
-  rejects({"orthogonal", 1.05, 1.0}, "sw2");      // σ_w² given to orthogonal
+  rejects({"gaussian", 1.0, 1.3}, "gain");    // a gain given to gaussian
+  rejects({"orthogonal", 1.05, 1.0}, "sw2");  // σ_w² given to orthogonal
   rejects({"identity", 2.0, 1.0}, "sw2");
   rejects({"glorot_uniform", 1.0, 2.0}, "gain");
   rejects({"he", 2.0, 1.0}, "sw2");
-  rejects({"gaussian", 0.0, 1.0}, "sw2");         // not > 0
+  rejects({"gaussian", 0.0, 1.0}, "sw2");  // not > 0
   rejects({"orthogonal", 1.0, -1.0}, "gain");
   rejects({"gaussian", std::nan(""), 1.0}, "sw2");
-  rejects({"xavier"}, "glorot_uniform");          // unknown: lists the registered names
+  rejects({"xavier"}, "glorot_uniform");  // unknown: lists the registered names
 
   // The gain ortho_err and the constraints use comes from the init's declaration.
   EXPECT_EQ(orthogonality_gain(InitSpec::orthogonal(1.3)), 1.3);

@@ -303,10 +303,8 @@ TEST(OrthoTreatment, NoTreatmentIsThePlainOptimizerStepBitForBit) {
   RnnConfig rc{3, 5, 2};
   Rnn<float> a(rc), b(rc);
   Engine ea = make_engine("plain", 1), eb = make_engine("plain", 1);
-  a.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(),
-         InitSpec::glorot_uniform(), ea);
-  b.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(),
-         InitSpec::glorot_uniform(), eb);
+  a.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), ea);
+  b.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eb);
   a.reserve(4, 2);
   b.reserve(4, 2);
   std::vector<float> x(4 * 2 * 3), dlogits(2 * 2);

@@ -20,8 +20,8 @@ namespace {
 
 // A square MLP as the Jacobian studies use it (every layer φ(Wx + b)), σ_w² = gain² for
 // orthogonal weights.
-Mlp<double> make_net(Activation act, int width, int depth, const std::string& kind, double sw2, double sb2,
-                     Engine& eng) {
+Mlp<double> make_net(Activation act, int width, int depth, const std::string& kind, double sw2,
+                     double sb2, Engine& eng) {
   MlpConfig cfg;
   cfg.input_dim = cfg.width = cfg.output_dim = width;
   cfg.depth = depth;
@@ -38,10 +38,10 @@ struct Measured {
 };
 
 // One seed: the Jacobian spectrum at one input at q*, and the gradient-norm ratio.
-Measured measure(Activation act, int width, int depth, const std::string& kind, double sw2, double sb2,
-                 int seed, int batch = GradientProbe::kBatch) {
-  Engine eng = make_engine("test_spectra/" + std::string(activation_name(act)) + "/" +
-                               kind + "/" + std::to_string(depth),
+Measured measure(Activation act, int width, int depth, const std::string& kind, double sw2,
+                 double sb2, int seed, int batch = GradientProbe::kBatch) {
+  Engine eng = make_engine("test_spectra/" + std::string(activation_name(act)) + "/" + kind + "/" +
+                               std::to_string(depth),
                            static_cast<std::uint64_t>(seed));
   Mlp<double> net = make_net(act, width, depth, kind, sw2, sb2, eng);
   const MeanField mf = mean_field(act, sw2, sb2);
@@ -61,8 +61,8 @@ Measured measure(Activation act, int width, int depth, const std::string& kind, 
 struct Averaged {
   double mean = 0, var = 0, max = 0, ratio = 1;
 };
-Averaged average(Activation act, int width, int depth, const std::string& kind, double sw2, double sb2,
-                 int seeds, int batch = GradientProbe::kBatch) {
+Averaged average(Activation act, int width, int depth, const std::string& kind, double sw2,
+                 double sb2, int seeds, int batch = GradientProbe::kBatch) {
   Averaged a;
   double log_ratio = 0;
   for (int s = 1; s <= seeds; ++s) {

@@ -113,8 +113,8 @@ std::vector<std::string> method_listing() {
     out.push_back("penalty\t" + m.name + "\t" + (m.builtin ? "built-in" : "user") + "\t" +
                   m.formula + "\t" + m.source);
   for (const auto& m : init_methods())
-    out.push_back("init\t" + m.name + "\t" + (m.builtin ? "built-in" : "user") + "\t" +
-                  m.formula + "\t" + m.source);
+    out.push_back("init\t" + m.name + "\t" + (m.builtin ? "built-in" : "user") + "\t" + m.formula +
+                  "\t" + m.source);
   return out;
 }
 

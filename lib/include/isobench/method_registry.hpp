@@ -119,8 +119,8 @@ struct is_init_method<
                                                     std::declval<Engine&>())),
                    decltype(I::template fill<double>(std::declval<const InitSpec&>(),
                                                      std::declval<Matrix<double>&>(),
-                                                     std::declval<Engine&>()))>>
-    : std::true_type {};
+                                                     std::declval<Engine&>()))>> : std::true_type {
+};
 
 // Whether I's ensemble is one its parameters describe (init.hpp InitEnsemble): a Gaussian
 // ensemble at InitSpec::sw2 needs reads_sw2, a Haar one at InitSpec::gain needs sets_gain.
@@ -131,13 +131,13 @@ constexpr bool init_ensemble_consistent() {
 }
 
 // In a user's methods/NAME.hpp, after the type (one line, at namespace scope).
-#define ISOBENCH_REGISTER_INIT(Type)                                                           \
-  static_assert(::isobench::is_init_method<Type>::value, #Type                                 \
+#define ISOBENCH_REGISTER_INIT(Type)                                                            \
+  static_assert(::isobench::is_init_method<Type>::value, #Type                                  \
                 " is not an init method: it needs name, formula, source, ensemble, reads_sw2, " \
-                "sets_gain and template <class T> static void fill(const InitSpec&, "          \
-                "Matrix<T>&, Engine&) (init.hpp)");                                            \
-  static_assert(::isobench::init_ensemble_consistent<Type>(),                                  \
-                #Type " declares an ensemble its parameters do not set: Gaussian needs "       \
+                "sets_gain and template <class T> static void fill(const InitSpec&, "           \
+                "Matrix<T>&, Engine&) (init.hpp)");                                             \
+  static_assert(::isobench::init_ensemble_consistent<Type>(), #Type                             \
+                " declares an ensemble its parameters do not set: Gaussian needs "              \
                 "reads_sw2, Haar needs sets_gain (init.hpp InitEnsemble)")
 
 // The registry entry of initialization type I.
