@@ -55,7 +55,7 @@ void register_mlp_step(MlpStepCfg<Depth, Width, Batch>) {
   add(name, [name](benchmark::State& state) {
     Mlp<float> net({Width, Width, Depth, Width, Activation::Tanh});
     Engine eng = make_engine(name, 0);
-    net.init(InitSpec{InitKind::Orthogonal, 1.0}, 0.0, eng);
+    net.init(InitSpec::orthogonal(1.0), 0.0, eng);
     net.reserve(Batch);
     std::vector<float> x(static_cast<std::size_t>(Batch) * Width), t(x.size()), dy(x.size());
     for (auto& v : x) v = static_cast<float>(standard_normal(eng));

@@ -60,8 +60,7 @@ Lstm<float> make_model<Lstm<float>>(int hidden) {
 // The SEED initialization: orthogonal recurrent kernel, Glorot-uniform input kernel and read-out.
 template <class Model>
 void init_model(Model& net, Engine& eng) {
-  net.init({InitKind::Orthogonal, 1.0}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
 }
 
 template <class Model>

@@ -30,7 +30,7 @@ void register_spectrum(SpectrumCfg<Depth, Width>) {
         const double sw2 = 1.05, sb2 = 2.01e-5;
         Mlp<double> net({Width, Width, Depth, Width, Activation::Tanh, true, true});
         Engine eng = make_engine(name, 0);
-        net.init({InitKind::Orthogonal, std::sqrt(sw2)}, sb2, eng);
+        net.init(InitSpec::orthogonal(std::sqrt(sw2)), sb2, eng);
         Matrix<double> x({1, static_cast<std::size_t>(Width)});
         fill_inputs_at_q(mean_field(Activation::Tanh, sw2, sb2).q_input, sw2, sb2, eng, x);
         Matrix<double> jac, work;

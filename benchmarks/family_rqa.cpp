@@ -7,12 +7,17 @@
 // read-out, batch 16) — each next to its theory_* prediction (theory.hpp: mean field, Poole et al.
 // 2016 / Schoenholz et al. 2017; free probability, Pennington et al. 2017, 2018).
 //
+// The theory_* counters (and the trace's chi, theory_*) need the init's weight ensemble (init.hpp
+// InitEnsemble): an init that declares none (a user's, say) gets none of them, never a default;
+// its inputs are still scaled to the mean field's q* at (σ_w², σ_b²).
+//
 // Grid (fixed at compile time from the type lists below), each seed its own entry:
 //   quick  point × init {gaussian, orthogonal} × depth {1, 4, 16, 64} × width {256} × seed {1,2,3}
 //   paper  … × depth {1, 4, 16, 64, 128, 256} × width {400, 1000} × seed {1,2,3}
 // Points (σ_w², σ_b²): linear (1, 0); tanh critical (1.05, 2.01e-5), ordered (1.2, 0.1), chaotic
 // (2, 0); hard-tanh on its critical line at σ_b² = 1e-3 (σ_w² = 1.00847); ReLU (2, 0).
-// Orthogonal weights use the gain σ_w (W = σ_w Q), Gaussian weights variance σ_w²/N; biases
+// Orthogonal weights use the gain σ_w (W = σ_w Q), Gaussian weights variance σ_w²/N (a user's init
+// from methods/: σ_w² if it reads it, the gain σ_w if it sets one — InitSpec::at_sw2); biases
 // N(0, σ_b²); every layer φ(Wx + b), inputs scaled to the first pre-activation variance q*.
 //
 // Traces ($ISOBENCH_OUT/traces/NAME.jsonl): {"kind":"config",…}, {"kind":"jacobian_sv2","sv2":[…]}
@@ -24,6 +29,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -73,21 +79,30 @@ struct ReluCritical {
   static constexpr double sb2 = 0.0;
 };
 
-template <InitKind K>
-struct Init {
-  static constexpr InitKind kind = K;
-};
 template <int... V>
 struct Ints {};
 
 using Points = std::tuple<LinearCritical, TanhCritical, TanhOrdered, TanhChaotic, HardTanhCritical,
                           ReluCritical>;
-using Inits = std::tuple<Init<InitKind::Gaussian>, Init<InitKind::Orthogonal>>;
+using Inits = std::tuple<GaussianInit, OrthogonalInit>;  // then the user's inits (methods/)
 using QuickDepths = Ints<1, 4, 16, 64>;
 using PaperDepths = Ints<1, 4, 16, 64, 128, 256>;
 using QuickWidths = Ints<256>;
 using PaperWidths = Ints<400, 1000>;
 using Seeds = Ints<1, 2, 3>;
+
+// The theory's weight ensemble for an init's declared one; none: no theory_* prediction.
+std::optional<WeightEnsemble> theory_ensemble(InitEnsemble e) {
+  switch (e) {
+    case InitEnsemble::Gaussian:
+      return WeightEnsemble::Gaussian;
+    case InitEnsemble::Haar:
+      return WeightEnsemble::Orthogonal;
+    case InitEnsemble::None:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
 
 // Sets a counter only when it is a finite number (CONTRACT.md: never NaN or Inf).
 void set_counter(benchmark::State& state, const char* name, double v) {
@@ -96,23 +111,22 @@ void set_counter(benchmark::State& state, const char* name, double v) {
 
 struct RunConfig {
   Activation act;
-  InitKind init;
+  std::string init;  // a registered init
   double sw2, sb2;
   int depth, width, seed;
 };
 
 void run_rqa(benchmark::State& state, const std::string& name, const RunConfig& c) {
   MeanField mf;
-  FreeSpectrum theory;
+  std::optional<FreeSpectrum> theory;  // none for an init whose ensemble is none
   Mlp<double> net({c.width, c.width, c.depth, c.width, c.act, true, true});
   Matrix<double> x(
       {static_cast<std::size_t>(GradientProbe::kBatch), static_cast<std::size_t>(c.width)});
   Engine eng = make_engine(name, static_cast<std::uint64_t>(c.seed));
   try {
     mf = mean_field(c.act, c.sw2, c.sb2);
-    const WeightEnsemble ens =
-        c.init == InitKind::Orthogonal ? WeightEnsemble::Orthogonal : WeightEnsemble::Gaussian;
-    theory = jjt_spectrum(mf, c.depth, ens);
+    if (const auto ens = theory_ensemble(init_method(c.init).ensemble))
+      theory = jjt_spectrum(mf, c.depth, *ens);
   } catch (const std::exception& e) {
     state.SkipWithError((name + ": theory failed: " + e.what()).c_str());
     return;
@@ -121,7 +135,7 @@ void run_rqa(benchmark::State& state, const std::string& name, const RunConfig& 
   std::vector<double> sv, norms;
   for (auto _ : state) {
     // Draw order: weights and biases (Mlp::init), inputs, read-out and targets.
-    net.init({c.init, c.init == InitKind::Orthogonal ? std::sqrt(c.sw2) : c.sw2}, c.sb2, eng);
+    net.init(InitSpec::at_sw2(c.init, c.sw2), c.sb2, eng);
     fill_inputs_at_q(mf.q_input, c.sw2, c.sb2, eng, x);
     sv = singular_values(input_output_jacobian(net, x.data()));
     spec = summarize_spectrum(sv);
@@ -135,45 +149,46 @@ void run_rqa(benchmark::State& state, const std::string& name, const RunConfig& 
   set_counter(state, "sv_min", spec.sv_min);
   if (spec.cond) set_counter(state, "cond", *spec.cond);
   if (const auto r = grad_norm_ratio(norms)) set_counter(state, "grad_norm_ratio", *r);
-  set_counter(state, "theory_sv2_mean", theory.mean);
-  set_counter(state, "theory_sv2_var", theory.var);
-  set_counter(state, "theory_sv2_max", theory.max);
-  set_counter(state, "theory_chi", mf.chi);
+  if (theory) {
+    set_counter(state, "theory_sv2_mean", theory->mean);
+    set_counter(state, "theory_sv2_var", theory->var);
+    set_counter(state, "theory_sv2_max", theory->max);
+    set_counter(state, "theory_chi", mf.chi);
+  }
 
   TraceWriter trace(name);
   std::vector<double> sv2(sv.size()), layers(norms.size());
   for (std::size_t i = 0; i < sv.size(); ++i) sv2[i] = sv[i] * sv[i];
   for (std::size_t l = 0; l < norms.size(); ++l) layers[l] = static_cast<double>(l + 1);
-  trace.write({{"kind", "config"},
-               {"act", activation_name(c.act)},
-               {"init", init_name(c.init)},
-               {"sw2", c.sw2},
-               {"sb2", c.sb2},
-               {"depth", c.depth},
-               {"width", c.width},
-               {"seed", c.seed},
-               {"q_input", mf.q_input},
-               {"chi", mf.chi},
-               {"theory_sv2_mean", theory.mean},
-               {"theory_sv2_var", theory.var},
-               {"theory_sv2_max", theory.max}});
+  nlohmann::json config = {{"kind", "config"},     {"act", activation_name(c.act)},
+                           {"init", c.init},       {"sw2", c.sw2},
+                           {"sb2", c.sb2},         {"depth", c.depth},
+                           {"width", c.width},     {"seed", c.seed},
+                           {"q_input", mf.q_input}};
+  if (theory) {
+    config["chi"] = mf.chi;
+    config["theory_sv2_mean"] = theory->mean;
+    config["theory_sv2_var"] = theory->var;
+    config["theory_sv2_max"] = theory->max;
+  }
+  trace.write(config);
   trace.write({{"kind", "jacobian_sv2"}, {"sv2", sv2}});
   trace.write({{"kind", "grad_norms"}, {"layer", layers}, {"grad_norm", norms}});
 }
 
-template <class Point, class In, int... Depth, int... Width, int... Seed>
-void register_point(Ints<Depth...>, Ints<Width...>, Ints<Seed...>) {
+template <class Point, int... Depth, int... Width, int... Seed>
+void register_point(const std::string& init, Ints<Depth...>, Ints<Width...>, Ints<Seed...>) {
   const double sw2 = Point::sw2();
   auto one = [&](int depth, int width, int seed) {
     const std::string name = Name("RQA", "mlp")
                                  .kv("act", activation_name(Point::act))
-                                 .kv("init", init_name(In::kind))
+                                 .kv("init", init)
                                  .kv("sw2", sw2)
                                  .kv("sb2", Point::sb2)
                                  .kv("depth", depth)
                                  .kv("width", width)
                                  .kv("seed", seed);
-    const RunConfig cfg{Point::act, In::kind, sw2, Point::sb2, depth, width, seed};
+    const RunConfig cfg{Point::act, init, sw2, Point::sb2, depth, width, seed};
     add_run(name, [name, cfg](benchmark::State& state) { run_rqa(state, name, cfg); });
   };
   // Listing order: depth, width, seed.
@@ -186,8 +201,10 @@ template <class DepthList, class WidthList>
 void register_grid() {
   for_each_type<Points>([](auto point) {
     for_each_type<Inits>([](auto init) {
-      register_point<decltype(point), decltype(init)>(DepthList{}, WidthList{}, Seeds{});
+      register_point<decltype(point)>(decltype(init)::name, DepthList{}, WidthList{}, Seeds{});
     });
+    for (const InitMethod& m : user_inits())
+      register_point<decltype(point)>(m.name, DepthList{}, WidthList{}, Seeds{});
   });
 }
 

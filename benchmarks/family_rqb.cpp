@@ -6,7 +6,8 @@
 // pixels, one-hot targets, squared error E = 1/n Σ‖P x − y‖², full-batch gradient descent computed
 // from the data's second moments (isobench::DeepLinearRegression — exact, O(L·10·N²) per step).
 // Inputs are scaled by one constant so that λ_max(Σxx) = 1: a learning-rate grid then means the
-// same thing on any dataset size.
+// same thing on any dataset size. Inits: orthogonal and gaussian (σ_w² = 1, gain 1), then every
+// user init from methods/ (at σ_w² = 1 or gain 1).
 //
 // Target: E ≤ E* + f·(E0 − E*), E* the least-squares optimum of one linear map on the same
 // samples, E0 the initial loss, f = 0.2. Learning rate: the grid 2^(−k/2), k = 0…15, best of the
@@ -29,6 +30,7 @@
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/deep_linear.hpp"
+#include "isobench/init.hpp"
 #include "isobench/linalg.hpp"
 
 namespace isobench::bench {
@@ -107,7 +109,7 @@ struct DeepLinearTask {
 };
 
 struct Config {
-  InitKind init;
+  std::string init;  // a registered init, at σ_w² = 1 or gain 1
   int depth, width, seed;
   double fixed_lr = 0;  // > 0: this rate only (× ISOBENCH_LR_SCALE), no grid
 };
@@ -135,7 +137,7 @@ void run_rqb(benchmark::State& state, const std::string& name, Config c, int sam
     std::vector<Matrix<double>> w0;
     {
       Engine eng = make_engine(init_key, static_cast<std::uint64_t>(c.seed));
-      dl.net().init(InitSpec{c.init, 1.0}, 0.0, eng);
+      dl.net().init(InitSpec{c.init}, 0.0, eng);
       for (int l = 1; l <= c.depth; ++l) w0.push_back(dl.net().weight(l));
     }
     const double e0 = dl.loss();
@@ -219,16 +221,23 @@ using QuickDepths = std::tuple<DepthTag<2>, DepthTag<4>, DepthTag<8>, DepthTag<1
 using PaperDepths = std::tuple<DepthTag<2>, DepthTag<4>, DepthTag<8>, DepthTag<16>, DepthTag<32>,
                                DepthTag<64>, DepthTag<100>>;
 
+// Saxe's two inits, then the user's (methods/), each at σ_w² = 1 or gain 1.
+std::vector<std::string> rqb_inits() {
+  std::vector<std::string> out = {OrthogonalInit::name, GaussianInit::name};
+  for (const InitMethod& m : user_inits()) out.push_back(m.name);
+  return out;
+}
+
 template <class Depths>
 void register_grid(int width, int samples, long budget, int seeds) {
   for_each_type<Depths>([&](auto depth_tag) {
     constexpr int depth = decltype(depth_tag)::value;
-    for (InitKind init : {InitKind::Orthogonal, InitKind::Gaussian})
+    for (const std::string& init : rqb_inits())
       for (int seed = 1; seed <= seeds; ++seed) {
         const std::string name = Name("RQB", "mlp")
                                      .kv("dataset", "mnist")
                                      .kv("act", "linear")
-                                     .kv("init", init_name(init))
+                                     .kv("init", init)
                                      .kv("depth", depth)
                                      .kv("width", width)
                                      .kv("opt", "gd")
@@ -243,12 +252,12 @@ void register_grid(int width, int samples, long budget, int seeds) {
 // (tests/regression), and Saxe's observation at one rate for every depth.
 void register_fixed_rate(int width, int samples, long budget) {
   for (int depth : {2, 8})
-    for (InitKind init : {InitKind::Orthogonal, InitKind::Gaussian}) {
+    for (const std::string& init : rqb_inits()) {
       const double lr = 0.125;
       const std::string name = Name("RQB", "mlp")
                                    .kv("dataset", "mnist")
                                    .kv("act", "linear")
-                                   .kv("init", init_name(init))
+                                   .kv("init", init)
                                    .kv("depth", depth)
                                    .kv("width", width)
                                    .kv("opt", "gd")

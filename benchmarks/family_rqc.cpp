@@ -7,7 +7,8 @@
 //
 // Model: MLP 784 → N → … → N → 10, `depth` weight matrices, softmax cross-entropy
 // (MlpClassifierTask, float). Points (act, σ_w², σ_b²): tanh (1.05, 2.01e-5), ReLU (2, 0).
-// Weights: orthogonal W = σ_w·Q (Haar), or Gaussian N(0, σ_w²/fan_in); biases N(0, σ_b²).
+// Weights: orthogonal W = σ_w·Q (Haar), or Gaussian N(0, σ_w²/fan_in); biases N(0, σ_b²). A user's
+// init from methods/ runs too, with σ_w² or the gain σ_w when it declares one (InitSpec::at_sw2).
 // Inputs: pixels/255 standardized with the training set's global mean and std (E x² = 1 over
 // the training pixels), then scaled "at q*" as RQA does (RESEARCH.md §2): by
 // √((q − σ_b²)/σ_w²), q the mean-field fixed point q* (theory.hpp, q_input: tanh 0.0259; ReLU
@@ -56,10 +57,12 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
+#include "isobench/init.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/mlp_classifier.hpp"
 #include "isobench/spectra.hpp"
@@ -90,10 +93,6 @@ struct ReluCritical {
   static constexpr Activation act = Activation::ReLU;
   static constexpr double sw2 = 2.0, sb2 = 0.0;
 };
-template <InitKind K>
-struct Init {
-  static constexpr InitKind kind = K;
-};
 struct Mnist {
   static constexpr const char* name = "mnist";
   static constexpr double target = 0.85;
@@ -115,7 +114,7 @@ struct Adam {
 
 using Datasets = std::tuple<Mnist, Fashion>;
 using Points = std::tuple<TanhIsometric, ReluCritical>;
-using Inits = std::tuple<Init<InitKind::Orthogonal>, Init<InitKind::Gaussian>>;
+using Inits = std::tuple<OrthogonalInit, GaussianInit>;  // then the user's inits (methods/)
 using Optimizers = std::tuple<Sgd, Adam>;
 
 // ---- data: loaded once per process and dataset, standardized ----
@@ -178,7 +177,7 @@ struct RunConfig {
   std::string dataset;
   double target;
   Activation act;
-  InitKind init;
+  std::string init;  // a registered init, at σ_w² (InitSpec::at_sw2)
   double sw2, sb2;
   double lr;
   int seed;
@@ -198,7 +197,7 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
       spec.depth = Profile::depth;
       spec.width = Profile::width;
       spec.act = c.act;
-      spec.init = {c.init, c.init == InitKind::Orthogonal ? std::sqrt(c.sw2) : c.sw2};
+      spec.init = InitSpec::at_sw2(c.init, c.sw2);
       spec.sb2 = c.sb2;
       const MeanField mf = mean_field(c.act, c.sw2, c.sb2);
       spec.input_scale = std::sqrt((mf.q_input - c.sb2) / c.sw2);
@@ -262,15 +261,17 @@ void register_grid() {
     using D = decltype(ds);
     for_each_type<Points>([](auto pt) {
       using P = decltype(pt);
-      for_each_type<Inits>([](auto in) {
-        using I = decltype(in);
-        for_each_type<Optimizers>([](auto op) {
+      std::vector<std::string> inits;
+      for_each_type<Inits>([&](auto in) { inits.push_back(decltype(in)::name); });
+      for (const InitMethod& m : user_inits()) inits.push_back(m.name);
+      for (const std::string& init : inits) {
+        for_each_type<Optimizers>([&](auto op) {
           using O = decltype(op);
           for (int seed = 1; seed <= Profile::seeds; ++seed) {
             const std::string name = Name("RQC", "mlp")
                                          .kv("dataset", D::name)
                                          .kv("act", activation_name(P::act))
-                                         .kv("init", init_name(I::kind))
+                                         .kv("init", init)
                                          .kv("sw2", P::sw2)
                                          .kv("sb2", P::sb2)
                                          .kv("depth", Profile::depth)
@@ -278,11 +279,11 @@ void register_grid() {
                                          .kv("opt", O::name)
                                          .kv("lr", O::lr)
                                          .kv("seed", seed);
-            const RunConfig c{D::name, D::target, P::act, I::kind, P::sw2, P::sb2, O::lr, seed};
+            const RunConfig c{D::name, D::target, P::act, init, P::sw2, P::sb2, O::lr, seed};
             add_run(name, [name, c](benchmark::State& st) { run_rqc<Profile, O>(st, name, c); });
           }
         });
-      });
+      }
     });
   });
 }

@@ -37,6 +37,7 @@
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/constraint_methods.hpp"
+#include "isobench/init.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/sequence_tasks.hpp"
 
@@ -140,9 +141,11 @@ void run_rqd(benchmark::State& state, const std::string& name, const Setting& se
   }
 }
 
-// One run: the constraint (margin m for `margin`), the penalty (a registered method or none, at λ).
+// One run: the constraint (margin m for `margin`), the penalty (a registered method or none, at λ),
+// the recurrent init (a registered one, gain 1).
 void register_run(const Setting& setting, const std::string& constraint, double margin,
-                  const std::string& reg, double lambda, int seed) {
+                  const std::string& reg, double lambda, int seed,
+                  const std::string& init = OrthogonalInit::name) {
   const bool penalized = reg != NoPenalty::name;
   SequenceTaskSpec s;
   s.model = RecurrentModel::Rnn;
@@ -150,7 +153,7 @@ void register_run(const Setting& setting, const std::string& constraint, double 
   s.hidden = kHidden;
   s.batch = kBatch;
   s.act = Activation::Tanh;
-  s.recurrent_init = {InitKind::Orthogonal, 1.0};
+  s.recurrent_init = InitSpec{init};
   s.lr = kLr;
   s.penalty.method = reg;
   s.penalty.norm = PenaltyNorm::Sum;
@@ -166,7 +169,7 @@ void register_run(const Setting& setting, const std::string& constraint, double 
   n.kv("task", sequence_problem_name(setting.problem))
       .kv("dataset", "mnist")
       .kv("act", "tanh")
-      .kv("init", "orthogonal")
+      .kv("init", init)
       .kv("hidden", kHidden)
       .kv("batch", kBatch)
       .kv("reg", reg);
@@ -192,6 +195,10 @@ void register_setting(const Setting& setting) {
   for (const ConstraintMethod& m : user_constraints())
     for (int seed = 1; seed <= setting.seeds; ++seed)
       register_run(setting, m.name, 0.0, NoPenalty::name, 0.0, seed);
+  // The user's inits (methods/), untreated: compared with orthogonal's untreated runs.
+  for (const InitMethod& m : user_inits())
+    for (int seed = 1; seed <= setting.seeds; ++seed)
+      register_run(setting, NoConstraint::name, 0.0, NoPenalty::name, 0.0, seed, m.name);
 }
 
 const bool registered = [] {

@@ -20,6 +20,9 @@
 //
 // Target (steps_to_target): validation accuracy ≥ 0.90.
 //
+// A user's init from methods/ runs untreated (reg:none) at σ_w² = 1 or gain 1, at depth 16 in the
+// quick profile and at every depth in the paper profile.
+//
 // Profiles (grids fixed at compile time; each seed its own entry):
 //   quick  depth {4, 16}, width 128, 8,000 training samples (CI's 10k MNIST digits after the
 //          split), 300 steps (2.4 epochs), evaluation every 25 steps on 500 training and 1,000
@@ -42,12 +45,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
+#include "isobench/init.hpp"
 #include "isobench/mlp_classifier.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/constraint_methods.hpp"
@@ -72,9 +77,10 @@ struct Quick {
   static constexpr int eval_train = 500, eval_val = 1000, test_samples = 2000, seeds = 2;
   static std::vector<int> depths() { return {4, 16}; }
   static std::vector<LambdaSetting> lambdas() { return {{0.01, false}, {0.1, true}}; }
-  static bool user_methods_at(int depth, InitKind init) {
-    return depth == 16 && init == InitKind::Orthogonal;
+  static bool user_methods_at(int depth, std::string_view init) {
+    return depth == 16 && init == OrthogonalInit::name;
   }
+  static bool user_inits_at(int depth) { return depth == 16; }
 };
 struct Paper {
   static constexpr int width = 128, max_train = -1, batch = 64;
@@ -84,14 +90,11 @@ struct Paper {
   static std::vector<LambdaSetting> lambdas() {
     return {{1e-4, false}, {0.01, false}, {0.1, true}};
   }
-  static bool user_methods_at(int, InitKind) { return true; }
+  static bool user_methods_at(int, std::string_view) { return true; }
+  static bool user_inits_at(int) { return true; }
 };
 
-template <InitKind K>
-struct Init {
-  static constexpr InitKind kind = K;
-};
-using Inits = std::tuple<Init<InitKind::Gaussian>, Init<InitKind::Orthogonal>>;
+using Inits = std::tuple<GaussianInit, OrthogonalInit>;  // σ_w² = 1, gain 1
 using Regs = std::tuple<NoPenalty, SoPenalty, DsoPenalty, McPenalty, SripPenalty>;
 
 // Bansal's multipliers at fractions of the budget (see the header).
@@ -122,7 +125,7 @@ const DataSplit& cached_split(int max_train) {
 }
 
 struct RunConfig {
-  InitKind init;
+  std::string init;  // a registered init, at σ_w² = 1 or gain 1
   std::string reg;  // a registered penalty or "none"
   LambdaSetting lambda;
   std::string constraint;  // a registered constraint or "none" (default rate)
@@ -155,7 +158,7 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
       spec.depth = c.depth;
       spec.width = Profile::width;
       spec.act = Activation::Tanh;
-      spec.init = {c.init, 1.0};
+      spec.init = InitSpec{c.init};
       spec.sb2 = 0.0;
       spec.batch = Profile::batch;
       spec.lr = kLr * lr_scale();
@@ -207,12 +210,13 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
 }
 
 template <class Profile>
-void register_run(int depth, InitKind init, const std::string& reg, const LambdaSetting& lam,
-                  int seed, const std::string& constraint = NoConstraint::name) {
+void register_run(int depth, const std::string& init, const std::string& reg,
+                  const LambdaSetting& lam, int seed,
+                  const std::string& constraint = NoConstraint::name) {
   Name n("RQE", "mlp");
   n.kv("dataset", "mnist")
       .kv("act", "tanh")
-      .kv("init", init_name(init))
+      .kv("init", init)
       .kv("depth", depth)
       .kv("width", Profile::width)
       .kv("reg", reg);
@@ -236,20 +240,28 @@ void register_grid() {
         if (std::string_view(R::name) == NoPenalty::name) lambdas = {{0.0, false}};
         for (const LambdaSetting& lam : lambdas)
           for (int seed = 1; seed <= Profile::seeds; ++seed)
-            register_run<Profile>(depth, I::kind, R::name, lam, seed);
+            register_run<Profile>(depth, I::name, R::name, lam, seed);
       });
       // The user's penalties (methods/) at their own λ grid, constant λ; the quick profile at
       // depth 16 with orthogonal init only (its cost budget).
-      if (!Profile::user_methods_at(depth, I::kind)) return;
+      if (!Profile::user_methods_at(depth, I::name)) return;
       for (const PenaltyMethod& m : user_penalties())
         for (double lam : m.lambda_grid)
           for (int seed = 1; seed <= Profile::seeds; ++seed)
-            register_run<Profile>(depth, I::kind, m.name, {lam, false}, seed);
+            register_run<Profile>(depth, I::name, m.name, {lam, false}, seed);
       // The user's constraints (methods/) on the square hidden weights, default rate.
       for (const ConstraintMethod& m : user_constraints())
         for (int seed = 1; seed <= Profile::seeds; ++seed)
-          register_run<Profile>(depth, I::kind, NoPenalty::name, {0.0, false}, seed, m.name);
+          register_run<Profile>(depth, I::name, NoPenalty::name, {0.0, false}, seed, m.name);
     });
+  // The user's inits (methods/), untreated (reg:none), at σ_w² = 1 or gain 1; the quick profile
+  // at depth 16 only (its cost budget).
+  for (int depth : Profile::depths()) {
+    if (!Profile::user_inits_at(depth)) continue;
+    for (const InitMethod& m : user_inits())
+      for (int seed = 1; seed <= Profile::seeds; ++seed)
+        register_run<Profile>(depth, m.name, NoPenalty::name, {0.0, false}, seed);
+  }
 }
 
 const bool registered = [] {

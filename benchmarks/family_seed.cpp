@@ -31,7 +31,8 @@
 //
 // Configurations (the study's names): NoOrthogonal (init:glorot_uniform, reg:none),
 // Orthogonal_NoReg (gain 1), and for g ∈ {1.025, 1.25}: Orthogonal_GainG_NoReg, the plain and
-// the gain-adjusted penalty in each form, λ ∈ {0.5, 1}.
+// the gain-adjusted penalty in each form, λ ∈ {0.5, 1}. A user's init from methods/ (recurrent
+// kernel) runs untreated: at gain 1 and each g of the grid when it sets a gain, else once.
 //
 // Profiles:
 //   paper  15 epochs, 5 seeds, the whole grid (28 configurations), MNIST (the full 60,000 when
@@ -66,6 +67,7 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
+#include "isobench/init.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
@@ -104,8 +106,8 @@ const DataSplit& seed_data(const std::string& dataset, int max_train) {
 
 struct Config {
   std::string dataset;
-  InitKind init = InitKind::Orthogonal;
-  double gain = 1.0;
+  std::string init = OrthogonalInit::name;  // the recurrent kernel's, a registered init
+  double gain = 1.0;                        // its gain (1 unless the init sets one)
   std::string reg = "none";  // the name's value
   PenaltySpec penalty;       // what it means
   ConstraintSpec constraint;  // on the recurrent kernel (the user's constraints; none otherwise)
@@ -127,8 +129,8 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
       return;
     }
     RecurrentClassifierSpec spec;
-    spec.recurrent = {c.init, c.gain};
-    spec.input = spec.readout = {InitKind::GlorotUniform, 1.0};
+    spec.recurrent = InitSpec{c.init, 1.0, c.gain};
+    spec.input = spec.readout = InitSpec::glorot_uniform();
     spec.view = SeqView::Rows;
     spec.batch = kBatch;
     spec.lr = lr;
@@ -201,11 +203,8 @@ void add_config(Config c, int seeds, double lambda_name) {
   for (int seed = 1; seed <= seeds; ++seed) {
     c.seed = seed;
     Name n("SEED", "rnn");
-    n.kv("task", "rowmnist")
-        .kv("dataset", c.dataset)
-        .kv("act", "tanh")
-        .kv("init", init_name(c.init));
-    if (c.init == InitKind::Orthogonal) n.kv("gain", c.gain);
+    n.kv("task", "rowmnist").kv("dataset", c.dataset).kv("act", "tanh").kv("init", c.init);
+    if (init_method(c.init).sets_gain) n.kv("gain", c.gain);
     n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
     if (c.penalty.active())
       n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", lambda_name);
@@ -247,7 +246,7 @@ void add_penalties(Config base, int seeds, double lambda) {
 void register_grid(const Config& base, int seeds, const std::vector<double>& gains,
                    const std::vector<double>& lambdas) {
   Config glorot = base;
-  glorot.init = InitKind::GlorotUniform;
+  glorot.init = GlorotUniformInit::name;
   glorot.gain = 1.0;
   add_config(glorot, seeds, 0);
   Config ortho = base;
@@ -276,6 +275,19 @@ void register_grid(const Config& base, int seeds, const std::vector<double>& gai
       u.constraint.method = m.name;
       add_config(u, seeds, 0);
     }
+  }
+  // The user's inits (methods/), untreated: at gain 1 and every gain of the grid when the init
+  // sets one, else once.
+  for (const InitMethod& m : user_inits()) {
+    Config u = base;
+    u.init = m.name;
+    u.gain = 1.0;
+    add_config(u, seeds, 0);
+    if (m.sets_gain)
+      for (double g : gains) {
+        u.gain = g;
+        add_config(u, seeds, 0);
+      }
   }
 }
 

@@ -30,7 +30,8 @@
 // reg:none), orthogonal g = 1, and for g ∈ {1.025, 1.25}: no penalty, and for λ ∈ {0.5, 1} the
 // plain and gain-adjusted penalty in three forms — reg:so / reg:so_gain_adjusted with norm:mean
 // (λ·mean, the code's scaling) and norm:sum (λ' = λ/H, SEED's choice), reg:seed_notebook_plain /
-// reg:seed_notebook (the code's formula at g = 1 / at g).
+// reg:seed_notebook (the code's formula at g = 1 / at g). A user's init from methods/ runs
+// untreated, as in SEED.
 //
 // Profiles:
 //   paper  50 epochs, 5 seeds, the whole grid (28 configurations), all the data (n:10662) and
@@ -70,6 +71,7 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "isobench/embedding.hpp"
+#include "isobench/init.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
@@ -164,8 +166,8 @@ SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
 }
 
 struct Config {
-  InitKind init = InitKind::Orthogonal;
-  double gain = 1.0;
+  std::string init = OrthogonalInit::name;  // the recurrent kernel's, a registered init
+  double gain = 1.0;                        // its gain (1 unless the init sets one)
   std::string reg = "none";
   PenaltySpec penalty;       // what it means
   ConstraintSpec constraint;  // on the recurrent kernel (the user's constraints; none otherwise)
@@ -190,7 +192,7 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     SentimentSpec spec;
     spec.embed_dim = data->dim;
     spec.hidden = kHidden;
-    spec.recurrent = {c.init, c.gain};
+    spec.recurrent = InitSpec{c.init, 1.0, c.gain};
     spec.batch = kBatch;
     spec.lr = lr;
     spec.penalty = c.penalty;
@@ -256,8 +258,8 @@ void add_config(Config c, int seeds, double lambda_name) {
   for (int seed = 1; seed <= seeds; ++seed) {
     c.seed = seed;
     Name n("SENT", "lstm");
-    n.kv("task", "sentiment").kv("dataset", "rt-polarity").kv("init", init_name(c.init));
-    if (c.init == InitKind::Orthogonal) n.kv("gain", c.gain);
+    n.kv("task", "sentiment").kv("dataset", "rt-polarity").kv("init", c.init);
+    if (init_method(c.init).sets_gain) n.kv("gain", c.gain);
     n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
     if (c.penalty.active())
       n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", lambda_name);
@@ -306,7 +308,7 @@ template <std::size_t N>
 void register_grid(const Config& base, int seeds, const std::vector<double>& gains,
                    const std::vector<double>& lambdas, const Form (&forms)[N]) {
   Config glorot = base;
-  glorot.init = InitKind::GlorotUniform;
+  glorot.init = GlorotUniformInit::name;
   add_config(glorot, seeds, 0);
   Config ortho = base;
   ortho.gain = 1.0;
@@ -333,6 +335,19 @@ void register_grid(const Config& base, int seeds, const std::vector<double>& gai
       u.constraint.method = m.name;
       add_config(u, seeds, 0);
     }
+  }
+  // The user's inits (methods/), untreated (as SEED): at gain 1 and every gain of the grid when
+  // the init sets one, else once.
+  for (const InitMethod& m : user_inits()) {
+    Config u = base;
+    u.init = m.name;
+    u.gain = 1.0;
+    add_config(u, seeds, 0);
+    if (m.sets_gain)
+      for (double g : gains) {
+        u.gain = g;
+        add_config(u, seeds, 0);
+      }
   }
 }
 

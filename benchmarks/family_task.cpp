@@ -41,6 +41,7 @@
 #include "bench_train.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/constraint_methods.hpp"
+#include "isobench/init.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/sequence_tasks.hpp"
 
@@ -62,21 +63,19 @@ const DataSplit& mnist_data() {
 }
 
 // Model variants (compile-time grid): the RNN's recurrent init and constraint, or the LSTM.
-template <RecurrentModel M, InitKind I = InitKind::Orthogonal,
-          class C = NoConstraint>
+// (I: an init policy type, init.hpp, at gain 1; C: a constraint policy type, or NoConstraint.)
+template <RecurrentModel M, class I = OrthogonalInit, class C = NoConstraint>
 struct Variant {
   static constexpr RecurrentModel model = M;
-  static constexpr InitKind init = I;
+  static constexpr const char* init = I::name;
   static constexpr const char* constraint = C::name;
 };
 using R = RecurrentModel;
-using Variants =
-    std::tuple<Variant<R::Rnn, InitKind::Orthogonal>,
-               Variant<R::Rnn, InitKind::Orthogonal, CayleyConstraint>,
-               Variant<R::Rnn, InitKind::GlorotUniform>,
-               Variant<R::Rnn, InitKind::GlorotUniform, CayleyConstraint>,
-               Variant<R::Rnn, InitKind::Identity>,
-               Variant<R::Rnn, InitKind::Identity, CayleyConstraint>, Variant<R::Lstm>>;
+using Variants = std::tuple<
+    Variant<R::Rnn, OrthogonalInit>, Variant<R::Rnn, OrthogonalInit, CayleyConstraint>,
+    Variant<R::Rnn, GlorotUniformInit>, Variant<R::Rnn, GlorotUniformInit, CayleyConstraint>,
+    Variant<R::Rnn, IdentityInit>, Variant<R::Rnn, IdentityInit, CayleyConstraint>,
+    Variant<R::Lstm>>;
 
 // Sizes of one problem in one profile, per model.
 struct Setting {
@@ -88,7 +87,8 @@ struct Setting {
   int epochs;      // MNIST: epoch budget
   int eval_every;  // synthetic: steps per evaluation
   int seeds;
-  bool user_methods;  // the user's penalties (methods/) run on this setting (RNN, orthogonal)
+  bool user_methods;  // the user's penalties (RNN, orthogonal) and inits (RNN, without and with
+                      // the Cayley constraint, as glorot and identity), methods/, run here
 };
 
 struct KernelTrace {
@@ -157,7 +157,7 @@ void run_task(benchmark::State& state, const std::string& name, const Setting& s
 }
 
 // One run. `reg` (a registered penalty at λ, norm:sum) appears in the name only when set.
-void register_run(const Setting& setting, RecurrentModel model, InitKind init,
+void register_run(const Setting& setting, RecurrentModel model, const std::string& init,
                   const std::string& constraint, const std::string& reg, double lambda,
                   int seed) {
   const bool rnn = model == RecurrentModel::Rnn;
@@ -168,7 +168,7 @@ void register_run(const Setting& setting, RecurrentModel model, InitKind init,
   Name n("TASK", recurrent_model_name(model));
   n.kv("task", sequence_problem_name(setting.problem));
   if (mnist) n.kv("dataset", "mnist");
-  if (rnn) n.kv("act", "tanh").kv("init", init_name(init));
+  if (rnn) n.kv("act", "tanh").kv("init", init);
   n.kv("hidden", hidden).kv("batch", setting.batch);
   if (penalized) n.kv("reg", reg).kv("norm", "sum").kv("lambda", lambda);
   SequenceTaskSpec s;
@@ -178,7 +178,7 @@ void register_run(const Setting& setting, RecurrentModel model, InitKind init,
   s.hidden = hidden;
   s.batch = setting.batch;
   s.act = Activation::Tanh;
-  s.recurrent_init = {init, 1.0};
+  s.recurrent_init = InitSpec{init};  // σ_w² 1, gain 1
   s.lr = lr;
   s.clip_norm = kClip;
   s.penalty.method = reg;
@@ -207,12 +207,16 @@ void register_setting(const Setting& setting) {
   for (const PenaltyMethod& m : user_penalties())
     for (double lambda : m.lambda_grid)
       for (int seed = 1; seed <= setting.seeds; ++seed)
-        register_run(setting, RecurrentModel::Rnn, InitKind::Orthogonal, NoConstraint::name,
+        register_run(setting, RecurrentModel::Rnn, OrthogonalInit::name, NoConstraint::name,
                      m.name, lambda, seed);
   for (const ConstraintMethod& m : user_constraints())
     for (int seed = 1; seed <= setting.seeds; ++seed)
-      register_run(setting, RecurrentModel::Rnn, InitKind::Orthogonal, m.name, NoPenalty::name,
+      register_run(setting, RecurrentModel::Rnn, OrthogonalInit::name, m.name, NoPenalty::name,
                    0.0, seed);
+  for (const InitMethod& m : user_inits())
+    for (const char* constraint : {NoConstraint::name, CayleyConstraint::name})
+      for (int seed = 1; seed <= setting.seeds; ++seed)
+        register_run(setting, RecurrentModel::Rnn, m.name, constraint, NoPenalty::name, 0.0, seed);
 }
 
 const bool registered = [] {

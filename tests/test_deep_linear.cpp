@@ -30,7 +30,7 @@ TEST(DeepLinear, GradientEqualsBackpropOnTheFullBatch) {
     const auto m = second_moments(D.x.data(), D.y.data(), D.n, D.d, D.k);
     DeepLinearRegression dl(m, 6, depth);
     Engine eng = make_engine("dl", 2);
-    dl.net().init(InitSpec{InitKind::Gaussian, 1.0}, 0.0, eng);
+    dl.net().init(InitSpec::gaussian(1.0), 0.0, eng);
     const double e = dl.loss_and_grad();
 
     Mlp<double>& net = dl.net();
@@ -56,7 +56,7 @@ TEST(DeepLinear, LeastSquaresFloorMatchesNormalEquationsAndGdReachesIt) {
   // One linear map trained by GD converges to E* (convex problem).
   DeepLinearRegression dl(m, 5, 1);
   Engine eng = make_engine("dl-floor", 0);
-  dl.net().init(InitSpec{InitKind::Gaussian, 1.0}, 0.0, eng);
+  dl.net().init(InitSpec::gaussian(1.0), 0.0, eng);
   double e = 0;
   for (int s = 0; s < 3000; ++s) {
     e = dl.loss_and_grad();
@@ -78,7 +78,7 @@ TEST(DeepLinear, RankDeficientInputsUsePseudoInverse) {
   const double floor = least_squares_floor(m, &lmax);
   DeepLinearRegression dl(m, 4, 1);
   Engine eng = make_engine("dl-rank", 0);
-  dl.net().init(InitSpec{InitKind::Gaussian, 1.0}, 0.0, eng);
+  dl.net().init(InitSpec::gaussian(1.0), 0.0, eng);
   for (int s = 0; s < 4000; ++s) {
     dl.loss_and_grad();
     dl.gd_update(0.25 / lmax);

@@ -48,8 +48,7 @@ TEST_P(LstmGradTest, EveryParameterMatchesFiniteDifferencesThroughTime) {
   LstmConfig cfg{F, H, K, p.many_to_many, 1.0, p.per_gate_init};
   Lstm<double> net(cfg);
   Engine eng = make_engine("lstm-grad/" + case_name(p), 0);
-  net.init({InitKind::Orthogonal, 1.5}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1.5), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   for (auto& v : net.bias()) v += 0.2 * standard_normal(eng);
   for (auto& v : net.readout_bias()) v = 0.1 * standard_normal(eng);
   const int out_rows = p.many_to_many ? S * B : B;
@@ -151,8 +150,7 @@ TEST(Lstm, PerGateOrthogonalInitAndForgetBias) {
   };
   Lstm<double> per({F, H, K, false, 1.0, true});
   Engine e1 = make_engine("lstm-init", 0);
-  per.init({InitKind::Orthogonal, 1.1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           e1);
+  per.init(InitSpec::orthogonal(1.1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), e1);
   for (int blk = 0; blk < 4; ++blk) {
     const auto g = gram(per, blk, blk);  // each gate block is 1.1 × orthogonal
     for (int i = 0; i < H; ++i)
@@ -169,8 +167,7 @@ TEST(Lstm, PerGateOrthogonalInitAndForgetBias) {
 
   Lstm<double> whole({F, H, K, false, 0.0, false});
   Engine e2 = make_engine("lstm-init", 0);
-  whole.init({InitKind::Orthogonal, 1.0}, {InitKind::GlorotUniform, 1},
-             {InitKind::GlorotUniform, 1}, e2);
+  whole.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), e2);
   std::vector<double> wtw(H * H, 0.0);  // WᵀW over all 4H rows = I
   for (int b1 = 0; b1 < 4; ++b1) {
     const auto g = gram(whole, b1, b1);
@@ -188,8 +185,7 @@ TEST(Lstm, GateBlocksCopyInAndOut) {
   const int H = 3;
   Lstm<double> net({2, H, 1});
   Engine eng = make_engine("lstm-gates", 0);
-  net.init({InitKind::Gaussian, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::gaussian(1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   Matrix<double> w;
   net.copy_gate(LstmGate::Forget, w);
   ASSERT_EQ(w.shape(0), 3u);
@@ -212,8 +208,7 @@ TEST(Lstm, ClipGradNorm) {
   const int F = 3, H = 4, K = 2, S = 10, B = 2;
   Lstm<double> net({F, H, K});
   Engine eng = make_engine("lstm-clip", 0);
-  net.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   std::vector<double> x(S * B * F), dy(B * K);
   for (auto& v : x) v = standard_normal(eng);
   for (auto& v : dy) v = standard_normal(eng);
@@ -231,8 +226,8 @@ TEST(Lstm, DeterministicForSameSeed) {
     const int F = 5, H = 12, S = 10, B = 8;
     Lstm<float> net({F, H, 1});
     Engine eng = make_engine("lstm-det", 5);
-    net.init({InitKind::Orthogonal, 1.1}, {InitKind::GlorotUniform, 1},
-             {InitKind::GlorotUniform, 1}, eng);
+    net.init(InitSpec::orthogonal(1.1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(),
+             eng);
     std::vector<float> x(S * B * F), t(B), dy(B);
     for (auto& v : x) v = static_cast<float>(standard_normal(eng));
     for (int b = 0; b < B; ++b) t[b] = static_cast<float>(b % 2);
@@ -258,8 +253,7 @@ TEST(Lstm, FloatMatchesDouble) {
   Lstm<double> d(cfg);
   Lstm<float> f(cfg);
   Engine eng = make_engine("lstm-fd", 0);
-  d.init({InitKind::Orthogonal, 1.0}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-         eng);
+  d.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   auto pd = d.params();
   auto pf = f.params();
   for (std::size_t k = 0; k < pd.size(); ++k)
@@ -299,8 +293,7 @@ TEST(Lstm, LearnsToRememberTheFirstInput) {
   const int F = 2, H = 16, S = 20, B = 64;
   Lstm<float> net({F, H, 1});
   Engine eng = make_engine("lstm-memory", 0);
-  net.init({InitKind::Orthogonal, 1.0}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   Optimizer<float, AdamUpdate> opt(1e-2);
   const auto params = net.params();
   std::vector<float> x(S * B * F), t(B), dy(B);
@@ -329,8 +322,7 @@ TEST(Lstm, NoAllocationInForwardBackwardOrClipAfterReserve) {
   const int F = 5, H = 8, K = 3, S = 12, B = 6;
   Lstm<float> net({F, H, K, true});
   Engine eng = make_engine("lstm-alloc", 0);
-  net.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   net.reserve(S, B);
   std::vector<float> x(S * B * F, 0.5f), dy(S * B * K, 0.1f), dx(x.size());
   const std::size_t before = allocations();
@@ -355,8 +347,7 @@ TEST(Lstm, GemmFlopsCountsEveryCall) {
 TEST(Lstm, SingleStepSequence) {
   Lstm<double> net({2, 3, 2});
   Engine eng = make_engine("lstm-one-step", 0);
-  net.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   net.recurrent_kernel_grad().fill(7.0);
   std::vector<double> x = {0.3, -0.8, 1.1, 0.2}, dy(4);
   std::vector<int> labels = {0, 1};

@@ -27,7 +27,7 @@ TEST_P(MlpGradTest, EveryParameterMatchesFiniteDifferences) {
   MlpConfig cfg{6, 5, p.depth, 4, p.act, true, p.activate_output};
   Mlp<double> net(cfg);
   Engine eng = make_engine("mlp-grad", static_cast<std::uint64_t>(p.depth));
-  net.init(InitSpec{InitKind::Gaussian, 1.5}, 0.05, eng);
+  net.init(InitSpec::gaussian(1.5), 0.05, eng);
   const int B = 3;
   std::vector<double> x(B * 6), t(B * 4), dy(B * 4), dx(B * 6);
   std::vector<int> labels = {1, 3, 0};
@@ -82,7 +82,7 @@ TEST(Mlp, FloatMatchesDouble) {
   Mlp<double> d(cfg);
   Mlp<float> f(cfg);
   Engine eng = make_engine("fd", 0);
-  d.init(InitSpec{InitKind::Orthogonal, 1.0}, 0.0, eng);
+  d.init(InitSpec::orthogonal(1.0), 0.0, eng);
   for (int l = 1; l <= 3; ++l)
     std::copy(d.weight(l).begin(), d.weight(l).end(), f.weight(l).begin());
   std::vector<double> x(2 * 8);
@@ -96,7 +96,7 @@ TEST(Mlp, FloatMatchesDouble) {
 TEST(Mlp, GradNormIsFrobeniusOfWeightGradient) {
   Mlp<double> net({3, 4, 2, 2, Activation::Tanh});
   Engine eng = make_engine("gn", 0);
-  net.init(InitSpec{InitKind::Gaussian, 1.0}, 0.0, eng);
+  net.init(InitSpec::gaussian(1.0), 0.0, eng);
   std::vector<double> x = {0.1, -0.2, 0.3}, t = {1, 0}, dy(2);
   mse_loss(net.forward(x.data(), 1), t.data(), 1, 2, dy.data());
   net.backward(dy.data());
@@ -110,7 +110,7 @@ TEST(Mlp, DeterministicForSameSeed) {
   auto run = [] {
     Mlp<float> net({10, 32, 3, 5, Activation::ReLU});
     Engine eng = make_engine("det-mlp", 7);
-    net.init(InitSpec{InitKind::He, 1.0}, 0.01, eng);
+    net.init(InitSpec::he(), 0.01, eng);
     std::vector<float> x(4 * 10);
     for (auto& v : x) v = static_cast<float>(standard_normal(eng));
     const float* y = net.forward(x.data(), 4);

@@ -19,7 +19,7 @@ TEST(MlpAllocation, TrainingStepAllocatesNothingAfterWarmup) {
   for (Activation act : {Activation::Tanh, Activation::ReLU, Activation::Linear}) {
     Mlp<float> net({64, 128, 4, 10, act});
     Engine eng = make_engine("alloc", 0);
-    net.init(InitSpec{InitKind::Orthogonal, 1.0}, 0.0, eng);
+    net.init(InitSpec::orthogonal(1.0), 0.0, eng);
     net.reserve(32);
     std::vector<float> x(32 * 64, 0.5f), dy(32 * 10);
     std::vector<int> labels(32, 3);

@@ -43,7 +43,7 @@ ClassifierSpec small_spec() {
   s.depth = 4;
   s.width = 16;
   s.act = Activation::Tanh;
-  s.init = {InitKind::Gaussian, 1.0};
+  s.init = InitSpec::gaussian(1.0);
   s.sb2 = 0.01;
   s.batch = 32;
   s.lr = 1e-2;
@@ -132,17 +132,17 @@ TEST(MlpClassifier, TheGradientCheckCatchesAWrongPenaltyWeight) {
 
 TEST(MlpClassifier, LearnsSeparableBlobs) {
   const Dataset train = blobs(600, 20, 4, 1.0, 2), val = blobs(400, 20, 4, 1.0, 2);
-  for (InitKind init : {InitKind::Gaussian, InitKind::Orthogonal}) {
+  for (const char* init : {"gaussian", "orthogonal"}) {
     ClassifierSpec s = small_spec();
-    s.init = {init, 1.0};
+    s.init = InitSpec{init};
     MlpClassifierTask<float, AdamUpdate> task(s, train, val, AdamUpdate{}, make_engine("l", 1));
     TrainConfig cfg;
     cfg.step_budget = 300;
     cfg.eval_every = 50;
     const TrainResult r = isobench::train(task, cfg);
     EXPECT_FALSE(r.diverged);
-    EXPECT_GT(r.last.train_acc, 0.9) << init_name(init);
-    EXPECT_GT(r.best_val_acc, 0.9) << init_name(init);
+    EXPECT_GT(r.last.train_acc, 0.9) << init;
+    EXPECT_GT(r.best_val_acc, 0.9) << init;
     EXPECT_TRUE(r.converged);
     EXPECT_LE(r.steps_to_target, 300);
   }
@@ -217,7 +217,7 @@ TEST(MlpClassifier, PenaltyPullsSquareWeightsTowardsOrthogonality) {
 TEST(MlpClassifier, OrthogonalInitHasZeroOrthoErrAtItsGain) {
   const Dataset train = blobs(64, 10, 3, 1.0, 6), none;
   ClassifierSpec s = small_spec();
-  s.init = {InitKind::Orthogonal, std::sqrt(1.05)};
+  s.init = InitSpec::orthogonal(std::sqrt(1.05));
   MlpClassifierTask<double, AdamUpdate> task(s, train, none, AdamUpdate{}, make_engine("z", 1));
   EXPECT_LT(task.max_orthogonality_error(), 1e-12);
   s.depth = 2;  // no square hidden weight

@@ -75,7 +75,7 @@ SequenceTaskSpec copy_spec(RecurrentModel m) {
   s.batch = 8;
   s.lr = 1e-2;
   s.eval_samples = 8;
-  s.recurrent_init = {InitKind::Orthogonal, 1.2};
+  s.recurrent_init = InitSpec::orthogonal(1.2);
   return s;
 }
 
@@ -97,7 +97,7 @@ class ConstraintOnEveryTask : public ::testing::TestWithParam<std::string> {};
 TEST_P(ConstraintOnEveryTask, SeedRecurrentKernelStaysOrthogonal) {
   const Dataset train = bright_rows(64, 4, 3, 3, 1);
   RecurrentClassifierSpec spec;
-  spec.recurrent = {InitKind::Orthogonal, 1.2};
+  spec.recurrent = InitSpec::orthogonal(1.2);
   spec.batch = 16;
   spec.lr = 1e-2;
   spec.clip_norm = 1.0;
@@ -119,7 +119,7 @@ TEST_P(ConstraintOnEveryTask, RqeSquareWeightsStayOrthogonal) {
   ClassifierSpec s;
   s.depth = 4;  // W_2, W_3 square (8 × 8)
   s.width = 8;
-  s.init = {InitKind::Orthogonal, 1.2};
+  s.init = InitSpec::orthogonal(1.2);
   s.batch = 16;
   s.lr = 1e-2;
   s.penalty = {"so", PenaltyNorm::Sum, 0.01};
@@ -188,7 +188,7 @@ TEST(OrthoTreatment, WithoutConstraintTheKernelsLeaveTheManifold) {
   EXPECT_GT(task.orthogonality_error(), 1e-3);
   const Dataset train = bright_rows(64, 4, 3, 3, 1);
   RecurrentClassifierSpec spec;
-  spec.recurrent = {InitKind::Orthogonal, 1.2};
+  spec.recurrent = InitSpec::orthogonal(1.2);
   spec.batch = 16;
   spec.lr = 1e-2;
   RecurrentClassifierTask<Rnn<float>, AdamUpdate> seed(spec, Rnn<float>(RnnConfig{3, 8, 3}), train,
@@ -207,7 +207,7 @@ TEST_P(StepGradient, EveryParameterMatchesFiniteDifferences) {
   SequenceTaskSpec s = copy_spec(GetParam());
   s.hidden = 4;
   s.batch = 3;
-  s.recurrent_init = {InitKind::GlorotUniform, 1.0};  // off the manifold: a non-zero penalty grad
+  s.recurrent_init = InitSpec::glorot_uniform();  // off the manifold: a non-zero penalty grad
   s.penalty = {"so", PenaltyNorm::Sum, 0.3};
   SequenceTask<double> task(s, nullptr, nullptr, make_engine("grad", 1));
   task.draw_batch();
@@ -303,10 +303,8 @@ TEST(OrthoTreatment, NoTreatmentIsThePlainOptimizerStepBitForBit) {
   RnnConfig rc{3, 5, 2};
   Rnn<float> a(rc), b(rc);
   Engine ea = make_engine("plain", 1), eb = make_engine("plain", 1);
-  a.init({InitKind::Orthogonal, 1.0}, {InitKind::GlorotUniform, 1.0},
-         {InitKind::GlorotUniform, 1.0}, ea);
-  b.init({InitKind::Orthogonal, 1.0}, {InitKind::GlorotUniform, 1.0},
-         {InitKind::GlorotUniform, 1.0}, eb);
+  a.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), ea);
+  b.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eb);
   a.reserve(4, 2);
   b.reserve(4, 2);
   std::vector<float> x(4 * 2 * 3), dlogits(2 * 2);

@@ -48,8 +48,7 @@ TEST_P(RnnGradTest, EveryParameterMatchesFiniteDifferencesThroughTime) {
   // Gain 1.2 (4 for sigmoid, whose slope is ≤ 1/4) keeps the gradient from vanishing over the
   // 12 steps, so every step's Jacobian matters.
   const double gain = p.act == Activation::Sigmoid ? 4.0 : 1.2;
-  net.init({InitKind::Orthogonal, gain}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(gain), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   if (p.bias) {
     for (auto& v : net.bias()) v = 0.1 * standard_normal(eng);
     for (auto& v : net.readout_bias()) v = 0.1 * standard_normal(eng);
@@ -172,8 +171,7 @@ TEST(Rnn, ClipGradNormScalesAllGradientsToTheGlobalNorm) {
   const int F = 3, H = 5, K = 2, S = 10, B = 4;
   Rnn<double> net({F, H, K});
   Engine eng = make_engine("rnn-clip", 0);
-  net.init({InitKind::Orthogonal, 1.0}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   std::vector<double> x(S * B * F), dy(B * K);
   for (auto& v : x) v = standard_normal(eng);
   for (auto& v : dy) v = standard_normal(eng);
@@ -224,8 +222,7 @@ TEST(Rnn, InitAppliesEachSpecToItsMatrix) {
   Rnn<double> net({F, H, K});
   net.bias().fill(3.0);
   Engine eng = make_engine("rnn-init", 0);
-  net.init({InitKind::Orthogonal, 1.25}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1.25), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   const auto& w = net.recurrent_kernel();
   for (int i = 0; i < H; ++i)
     for (int j = 0; j < H; ++j) {
@@ -244,8 +241,8 @@ TEST(Rnn, DeterministicForSameSeed) {
     const int F = 5, H = 16, K = 4, S = 10, B = 8;
     Rnn<float> net({F, H, K});
     Engine eng = make_engine("rnn-det", 3);
-    net.init({InitKind::Orthogonal, 1.1}, {InitKind::GlorotUniform, 1},
-             {InitKind::GlorotUniform, 1}, eng);
+    net.init(InitSpec::orthogonal(1.1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(),
+             eng);
     std::vector<float> x(S * B * F), dy(B * K);
     std::vector<int> labels(B);
     for (auto& v : x) v = static_cast<float>(standard_normal(eng));
@@ -274,8 +271,7 @@ TEST(Rnn, FloatMatchesDouble) {
   Rnn<double> d(cfg);
   Rnn<float> f(cfg);
   Engine eng = make_engine("rnn-fd", 0);
-  d.init({InitKind::Orthogonal, 1.0}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-         eng);
+  d.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   auto pd = d.params();
   auto pf = f.params();
   for (std::size_t k = 0; k < pd.size(); ++k)
@@ -303,8 +299,8 @@ TEST(Rnn, SmallerBatchAfterLargerReservation) {
   const int F = 3, H = 8, K = 2, S = 11;
   Rnn<double> a({F, H, K}), b({F, H, K});
   Engine e1 = make_engine("rnn-batch", 0), e2 = make_engine("rnn-batch", 0);
-  a.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1}, e1);
-  b.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1}, e2);
+  a.init(InitSpec::orthogonal(1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), e1);
+  b.init(InitSpec::orthogonal(1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), e2);
   a.reserve(S, 16);
   std::vector<double> big(S * 16 * F, 0.3), x(S * 3 * F), dy(3 * K, 0.5);
   for (auto& v : x) v = standard_normal(e1);
@@ -324,8 +320,7 @@ TEST(Rnn, LearnsToRememberTheFirstInput) {
   const int F = 1, H = 16, K = 2, S = 10, B = 64;
   Rnn<float> net({F, H, K});
   Engine eng = make_engine("rnn-memory", 0);
-  net.init({InitKind::Orthogonal, 1.0}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1.0), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   Optimizer<float, AdamUpdate> opt(1e-2);
   const auto params = net.params();
   std::vector<float> x(S * B * F), dy(B * K);
@@ -386,8 +381,7 @@ TEST(Rnn, NoAllocationInForwardBackwardOrClipAfterReserve) {
   const int F = 5, H = 8, K = 3, S = 12, B = 6;
   Rnn<float> net({F, H, K, Activation::Tanh, true});
   Engine eng = make_engine("rnn-alloc", 0);
-  net.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   net.reserve(S, B);
   std::vector<float> x(S * B * F, 0.5f), dy(S * B * K, 0.1f), dx(x.size());
   const std::size_t before = allocations();
@@ -414,8 +408,7 @@ TEST(Rnn, GemmFlopsCountsEveryCall) {
 TEST(Rnn, SingleStepSequence) {
   Rnn<double> net({2, 3, 2});
   Engine eng = make_engine("rnn-one-step", 0);
-  net.init({InitKind::Orthogonal, 1}, {InitKind::GlorotUniform, 1}, {InitKind::GlorotUniform, 1},
-           eng);
+  net.init(InitSpec::orthogonal(1), InitSpec::glorot_uniform(), InitSpec::glorot_uniform(), eng);
   net.recurrent_kernel_grad().fill(7.0);
   std::vector<double> x = {0.3, -0.8, 1.1, 0.2}, dy(4);
   std::vector<int> labels = {0, 1};

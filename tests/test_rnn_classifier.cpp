@@ -53,7 +53,7 @@ using DoubleTask = RecurrentClassifierTask<Rnn<double>, AdamUpdate>;
 double max_task_grad_error(const PenaltySpec& pen, double gain) {
   const Dataset data = bright_row_data(12, 4, 3, 3, 1);
   RecurrentClassifierSpec spec;
-  spec.recurrent = {InitKind::Orthogonal, gain};
+  spec.recurrent = InitSpec::orthogonal(gain);
   spec.batch = 5;
   spec.penalty = pen;
   DoubleTask task(spec, make_rnn<double>(3, 6, 3), data, Dataset{}, AdamUpdate{},
@@ -97,7 +97,7 @@ TEST(RnnClassifier, GradientOfLossPlusPenaltyMatchesFiniteDifferences) {
 TEST(RnnClassifier, PenaltyIsAddedToLossAndKernelGradient) {
   const Dataset data = bright_row_data(12, 4, 3, 3, 1);
   RecurrentClassifierSpec spec;
-  spec.recurrent = {InitKind::Orthogonal, 1.25};
+  spec.recurrent = InitSpec::orthogonal(1.25);
   spec.batch = 4;
   RecurrentClassifierSpec pen_spec = spec;
   pen_spec.penalty.method = "so";  // pulls g = 1.25 towards 1: non-zero at init
@@ -125,7 +125,7 @@ TEST(RnnClassifier, PenaltyIsAddedToLossAndKernelGradient) {
 TEST(RnnClassifier, InitialEvaluationReportsTheGainedOrthogonalKernel) {
   const Dataset train = bright_row_data(40, 4, 3, 3, 1), val = bright_row_data(20, 4, 3, 3, 2);
   RecurrentClassifierSpec spec;
-  spec.recurrent = {InitKind::Orthogonal, 1.25};
+  spec.recurrent = InitSpec::orthogonal(1.25);
   spec.batch = 8;
   RecurrentClassifierTask<Rnn<float>, AdamUpdate> task(spec, make_rnn<float>(3, 16, 3), train, val,
                                                        AdamUpdate{},
@@ -141,7 +141,7 @@ TEST(RnnClassifier, InitialEvaluationReportsTheGainedOrthogonalKernel) {
   EXPECT_LE(r.val_acc, 1.0);
   EXPECT_TRUE(std::isfinite(r.loss));
   // Glorot kernels are measured against g = 1 and are far from orthogonal.
-  spec.recurrent = {InitKind::GlorotUniform, 1.0};
+  spec.recurrent = InitSpec::glorot_uniform();
   RecurrentClassifierTask<Rnn<float>, AdamUpdate> glorot(
       spec, make_rnn<float>(3, 16, 3), train, val, AdamUpdate{},
       make_engine("test/rnn_classifier/eval", 1));
@@ -153,7 +153,7 @@ TEST(RnnClassifier, InitialEvaluationReportsTheGainedOrthogonalKernel) {
 TEST(RnnClassifier, LearnsTheBrightRowTaskAndReportsKerasRunningFigures) {
   const Dataset train = bright_row_data(600, 5, 4, 4, 1), val = bright_row_data(200, 5, 4, 4, 2);
   RecurrentClassifierSpec spec;
-  spec.recurrent = {InitKind::Orthogonal, 1.0};
+  spec.recurrent = InitSpec::orthogonal(1.0);
   spec.batch = 32;
   spec.lr = 1e-2;
   spec.target_val_acc = 0.95;
@@ -213,7 +213,7 @@ TEST(RnnClassifier, DeterministicGivenTheEngine) {
 TEST(RnnClassifier, ExplodingGainIsReportedAsDiverged) {
   const Dataset train = bright_row_data(64, 4, 3, 3, 1), val = bright_row_data(30, 4, 3, 3, 2);
   RecurrentClassifierSpec spec;
-  spec.recurrent = {InitKind::Orthogonal, 3.0};
+  spec.recurrent = InitSpec::orthogonal(3.0);
   spec.batch = 16;
   spec.lr = 1.0;
   spec.penalty.method = "so";

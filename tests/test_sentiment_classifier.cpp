@@ -52,7 +52,7 @@ TEST(SentimentTask, WholeChainGradientMatchesFiniteDifferences) {
   const TextSet train = toy(12, L, V, data_eng), val;
   for (const std::string& kind : {"none", "so_gain_adjusted", "seed_notebook"}) {
     SentimentSpec spec = small_spec();
-    spec.recurrent = {InitKind::Orthogonal, 1.25};
+    spec.recurrent = InitSpec::orthogonal(1.25);
     spec.penalty = {kind, PenaltyNorm::Sum, 0.3, 1.25};
     SentimentTask<double, SgdUpdate> task(spec, V, train, val, SgdUpdate{},
                                           make_engine("test/sentiment/grad", 3));
@@ -82,7 +82,7 @@ TEST(SentimentTask, OrthogonalInitActsOnTheWholeKernel) {
   const TextSet train = toy(20, 5, 10, data_eng), val;
   SentimentSpec spec = small_spec();
   spec.hidden = 6;
-  spec.recurrent = {InitKind::Orthogonal, 1.25};
+  spec.recurrent = InitSpec::orthogonal(1.25);
   spec.penalty = {"so_gain_adjusted", PenaltyNorm::Mean, 1.0, 1.25};
   SentimentTask<float, AdamUpdate> task(spec, 10, train, val, AdamUpdate{},
                                         make_engine("test/sentiment/init", 1));

@@ -63,7 +63,7 @@ TEST_P(ObjectiveGradient, KernelGradientMatchesFiniteDifferences) {
     s.penalty.lambda = 0.3;
   }
   // Off the manifold, so that the penalty's gradient is not zero.
-  s.recurrent_init = {InitKind::GlorotUniform, 1.0};
+  s.recurrent_init = InitSpec::glorot_uniform();
   const Dataset mnist = fake_mnist(12, 1);
   const bool is_mnist = is_mnist_problem(problem);
   SequenceTask<double> task(s, is_mnist ? &mnist : nullptr, nullptr, make_engine("grad", 1));
@@ -81,7 +81,7 @@ TEST(SequenceTask, PenaltyChangesTheGradientByItsOwnGradient) {
   // The test above could pass with the penalty ignored in both value and gradient; this one
   // cannot: the difference of the two kernel gradients is exactly ∂(λP)/∂W.
   SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
-  s.recurrent_init = {InitKind::GlorotUniform, 1.0};
+  s.recurrent_init = InitSpec::glorot_uniform();
   SequenceTask<double> plain(s, nullptr, nullptr, make_engine("pen", 1));
   s.penalty.method = "so";
   s.penalty.lambda = 0.5;
@@ -105,7 +105,7 @@ TEST_P(ConstraintDuringTraining, KernelStaysOnTheScaledManifold) {
   SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
   s.hidden = 8;
   s.lr = 1e-2;
-  s.recurrent_init = {InitKind::Orthogonal, 1.1};
+  s.recurrent_init = InitSpec::orthogonal(1.1);
   s.constraint.method = GetParam();
   s.constraint.rate = 0.5;
   SequenceTask<double> task(s, nullptr, nullptr, make_engine("constraint", 2));
@@ -129,7 +129,7 @@ TEST(SequenceTask, WithoutConstraintTheKernelLeavesTheManifold) {
   SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
   s.hidden = 8;
   s.lr = 1e-2;
-  s.recurrent_init = {InitKind::Orthogonal, 1.1};
+  s.recurrent_init = InitSpec::orthogonal(1.1);
   SequenceTask<double> task(s, nullptr, nullptr, make_engine("constraint", 2));
   for (int i = 0; i < 20; ++i) task.step();
   EXPECT_GT(task.orthogonality_error(), 1e-3);
@@ -234,7 +234,7 @@ TEST(SequenceTask, MarginOneBoundsOnlyTheLargestSingularValue) {
   SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
   s.hidden = 8;
   s.lr = 0.3;
-  s.recurrent_init = {InitKind::Orthogonal, 1.5};
+  s.recurrent_init = InitSpec::orthogonal(1.5);
   SequenceTask<double> free_run(s, nullptr, nullptr, make_engine("m1", 4));
   s.constraint.method = "margin";
   s.constraint.margin = 1.0;

@@ -244,7 +244,8 @@ bool crash_hook(std::regex& re) {
 }  // namespace
 
 // The registered methods: tab-separated lines (kind, name, built-in|user, formula, source), or a
-// JSON list of objects with the same fields plus lambda_grid and measures.
+// JSON list of objects with the same fields plus, for penalties, lambda_grid and measures, for
+// inits ensemble, reads_sw2 and sets_gain.
 static void print_methods(bool json) {
   if (!json) {
     std::cout << "kind\tname\torigin\tformula\tsource\n";
@@ -271,6 +272,16 @@ static void print_methods(bool json) {
                    {"replaces_step", m.replaces_step},
                    {"default_rate", m.default_rate},
                    {"uses_margin", m.uses_margin}});
+  for (const auto& m : isobench::init_methods())
+    out.push_back({{"kind", "init"},
+                   {"key", "init"},
+                   {"name", m.name},
+                   {"builtin", m.builtin},
+                   {"formula", m.formula},
+                   {"source", m.source},
+                   {"ensemble", isobench::init_ensemble_name(m.ensemble)},
+                   {"reads_sw2", m.reads_sw2},
+                   {"sets_gain", m.sets_gain}});
   std::cout << out.dump(1) << "\n";
 }
 
@@ -368,6 +379,8 @@ int main(int argc, char** argv) {
     user_methods += (user_methods.empty() ? "reg:" : ",reg:") + m.name;
   for (const auto& m : isobench::user_constraints())
     user_methods += (user_methods.empty() ? "constraint:" : ",constraint:") + m.name;
+  for (const auto& m : isobench::user_inits())
+    user_methods += (user_methods.empty() ? "init:" : ",init:") + m.name;
   benchmark::AddCustomContext("user_methods", user_methods);
 
   std::regex filter_re;

@@ -1,6 +1,9 @@
 #include "isobench/init.hpp"
 
 #include <cmath>
+#include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "isobench/linalg.hpp"
@@ -62,23 +65,39 @@ void IdentityInit::operator()(Matrix<T>& w, Engine& /*eng*/) const {
   for (std::size_t i = 0; i < n; ++i) w(i, i) = static_cast<T>(gain);
 }
 
+InitSpec InitSpec::at_sw2(std::string method, double sw2) {
+  const InitMethod& m = init_method(method);
+  InitSpec s{std::move(method), 1.0, 1.0};
+  if (m.reads_sw2) s.sw2 = sw2;
+  if (m.sets_gain) s.gain = std::sqrt(sw2);
+  return s;
+}
+
+const InitMethod& checked_init(const InitSpec& spec) {
+  const InitMethod& m = init_method(spec.method);
+  auto bad = [&](const std::string& what) {
+    throw std::invalid_argument("init '" + spec.method + "': " + what);
+  };
+  if (!(std::isfinite(spec.sw2) && spec.sw2 > 0))
+    bad("sw2 (σ_w²) must be > 0 and finite, got " + std::to_string(spec.sw2));
+  if (!(std::isfinite(spec.gain) && spec.gain > 0))
+    bad("gain must be > 0 and finite, got " + std::to_string(spec.gain));
+  if (!m.reads_sw2 && spec.sw2 != 1.0)
+    bad("does not read sw2 (σ_w²), got sw2 = " + std::to_string(spec.sw2) +
+        (m.sets_gain ? "; it sets a gain: give gain (InitSpec::at_sw2 uses √σ_w²)" : ""));
+  if (!m.sets_gain && spec.gain != 1.0)
+    bad("sets no gain, got gain = " + std::to_string(spec.gain) +
+        (m.reads_sw2 ? "; it reads sw2 (σ_w²): give sw2" : ""));
+  return m;
+}
+
 template <class T>
 void initialize(const InitSpec& spec, Matrix<T>& w, Engine& eng) {
-  switch (spec.kind) {
-    case InitKind::Gaussian:
-      return GaussianInit{spec.scale}(w, eng);
-    case InitKind::Orthogonal:
-      return OrthogonalInit{spec.scale}(w, eng);
-    case InitKind::GlorotUniform:
-      return GlorotUniformInit{}(w, eng);
-    case InitKind::GlorotNormal:
-      return GlorotNormalInit{}(w, eng);
-    case InitKind::He:
-      return HeInit{}(w, eng);
-    case InitKind::Identity:
-      return IdentityInit{spec.scale}(w, eng);
-  }
-  throw std::logic_error("unknown initializer");
+  const InitMethod& m = checked_init(spec);
+  if constexpr (std::is_same_v<T, float>)
+    m.fill_float(spec, w, eng);
+  else
+    m.fill_double(spec, w, eng);
 }
 
 #define ISOBENCH_INSTANTIATE_INIT(T)                                         \
@@ -93,31 +112,20 @@ ISOBENCH_INSTANTIATE_INIT(float)
 ISOBENCH_INSTANTIATE_INIT(double)
 #undef ISOBENCH_INSTANTIATE_INIT
 
-const char* init_name(InitKind k) {
-  switch (k) {
-    case InitKind::Gaussian:
+const char* init_ensemble_name(InitEnsemble e) {
+  switch (e) {
+    case InitEnsemble::None:
+      return "none";
+    case InitEnsemble::Gaussian:
       return "gaussian";
-    case InitKind::Orthogonal:
-      return "orthogonal";
-    case InitKind::GlorotUniform:
-      return "glorot_uniform";
-    case InitKind::GlorotNormal:
-      return "glorot_normal";
-    case InitKind::He:
-      return "he";
-    case InitKind::Identity:
-      return "identity";
+    case InitEnsemble::Haar:
+      return "haar";
   }
   return "?";
 }
 
-InitKind parse_init(std::string_view s) {
-  for (InitKind k : {InitKind::Gaussian, InitKind::Orthogonal, InitKind::GlorotUniform,
-                     InitKind::GlorotNormal, InitKind::He, InitKind::Identity})
-    if (s == init_name(k)) return k;
-  throw std::invalid_argument("unknown init '" + std::string(s) +
-                              "' (expected gaussian, orthogonal, glorot_uniform, glorot_normal, "
-                              "he or identity)");
+std::string parse_init(std::string_view name) {
+  return init_method(name).name;
 }
 
 }  // namespace isobench

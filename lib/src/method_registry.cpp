@@ -61,6 +61,27 @@ std::vector<ConstraintMethod> build_constraints() {
   }
   return out;
 }
+
+template <class Tuple>
+void add_inits(std::vector<InitMethod>& out, bool builtin) {
+  std::apply([&](auto... i) { (out.push_back(init_method_of<decltype(i)>(builtin)), ...); },
+             Tuple{});
+}
+
+std::vector<InitMethod> build_inits() {
+  std::vector<InitMethod> out;
+  add_inits<BuiltinInits>(out, true);
+  add_inits<UserInits>(out, false);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i].name == "none" || out[i].name.empty())
+      throw std::logic_error("an init method may not be named '" + out[i].name + "'");
+    for (std::size_t j = 0; j < i; ++j)
+      if (out[j].name == out[i].name)
+        throw std::logic_error("two init methods are named '" + out[i].name +
+                               "' (methods/ and the built-in list must not share names)");
+  }
+  return out;
+}
 }  // namespace
 
 const std::vector<ConstraintMethod>& constraint_methods() {
@@ -80,6 +101,27 @@ const ConstraintMethod& constraint_method(std::string_view name) {
 std::vector<ConstraintMethod> user_constraints() {
   std::vector<ConstraintMethod> out;
   for (const auto& m : constraint_methods())
+    if (!m.builtin) out.push_back(m);
+  return out;
+}
+
+const std::vector<InitMethod>& init_methods() {
+  static const std::vector<InitMethod> all = build_inits();
+  return all;
+}
+
+const InitMethod& init_method(std::string_view name) {
+  for (const auto& m : init_methods())
+    if (m.name == name) return m;
+  std::string names;
+  for (const auto& m : init_methods()) names += (names.empty() ? "" : ", ") + m.name;
+  throw std::invalid_argument("unknown init '" + std::string(name) + "' (registered: " + names +
+                              "; `./isobench methods` lists them)");
+}
+
+std::vector<InitMethod> user_inits() {
+  std::vector<InitMethod> out;
+  for (const auto& m : init_methods())
     if (!m.builtin) out.push_back(m);
   return out;
 }
@@ -119,6 +161,9 @@ std::vector<std::string> method_listing() {
   for (const auto& m : constraint_methods())
     out.push_back("constraint\t" + m.name + "\t" + (m.builtin ? "built-in" : "user") + "\t" +
                   m.formula + "\t" + m.source);
+  for (const auto& m : init_methods())
+    out.push_back("init\t" + m.name + "\t" + (m.builtin ? "built-in" : "user") + "\t" + m.formula +
+                  "\t" + m.source);
   return out;
 }
 

@@ -101,7 +101,7 @@ template KernelSpectrum kernel_spectrum<float>(const Matrix<float>&, double);
 template KernelSpectrum kernel_spectrum<double>(const Matrix<double>&, double);
 
 double orthogonality_gain(const InitSpec& init) {
-  return (init.kind == InitKind::Orthogonal || init.kind == InitKind::Identity) ? init.scale : 1.0;
+  return checked_init(init).sets_gain ? init.gain : 1.0;
 }
 
 void input_output_jacobian(Mlp<double>& net, const double* x0, Matrix<double>& jac,

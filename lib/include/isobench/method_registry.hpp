@@ -1,13 +1,15 @@
-// The method registry: every penalty (and, as they become types, constraint and initialization)
+// The method registry: every penalty and initialization (and, as they become types, constraint)
 // that isobench can run, built once from compile-time lists of policy types.
 //
-// Built-in methods are listed in their headers (BuiltinPenalties in penalty_methods.hpp). A user's
-// method is one header in methods/ that defines its type and registers it with
-//     ISOBENCH_REGISTER_PENALTY(MyPenalty)
+// Built-in methods are listed in their headers (BuiltinPenalties in penalty_methods.hpp,
+// BuiltinInits in init.hpp). A user's method is one header in methods/ that defines its type and
+// registers it with
+//     ISOBENCH_REGISTER_PENALTY(MyPenalty)    or    ISOBENCH_REGISTER_INIT(MyInit)
 // The build (lib/CMakeLists.txt) scans methods/*.hpp for these lines and generates
-// isobench/method_lists.hpp, which includes each file and lists its types (UserPenalties). The
-// runtime registry (penalty_methods(): parsing, error messages, the gradient-check tests, PERF
-// costs, the family grids, `./isobench methods`) is built from those same lists in
+// isobench/method_lists.hpp, which includes each file and lists its types (UserPenalties,
+// UserInits). The runtime registry (penalty_methods(), init_methods(): parsing, error messages,
+// the gradient-check and distribution tests, PERF costs, the family grids, `./isobench methods`)
+// is built from those same lists in
 // method_registry.cpp, which is part of the library: no static-initialisation trick that a
 // linker could drop.
 #pragma once
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "isobench/constraint.hpp"
+#include "isobench/init.hpp"
 #include "isobench/penalty.hpp"
 
 namespace isobench {
@@ -158,6 +161,62 @@ ConstraintMethod constraint_method_of(bool builtin) {
   m.make_double = [](const ConstraintSpec& s, int r, int c) {
     return std::unique_ptr<ConstraintStep<double>>(
         std::make_unique<method_detail::StepOf<C, double>>(s, r, c));
+  };
+  return m;
+}
+
+// Whether I has what an initialization method needs (init.hpp lists the members).
+template <class I, class = void>
+struct is_init_method : std::false_type {};
+template <class I>
+struct is_init_method<
+    I, std::void_t<decltype(I::name), decltype(I::formula), decltype(I::source),
+                   decltype(I::ensemble), decltype(I::reads_sw2), decltype(I::sets_gain),
+                   decltype(I::template fill<float>(std::declval<const InitSpec&>(),
+                                                    std::declval<Matrix<float>&>(),
+                                                    std::declval<Engine&>())),
+                   decltype(I::template fill<double>(std::declval<const InitSpec&>(),
+                                                     std::declval<Matrix<double>&>(),
+                                                     std::declval<Engine&>()))>> : std::true_type {
+};
+
+// Whether I's ensemble is one its parameters describe (init.hpp InitEnsemble): a Gaussian
+// ensemble at InitSpec::sw2 needs reads_sw2, a Haar one at InitSpec::gain needs sets_gain.
+template <class I>
+constexpr bool init_ensemble_consistent() {
+  return (I::ensemble != InitEnsemble::Gaussian || I::reads_sw2) &&
+         (I::ensemble != InitEnsemble::Haar || I::sets_gain);
+}
+
+// In a user's methods/NAME.hpp, after the type (one line, at namespace scope).
+#define ISOBENCH_REGISTER_INIT(Type)                                                            \
+  static_assert(::isobench::is_init_method<Type>::value, #Type                                  \
+                " is not an init method: it needs name, formula, source, ensemble, reads_sw2, " \
+                "sets_gain and template <class T> static void fill(const InitSpec&, "           \
+                "Matrix<T>&, Engine&) (init.hpp)");                                             \
+  static_assert(::isobench::init_ensemble_consistent<Type>(), #Type                             \
+                " declares an ensemble its parameters do not set: Gaussian needs "              \
+                "reads_sw2, Haar needs sets_gain (init.hpp InitEnsemble)")
+
+// The registry entry of initialization type I.
+template <class I>
+InitMethod init_method_of(bool builtin) {
+  static_assert(is_init_method<I>::value, "not an init method (init.hpp)");
+  static_assert(init_ensemble_consistent<I>(),
+                "Gaussian ensemble needs reads_sw2, Haar needs sets_gain (init.hpp)");
+  InitMethod m;
+  m.name = I::name;
+  m.formula = I::formula;
+  m.source = I::source;
+  m.builtin = builtin;
+  m.ensemble = I::ensemble;
+  m.reads_sw2 = I::reads_sw2;
+  m.sets_gain = I::sets_gain;
+  m.fill_float = [](const InitSpec& s, Matrix<float>& w, Engine& e) {
+    I::template fill<float>(s, w, e);
+  };
+  m.fill_double = [](const InitSpec& s, Matrix<double>& w, Engine& e) {
+    I::template fill<double>(s, w, e);
   };
   return m;
 }

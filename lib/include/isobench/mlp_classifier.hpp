@@ -46,7 +46,7 @@ struct ClassifierSpec {
   int depth = 4;  // weight matrices (≥ 1)
   int width = 128;
   Activation act = Activation::Tanh;
-  InitSpec init{InitKind::Gaussian, 1.0};  // every weight; biases ~ N(0, sb2)
+  InitSpec init = InitSpec::gaussian(1.0);  // every weight; biases ~ N(0, sb2)
   double sb2 = 0.0;
   double input_scale = 1.0;  // every input is multiplied by this before the first layer
   int batch = 64;

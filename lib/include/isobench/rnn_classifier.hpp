@@ -61,9 +61,9 @@ namespace isobench {
 
 struct RecurrentClassifierSpec {
   // Initializers of the recurrent kernel W, the input kernel U and the read-out V (biases zero).
-  InitSpec recurrent{InitKind::Orthogonal, 1.0};
-  InitSpec input{InitKind::GlorotUniform, 1.0};
-  InitSpec readout{InitKind::GlorotUniform, 1.0};
+  InitSpec recurrent = InitSpec::orthogonal(1.0);
+  InitSpec input = InitSpec::glorot_uniform();
+  InitSpec readout = InitSpec::glorot_uniform();
   SeqView view = SeqView::Rows;  // how an image becomes a sequence (batches.hpp)
   std::uint64_t perm_seed = 0;   // SeqView::PermutedPixels only
   int batch = 128;

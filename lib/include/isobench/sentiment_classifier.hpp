@@ -58,9 +58,9 @@ namespace isobench {
 struct SentimentSpec {
   int embed_dim = 300;  // D (the study: 300-d pretrained vectors)
   int hidden = 128;     // H
-  InitSpec recurrent{InitKind::Orthogonal, 1.0};
-  InitSpec input{InitKind::GlorotUniform, 1.0};
-  InitSpec readout{InitKind::GlorotUniform, 1.0};
+  InitSpec recurrent = InitSpec::orthogonal(1.0);
+  InitSpec input = InitSpec::glorot_uniform();
+  InitSpec readout = InitSpec::glorot_uniform();
   double forget_bias = 1.0;  // Keras unit_forget_bias
   int batch = 128;
   double lr = 1e-4;

@@ -76,9 +76,9 @@ struct SequenceTaskSpec {
   int length = 0;  // copy: the delay T (≥ 1); adding: the length T (≥ 2); MNIST: unused
   int hidden = 128;
   Activation act = Activation::Tanh;                    // RNN only (the LSTM's gates are fixed)
-  InitSpec recurrent_init{InitKind::Orthogonal, 1.0};   // W (LSTM: each gate's H × H block)
-  InitSpec input_init{InitKind::GlorotUniform, 1.0};    // U
-  InitSpec readout_init{InitKind::GlorotUniform, 1.0};  // V
+  InitSpec recurrent_init = InitSpec::orthogonal(1.0);  // W (LSTM: each gate's H × H block)
+  InitSpec input_init = InitSpec::glorot_uniform();     // U
+  InitSpec readout_init = InitSpec::glorot_uniform();   // V
   int batch = 128;
   double lr = 1e-3;           // Adam
   double clip_norm = 0;       // global gradient-norm clipping; ≤ 0: none

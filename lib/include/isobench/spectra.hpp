@@ -57,8 +57,8 @@ struct KernelSpectrum {
 };
 template <class T>
 KernelSpectrum kernel_spectrum(const Matrix<T>& w, double gain);
-// The gain g that ortho_err divides by: the scale of an orthogonal or identity initializer,
-// 1 for every other initializer.
+// The gain g that ortho_err divides by: InitSpec::gain for an init that declares sets_gain
+// (orthogonal, identity), 1 for every other. std::invalid_argument for a bad spec (checked_init).
 double orthogonality_gain(const InitSpec& init);
 
 // The input-output Jacobian at x0 (d_0 values). Runs net.forward(x0, 1) (overwriting the net's
