@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "bench_common.hpp"
+#include "isobench/activation.hpp"
 #include "isobench/blas.hpp"
 #include "isobench/method_registry.hpp"
 #include "isobench/penalty.hpp"
@@ -282,6 +283,17 @@ static void print_methods(bool json) {
                    {"ensemble", isobench::init_ensemble_name(m.ensemble)},
                    {"reads_sw2", m.reads_sw2},
                    {"sets_gain", m.sets_gain}});
+  std::apply(
+      [&](auto... a) {
+        (out.push_back({{"kind", "activation"},
+                        {"key", "act"},
+                        {"name", decltype(a)::name},
+                        {"builtin", true},
+                        {"formula", decltype(a)::formula},
+                        {"source", decltype(a)::source}}),
+         ...);
+      },
+      isobench::Activations{});
   std::cout << out.dump(1) << "\n";
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <tuple>
 
+#include "isobench/activation.hpp"
 #include "isobench/constraint_methods.hpp"
 #include "isobench/linalg.hpp"
 #include "isobench/method_lists.hpp"  // generated: the user's methods/*.hpp and their types
@@ -164,6 +165,15 @@ std::vector<std::string> method_listing() {
   for (const auto& m : init_methods())
     out.push_back("init\t" + m.name + "\t" + (m.builtin ? "built-in" : "user") + "\t" + m.formula +
                   "\t" + m.source);
+  // Activations are built in only (the layers' fused loops dispatch on them at compile time);
+  // their mean-field theory comes from the policy (activation_moments.hpp).
+  std::apply(
+      [&](auto... a) {
+        (out.push_back(std::string("activation\t") + decltype(a)::name + "\tbuilt-in\t" +
+                       decltype(a)::formula + "\t" + decltype(a)::source),
+         ...);
+      },
+      Activations{});
   return out;
 }
 

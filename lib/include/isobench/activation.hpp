@@ -32,6 +32,8 @@ enum class Activation { Linear, Tanh, HardTanh, ReLU, Sigmoid, Count };
 struct LinearAct : GaussianMoments<LinearAct> {
   static constexpr Activation kind = Activation::Linear;
   static constexpr const char* name = "linear";
+  static constexpr const char* formula = "φ(h) = h";
+  static constexpr const char* source = "identity (deep linear networks, Saxe et al. 2013)";
   static constexpr LengthMap length_map = LengthMap::Homogeneous;
   static double mean_square(double q) { return q; }
   static double derivative_moment(double /*q*/, int /*k*/) { return 1; }
@@ -54,6 +56,8 @@ struct LinearAct : GaussianMoments<LinearAct> {
 struct TanhAct : GaussianMoments<TanhAct> {
   static constexpr Activation kind = Activation::Tanh;
   static constexpr const char* name = "tanh";
+  static constexpr const char* formula = "φ(h) = tanh h";
+  static constexpr const char* source = "Poole et al. 2016; Pennington, Schoenholz & Ganguli 2017";
   static constexpr LengthMap length_map = LengthMap::Saturating;
   static double d2_moment_generating(double q, double eps);
   template <class T>
@@ -71,6 +75,8 @@ struct TanhAct : GaussianMoments<TanhAct> {
 struct HardTanhAct : GaussianMoments<HardTanhAct> {
   static constexpr Activation kind = Activation::HardTanh;
   static constexpr const char* name = "hardtanh";
+  static constexpr const char* formula = "φ(h) = clamp(h, −1, 1)";
+  static constexpr const char* source = "Pennington, Schoenholz & Ganguli 2017";
   static constexpr LengthMap length_map = LengthMap::Saturating;
   static double mean_square(double q) {
     if (q == 0) return 0;
@@ -99,6 +105,8 @@ struct HardTanhAct : GaussianMoments<HardTanhAct> {
 struct ReluAct : GaussianMoments<ReluAct> {
   static constexpr Activation kind = Activation::ReLU;
   static constexpr const char* name = "relu";
+  static constexpr const char* formula = "φ(h) = max(h, 0)";
+  static constexpr const char* source = "Nair & Hinton 2010; Pennington et al. 2017";
   static constexpr LengthMap length_map = LengthMap::Homogeneous;
   static double mean_square(double q) { return 0.5 * q; }
   static double derivative_moment(double /*q*/, int /*k*/) { return 0.5; }
@@ -119,6 +127,8 @@ struct ReluAct : GaussianMoments<ReluAct> {
 struct SigmoidAct : GaussianMoments<SigmoidAct> {
   static constexpr Activation kind = Activation::Sigmoid;
   static constexpr const char* name = "sigmoid";
+  static constexpr const char* formula = "φ(h) = 1/(1 + e^(−h))";
+  static constexpr const char* source = "the logistic function (no mean-field theory here: φ(0) ≠ 0)";
   static constexpr LengthMap length_map = LengthMap::None;  // φ(0) = 1/2
   template <class T>
   static T f(T h) {
