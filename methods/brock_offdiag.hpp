@@ -24,6 +24,7 @@
 #include "isobench/blas.hpp"
 #include "isobench/method_registry.hpp"
 #include "isobench/penalty.hpp"
+#include "isobench/penalty_methods.hpp"
 
 namespace isobench {
 
@@ -45,10 +46,8 @@ struct BrockOffdiagPenalty {
     return n * n;
   }
   template <class T>
-  struct Term {
-    PenaltySpec s;
-    int r, c;
-    Term(const PenaltySpec& spec, int rows, int cols, std::uint64_t) : s(spec), r(rows), c(cols) {}
+  struct Term : PenaltyTermShape {  // keeps s (the spec), r and c
+    using PenaltyTermShape::PenaltyTermShape;
     double operator()(const T* w, T* grad, double lam, T* gram) {
       const int n = smaller_gram(w, r, c, gram);  // G (n × n)
       double off2 = 0;

@@ -39,6 +39,14 @@ double srip_term(const T* w, T* grad, int r, int c, int iterations, double scale
 template <class T>
 void srip_start_vector(std::uint64_t seed, T* v, int n);
 
+// The spec and kernel shape a stateless Term keeps (its constructor ignores the seed).
+struct PenaltyTermShape {
+  PenaltySpec s;
+  int r, c;
+  PenaltyTermShape(const PenaltySpec& spec, int rows, int cols, std::uint64_t = 0)
+      : s(spec), r(rows), c(cols) {}
+};
+
 namespace penalty_detail {
 inline double gram_side(int r, int c) {
   return r >= c ? c : r;
@@ -62,10 +70,8 @@ struct SoPenalty {
     return n * n;
   }
   template <class T>
-  struct Term {
-    PenaltySpec s;
-    int r, c;
-    Term(const PenaltySpec& spec, int rows, int cols, std::uint64_t) : s(spec), r(rows), c(cols) {}
+  struct Term : PenaltyTermShape {
+    using PenaltyTermShape::PenaltyTermShape;
     double operator()(const T* w, T* grad, double lam, T* work) {
       const double n = penalty_detail::gram_side(r, c);
       return gram_frobenius_term(w, grad, r, c, r >= c, 1.0, false,
@@ -83,10 +89,8 @@ struct SoGainAdjustedPenalty {
   static double flops(const PenaltySpec& s, int r, int c) { return SoPenalty::flops(s, r, c); }
   static std::size_t workspace(int r, int c) { return SoPenalty::workspace(r, c); }
   template <class T>
-  struct Term {
-    PenaltySpec s;
-    int r, c;
-    Term(const PenaltySpec& spec, int rows, int cols, std::uint64_t) : s(spec), r(rows), c(cols) {}
+  struct Term : PenaltyTermShape {
+    using PenaltyTermShape::PenaltyTermShape;
     double operator()(const T* w, T* grad, double lam, T* work) {
       const double n = penalty_detail::gram_side(r, c);
       const double inv_g2 = 1.0 / (s.gain * s.gain);
@@ -108,10 +112,8 @@ struct DsoPenalty {
     return n * n;
   }
   template <class T>
-  struct Term {
-    PenaltySpec s;
-    int r, c;
-    Term(const PenaltySpec& spec, int rows, int cols, std::uint64_t) : s(spec), r(rows), c(cols) {}
+  struct Term : PenaltyTermShape {
+    using PenaltyTermShape::PenaltyTermShape;
     double operator()(const T* w, T* grad, double lam, T* work) {
       const bool mean = s.norm == PenaltyNorm::Mean;
       const double rr = r, cc = c;
@@ -134,10 +136,8 @@ struct McPenalty {
   }
   static std::size_t workspace(int r, int c) { return SoPenalty::workspace(r, c); }
   template <class T>
-  struct Term {
-    PenaltySpec s;
-    int r, c;
-    Term(const PenaltySpec& spec, int rows, int cols, std::uint64_t) : s(spec), r(rows), c(cols) {}
+  struct Term : PenaltyTermShape {
+    using PenaltyTermShape::PenaltyTermShape;
     double operator()(const T* w, T* grad, double lam, T* work) {
       const double n = penalty_detail::gram_side(r, c);
       return mutual_coherence_term(w, grad, r, c, lam * penalty_detail::per_entry(s, n), work);
@@ -193,10 +193,8 @@ struct SeedNotebookPenalty {
   }
   static std::size_t workspace(int r, int) { return static_cast<std::size_t>(r) * r; }
   template <class T>
-  struct Term {
-    PenaltySpec s;
-    int r, c;
-    Term(const PenaltySpec& spec, int rows, int cols, std::uint64_t) : s(spec), r(rows), c(cols) {}
+  struct Term : PenaltyTermShape {
+    using PenaltyTermShape::PenaltyTermShape;
     double operator()(const T* w, T* grad, double lam, T* work) {
       const double rr = r;
       const double inv_g2 = 1.0 / (s.gain * s.gain);
