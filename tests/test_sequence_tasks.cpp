@@ -338,8 +338,8 @@ TEST(SequenceProtocol, EachOptionTakesEffect) {
   Rnn<float>(RnnConfig{28, 6, 10}).init(s.recurrent_init, s.input_init, s.readout_init, e);
   EXPECT_EQ(keras.treatment().spec().penalty_seed, e());
   // clip_readout_before_biases: the clipping's order W, U, V, b, c instead of W, U, b, V, c.
-  EXPECT_EQ(measured.params()[2].size, 6u);       // b (H)
-  EXPECT_EQ(keras.params()[2].size, 6u * 10u);    // V (H × K)
+  EXPECT_EQ(measured.params()[2].size, 6u);     // b (H)
+  EXPECT_EQ(keras.params()[2].size, 6u * 10u);  // V (H × K)
   // train_figures and kernel_spectrum: what an evaluation writes.
   EvalRecord rm, rk;
   measured.evaluate(rm);

@@ -61,10 +61,11 @@ RecurrentClassifierTask<Model, Update>::RecurrentClassifierTask(const RecurrentC
                                                                 Engine eng)
     : spec_(checked(spec, train)),
       train_(train),
-      core_(core_spec(spec_, kInitialTrainSamples), std::move(model), spec_.view, train, val,
-            [opt = Optimizer<T, Update>(spec_.lr, update)](
-                const std::vector<ParamRef<T>>& p) mutable { opt.step(p); },
-            std::move(eng), "RecurrentClassifierTask") {}
+      core_(
+          core_spec(spec_, kInitialTrainSamples), std::move(model), spec_.view, train, val,
+          [opt = Optimizer<T, Update>(spec_.lr, update)](
+              const std::vector<ParamRef<T>>& p) mutable { opt.step(p); },
+          std::move(eng), "RecurrentClassifierTask") {}
 
 template <class Model, class Update>
 typename RecurrentClassifierTask<Model, Update>::Measure

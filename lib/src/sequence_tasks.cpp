@@ -123,8 +123,9 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train
       val_(val),
       eng_(std::move(eng)),
       model_(std::in_place_index<0>, RnnConfig{1, 1, 1}),
-      update_([opt = Optimizer<T, AdamUpdate>(spec.lr)](
-                  const std::vector<ParamRef<T>>& p) mutable { opt.step(p); }) {
+      update_([opt = Optimizer<T, AdamUpdate>(spec.lr)](const std::vector<ParamRef<T>>& p) mutable {
+        opt.step(p);
+      }) {
   // Problem shape.
   if (is_mnist_problem(spec_.problem)) {
     set_up_mnist(mnist_view(spec_.problem));
@@ -195,8 +196,8 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, Model model, SeqView
           fail("the model must be many-to-one (a read-out of the last step only)");
         if (mc.input_dim != features_)
           fail("the model's input_dim " + std::to_string(mc.input_dim) + " does not fit the " +
-               seq_view_name(view) + " view of " + train.source + " (" +
-               std::to_string(features_) + " features per step)");
+               seq_view_name(view) + " view of " + train.source + " (" + std::to_string(features_) +
+               " features per step)");
         if (mc.output_dim != outputs_)
           fail("the model's output_dim " + std::to_string(mc.output_dim) + " differs from the " +
                std::to_string(outputs_) + " classes of " + train.source);
@@ -221,7 +222,7 @@ void SequenceTask<T>::set_up_mnist(SeqView view) {
 template <class T>
 int SequenceTask<T>::eval_chunk() const {
   return !batches_.empty() && spec_.protocol.eval_chunk > 0 ? spec_.protocol.eval_chunk
-                                                             : spec_.batch;
+                                                            : spec_.batch;
 }
 
 template <class T>

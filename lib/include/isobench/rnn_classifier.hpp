@@ -1,23 +1,28 @@
 // A recurrent sequence classifier as a trainer task (trainer.hpp): a many-to-one recurrent model
-// (Rnn<T> or Lstm<T>), softmax cross-entropy on the last step's logits, an optimizer policy
-// (optim.hpp) and an optional soft orthogonality penalty (penalty.hpp) on the recurrent kernel —
-// what SEED trains (the seed study, Hlav 2019; RESEARCH.md §3), and what RQD/TASK can reuse.
+// (Rnn<T> or Lstm<T>, built by the caller), softmax cross-entropy on the last step's logits, an
+// optimizer policy (optim.hpp) and the orthogonality treatment of the recurrent kernel
+// (ortho_treatment.hpp) — what SEED trains (the seed study, Hlav 2019; RESEARCH.md §3).
+//
+// It is a thin facade: SequenceTask (sequence_tasks.hpp), the one sequential-MNIST training step
+// and evaluation, does the work under SequenceProtocol::keras() — SEED's protocol, each option
+// documented there — with the caller's model and an Optimizer<T, Update>.
 //
 //   x_1..x_T = the image viewed as a sequence (SeqView: Rows = 28 steps × 28 pixels, …)
 //   logits   = model(x)                                         (B × K), K = classes
 //   loss     = softmax_xent(logits, labels) + λ·P(W)            P on the recurrent kernel W
 //
-// One step, in the order of ortho_treatment.hpp: batch → forward → loss → backward → penalty
-// (as Keras adds a kernel regularizer: λP(W) to the loss of every batch, λ∂P/∂W into ∂L/∂W) →
-// optional global gradient-norm clipping (over W, U, V, b, c in that order) → the optimizer
-// (every parameter but W under cayley) → the optional hard constraint on W (cayley instead of the
-// optimizer's step for W, with its own rate; qr / polar / margin after it; gain g = the recurrent
-// init's, as ortho_err's). For an Lstm, P acts on the whole (4H × H) recurrent kernel and the
-// constraint on each H × H gate block unless constraint_scope is WholeKernel (cayley: per gate
-// only); the model's own config chooses its init (per_gate_init).
-//
-// It is a facade over SequenceTask (sequence_tasks.hpp), the one sequential-MNIST implementation,
-// under SequenceProtocol::keras() — SEED's protocol, each option documented there:
+// One step, top to bottom (ortho_treatment.hpp's order):
+//   batch       the next mini-batch of the epoch's shuffle (the last one may be partial)
+//   → forward → loss → backward
+//   → penalty   λP(W) to the loss of every batch, λ∂P/∂W into ∂L/∂W (as Keras adds a kernel
+//               regularizer); for an Lstm on the whole (4H × H) recurrent kernel
+//   → clip      optional global gradient-norm clipping (over W, U, V, b, c in that order)
+//   → update    the optimizer on every parameter but W under cayley
+//   → constraint  the optional hard constraint on W (cayley instead of the optimizer's step for
+//               W, with its own rate; qr / polar / margin after it; gain g = the recurrent init's,
+//               as ortho_err's); for an Lstm on each H × H gate block unless constraint_scope is
+//               WholeKernel (cayley: per gate only). The model's own config chooses its init
+//               (per_gate_init).
 //
 // Data order: the engine (copied at construction) draws the model's weights (recurrent, input,
 // read-out kernels, in that order — Rnn::init), then one seed for srip's power-iteration vector,
@@ -134,7 +139,7 @@ class RecurrentClassifierTask {
   Model& model() { return std::get<Model>(core_.model()); }
   const RecurrentClassifierSpec& spec() const { return spec_; }
   long steps_taken() const { return core_.steps_taken(); }
-  int sequence_steps() const { return core_.seq_steps(); }  // T
+  int sequence_steps() const { return core_.seq_steps(); }    // T
   int sequence_features() const { return core_.features(); }  // F
 
  private:
