@@ -5,11 +5,14 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "gradcheck.hpp"
 #include "isobench/linalg.hpp"
+#include "isobench/rnn_classifier.hpp"
 #include "isobench/sequence_tasks.hpp"
+#include "isobench/trainer.hpp"
 
 using namespace isobench;
 
@@ -265,4 +268,140 @@ TEST(SequenceTask, ABlownUpRunStopsAsDiverged) {
   s.lr = 1e-3;
   SequenceTask<float> calm(s, nullptr, nullptr, make_engine("div", 1));
   EXPECT_FALSE(train(calm, cfg).diverged);
+}
+
+// --- the protocols: one implementation, each family's differences as options -------------------
+
+TEST(SequenceProtocol, KerasProtocolReproducesTheRecurrentClassifierBitForBit) {
+  // SEED's RecurrentClassifierTask is SequenceTask under SequenceProtocol::keras(): a spec-built
+  // SequenceTask with that protocol (same model, inits, engine) must give identical evaluations.
+  const Dataset train = fake_mnist(70, 1), val = fake_mnist(30, 2);
+  SequenceTaskSpec s;
+  s.problem = SequenceProblem::RowMnist;
+  s.hidden = 6;
+  s.batch = 16;  // 70 = 4·16 + 6: the last partial batch is trained on
+  s.lr = 1e-3;
+  s.penalty.method = "srip";
+  s.penalty.lambda = 0.1;
+  s.protocol = SequenceProtocol::keras();
+  s.eval_train = RecurrentClassifierTask<Rnn<float>, AdamUpdate>::kInitialTrainSamples;
+  RecurrentClassifierSpec rs;
+  rs.recurrent = s.recurrent_init;
+  rs.batch = s.batch;
+  rs.lr = s.lr;
+  rs.penalty = s.penalty;
+  RecurrentClassifierTask<Rnn<float>, AdamUpdate> seed(rs, Rnn<float>(RnnConfig{28, 6, 10}), train,
+                                                       val, AdamUpdate{}, make_engine("p", 1));
+  SequenceTask<float> task(s, &train, &val, make_engine("p", 1));
+  EXPECT_EQ(task.steps_per_epoch(), 5);
+  EXPECT_EQ(seed.steps_per_epoch(), 5);
+  TrainConfig cfg;
+  cfg.epoch_budget = 2;
+  cfg.step_budget = 10;
+  std::vector<EvalRecord> ra, rb;
+  struct Keep {
+    std::vector<EvalRecord>& out;
+    void on_evaluation(const EvalRecord& r) { out.push_back(r); }
+  } ka{ra}, kb{rb};
+  isobench::train(seed, cfg, ka);
+  isobench::train(task, cfg, kb);
+  ASSERT_EQ(ra.size(), 3u);
+  ASSERT_EQ(rb.size(), ra.size());
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    EXPECT_EQ(ra[i].loss, rb[i].loss) << i;
+    EXPECT_EQ(ra[i].train_acc, rb[i].train_acc) << i;
+    EXPECT_EQ(ra[i].val_loss, rb[i].val_loss) << i;
+    EXPECT_EQ(ra[i].val_acc, rb[i].val_acc) << i;
+    EXPECT_EQ(ra[i].extra, rb[i].extra) << i;  // train_data_loss, penalty, the whole spectrum
+  }
+  EXPECT_TRUE(rb.back().extra.contains("kernel_sv"));
+  EXPECT_TRUE(rb.back().extra.contains("train_data_loss"));
+}
+
+TEST(SequenceProtocol, EachOptionTakesEffect) {
+  const Dataset train = fake_mnist(70, 1), val = fake_mnist(30, 2);
+  SequenceTaskSpec s;
+  s.hidden = 6;
+  s.batch = 16;
+  s.penalty.method = "srip";
+  s.penalty.lambda = 0.1;
+  SequenceTaskSpec k = s;
+  k.protocol = SequenceProtocol::keras();
+  SequenceTask<float> measured(s, &train, &val, make_engine("p", 1));
+  SequenceTask<float> keras(k, &train, &val, make_engine("p", 1));
+  // last_batch: Drop 70/16 → 4 steps, Keep → 5.
+  EXPECT_EQ(measured.steps_per_epoch(), 4);
+  EXPECT_EQ(keras.steps_per_epoch(), 5);
+  // srip_seed_from_engine: 0, or the engine's draw after the weights (the same draw either way).
+  EXPECT_EQ(measured.treatment().spec().penalty_seed, 0u);
+  Engine e = make_engine("p", 1);
+  Rnn<float>(RnnConfig{28, 6, 10}).init(s.recurrent_init, s.input_init, s.readout_init, e);
+  EXPECT_EQ(keras.treatment().spec().penalty_seed, e());
+  // clip_readout_before_biases: the clipping's order W, U, V, b, c instead of W, U, b, V, c.
+  EXPECT_EQ(measured.params()[2].size, 6u);     // b (H)
+  EXPECT_EQ(keras.params()[2].size, 6u * 10u);  // V (H × K)
+  // train_figures and kernel_spectrum: what an evaluation writes.
+  EvalRecord rm, rk;
+  measured.evaluate(rm);
+  keras.evaluate(rk);
+  EXPECT_TRUE(rm.extra.contains("grad_norm"));
+  EXPECT_FALSE(rm.extra.contains("kernel_sv_mean"));
+  EXPECT_FALSE(rk.extra.contains("grad_norm"));
+  EXPECT_TRUE(rk.extra.contains("train_data_loss"));
+  EXPECT_TRUE(rk.extra.contains("kernel_sv"));
+  // reshuffle_when_exhausted: past the epoch's last batch outside the trainer, keras starts a new
+  // (reshuffled) epoch, measured wraps around to the same first batch. (Data losses: srip's
+  // power-iteration vector moves on every call.)
+  for (auto* t : {&measured, &keras}) {
+    t->draw_batch();
+    const double first = t->objective_and_gradient() - t->last_penalty();
+    for (int b = 1; b < t->steps_per_epoch(); ++b) t->draw_batch();
+    t->draw_batch();
+    const double again = t->objective_and_gradient() - t->last_penalty();
+    if (t == &measured)
+      EXPECT_EQ(again, first);
+    else
+      EXPECT_NE(again, first);
+  }
+}
+
+TEST(SequenceProtocol, NonFiniteStepIsAppliedOnlyUnderKeras) {
+  // A NaN pixel makes every loss NaN: RQD/TASK's protocol stops before the update (W stays
+  // finite), SEED's applies it (W turns NaN, and an evaluation reports kernel_finite = false).
+  Dataset train = fake_mnist(32, 1);
+  for (int i = 0; i < train.n; ++i) train.x[static_cast<std::size_t>(i) * 784] = std::nanf("");
+  SequenceTaskSpec s;
+  s.hidden = 4;
+  s.batch = 16;
+  SequenceTaskSpec k = s;
+  k.protocol = SequenceProtocol::keras();
+  SequenceTask<float> measured(s, &train, nullptr, make_engine("nan", 1));
+  SequenceTask<float> keras(k, &train, nullptr, make_engine("nan", 1));
+  EXPECT_TRUE(std::isnan(measured.step()));
+  EXPECT_TRUE(std::isnan(keras.step()));
+  EXPECT_TRUE(std::isfinite(measured.recurrent_kernel().data()[0]));
+  EXPECT_TRUE(std::isnan(keras.recurrent_kernel().data()[0]));
+  EvalRecord r;
+  r.loss = 1.0;  // diverged() on the kernel alone
+  r.extra["kernel_finite"] = false;
+  EXPECT_TRUE(keras.diverged(r));
+}
+
+TEST(SequenceProtocol, CallerBuiltModelsAreChecked) {
+  const Dataset train = fake_mnist(40, 1);
+  SequenceTaskSpec s;
+  s.batch = 8;
+  auto update = [](const std::vector<ParamRef<float>>&) {};
+  try {
+    SequenceTask<float>(s, Rnn<float>(RnnConfig{5, 4, 10}), SeqView::Rows, train, Dataset{}, update,
+                        make_engine("m", 1), "Owner");
+    ADD_FAILURE() << "no exception for input_dim";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("Owner: the model's input_dim 5"), std::string::npos)
+        << e.what();
+  }
+  s.batch = 41;
+  EXPECT_THROW(SequenceTask<float>(s, Rnn<float>(RnnConfig{28, 4, 10}), SeqView::Rows, train,
+                                   Dataset{}, update, make_engine("m", 1)),
+               std::invalid_argument);
 }

@@ -34,8 +34,8 @@
 // on (the gate blocks under PerGate); spectrum(k) = kernel_spectrum (spectra.hpp).
 //
 // srip seeding: kernel k's power-iteration vector is seeded with penalty_seed + k; the task
-// chooses penalty_seed (SequenceTask 0, the classifiers a draw from their engine), so every
-// family keeps its draw order.
+// chooses penalty_seed (SequenceTask per its protocol: 0 for RQD/TASK, a draw from its engine for
+// SEED; the other classifiers a draw from their engine), so every family keeps its draw order.
 //
 // Allocation: every workspace (penalties, constraints, gate-block scratch) is allocated at
 // construction; add_penalty, clip and after_update do not allocate.

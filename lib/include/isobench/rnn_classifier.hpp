@@ -1,20 +1,28 @@
 // A recurrent sequence classifier as a trainer task (trainer.hpp): a many-to-one recurrent model
-// (Rnn<T> or Lstm<T>), softmax cross-entropy on the last step's logits, an optimizer policy
-// (optim.hpp) and an optional soft orthogonality penalty (penalty.hpp) on the recurrent kernel —
-// what SEED trains (the seed study, Hlav 2019; RESEARCH.md §3), and what RQD/TASK can reuse.
+// (Rnn<T> or Lstm<T>, built by the caller), softmax cross-entropy on the last step's logits, an
+// optimizer policy (optim.hpp) and the orthogonality treatment of the recurrent kernel
+// (ortho_treatment.hpp) — what SEED trains (the seed study, Hlav 2019; RESEARCH.md §3).
+//
+// It is a thin facade: SequenceTask (sequence_tasks.hpp), the one sequential-MNIST training step
+// and evaluation, does the work under SequenceProtocol::keras() — SEED's protocol, each option
+// documented there — with the caller's model and an Optimizer<T, Update>.
 //
 //   x_1..x_T = the image viewed as a sequence (SeqView: Rows = 28 steps × 28 pixels, …)
 //   logits   = model(x)                                         (B × K), K = classes
 //   loss     = softmax_xent(logits, labels) + λ·P(W)            P on the recurrent kernel W
 //
-// One step, in the order of ortho_treatment.hpp: batch → forward → loss → backward → penalty
-// (as Keras adds a kernel regularizer: λP(W) to the loss of every batch, λ∂P/∂W into ∂L/∂W) →
-// optional global gradient-norm clipping (over W, U, V, b, c in that order) → the optimizer
-// (every parameter but W under cayley) → the optional hard constraint on W (cayley instead of the
-// optimizer's step for W, with its own rate; qr / polar / margin after it; gain g = the recurrent
-// init's, as ortho_err's). For an Lstm, P acts on the whole (4H × H) recurrent kernel and the
-// constraint on each H × H gate block unless constraint_scope is WholeKernel (cayley: per gate
-// only); the model's own config chooses its init (per_gate_init).
+// One step, top to bottom (ortho_treatment.hpp's order):
+//   batch       the next mini-batch of the epoch's shuffle (the last one may be partial)
+//   → forward → loss → backward
+//   → penalty   λP(W) to the loss of every batch, λ∂P/∂W into ∂L/∂W (as Keras adds a kernel
+//               regularizer); for an Lstm on the whole (4H × H) recurrent kernel
+//   → clip      optional global gradient-norm clipping (over W, U, V, b, c in that order)
+//   → update    the optimizer on every parameter but W under cayley
+//   → constraint  the optional hard constraint on W (cayley instead of the optimizer's step for
+//               W, with its own rate; qr / polar / margin after it; gain g = the recurrent init's,
+//               as ortho_err's); for an Lstm on each H × H gate block unless constraint_scope is
+//               WholeKernel (cayley: per gate only). The model's own config chooses its init
+//               (per_gate_init).
 //
 // Data order: the engine (copied at construction) draws the model's weights (recurrent, input,
 // read-out kernels, in that order — Rnn::init), then one seed for srip's power-iteration vector,
@@ -33,14 +41,16 @@
 //                    for orthogonal / identity init, else 1; CONTRACT.md), and with
 //                    `full_spectrum` the whole list kernel_sv (descending) — the data of the
 //                    study's Figures 7–8.
-// Divergence: a non-finite batch loss stops the trainer at once; diverged() also flags a
-// non-finite validation loss or recurrent kernel.
+// Divergence: a non-finite batch loss stops the trainer at once (the step is still applied, so
+// the final kernel reads non-finite); diverged() also flags a non-finite validation loss or
+// recurrent kernel.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "isobench/batches.hpp"
@@ -52,7 +62,7 @@
 #include "isobench/penalty.hpp"
 #include "isobench/rng.hpp"
 #include "isobench/rnn.hpp"
-#include "isobench/running_figures.hpp"
+#include "isobench/sequence_tasks.hpp"
 #include "isobench/spectra.hpp"
 #include "isobench/tensor.hpp"
 #include "isobench/trainer.hpp"
@@ -94,16 +104,16 @@ class RecurrentClassifierTask {
   // input size / class count does not fit the data and view; the penalty's own checks apply.
   RecurrentClassifierTask(const RecurrentClassifierSpec& spec, Model model, const Dataset& train,
                           const Dataset& val, Update update, Engine eng);
-  RecurrentClassifierTask(const RecurrentClassifierTask&) = delete;  // treat_ points into model_
+  RecurrentClassifierTask(const RecurrentClassifierTask&) = delete;  // the core points into itself
   RecurrentClassifierTask& operator=(const RecurrentClassifierTask&) = delete;
 
   // --- the trainer interface (trainer.hpp) ---
-  int steps_per_epoch() const { return batches_.num_batches(); }
-  void begin_epoch(int epoch);  // reshuffles the training order
-  double step();                // one optimizer step; returns the batch's data loss + penalty
-  void evaluate(EvalRecord& r);
-  bool reached_target(const EvalRecord& r) const { return r.val_acc >= spec_.target_val_acc; }
-  bool diverged(const EvalRecord& r) const;
+  int steps_per_epoch() const { return core_.steps_per_epoch(); }
+  void begin_epoch(int epoch) { core_.begin_epoch(epoch); }  // reshuffles the training order
+  double step() { return core_.step(); }  // one optimizer step; the batch's data loss + penalty
+  void evaluate(EvalRecord& r) { core_.evaluate(r); }
+  bool reached_target(const EvalRecord& r) const { return core_.reached_target(r); }
+  bool diverged(const EvalRecord& r) const { return core_.diverged(r); }
 
   // Mean cross-entropy and accuracy of the current weights on the first `max_samples` of d
   // (≤ 0: all), in chunks of eval_chunk; d must have the training set's image size.
@@ -115,38 +125,27 @@ class RecurrentClassifierTask {
 
   // Data loss + λP(W) of one batch, gradients of every parameter left in the model (the
   // recurrent kernel's including λ∂P/∂W); no update. x: (T × B × F) time-major in T,
-  // labels: B class indices. For tests (gradient checks) and probes.
-  double loss_and_grad(const T* x, const int* labels, int batch);
+  // labels: B class indices, B ≤ max(batch, eval_chunk). For tests (gradient checks) and probes.
+  double loss_and_grad(const T* x, const int* labels, int batch) {
+    return core_.objective_and_gradient(x, labels, batch);
+  }
 
   // The recurrent kernel's singular values now (one SVD, O(H³)).
-  KernelSpectrum kernel_spectrum();
-  const OrthoTreatment<T>& treatment() const { return *treat_; }
+  KernelSpectrum kernel_spectrum() { return core_.kernel_spectrum(); }
+  const OrthoTreatment<T>& treatment() const { return core_.treatment(); }
   // g of ortho_err: the init gain for orthogonal / identity init, else 1.
-  double ortho_gain() const;
+  double ortho_gain() const { return core_.kernel_gain(); }
 
-  Model& model() { return model_; }
+  Model& model() { return std::get<Model>(core_.model()); }
   const RecurrentClassifierSpec& spec() const { return spec_; }
-  long steps_taken() const { return t_; }
-  int sequence_steps() const { return gatherer_.steps(); }        // T
-  int sequence_features() const { return gatherer_.features(); }  // F
+  long steps_taken() const { return core_.steps_taken(); }
+  int sequence_steps() const { return core_.seq_steps(); }    // T
+  int sequence_features() const { return core_.features(); }  // F
 
  private:
   RecurrentClassifierSpec spec_;
   const Dataset& train_;
-  const Dataset& val_;
-  Engine eng_;
-  Model model_;
-  Optimizer<T, Update> opt_;
-  MiniBatches batches_;
-  BatchGatherer gatherer_;
-  std::unique_ptr<OrthoTreatment<T>> treat_;  // penalty, clipping, constraint on W
-  std::vector<T> x_, dlogits_;       // (T × max(B, chunk) × F), (max(B, chunk) × K)
-  std::vector<int> labels_, index_;  // max(B, chunk)
-  int batch_in_epoch_ = 0;
-  long t_ = 0;
-  RunningFigures running_;   // training figures since the previous evaluation
-  double last_penalty_ = 0;  // λP(W) of the last loss_and_grad
-  int last_correct_ = 0;     // hits of the last loss_and_grad
+  SequenceTask<T> core_;  // the one sequential-MNIST step and evaluation, SEED's protocol
 };
 
 extern template class RecurrentClassifierTask<Rnn<float>, AdamUpdate>;
