@@ -116,6 +116,19 @@ struct RunConfig {
   int depth, width, seed;
 };
 
+// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order).
+Name name_of(const RunConfig& c) {
+  Name n("RQA", "mlp");
+  n.kv("act", activation_name(c.act))
+      .kv("init", c.init)
+      .kv("sw2", c.sw2)
+      .kv("sb2", c.sb2)
+      .kv("depth", c.depth)
+      .kv("width", c.width)
+      .kv("seed", c.seed);
+  return n;
+}
+
 void run_rqa(benchmark::State& state, const std::string& name, const RunConfig& c) {
   MeanField mf;
   std::optional<FreeSpectrum> theory;  // none for an init whose ensemble is none
@@ -180,15 +193,8 @@ template <class Point, int... Depth, int... Width, int... Seed>
 void register_point(const std::string& init, Ints<Depth...>, Ints<Width...>, Ints<Seed...>) {
   const double sw2 = Point::sw2();
   auto one = [&](int depth, int width, int seed) {
-    const std::string name = Name("RQA", "mlp")
-                                 .kv("act", activation_name(Point::act))
-                                 .kv("init", init)
-                                 .kv("sw2", sw2)
-                                 .kv("sb2", Point::sb2)
-                                 .kv("depth", depth)
-                                 .kv("width", width)
-                                 .kv("seed", seed);
     const RunConfig cfg{Point::act, init, sw2, Point::sb2, depth, width, seed};
+    const std::string name = name_of(cfg);
     add_run(name, [name, cfg](benchmark::State& state) { run_rqa(state, name, cfg); });
   };
   // Listing order: depth, width, seed.

@@ -22,12 +22,12 @@
 #include <cmath>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "data_cache.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/deep_linear.hpp"
 #include "isobench/init.hpp"
@@ -45,14 +45,14 @@ struct RqbData {
   std::string description;
 };
 
-// Centered, scaled MNIST training samples → second moments; cached per sample count.
-const RqbData& rqb_data(int samples) {
-  static std::mutex m;
-  static std::map<int, std::unique_ptr<RqbData>> cache;
-  std::lock_guard<std::mutex> lock(m);
-  auto& slot = cache[samples];
-  if (slot) return *slot;
-  const DataSplit split = load_split("mnist", 0.0, /*seed=*/0, samples);
+constexpr const char* kDataset = "mnist";
+constexpr Activation kAct = Activation::Linear;  // the model (DeepLinearRegression) is linear
+constexpr const char* kOptimizer = "gd";         // full-batch gradient descent
+
+// Centered, scaled MNIST training samples → second moments; cached per sample count
+// (data_cache.hpp).
+RqbData make_rqb_data(int samples) {
+  const DataSplit& split = cached_split({kDataset, 0.0, /*seed=*/0, samples});
   const Dataset& tr = split.train;
   if (tr.n < samples)
     throw std::runtime_error("RQB needs " + std::to_string(samples) + " MNIST training samples, " +
@@ -68,18 +68,19 @@ const RqbData& rqb_data(int samples) {
       x[static_cast<std::size_t>(i) * d + j] = tr.sample(i)[j] - mean[static_cast<std::size_t>(j)];
     y[static_cast<std::size_t>(i) * k + tr.y[static_cast<std::size_t>(i)]] = 1.0;
   }
-  auto data = std::make_unique<RqbData>();
+  RqbData data;
   SecondMoments raw = second_moments(x.data(), y.data(), n, d, k);
   double lmax = 1;
   least_squares_floor(raw, &lmax);
-  data->scale = 1.0 / std::sqrt(lmax);
-  for (auto& v : x) v *= data->scale;
-  data->moments = second_moments(x.data(), y.data(), n, d, k);
-  data->floor = least_squares_floor(data->moments);
-  data->description = split.description;
-  note_dataset("mnist", split.description, split.files);
-  slot = std::move(data);
-  return *slot;
+  data.scale = 1.0 / std::sqrt(lmax);
+  for (auto& v : x) v *= data.scale;
+  data.moments = second_moments(x.data(), y.data(), n, d, k);
+  data.floor = least_squares_floor(data.moments);
+  data.description = split.description;
+  return data;
+}
+const RqbData& rqb_data(int samples) {
+  return cached<RqbData>(samples, [samples] { return make_rqb_data(samples); });
 }
 
 // The trainer's task: one full-batch GD step per "epoch". The evaluation after each step
@@ -109,10 +110,27 @@ struct DeepLinearTask {
 };
 
 struct Config {
-  std::string init;  // a registered init, at σ_w² = 1 or gain 1
+  InitSpec init;  // a registered init, at σ_w² = 1 or gain 1
   int depth, width, seed;
   double fixed_lr = 0;  // > 0: this rate only (× ISOBENCH_LR_SCALE), no grid
+  int samples;          // MNIST training samples
+  long budget;          // steps per rate
 };
+
+// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order);
+// `lr` only for a fixed rate (the grid's best rate is a counter).
+Name name_of(const Config& c) {
+  Name n("RQB", "mlp");
+  n.kv("dataset", kDataset)
+      .kv("act", activation_name(kAct))
+      .kv("init", c.init.method)
+      .kv("depth", c.depth)
+      .kv("width", c.width)
+      .kv("opt", kOptimizer);
+  if (c.fixed_lr > 0) n.kv("lr", c.fixed_lr);
+  n.kv("seed", c.seed);
+  return n;
+}
 
 std::vector<double> lr_grid() {
   std::vector<double> g;
@@ -120,7 +138,9 @@ std::vector<double> lr_grid() {
   return g;
 }
 
-void run_rqb(benchmark::State& state, const std::string& name, Config c, int samples, long budget) {
+void run_rqb(benchmark::State& state, const std::string& name, const Config& c) {
+  const int samples = c.samples;
+  const long budget = c.budget;
   for (auto _ : state) {
     const RqbData* data = nullptr;
     std::vector<double> grid = lr_grid();
@@ -137,7 +157,7 @@ void run_rqb(benchmark::State& state, const std::string& name, Config c, int sam
     std::vector<Matrix<double>> w0;
     {
       Engine eng = make_engine(init_key, static_cast<std::uint64_t>(c.seed));
-      dl.net().init(InitSpec{c.init}, 0.0, eng);
+      dl.net().init(c.init, 0.0, eng);
       for (int l = 1; l <= c.depth; ++l) w0.push_back(dl.net().weight(l));
     }
     const double e0 = dl.loss();
@@ -228,44 +248,28 @@ std::vector<std::string> rqb_inits() {
   return out;
 }
 
+void add_config(const Config& c) {
+  const std::string name = name_of(c);
+  add_run(name, [name, c](benchmark::State& st) { run_rqb(st, name, c); });
+}
+
 template <class Depths>
 void register_grid(int width, int samples, long budget, int seeds) {
   for_each_type<Depths>([&](auto depth_tag) {
     constexpr int depth = decltype(depth_tag)::value;
     for (const std::string& init : rqb_inits())
-      for (int seed = 1; seed <= seeds; ++seed) {
-        const std::string name = Name("RQB", "mlp")
-                                     .kv("dataset", "mnist")
-                                     .kv("act", "linear")
-                                     .kv("init", init)
-                                     .kv("depth", depth)
-                                     .kv("width", width)
-                                     .kv("opt", "gd")
-                                     .kv("seed", seed);
-        const Config c{init, depth, width, seed};
-        add_run(name, [=](benchmark::State& st) { run_rqb(st, name, c, samples, budget); });
-      }
+      for (int seed = 1; seed <= seeds; ++seed)
+        add_config({InitSpec{init}, depth, width, seed, /*fixed_lr=*/0, samples, budget});
   });
 }
 
 // Fixed-rate runs: the fast, deterministic set of the convergence regression check
 // (tests/regression), and Saxe's observation at one rate for every depth.
 void register_fixed_rate(int width, int samples, long budget) {
+  constexpr double kFixedLr = 0.125;
   for (int depth : {2, 8})
-    for (const std::string& init : rqb_inits()) {
-      const double lr = 0.125;
-      const std::string name = Name("RQB", "mlp")
-                                   .kv("dataset", "mnist")
-                                   .kv("act", "linear")
-                                   .kv("init", init)
-                                   .kv("depth", depth)
-                                   .kv("width", width)
-                                   .kv("opt", "gd")
-                                   .kv("lr", lr)
-                                   .kv("seed", 1);
-      const Config c{init, depth, width, 1, lr};
-      add_run(name, [=](benchmark::State& st) { run_rqb(st, name, c, samples, budget); });
-    }
+    for (const std::string& init : rqb_inits())
+      add_config({InitSpec{init}, depth, width, /*seed=*/1, kFixedLr, samples, budget});
 }
 
 const bool registered = [] {

@@ -53,7 +53,6 @@
 #include <cmath>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -61,6 +60,7 @@
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "data_cache.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/init.hpp"
 #include "isobench/linalg.hpp"
@@ -117,18 +117,10 @@ using Points = std::tuple<TanhIsometric, ReluCritical>;
 using Inits = std::tuple<OrthogonalInit, GaussianInit>;  // then the user's inits (methods/)
 using Optimizers = std::tuple<Sgd, Adam>;
 
-// ---- data: loaded once per process and dataset, standardized ----
-const DataSplit& cached_split(const std::string& dataset, int max_train) {
-  static std::mutex m;
-  static std::map<std::string, std::unique_ptr<DataSplit>> cache;
-  std::lock_guard<std::mutex> lock(m);
-  auto& slot = cache[dataset];
-  if (slot) return *slot;
-  auto s = std::make_unique<DataSplit>(load_split(dataset, 0.2, /*seed=*/0, max_train));
-  standardize(*s, Standardize::Global);
-  note_dataset(dataset, s->description, s->files);
-  slot = std::move(s);
-  return *slot;
+// ---- data: 80/20 (split seed 0), standardized; loaded once per process (data_cache.hpp) ----
+template <class Profile>
+SplitKey data_key(const std::string& dataset) {
+  return {dataset, 0.2, /*seed=*/0, Profile::max_train, Standardize::Global};
 }
 
 // ---- at-init isometry of the hidden stack ----
@@ -183,6 +175,24 @@ struct RunConfig {
   int seed;
 };
 
+// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order);
+// depth and width are the profile's, the optimizer Opt.
+template <class Profile, class Opt>
+Name name_of(const RunConfig& c) {
+  Name n("RQC", "mlp");
+  n.kv("dataset", c.dataset)
+      .kv("act", activation_name(c.act))
+      .kv("init", c.init)
+      .kv("sw2", c.sw2)
+      .kv("sb2", c.sb2)
+      .kv("depth", Profile::depth)
+      .kv("width", Profile::width)
+      .kv("opt", Opt::name)
+      .kv("lr", c.lr)
+      .kv("seed", c.seed);
+  return n;
+}
+
 template <class Profile, class Opt>
 void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& c) {
   for (auto _ : state) {
@@ -191,7 +201,7 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
     std::optional<Task> task;
     const std::string key = config_key(name);
     try {
-      data = &cached_split(c.dataset, Profile::max_train);
+      data = &cached_split(data_key<Profile>(c.dataset));
       ClassifierSpec spec;
       spec.lr = c.lr * lr_scale();
       spec.depth = Profile::depth;
@@ -268,18 +278,8 @@ void register_grid() {
         for_each_type<Optimizers>([&](auto op) {
           using O = decltype(op);
           for (int seed = 1; seed <= Profile::seeds; ++seed) {
-            const std::string name = Name("RQC", "mlp")
-                                         .kv("dataset", D::name)
-                                         .kv("act", activation_name(P::act))
-                                         .kv("init", init)
-                                         .kv("sw2", P::sw2)
-                                         .kv("sb2", P::sb2)
-                                         .kv("depth", Profile::depth)
-                                         .kv("width", Profile::width)
-                                         .kv("opt", O::name)
-                                         .kv("lr", O::lr)
-                                         .kv("seed", seed);
             const RunConfig c{D::name, D::target, P::act, init, P::sw2, P::sb2, O::lr, seed};
+            const std::string name = name_of<Profile, O>(c);
             add_run(name, [name, c](benchmark::State& st) { run_rqc<Profile, O>(st, name, c); });
           }
         });

@@ -29,12 +29,12 @@
 // ortho_err (‖WᵀW − I‖_F, every run).
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <tuple>
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "data_cache.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/constraint_methods.hpp"
 #include "isobench/init.hpp"
@@ -48,17 +48,10 @@ constexpr double kLr = 1e-3;
 constexpr double kSoLambda = 0.01;
 constexpr int kHidden = 128, kBatch = 128;
 
-// MNIST split 80/20, loaded once per process.
-const DataSplit& rqd_data() {
-  static std::mutex m;
-  static std::unique_ptr<DataSplit> cache;
-  std::lock_guard<std::mutex> lock(m);
-  if (!cache) {
-    cache = std::make_unique<DataSplit>(load_split("mnist", 0.2, /*seed=*/0));
-    note_dataset("mnist", cache->description, cache->files);
-  }
-  return *cache;
-}
+// MNIST split 80/20 (split seed 0), loaded once per process (data_cache.hpp).
+const SplitKey kData{"mnist", 0.2, /*seed=*/0};
+
+constexpr const char* kOptimizer = "adam";  // SequenceTask's optimizer (fixed)
 
 // One treatment of the recurrent kernel; the margin in thousandths (compile-time grid).
 template <class C, int MarginPermille = 0, class P = NoPenalty>
@@ -100,12 +93,38 @@ struct KernelTrace {
   }
 };
 
-void run_rqd(benchmark::State& state, const std::string& name, const Setting& setting,
-             const SequenceTaskSpec& spec, int seed) {
+// One run: its setting, the task's spec (everything the run trains with) and the seed.
+struct RunConfig {
+  Setting setting;
+  SequenceTaskSpec spec;
+  int seed;
+};
+
+// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order).
+Name name_of(const RunConfig& c) {
+  const SequenceTaskSpec& s = c.spec;
+  Name n("RQD", recurrent_model_name(s.model));
+  n.kv("task", sequence_problem_name(s.problem))
+      .kv("dataset", kData.dataset)
+      .kv("act", activation_name(s.act))
+      .kv("init", s.recurrent_init.method)
+      .kv("hidden", s.hidden)
+      .kv("batch", s.batch)
+      .kv("reg", s.penalty.method);
+  if (s.penalty.active())
+    n.kv("norm", penalty_norm_name(s.penalty.norm)).kv("lambda", s.penalty.lambda);
+  add_constraint_keys(n, s.constraint);
+  n.kv("opt", kOptimizer).kv("lr", s.lr).kv("seed", c.seed);
+  return n;
+}
+
+void run_rqd(benchmark::State& state, const std::string& name, const RunConfig& c) {
+  const Setting& setting = c.setting;
+  const SequenceTaskSpec& spec = c.spec;
   for (auto _ : state) {
     const DataSplit* data = nullptr;
     try {
-      data = &rqd_data();
+      data = &cached_split(kData);
     } catch (const std::exception& e) {
       state.SkipWithError(("RQD: " + std::string(e.what())).c_str());
       return;
@@ -117,7 +136,7 @@ void run_rqd(benchmark::State& state, const std::string& name, const Setting& se
       scaled.constraint.rate = constraint_rate(scaled.constraint) * lr_scale();
       task = std::make_unique<SequenceTask<float>>(
           scaled, &data->train, &data->val,
-          make_engine(config_key(name), static_cast<std::uint64_t>(seed)));
+          make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
       state.SkipWithError(("RQD: " + name + ": " + e.what()).c_str());
       return;
@@ -164,20 +183,9 @@ void register_run(const Setting& setting, const std::string& constraint, double 
   s.eval_val = 0;
   s.perm_seed = 0;
   s.target_val_acc = setting.target;
-
-  Name n("RQD", "rnn");
-  n.kv("task", sequence_problem_name(setting.problem))
-      .kv("dataset", "mnist")
-      .kv("act", "tanh")
-      .kv("init", init)
-      .kv("hidden", kHidden)
-      .kv("batch", kBatch)
-      .kv("reg", reg);
-  if (penalized) n.kv("norm", "sum").kv("lambda", lambda);
-  add_constraint_keys(n, s.constraint);
-  n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
-  const std::string name = n.str();
-  add_run(name, [=](benchmark::State& st) { run_rqd(st, name, setting, s, seed); });
+  const RunConfig c{setting, s, seed};
+  const std::string name = name_of(c);
+  add_run(name, [name, c](benchmark::State& st) { run_rqd(st, name, c); });
 }
 
 void register_setting(const Setting& setting) {

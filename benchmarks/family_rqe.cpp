@@ -42,7 +42,6 @@
 #include <cmath>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +50,7 @@
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "data_cache.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/init.hpp"
 #include "isobench/mlp_classifier.hpp"
@@ -108,29 +108,40 @@ StepDecayLambda bansal_schedule(long budget) {
   return StepDecayLambda(at, {1e-3, 1e-4, 1e-6, 0.0});
 }
 
-std::string lambda_value(const LambdaSetting& l) {
-  return fmt(l.value) + (l.bansal ? "-bansal" : "");
+// MNIST 80/20 (split seed 0), the first max_train training samples, standardized (global mean
+// and std of the training part); loaded once per process (data_cache.hpp).
+template <class Profile>
+SplitKey data_key() {
+  return {"mnist", 0.2, /*seed=*/0, Profile::max_train, Standardize::Global};
 }
 
-const DataSplit& cached_split(int max_train) {
-  static std::mutex m;
-  static std::unique_ptr<DataSplit> cache;
-  std::lock_guard<std::mutex> lock(m);
-  if (cache) return *cache;
-  auto s = std::make_unique<DataSplit>(load_split("mnist", 0.2, /*seed=*/0, max_train));
-  standardize(*s, Standardize::Global);
-  note_dataset("mnist", s->description, s->files);
-  cache = std::move(s);
-  return *cache;
-}
+constexpr const char* kOptimizer = "adam";  // the task's update (AdamUpdate)
 
+// One run: the task's spec (everything the run trains with, before ISOBENCH_LR_SCALE) and the seed.
 struct RunConfig {
-  std::string init;  // a registered init, at σ_w² = 1 or gain 1
-  std::string reg;  // a registered penalty or "none"
-  LambdaSetting lambda;
-  std::string constraint;  // a registered constraint or "none" (default rate)
-  int depth, seed;
+  ClassifierSpec spec;
+  int seed;
 };
+
+// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order).
+// λ is `V` (constant) or `V-bansal` (with Bansal's decay, the only schedule of this family).
+template <class Profile>
+Name name_of(const RunConfig& c) {
+  const ClassifierSpec& s = c.spec;
+  Name n("RQE", "mlp");
+  n.kv("dataset", data_key<Profile>().dataset)
+      .kv("act", activation_name(s.act))
+      .kv("init", s.init.method)
+      .kv("depth", s.depth)
+      .kv("width", s.width)
+      .kv("reg", s.penalty.method);
+  if (s.penalty.active())
+    n.kv("norm", penalty_norm_name(s.penalty.norm))
+        .kv("lambda", fmt(s.penalty.lambda) + (s.lambda_schedule ? "-bansal" : ""));
+  if (s.constraint.active()) add_constraint_keys(n, s.constraint);
+  n.kv("opt", kOptimizer).kv("lr", s.lr).kv("seed", c.seed);
+  return n;
+}
 
 // Adds the current ortho_err and λ multiplier to every evaluation line.
 template <class Task>
@@ -153,26 +164,11 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
     const DataSplit* data = nullptr;
     std::optional<Task> task;
     try {
-      data = &cached_split(Profile::max_train);
-      ClassifierSpec spec;
-      spec.depth = c.depth;
-      spec.width = Profile::width;
-      spec.act = Activation::Tanh;
-      spec.init = InitSpec{c.init};
-      spec.sb2 = 0.0;
-      spec.batch = Profile::batch;
-      spec.lr = kLr * lr_scale();
-      spec.penalty.method = c.reg;
-      spec.constraint.method = c.constraint;
+      data = &cached_split(data_key<Profile>());
+      ClassifierSpec spec = c.spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
+      spec.lr *= lr_scale();
       if (spec.constraint.active())
         spec.constraint.rate = constraint_rate(spec.constraint) * lr_scale();
-      spec.penalty.norm = PenaltyNorm::Sum;
-      spec.penalty.lambda = spec.penalty.active() ? c.lambda.value : 0.0;
-      if (spec.penalty.active() && c.lambda.bansal)
-        spec.lambda_schedule = bansal_schedule(Profile::budget);
-      spec.eval_train = Profile::eval_train;
-      spec.eval_val = Profile::eval_val;
-      spec.target_val_acc = kTarget;
       task.emplace(spec, data->train, data->val, AdamUpdate{},
                    make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
@@ -213,19 +209,24 @@ template <class Profile>
 void register_run(int depth, const std::string& init, const std::string& reg,
                   const LambdaSetting& lam, int seed,
                   const std::string& constraint = NoConstraint::name) {
-  Name n("RQE", "mlp");
-  n.kv("dataset", "mnist")
-      .kv("act", "tanh")
-      .kv("init", init)
-      .kv("depth", depth)
-      .kv("width", Profile::width)
-      .kv("reg", reg);
-  if (reg != NoPenalty::name)
-    n.kv("norm", penalty_norm_name(PenaltyNorm::Sum)).kv("lambda", lambda_value(lam));
-  if (constraint != NoConstraint::name) add_constraint_keys(n, ConstraintSpec{constraint});
-  n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
-  const std::string name = n;
-  const RunConfig c{init, reg, lam, constraint, depth, seed};
+  RunConfig c{{}, seed};
+  ClassifierSpec& spec = c.spec;
+  spec.depth = depth;
+  spec.width = Profile::width;
+  spec.act = Activation::Tanh;
+  spec.init = InitSpec{init};  // σ_w² 1, gain 1
+  spec.sb2 = 0.0;
+  spec.batch = Profile::batch;
+  spec.lr = kLr;
+  spec.penalty.method = reg;
+  spec.constraint.method = constraint;  // its default rate
+  spec.penalty.norm = PenaltyNorm::Sum;
+  spec.penalty.lambda = spec.penalty.active() ? lam.value : 0.0;
+  if (spec.penalty.active() && lam.bansal) spec.lambda_schedule = bansal_schedule(Profile::budget);
+  spec.eval_train = Profile::eval_train;
+  spec.eval_val = Profile::eval_val;
+  spec.target_val_acc = kTarget;
+  const std::string name = name_of<Profile>(c);
   add_run(name, [name, c](benchmark::State& st) { run_rqe<Profile>(st, name, c); });
 }
 

@@ -59,13 +59,15 @@
 #include <cmath>
 #include <map>
 #include <memory>
-#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "data_cache.hpp"
+#include "seed_forms.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/init.hpp"
 #include "isobench/penalty.hpp"
@@ -84,32 +86,22 @@ constexpr int kPaperEpochs = 15, kPaperSeeds = 5;
 constexpr int kQuickEpochs = 5, kQuickSeeds = 2, kQuickTrain = 8000, kQuickTest = 0;
 // Validation-accuracy targets of steps_to_target (the study's ~0.75 after one published epoch).
 constexpr double kMnistTarget = 0.85, kFashionTarget = 0.75, kQuickTarget = 0.75;
-constexpr const char* kNotebookPlain = "seed_notebook_plain";
+constexpr const char* kOptimizer = "adam";  // the task's update (AdamUpdate)
 
-// One split per (dataset, training cap), shared by every run of the process.
-const DataSplit& seed_data(const std::string& dataset, int max_train) {
-  static std::mutex m;
-  static std::map<std::pair<std::string, int>, std::unique_ptr<DataSplit>> cache;
-  std::lock_guard<std::mutex> lock(m);
-  auto& slot = cache[{dataset, max_train}];
-  if (!slot) {
-    auto s = std::make_unique<DataSplit>(load_split(dataset, kValFraction, /*seed=*/0, max_train));
-    std::string desc = s->description;
-    if (max_train >= 0)
-      desc += "; SEED quick profile: at most " + std::to_string(max_train) + " training samples (" +
-              std::to_string(s->train.n) + " used)";
-    note_dataset(dataset, desc, s->files);
-    slot = std::move(s);
-  }
-  return *slot;
+// The name's task: the image read as a sequence of its rows.
+const char* task_name(SeqView v) {
+  if (v == SeqView::Rows) return "rowmnist";
+  throw std::logic_error(std::string("SEED: no task name for the view ") + seq_view_name(v));
 }
 
 struct Config {
   std::string dataset;
-  std::string init = OrthogonalInit::name;  // the recurrent kernel's, a registered init
-  double gain = 1.0;                        // its gain (1 unless the init sets one)
-  std::string reg = "none";  // the name's value
-  PenaltySpec penalty;       // what it means
+  InitSpec recurrent{OrthogonalInit::name};  // the recurrent kernel's init (σ_w² 1, gain g)
+  Activation act = Activation::Tanh;
+  int hidden = kHidden, batch = kBatch;
+  SeqView view = SeqView::Rows;
+  double lr = kLr;            // before ISOBENCH_LR_SCALE
+  PenaltySpec penalty;        // on the recurrent kernel
   ConstraintSpec constraint;  // on the recurrent kernel (the user's constraints; none otherwise)
   int seed = 1;
   int epochs = kPaperEpochs;
@@ -117,29 +109,52 @@ struct Config {
   double target = kMnistTarget;
 };
 
+// The split of the run's data set, 80/20 (split seed 0, fixed as Keras' validation_split), the
+// first max_train training samples; loaded once per process (data_cache.hpp).
+SplitKey data_key(const Config& c) {
+  return {c.dataset, kValFraction, /*seed=*/0, c.max_train, Standardize::None,
+          "SEED quick profile"};
+}
+
+// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order).
+Name name_of(const Config& c) {
+  Name n("SEED", "rnn");
+  n.kv("task", task_name(c.view))
+      .kv("dataset", c.dataset)
+      .kv("act", activation_name(c.act))
+      .kv("init", c.recurrent.method);
+  if (init_method(c.recurrent.method).sets_gain) n.kv("gain", c.recurrent.gain);
+  n.kv("hidden", c.hidden).kv("batch", c.batch).kv("reg", seed_reg_name(c.penalty));
+  if (c.penalty.active())
+    n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", c.penalty.lambda);
+  if (c.constraint.active()) add_constraint_keys(n, c.constraint);
+  n.kv("opt", kOptimizer).kv("lr", c.lr).kv("seed", c.seed);
+  return n;
+}
+
 void run_seed(benchmark::State& state, const std::string& name, const Config& c) {
   for (auto _ : state) {
     const DataSplit* data = nullptr;
-    double lr = kLr;
+    double lr = c.lr;
     try {
-      data = &seed_data(c.dataset, c.max_train);
+      data = &cached_split(data_key(c));
       lr *= lr_scale();
     } catch (const std::exception& e) {
       state.SkipWithError(("SEED (" + c.dataset + "): " + e.what()).c_str());
       return;
     }
     RecurrentClassifierSpec spec;
-    spec.recurrent = InitSpec{c.init, 1.0, c.gain};
+    spec.recurrent = c.recurrent;
     spec.input = spec.readout = InitSpec::glorot_uniform();
-    spec.view = SeqView::Rows;
-    spec.batch = kBatch;
+    spec.view = c.view;
+    spec.batch = c.batch;
     spec.lr = lr;
     spec.penalty = c.penalty;
     spec.constraint = c.constraint;
     if (c.constraint.active()) spec.constraint.rate = constraint_rate(c.constraint) * lr_scale();
     spec.target_val_acc = c.target;
-    RnnConfig rc{data->train.cols, kHidden, data->train.classes};
-    rc.act = Activation::Tanh;
+    RnnConfig rc{data->train.cols, c.hidden, data->train.classes};
+    rc.act = c.act;
     using Task = RecurrentClassifierTask<Rnn<float>, AdamUpdate>;
     std::unique_ptr<Task> task;
     try {
@@ -182,7 +197,7 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
       // How hard the penalty pulls at the end: ‖λ∂P/∂W‖_F / ‖∂L_data/∂W‖_F on one batch.
       if (c.penalty.active() && ks.finite) {
         const int T = task->sequence_steps(), F = task->sequence_features();
-        const int B = std::min(kBatch, data->val.n);
+        const int B = std::min(c.batch, data->val.n);
         std::vector<int> idx(static_cast<std::size_t>(B)), labels(idx.size());
         for (int i = 0; i < B; ++i) idx[static_cast<std::size_t>(i)] = i;
         std::vector<float> x(static_cast<std::size_t>(T) * B * F);
@@ -199,94 +214,68 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
 }
 
 // Registers the configuration for every seed.
-void add_config(Config c, int seeds, double lambda_name) {
+void add_config(Config c, int seeds) {
   for (int seed = 1; seed <= seeds; ++seed) {
     c.seed = seed;
-    Name n("SEED", "rnn");
-    n.kv("task", "rowmnist").kv("dataset", c.dataset).kv("act", "tanh").kv("init", c.init);
-    if (init_method(c.init).sets_gain) n.kv("gain", c.gain);
-    n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
-    if (c.penalty.active())
-      n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", lambda_name);
-    if (c.constraint.active()) add_constraint_keys(n, c.constraint);
-    n.kv("opt", "adam").kv("lr", kLr).kv("seed", seed);
-    const std::string name = n.str();
+    const std::string name = name_of(c);
     add_run(name, [name, c](benchmark::State& st) { run_seed(st, name, c); });
   }
 }
 
 // The six penalty runs (plain / adjusted × three forms) of one gain and published λ.
 void add_penalties(Config base, int seeds, double lambda) {
-  struct Form {
-    const char* reg;
-    const char* method;
-    PenaltyNorm norm;
-    bool adjusted;
-  };
-  const Form forms[] = {
-      {"so", SoPenalty::name, PenaltyNorm::Mean, false},
-      {"so", SoPenalty::name, PenaltyNorm::Sum, false},
-      {kNotebookPlain, SeedNotebookPenalty::name, PenaltyNorm::Mean, false},
-      {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Mean, true},
-      {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Sum, true},
-      {"seed_notebook", SeedNotebookPenalty::name, PenaltyNorm::Mean, true},
-  };
-  for (const Form& f : forms) {
+  for (const PenaltyForm& f : kSeedForms) {
     Config c = base;
-    c.reg = f.reg;
     c.penalty.method = f.method;
     c.penalty.norm = f.norm;
     // norm:sum runs at λ/N (header); the name carries the λ actually used.
-    c.penalty.lambda = f.norm == PenaltyNorm::Sum ? lambda / kHidden : lambda;
-    c.penalty.gain = f.adjusted ? base.gain : 1.0;
-    add_config(c, seeds, c.penalty.lambda);
+    c.penalty.lambda = f.norm == PenaltyNorm::Sum ? lambda / base.hidden : lambda;
+    c.penalty.gain = f.adjusted ? base.recurrent.gain : 1.0;
+    add_config(c, seeds);
   }
 }
 
 void register_grid(const Config& base, int seeds, const std::vector<double>& gains,
                    const std::vector<double>& lambdas) {
   Config glorot = base;
-  glorot.init = GlorotUniformInit::name;
-  glorot.gain = 1.0;
-  add_config(glorot, seeds, 0);
+  glorot.recurrent = InitSpec{GlorotUniformInit::name};
+  add_config(glorot, seeds);
   Config ortho = base;
-  ortho.gain = 1.0;
-  add_config(ortho, seeds, 0);
+  ortho.recurrent.gain = 1.0;
+  add_config(ortho, seeds);
   for (double g : gains) {
     Config c = base;
-    c.gain = g;
-    add_config(c, seeds, 0);
+    c.recurrent.gain = g;
+    add_config(c, seeds);
     for (double lambda : lambdas) add_penalties(c, seeds, lambda);
     // The user's penalties (methods/) at their own λ grid, norm:sum; the gain is given to the
     // methods that read it.
     for (const PenaltyMethod& m : user_penalties())
       for (double lambda : m.lambda_grid) {
         Config u = c;
-        u.reg = m.name;
         u.penalty.method = m.name;
         u.penalty.norm = PenaltyNorm::Sum;
         u.penalty.lambda = lambda;
         u.penalty.gain = m.reads_gain ? g : 1.0;
-        add_config(u, seeds, lambda);
+        add_config(u, seeds);
       }
     // The user's constraints (methods/) at their default rate, without a penalty.
     for (const ConstraintMethod& m : user_constraints()) {
       Config u = c;
       u.constraint.method = m.name;
-      add_config(u, seeds, 0);
+      add_config(u, seeds);
     }
   }
   // The user's inits (methods/), untreated: at gain 1 and every gain of the grid when the init
   // sets one, else once.
   for (const InitMethod& m : user_inits()) {
     Config u = base;
-    u.init = m.name;
-    u.gain = 1.0;
-    add_config(u, seeds, 0);
+    u.recurrent = InitSpec{m.name};
+    add_config(u, seeds);
     if (m.sets_gain)
       for (double g : gains) {
-        u.gain = g;
-        add_config(u, seeds, 0);
+        u.recurrent.gain = g;
+        add_config(u, seeds);
       }
   }
 }

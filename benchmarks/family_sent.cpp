@@ -62,7 +62,6 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -70,6 +69,8 @@
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "data_cache.hpp"
+#include "seed_forms.hpp"
 #include "isobench/embedding.hpp"
 #include "isobench/init.hpp"
 #include "isobench/penalty.hpp"
@@ -92,9 +93,11 @@ constexpr int kQuickFastEpochs = 2;
 constexpr double kPaperTarget = 0.7, kQuickTarget = 0.6;
 constexpr int kAllSnippets = 10662, kHalfSnippets = 5330;
 
+constexpr const char* kTask = "sentiment", *kDataset = "rt-polarity";
+constexpr const char* kOptimizer = "adam";  // the task's update (AdamUpdate)
+
 struct SentData {
   TextSplit split;
-  std::map<int, std::unique_ptr<TextSet>> heads;  // the first max_train training snippets
   std::unique_ptr<WordVectors> vectors;           // pretrained, when ISOBENCH_EMBEDDINGS is set
   int dim = 0;                                    // embedding dimension used
   bool frozen = false;
@@ -118,58 +121,53 @@ struct SentView {
   const TextSet* train;
 };
 SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
-  static std::mutex m;
-  static std::map<std::tuple<bool, int, int>, std::unique_ptr<SentData>> cache;
-  std::lock_guard<std::mutex> lock(m);
-  auto& slot = cache[{faithful, dim, min_count}];
-  if (!slot) {
-    auto d = std::make_unique<SentData>();
+  const SentData& d = cached<SentData>(std::make_tuple(faithful, dim, min_count), [&] {
+    SentData e;
     PolarityOptions opt;
     opt.faithful = faithful;
     opt.max_len = kMaxLen;
     opt.min_count = min_count;
     const PolarityFiles files = locate_polarity();
-    d->split = load_polarity(files, opt);
-    d->dim = dim;
+    e.split = load_polarity(files, opt);
+    e.dim = dim;
     std::string emb = "learned " + std::to_string(dim) + "-d embeddings (uniform ±0.05 init)";
     const std::string path = env("ISOBENCH_EMBEDDINGS");
     if (!path.empty()) {
-      d->vectors = std::make_unique<WordVectors>(load_word_vectors(path, &d->split.vocab));
-      d->dim = d->vectors->dim;
-      d->frozen = env("ISOBENCH_EMBEDDINGS_FROZEN") == "1";
-      emb = "pretrained " + std::to_string(d->dim) + "-d embeddings from " + path + " (" +
-            std::to_string(d->vectors->words.size()) + " of " +
-            std::to_string(d->split.vocab.size() - 2) + " vocabulary words found; " +
-            d->vectors->summary() + "; " +
-            (d->frozen ? "frozen, the words not found keep their random vectors"
-                       : "fine-tuned, the words not found learned from random vectors") +
+      e.vectors = std::make_unique<WordVectors>(load_word_vectors(path, &e.split.vocab));
+      e.dim = e.vectors->dim;
+      e.frozen = env("ISOBENCH_EMBEDDINGS_FROZEN") == "1";
+      emb = "pretrained " + std::to_string(e.dim) + "-d embeddings from " + path + " (" +
+            std::to_string(e.vectors->words.size()) + " of " +
+            std::to_string(e.split.vocab.size() - 2) + " vocabulary words found; " +
+            e.vectors->summary() + "; " +
+            (e.frozen ? "frozen, the words not found keep their random vectors"
+                      : "fine-tuned, the words not found learned from random vectors") +
             ")";
     }
-    std::vector<DataFile> read = {{"positive", files.pos, d->split.lines_per_file},
-                                  {"negative", files.neg, d->split.lines_per_file}};
+    std::vector<DataFile> read = {{"positive", files.pos, e.split.lines_per_file},
+                                  {"negative", files.neg, e.split.lines_per_file}};
     // The vectors decide the numbers too: their file's digest tells two runs' vectors apart.
-    if (d->vectors) read.push_back({"embeddings", path, d->vectors->lines_read});
-    note_dataset("rt-polarity", d->split.description + "; " + emb + subset_note(), read);
-    slot = std::move(d);
-  }
-  SentData& d = *slot;
+    if (e.vectors) read.push_back({"embeddings", path, e.vectors->lines_read});
+    note_dataset(kDataset, e.split.description + "; " + emb + subset_note(), read);
+    return e;
+  });
   if (max_train <= 0 || max_train >= d.split.train.n) return {&d, &d.split.train};
-  auto& head = d.heads[max_train];
-  if (!head) {
-    head = std::make_unique<TextSet>(d.split.train);
-    head->n = max_train;
-    head->ids.resize(static_cast<std::size_t>(max_train) * static_cast<std::size_t>(kMaxLen));
-    head->y.resize(static_cast<std::size_t>(max_train));
-    head->lengths.resize(static_cast<std::size_t>(max_train));
-  }
-  return {&d, head.get()};
+  const TextSet& head =
+      cached<TextSet>(std::make_tuple(faithful, dim, min_count, max_train), [&] {
+        TextSet h = d.split.train;
+        h.n = max_train;
+        h.ids.resize(static_cast<std::size_t>(max_train) * static_cast<std::size_t>(kMaxLen));
+        h.y.resize(static_cast<std::size_t>(max_train));
+        h.lengths.resize(static_cast<std::size_t>(max_train));
+        return h;
+      });
+  return {&d, &head};
 }
 
 struct Config {
-  std::string init = OrthogonalInit::name;  // the recurrent kernel's, a registered init
-  double gain = 1.0;                        // its gain (1 unless the init sets one)
-  std::string reg = "none";
-  PenaltySpec penalty;       // what it means
+  InitSpec recurrent{OrthogonalInit::name};  // the recurrent kernel's init (σ_w² 1, gain g)
+  int hidden = kHidden, batch = kBatch;
+  PenaltySpec penalty;        // on the recurrent kernel
   ConstraintSpec constraint;  // on the recurrent kernel (the user's constraints; none otherwise)
   double lr = kLr;
   bool faithful = false;
@@ -191,9 +189,9 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     const SentData* data = view.data;
     SentimentSpec spec;
     spec.embed_dim = data->dim;
-    spec.hidden = kHidden;
-    spec.recurrent = InitSpec{c.init, 1.0, c.gain};
-    spec.batch = kBatch;
+    spec.hidden = c.hidden;
+    spec.recurrent = c.recurrent;
+    spec.batch = c.batch;
     spec.lr = lr;
     spec.penalty = c.penalty;
     spec.constraint = c.constraint;
@@ -243,7 +241,7 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
       // validation batch.
       const TextSet& val = data->split.val;
       if (c.penalty.active() && ks.finite && val.n > 0) {
-        const int B = std::min(kBatch, val.n);
+        const int B = std::min(c.batch, val.n);
         const std::vector<float> y(val.y.begin(), val.y.begin() + B);
         task->loss_and_grad(val.ids.data(), y.data(), B);
         const double ratio = penalty_grad_ratio(c.penalty, task->model().recurrent_kernel(),
@@ -254,99 +252,89 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
   }
 }
 
-void add_config(Config c, int seeds, double lambda_name) {
+// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order);
+// `n` is the snippets in the pool (all, or the faithful half).
+Name name_of(const Config& c) {
+  Name n("SENT", "lstm");
+  n.kv("task", kTask).kv("dataset", kDataset).kv("init", c.recurrent.method);
+  if (init_method(c.recurrent.method).sets_gain) n.kv("gain", c.recurrent.gain);
+  n.kv("hidden", c.hidden).kv("batch", c.batch).kv("reg", seed_reg_name(c.penalty));
+  if (c.penalty.active())
+    n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", c.penalty.lambda);
+  if (c.constraint.active()) add_constraint_keys(n, c.constraint);
+  n.kv("opt", kOptimizer).kv("lr", c.lr).kv("n", c.faithful ? kHalfSnippets : kAllSnippets);
+  n.kv("seed", c.seed);
+  return n;
+}
+
+void add_config(Config c, int seeds) {
   for (int seed = 1; seed <= seeds; ++seed) {
     c.seed = seed;
-    Name n("SENT", "lstm");
-    n.kv("task", "sentiment").kv("dataset", "rt-polarity").kv("init", c.init);
-    if (init_method(c.init).sets_gain) n.kv("gain", c.gain);
-    n.kv("hidden", kHidden).kv("batch", kBatch).kv("reg", c.reg);
-    if (c.penalty.active())
-      n.kv("norm", penalty_norm_name(c.penalty.norm)).kv("lambda", lambda_name);
-    if (c.constraint.active()) add_constraint_keys(n, c.constraint);
-    n.kv("opt", "adam").kv("lr", c.lr).kv("n", c.faithful ? kHalfSnippets : kAllSnippets);
-    n.kv("seed", seed);
-    const std::string name = n.str();
+    const std::string name = name_of(c);
     add_run(name, [name, c](benchmark::State& st) { run_sent(st, name, c); });
   }
 }
 
-struct Form {
-  const char* reg;
-  const char* method;
-  PenaltyNorm norm;
-  bool adjusted;
-};
-constexpr Form kAllForms[] = {
-    {"so", SoPenalty::name, PenaltyNorm::Mean, false},
-    {"so", SoPenalty::name, PenaltyNorm::Sum, false},
-    {"seed_notebook_plain", SeedNotebookPenalty::name, PenaltyNorm::Mean, false},
-    {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Mean, true},
-    {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Sum, true},
-    {"seed_notebook", SeedNotebookPenalty::name, PenaltyNorm::Mean, true},
-};
-constexpr Form kQuickForms[] = {
-    {"so", SoPenalty::name, PenaltyNorm::Mean, false},
-    {"so_gain_adjusted", SoGainAdjustedPenalty::name, PenaltyNorm::Mean, true},
-    {"seed_notebook", SeedNotebookPenalty::name, PenaltyNorm::Mean, true},
+// The quick profile's forms (seed_forms.hpp): so, so_gain_adjusted and seed_notebook, norm:mean.
+constexpr PenaltyForm kQuickForms[] = {
+    {SoPenalty::name, PenaltyNorm::Mean, false},
+    {SoGainAdjustedPenalty::name, PenaltyNorm::Mean, true},
+    {SeedNotebookPenalty::name, PenaltyNorm::Mean, true},
 };
 
 template <std::size_t N>
-void add_penalties(const Config& base, int seeds, double lambda, const Form (&forms)[N]) {
-  for (const Form& f : forms) {
+void add_penalties(const Config& base, int seeds, double lambda, const PenaltyForm (&forms)[N]) {
+  for (const PenaltyForm& f : forms) {
     Config c = base;
-    c.reg = f.reg;
     c.penalty.method = f.method;
     c.penalty.norm = f.norm;
-    c.penalty.lambda = f.norm == PenaltyNorm::Sum ? lambda / kHidden : lambda;  // SEED's λ/N
-    c.penalty.gain = f.adjusted ? base.gain : 1.0;
-    add_config(c, seeds, c.penalty.lambda);
+    c.penalty.lambda = f.norm == PenaltyNorm::Sum ? lambda / base.hidden : lambda;  // SEED's λ/N
+    c.penalty.gain = f.adjusted ? base.recurrent.gain : 1.0;
+    add_config(c, seeds);
   }
 }
 
 template <std::size_t N>
 void register_grid(const Config& base, int seeds, const std::vector<double>& gains,
-                   const std::vector<double>& lambdas, const Form (&forms)[N]) {
+                   const std::vector<double>& lambdas, const PenaltyForm (&forms)[N]) {
   Config glorot = base;
-  glorot.init = GlorotUniformInit::name;
-  add_config(glorot, seeds, 0);
+  glorot.recurrent = InitSpec{GlorotUniformInit::name};
+  add_config(glorot, seeds);
   Config ortho = base;
-  ortho.gain = 1.0;
-  add_config(ortho, seeds, 0);
+  ortho.recurrent.gain = 1.0;
+  add_config(ortho, seeds);
   for (double g : gains) {
     Config c = base;
-    c.gain = g;
-    add_config(c, seeds, 0);
+    c.recurrent.gain = g;
+    add_config(c, seeds);
     for (double lambda : lambdas) add_penalties(c, seeds, lambda, forms);
     // The user's penalties (methods/) at their own λ grid, norm:sum (as SEED).
     for (const PenaltyMethod& m : user_penalties())
       for (double lambda : m.lambda_grid) {
         Config u = c;
-        u.reg = m.name;
         u.penalty.method = m.name;
         u.penalty.norm = PenaltyNorm::Sum;
         u.penalty.lambda = lambda;
         u.penalty.gain = m.reads_gain ? g : 1.0;
-        add_config(u, seeds, lambda);
+        add_config(u, seeds);
       }
     // The user's constraints (methods/) at their default rate, without a penalty.
     for (const ConstraintMethod& m : user_constraints()) {
       Config u = c;
       u.constraint.method = m.name;
-      add_config(u, seeds, 0);
+      add_config(u, seeds);
     }
   }
   // The user's inits (methods/), untreated (as SEED): at gain 1 and every gain of the grid when
   // the init sets one, else once.
   for (const InitMethod& m : user_inits()) {
     Config u = base;
-    u.init = m.name;
-    u.gain = 1.0;
-    add_config(u, seeds, 0);
+    u.recurrent = InitSpec{m.name};
+    add_config(u, seeds);
     if (m.sets_gain)
       for (double g : gains) {
-        u.gain = g;
-        add_config(u, seeds, 0);
+        u.recurrent.gain = g;
+        add_config(u, seeds);
       }
   }
 }
@@ -356,7 +344,7 @@ const bool registered = [] {
     for (bool faithful : {false, true}) {
       Config base;
       base.faithful = faithful;
-      register_grid(base, kPaperSeeds, {1.025, 1.25}, {0.5, 1.0}, kAllForms);
+      register_grid(base, kPaperSeeds, {1.025, 1.25}, {0.5, 1.0}, kSeedForms);
     }
   } else {
     Config base;
@@ -373,7 +361,7 @@ const bool registered = [] {
     fast.lr = kQuickFastLr;
     fast.max_train = 0;  // the whole training part
     fast.epochs = kQuickFastEpochs;
-    add_config(fast, kQuickSeeds, 0);
+    add_config(fast, kQuickSeeds);
   }
   return true;
 }();

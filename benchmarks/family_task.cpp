@@ -33,12 +33,12 @@
 // kernel_sv_mean/std/min/max (the LSTM's: of the stacked (4H × H) kernel, all 2 at orthogonal
 // init), train_seconds.
 #include <memory>
-#include <mutex>
 #include <string>
 #include <tuple>
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "data_cache.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/constraint_methods.hpp"
 #include "isobench/init.hpp"
@@ -51,16 +51,10 @@ namespace {
 constexpr double kClip = 1.0;
 constexpr double kTargetFraction = 0.5;
 
-const DataSplit& mnist_data() {
-  static std::mutex m;
-  static std::unique_ptr<DataSplit> cache;
-  std::lock_guard<std::mutex> lock(m);
-  if (!cache) {
-    cache = std::make_unique<DataSplit>(load_split("mnist", 0.2, /*seed=*/0));
-    note_dataset("mnist", cache->description, cache->files);
-  }
-  return *cache;
-}
+// The MNIST problems' split: 80/20, split seed 0, loaded once per process (data_cache.hpp).
+const SplitKey kMnist{"mnist", 0.2, /*seed=*/0};
+
+constexpr const char* kOptimizer = "adam";  // SequenceTask's optimizer (fixed)
 
 // Model variants (compile-time grid): the RNN's recurrent init and constraint, or the LSTM.
 // (I: an init policy type, init.hpp, at gain 1; C: a constraint policy type, or NoConstraint.)
@@ -103,20 +97,47 @@ struct KernelTrace {
   }
 };
 
-void run_task(benchmark::State& state, const std::string& name, const Setting& setting,
-              const SequenceTaskSpec& spec, int seed) {
+// One run: its setting, the task's spec (everything the run trains with) and the seed.
+struct RunConfig {
+  Setting setting;
+  SequenceTaskSpec spec;
+  int seed;
+};
+
+// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order):
+// the activation, init and constraint for the RNN only, the penalty only when one is set.
+Name name_of(const RunConfig& c) {
+  const SequenceTaskSpec& s = c.spec;
+  const bool rnn = s.model == RecurrentModel::Rnn;
+  Name n("TASK", recurrent_model_name(s.model));
+  n.kv("task", sequence_problem_name(s.problem));
+  if (is_mnist_problem(s.problem)) n.kv("dataset", kMnist.dataset);
+  if (rnn) n.kv("act", activation_name(s.act)).kv("init", s.recurrent_init.method);
+  n.kv("hidden", s.hidden).kv("batch", s.batch);
+  if (s.penalty.active())
+    n.kv("reg", s.penalty.method)
+        .kv("norm", penalty_norm_name(s.penalty.norm))
+        .kv("lambda", s.penalty.lambda);
+  if (rnn) add_constraint_keys(n, s.constraint);
+  n.kv("opt", kOptimizer).kv("lr", s.lr).kv("seed", c.seed);
+  return n;
+}
+
+void run_task(benchmark::State& state, const std::string& name, const RunConfig& c) {
+  const Setting& setting = c.setting;
+  const SequenceTaskSpec& spec = c.spec;
   for (auto _ : state) {
     const bool mnist = is_mnist_problem(setting.problem);
     const DataSplit* data = nullptr;
     std::unique_ptr<SequenceTask<float>> task;
     try {
-      if (mnist) data = &mnist_data();
+      if (mnist) data = &cached_split(kMnist);
       SequenceTaskSpec scaled = spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
       scaled.lr *= lr_scale();
       scaled.constraint.rate = constraint_rate(scaled.constraint) * lr_scale();
       task = std::make_unique<SequenceTask<float>>(
           scaled, data ? &data->train : nullptr, data ? &data->val : nullptr,
-          make_engine(config_key(name), static_cast<std::uint64_t>(seed)));
+          make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
       state.SkipWithError(("TASK: " + name + ": " + e.what()).c_str());
       return;
@@ -156,7 +177,7 @@ void run_task(benchmark::State& state, const std::string& name, const Setting& s
   }
 }
 
-// One run. `reg` (a registered penalty at λ, norm:sum) appears in the name only when set.
+// One run of the grid: `reg` a registered penalty at λ (norm:sum) or none.
 void register_run(const Setting& setting, RecurrentModel model, const std::string& init,
                   const std::string& constraint, const std::string& reg, double lambda,
                   int seed) {
@@ -164,13 +185,6 @@ void register_run(const Setting& setting, RecurrentModel model, const std::strin
   const bool penalized = reg != NoPenalty::name;
   const int hidden = rnn ? setting.rnn_hidden : setting.lstm_hidden;
   const double lr = rnn ? setting.rnn_lr : setting.lstm_lr;
-  const bool mnist = is_mnist_problem(setting.problem);
-  Name n("TASK", recurrent_model_name(model));
-  n.kv("task", sequence_problem_name(setting.problem));
-  if (mnist) n.kv("dataset", "mnist");
-  if (rnn) n.kv("act", "tanh").kv("init", init);
-  n.kv("hidden", hidden).kv("batch", setting.batch);
-  if (penalized) n.kv("reg", reg).kv("norm", "sum").kv("lambda", lambda);
   SequenceTaskSpec s;
   s.model = model;
   s.problem = setting.problem;
@@ -191,10 +205,9 @@ void register_run(const Setting& setting, RecurrentModel model, const std::strin
   s.eval_train = 1000;
   s.eval_val = 0;
   s.target_val_acc = 0.9;
-  if (rnn) add_constraint_keys(n, s.constraint);
-  n.kv("opt", "adam").kv("lr", lr).kv("seed", seed);
-  const std::string name = n.str();
-  add_run(name, [=](benchmark::State& st) { run_task(st, name, setting, s, seed); });
+  const RunConfig c{setting, s, seed};
+  const std::string name = name_of(c);
+  add_run(name, [name, c](benchmark::State& st) { run_task(st, name, c); });
 }
 
 void register_setting(const Setting& setting) {
