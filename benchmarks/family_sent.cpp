@@ -308,35 +308,9 @@ void register_grid(const Config& base, int seeds, const std::vector<double>& gai
     c.recurrent.gain = g;
     add_config(c, seeds);
     for (double lambda : lambdas) add_penalties(c, seeds, lambda, forms);
-    // The user's penalties (methods/) at their own λ grid, norm:sum (as SEED).
-    for (const PenaltyMethod& m : user_penalties())
-      for (double lambda : m.lambda_grid) {
-        Config u = c;
-        u.penalty.method = m.name;
-        u.penalty.norm = PenaltyNorm::Sum;
-        u.penalty.lambda = lambda;
-        u.penalty.gain = m.reads_gain ? g : 1.0;
-        add_config(u, seeds);
-      }
-    // The user's constraints (methods/) at their default rate, without a penalty.
-    for (const ConstraintMethod& m : user_constraints()) {
-      Config u = c;
-      u.constraint.method = m.name;
-      add_config(u, seeds);
-    }
+    add_user_treatments(c, g, [&](const Config& u) { add_config(u, seeds); });
   }
-  // The user's inits (methods/), untreated (as SEED): at gain 1 and every gain of the grid when
-  // the init sets one, else once.
-  for (const InitMethod& m : user_inits()) {
-    Config u = base;
-    u.recurrent = InitSpec{m.name};
-    add_config(u, seeds);
-    if (m.sets_gain)
-      for (double g : gains) {
-        u.recurrent.gain = g;
-        add_config(u, seeds);
-      }
-  }
+  add_user_inits(base, gains, [&](const Config& u) { add_config(u, seeds); });
 }
 
 const bool registered = [] {

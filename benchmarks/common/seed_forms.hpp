@@ -5,7 +5,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "isobench/constraint.hpp"
+#include "isobench/init.hpp"
 #include "isobench/penalty.hpp"
 #include "isobench/penalty_methods.hpp"
 
@@ -32,6 +35,44 @@ inline constexpr PenaltyForm kSeedForms[] = {
 inline std::string seed_reg_name(const PenaltySpec& p) {
   if (p.method == SeedNotebookPenalty::name && p.gain == 1.0) return "seed_notebook_plain";
   return p.method;
+}
+
+// The user's methods (methods/) on SEED's and SENT's grids. Config: the family's run
+// configuration (fields recurrent, penalty, constraint); add(Config) registers its seeds.
+//
+// At one gain g of the grid (configuration c): each user penalty at each λ of its grid, norm:sum,
+// with the gain for methods that read it; each user constraint at its default rate, no penalty.
+template <class Config, class Add>
+void add_user_treatments(const Config& c, double g, Add add) {
+  for (const PenaltyMethod& m : user_penalties())
+    for (double lambda : m.lambda_grid) {
+      Config u = c;
+      u.penalty.method = m.name;
+      u.penalty.norm = PenaltyNorm::Sum;
+      u.penalty.lambda = lambda;
+      u.penalty.gain = m.reads_gain ? g : 1.0;
+      add(u);
+    }
+  for (const ConstraintMethod& m : user_constraints()) {
+    Config u = c;
+    u.constraint.method = m.name;
+    add(u);
+  }
+}
+
+// Each user init, untreated: at gain 1, and at every gain of the grid when it sets one.
+template <class Config, class Add>
+void add_user_inits(const Config& base, const std::vector<double>& gains, Add add) {
+  for (const InitMethod& m : user_inits()) {
+    Config u = base;
+    u.recurrent = InitSpec{m.name};
+    add(u);
+    if (m.sets_gain)
+      for (double g : gains) {
+        u.recurrent.gain = g;
+        add(u);
+      }
+  }
 }
 
 }  // namespace isobench::bench
