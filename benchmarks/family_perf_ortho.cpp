@@ -62,7 +62,10 @@ void register_constraint(const std::string& kind, int n) {
       name,
       [name, kind, n](benchmark::State& state) {
         Engine eng = make_engine(name, 0);
-        const ConstraintSpec spec{kind, kGain, 0.1, 1e-3};
+        // margin 0.1 for methods with a margin, rate 1e-3 for methods with their own rate
+        const ConstraintMethod& m = constraint_method(kind);
+        const ConstraintSpec spec{kind, kGain, m.uses_margin ? 0.1 : 0.0,
+                                  m.default_rate > 0 ? 1e-3 : 0.0};
         OrthoConstraint<float> con(spec, n, n);
         const Matrix<float> w0 = gaussian(n, eng, 1.0 / std::sqrt(static_cast<double>(n)));
         const Matrix<float> g = gaussian(n, eng, 0.1);

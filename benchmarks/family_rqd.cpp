@@ -153,8 +153,7 @@ void run_rqd(benchmark::State& state, const std::string& name, const RunConfig& 
       set_counter(state, "test_acc", task->mnist_accuracy(data->test));
       const nlohmann::json kernel = kernel_json(*task);
       for (const auto& [k, v] : kernel.items()) set_counter(state, k, v.get<double>());
-      nlohmann::json measures;
-      report_penalty_measures(state, measures, spec.penalty, {&task->recurrent_kernel()});
+      report_penalty_measure(state, spec.penalty, {&task->recurrent_kernel()});
     }
     set_counter(state, "target_val_acc", setting.target);
   }

@@ -195,7 +195,7 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
     if (std::isfinite(ortho)) final_line["ortho_err"] = ortho;
     std::vector<const Matrix<float>*> kernels;
     for (int l : task->square_layers()) kernels.push_back(&task->net().weight(l));
-    report_penalty_measures(state, final_line, task->spec().penalty, kernels);
+    report_penalty_measure(state, task->spec().penalty, kernels, &final_line);
     if (!r.diverged) {
       const double test_acc = task->accuracy(data->test, Profile::test_samples);
       set_counter(state, "test_acc", test_acc);

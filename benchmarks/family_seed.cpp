@@ -187,8 +187,7 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     const KernelSpectrum ks = task->kernel_spectrum();
     report_kernel_spectrum(state, ks);
     if (ks.finite) {
-      nlohmann::json measures;
-      report_penalty_measures(state, measures, c.penalty, {&task->model().recurrent_kernel()});
+      report_penalty_measure(state, c.penalty, {&task->model().recurrent_kernel()});
     }
     if (!res.diverged) {
       const auto test = task->measure(data->test, c.max_test);

@@ -230,8 +230,7 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     const auto ks = task->kernel_spectrum();
     report_kernel_spectrum(state, ks);
     if (ks.finite) {
-      nlohmann::json measures;
-      report_penalty_measures(state, measures, c.penalty, {&task->model().recurrent_kernel()});
+      report_penalty_measure(state, c.penalty, {&task->model().recurrent_kernel()});
     }
     if (!res.diverged) {
       const auto test = task->measure(data->split.test);

@@ -166,8 +166,7 @@ void run_task(benchmark::State& state, const std::string& name, const RunConfig&
       set_counter(state, "test_acc", task->mnist_accuracy(data->test));
     }
     if (!r.diverged) {
-      nlohmann::json measures;
-      report_penalty_measures(state, measures, spec.penalty, {&task->recurrent_kernel()});
+      report_penalty_measure(state, spec.penalty, {&task->recurrent_kernel()});
       const SingularValueStats sv = task->kernel_singular_values();
       set_counter(state, "kernel_sv_mean", sv.mean);
       set_counter(state, "kernel_sv_std", sv.std);

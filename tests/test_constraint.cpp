@@ -54,6 +54,11 @@ double frob_diff(const Matrix<double>& a, const Matrix<double>& b) {
   return std::sqrt(s);
 }
 
+// `rate` for methods with a rate of their own (cayley), 0 for the others (which refuse one).
+double rate_if_any(const std::string& kind, double rate) {
+  return constraint_method(kind).default_rate > 0 ? rate : 0.0;
+}
+
 std::string label(const std::string& k, const Shape& sh) {
   return std::string(k) + " " + std::to_string(sh.r) + "x" + std::to_string(sh.c);
 }
@@ -69,7 +74,7 @@ TEST(Constraint, StaysOnTheScaledOrthogonalManifoldOver1000RandomSteps) {
       Matrix<double> w = scaled_orthogonal(sh.r, sh.c, g, eng);
       const Matrix<double> w0 = w;
       // margin with m = 0 is the pure hard constraint
-      OrthoConstraint<double> con({kind, g, 0.0, 0.05}, sh.r, sh.c);
+      OrthoConstraint<double> con({kind, g, 0.0, rate_if_any(kind, 0.05)}, sh.r, sh.c);
       double worst = 0;
       for (int step = 0; step < 1000; ++step) {
         Matrix<double> grad = gaussian(sh.r, sh.c, eng, 0.1);
@@ -244,7 +249,7 @@ TEST(Constraint, FloatKeepsOrthogonalityToSinglePrecision) {
     for (const Shape& sh : kShapes) {
       Engine eng = make_engine("float/" + label(kind, sh), 7);
       Matrix<float> w = scaled_orthogonal<float>(sh.r, sh.c, g, eng);
-      OrthoConstraint<float> con({kind, g, 0.0, 0.05}, sh.r, sh.c);
+      OrthoConstraint<float> con({kind, g, 0.0, rate_if_any(kind, 0.05)}, sh.r, sh.c);
       for (int step = 0; step < 200; ++step) {
         Matrix<float> grad = gaussian<float>(sh.r, sh.c, eng, 0.1);
         if (con.replaces_optimizer_step()) {
@@ -320,7 +325,9 @@ TEST(Constraint, CallsDoNotAllocateAfterConstruction) {
       Engine eng = make_engine("alloc", 1);
       Matrix<double> w = gaussian(sh.r, sh.c, eng, 0.3);
       const Matrix<double> g = gaussian(sh.r, sh.c, eng, 0.1);
-      OrthoConstraint<double> con({kind, 1.0, 0.1, 0.01}, sh.r, sh.c);
+      OrthoConstraint<double> con(
+          {kind, 1.0, constraint_method(kind).uses_margin ? 0.1 : 0.0, rate_if_any(kind, 0.01)},
+          sh.r, sh.c);
       const std::size_t before = allocations();
       con.apply(w, &g);
       con.apply(w, &g);
@@ -360,7 +367,9 @@ TEST(Constraint, ANonFiniteWeightOrGradientIsRefusedNamingTheConstraint) {
           Matrix<double> g = gaussian(sh.r, sh.c, eng, 0.1);
           (in_grad ? g : w)(1, 2) = bad;
           const Matrix<double> before = w;
-          OrthoConstraint<double> con({kind, 1.0, 0.1, 0.01}, sh.r, sh.c);
+          OrthoConstraint<double> con(
+          {kind, 1.0, constraint_method(kind).uses_margin ? 0.1 : 0.0, rate_if_any(kind, 0.01)},
+          sh.r, sh.c);
           const std::string where =
               label(kind, sh) + (in_grad ? " grad " : " W ") + std::to_string(bad);
           try {

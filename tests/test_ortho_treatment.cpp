@@ -103,7 +103,7 @@ TEST_P(ConstraintOnEveryTask, SeedRecurrentKernelStaysOrthogonal) {
   spec.clip_norm = 1.0;
   spec.penalty = {"so", PenaltyNorm::Sum, 0.01};  // pulls to g = 1: the constraint wins
   spec.constraint.method = GetParam();
-  spec.constraint.rate = 0.3;
+  if (constraint_method(spec.constraint.method).default_rate > 0) spec.constraint.rate = 0.3;
   RnnConfig rc{3, 8, 3};
   RecurrentClassifierTask<Rnn<float>, AdamUpdate> task(spec, Rnn<float>(rc), train, Dataset{},
                                                        AdamUpdate{}, make_engine("seed", 1));
@@ -126,7 +126,7 @@ TEST_P(ConstraintOnEveryTask, RqeSquareWeightsStayOrthogonal) {
   s.lambda_schedule = StepDecayLambda({5}, {0.1});
   s.clip_norm = 1.0;
   s.constraint.method = GetParam();
-  s.constraint.rate = 0.3;
+  if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.3;
   MlpClassifierTask<float, AdamUpdate> task(s, train, Dataset{}, AdamUpdate{},
                                             make_engine("rqe", 1));
   const Matrix<float> w0 = task.net().weight(2);
@@ -141,7 +141,7 @@ TEST_P(ConstraintOnEveryTask, TaskRnnKernelStaysOrthogonal) {
   SequenceTaskSpec s = copy_spec(RecurrentModel::Rnn);
   s.clip_norm = 1.0;
   s.constraint.method = GetParam();
-  s.constraint.rate = 0.3;
+  if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.3;
   SequenceTask<float> task(s, nullptr, nullptr, make_engine("task", 1));
   const Matrix<float> w0 = task.recurrent_kernel();
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(task.step()));
@@ -154,7 +154,7 @@ TEST_P(ConstraintOnEveryTask, TaskLstmGateBlocksStayOrthogonal) {
   SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
   s.clip_norm = 1.0;
   s.constraint.method = GetParam();
-  s.constraint.rate = 0.3;
+  if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.3;
   s.constraint_scope = KernelScope::PerGate;
   SequenceTask<float> task(s, nullptr, nullptr, make_engine("task", 1));
   ASSERT_TRUE(task.treatment().per_gate(0));
@@ -171,9 +171,23 @@ TEST_P(ConstraintOnEveryTask, TaskLstmGateBlocksStayOrthogonal) {
 INSTANTIATE_TEST_SUITE_P(CayleyAndQr, ConstraintOnEveryTask,
                          ::testing::Values("cayley", "qr"));
 
+// The default scope is the method's: every built-in constraint acts on each H × H gate block.
+TEST(OrthoTreatment, AnLstmConstraintActsPerGateUnlessTheMethodOrTheTaskSaysWhole) {
+  for (const char* m : {"qr", "polar", "cayley", "margin"}) {
+    SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
+    s.constraint.method = m;
+    SequenceTask<float> task(s, nullptr, nullptr, make_engine("task", 1));
+    EXPECT_TRUE(task.treatment().per_gate(0)) << m;
+  }
+  EXPECT_EQ(resolved_scope(KernelScope::Method, ConstraintSpec{}), KernelScope::PerGate);
+  EXPECT_EQ(resolved_scope(KernelScope::WholeKernel, ConstraintSpec{"qr"}),
+            KernelScope::WholeKernel);
+}
+
 TEST(OrthoTreatment, LstmWholeKernelQrKeepsTheWholeKernelOrthogonal) {
   SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
-  s.constraint.method = "qr";  // scope WholeKernel: SequenceTask's default
+  s.constraint.method = "qr";
+  s.constraint_scope = KernelScope::WholeKernel;  // asked for: qr itself acts per gate
   SequenceTask<float> task(s, nullptr, nullptr, make_engine("task", 1));
   EXPECT_FALSE(task.treatment().per_gate(0));
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(task.step()));
@@ -362,8 +376,13 @@ TEST(OrthoTreatment, BadDeclarationsAreNamed) {
   // The tasks say which setting to change.
   SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
   s.constraint.method = "cayley";
+  s.constraint_scope = KernelScope::WholeKernel;
   throws_with([&] { SequenceTask<float>(s, nullptr, nullptr, make_engine("bad", 1)); },
               "constraint_scope");
+  ConstraintSpec qr_with_rate{"qr"};
+  qr_with_rate.rate = 0.1;  // qr has no rate of its own: refused, not ignored
+  throws_with([&] { OrthoConstraint<double>(qr_with_rate, 4, 4); }, "no learning rate");
+  throws_with([&] { OrthoConstraint<double>({"polar", 1.0, 0.2}, 4, 4); }, "has no margin");
 }
 
 TEST(OrthoTreatment, PerGateCayleyLeavesTheKernelToTheConstraint) {
@@ -391,7 +410,7 @@ TEST(OrthoTreatment, TheStepAllocatesNothing) {
     ts.lambda_schedule = StepDecayLambda({3}, {0.5});
     ts.clip_norm = 0.5;
     ts.constraint.method = kind;
-    ts.constraint.margin = 1.0;
+    if (constraint_method(kind).uses_margin) ts.constraint.margin = 1.0;
     const std::vector<ParamRef<double>> params{{w.data(), gw.data(), w.size()},
                                                {v.data(), gv.data(), v.size()}};
     OrthoTreatment<double> t(ts, {{&w, &gw, 1.0, "W", 4}, {&v, &gv, 1.0, "V", 1}}, params, "test");

@@ -260,7 +260,7 @@ TEST(Trainer, ATaskWhoseKernelGoesNonFiniteStopsAsDivergedNamingTheKernel) {
     s.eval_train = 8;
     s.lr = 1e300;  // finite in double, +Inf once cast to float
     s.constraint.method = kind;
-    s.constraint.margin = 0.1;
+    if (constraint_method(kind).uses_margin) s.constraint.margin = 0.1;
     SequenceTask<float> task(s, nullptr, nullptr, make_engine("diverge", 1));
     TrainConfig cfg;
     cfg.step_budget = 50;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <unordered_set>
 #include <stdexcept>
 
 #include "run_guard.hpp"
@@ -43,6 +44,16 @@ std::string fmt(double v) {
 }
 
 void add(const std::string& name, BenchFn fn, Configure configure) {
+  // Two runs with one name would share a trace file and a results entry: a grid that repeats a
+  // configuration, or two settings that print alike (fmt()). A programming error: stop here.
+  static std::unordered_set<std::string> names;
+  if (!names.insert(name).second) {
+    std::fprintf(stderr,
+                 "isobench: two runs are named '%s' (a grid repeats a configuration, or two "
+                 "settings print alike in the name)\n",
+                 name.c_str());
+    std::exit(2);
+  }
   // Every run is guarded (run_guard.hpp): an exception becomes this run's error, not the binary's.
   BenchFn guarded = [fn = std::move(fn)](benchmark::State& state) { run_guarded(state, fn); };
   detail::registry().push_back({name, std::move(guarded), std::move(configure)});

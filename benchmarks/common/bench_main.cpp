@@ -245,7 +245,7 @@ bool crash_hook(std::regex& re) {
 }  // namespace
 
 // The registered methods: tab-separated lines (kind, name, built-in|user, formula, source), or a
-// JSON list of objects with the same fields plus, for penalties, lambda_grid and measures, for
+// JSON list of objects with the same fields plus, for penalties, lambda_grid and measure, for
 // inits ensemble, reads_sw2 and sets_gain.
 static void print_methods(bool json) {
   if (!json) {
@@ -262,7 +262,7 @@ static void print_methods(bool json) {
                    {"formula", m.formula},
                    {"source", m.source},
                    {"lambda_grid", m.lambda_grid},
-                   {"measures", m.measures}});
+                   {"measure", m.measure_name}});
   for (const auto& m : isobench::constraint_methods())
     out.push_back({{"kind", "constraint"},
                    {"key", "constraint"},

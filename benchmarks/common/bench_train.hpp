@@ -48,20 +48,24 @@ inline void report_kernel_spectrum(benchmark::State& state, const KernelSpectrum
   set_counter(state, "ortho_err", ks.ortho_err);
 }
 
-// The measurements a run's penalty method asks for (PenaltyMethod::measures, e.g. brock_offdiag's
-// offdiag_energy), max over the penalized kernels: a counter and a field of the trace's final line.
-// Nothing for "none" or a method without measurements; non-finite values are left out.
-inline void report_penalty_measures(benchmark::State& state, nlohmann::json& final_line,
-                                    const PenaltySpec& spec,
-                                    const std::vector<const Matrix<float>*>& kernels) {
-  if (!spec.active()) return;
-  for (const std::string& ms : penalty_method(spec.method).measures) {
-    double v = 0;
-    for (const Matrix<float>* w : kernels) v = std::max(v, penalty_measure(ms, *w));
-    if (!std::isfinite(v) || kernels.empty()) continue;
-    set_counter(state, ms, v);
-    final_line[ms] = v;
+// The run's penalty method's own measurement (PenaltyMethod::measure, e.g. brock_offdiag's
+// offdiag_energy), max over the penalized kernels: a counter, and a field of `final_line` when
+// given. Nothing for "none", a method without one, or a kernel holding NaN/Inf.
+inline void report_penalty_measure(benchmark::State& state, const PenaltySpec& spec,
+                                   const std::vector<const Matrix<float>*>& kernels,
+                                   nlohmann::json* final_line = nullptr) {
+  if (!spec.active() || kernels.empty()) return;
+  const PenaltyMethod& m = penalty_method(spec.method);
+  if (!m.measure) return;
+  double v = 0;
+  for (const Matrix<float>* w : kernels) {
+    const double x =
+        m.measure(w->data(), static_cast<int>(w->shape(0)), static_cast<int>(w->shape(1)));
+    if (!std::isfinite(x)) return;
+    v = std::max(v, x);
   }
+  set_counter(state, m.measure_name, v);
+  if (final_line) (*final_line)[m.measure_name] = v;
 }
 
 }  // namespace isobench::bench

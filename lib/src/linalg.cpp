@@ -115,24 +115,4 @@ double orthogonality_error(const Matrix<T>& a, double gain) {
 template double orthogonality_error<float>(const Matrix<float>&, double);
 template double orthogonality_error<double>(const Matrix<double>&, double);
 
-template <class T>
-double offdiagonal_energy(const Matrix<T>& a) {
-  const int r = static_cast<int>(a.shape(0)), c = static_cast<int>(a.shape(1));
-  Matrix<double> ad(a.shape());
-  std::copy(a.begin(), a.end(), ad.begin());
-  const int n = r >= c ? c : r;
-  Matrix<double> g({static_cast<std::size_t>(n), static_cast<std::size_t>(n)});
-  if (r >= c)
-    gemm(Op::T, Op::N, 1.0, ad, ad, 0.0, g);
-  else
-    gemm(Op::N, Op::T, 1.0, ad, ad, 0.0, g);
-  double s = 0;
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
-      if (i != j) s += g(i, j) * g(i, j);
-  return std::sqrt(s);
-}
-template double offdiagonal_energy<float>(const Matrix<float>&);
-template double offdiagonal_energy<double>(const Matrix<double>&);
-
 }  // namespace isobench

@@ -1,19 +1,32 @@
 // The runtime method registry, built from the compile-time lists (method_registry.hpp).
 #include "isobench/method_registry.hpp"
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 
 #include "isobench/activation.hpp"
 #include "isobench/constraint_methods.hpp"
-#include "isobench/linalg.hpp"
 #include "isobench/method_lists.hpp"  // generated: the user's methods/*.hpp and their types
 #include "isobench/penalty_methods.hpp"
 
 namespace isobench {
 
 namespace {
+// A method's name is a run-name value: lowercase letters, digits and '_' only ('/' and ':' would
+// split the name), never "none". Checked as the registry is built (the message names the kind).
+void check_method_name(const char* kind, const std::string& name, bool builtin) {
+  const bool ok = !name.empty() && name != "none" &&
+                  name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") ==
+                      std::string::npos;
+  if (!ok)
+    throw std::logic_error(std::string(kind) + " method '" + name + "'" +
+                           (builtin ? "" : " (methods/)") +
+                           ": a method's name must be lowercase letters, digits and '_', and "
+                           "not 'none' (it is a value in run names)");
+}
+
 template <class Tuple>
 void add_penalties(std::vector<PenaltyMethod>& out, bool builtin) {
   std::apply([&](auto... p) { (out.push_back(penalty_method_of<decltype(p)>(builtin)), ...); },
@@ -25,18 +38,27 @@ std::vector<PenaltyMethod> build_penalties() {
   add_penalties<BuiltinPenalties>(out, true);
   add_penalties<UserPenalties>(out, false);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    if (out[i].name == "none" || out[i].name.empty())
-      throw std::logic_error("a penalty method may not be named '" + out[i].name + "'");
+    check_method_name("penalty", out[i].name, out[i].builtin);
     for (std::size_t j = 0; j < i; ++j)
       if (out[j].name == out[i].name)
         throw std::logic_error("two penalty methods are named '" + out[i].name +
                                "' (methods/ and the built-in list must not share names)");
   }
-  for (const auto& m : out)
-    for (const auto& ms : m.measures)
-      if (ms != "offdiag_energy")
-        throw std::logic_error("penalty " + m.name + " asks for the unknown measurement '" + ms +
-                               "' (known: offdiag_energy)");
+  for (const auto& m : out) {
+    if (m.builtin) continue;  // the built-in ones run at each family's own λ
+    if (m.lambda_grid.empty())
+      throw std::logic_error("penalty " + m.name + " (methods/): lambda_grid() is empty");
+    for (std::size_t i = 0; i < m.lambda_grid.size(); ++i) {
+      const double l = m.lambda_grid[i];
+      if (!(l > 0) || !std::isfinite(l))
+        throw std::logic_error("penalty " + m.name + " (methods/): lambda_grid() holds " +
+                               std::to_string(l) + "; every λ must be finite and > 0");
+      for (std::size_t j = 0; j < i; ++j)
+        if (m.lambda_grid[j] == l)
+          throw std::logic_error("penalty " + m.name + " (methods/): lambda_grid() repeats " +
+                                 std::to_string(l));
+    }
+  }
   return out;
 }
 template <class Tuple>
@@ -51,8 +73,7 @@ std::vector<ConstraintMethod> build_constraints() {
   add_constraints<BuiltinConstraints>(out, true);
   add_constraints<UserConstraints>(out, false);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    if (out[i].name == "none" || out[i].name.empty())
-      throw std::logic_error("a constraint method may not be named '" + out[i].name + "'");
+    check_method_name("constraint", out[i].name, out[i].builtin);
     for (std::size_t j = 0; j < i; ++j)
       if (out[j].name == out[i].name)
         throw std::logic_error("two constraint methods are named '" + out[i].name + "'");
@@ -74,8 +95,7 @@ std::vector<InitMethod> build_inits() {
   add_inits<BuiltinInits>(out, true);
   add_inits<UserInits>(out, false);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    if (out[i].name == "none" || out[i].name.empty())
-      throw std::logic_error("an init method may not be named '" + out[i].name + "'");
+    check_method_name("init", out[i].name, out[i].builtin);
     for (std::size_t j = 0; j < i; ++j)
       if (out[j].name == out[i].name)
         throw std::logic_error("two init methods are named '" + out[i].name +
@@ -146,12 +166,6 @@ std::vector<PenaltyMethod> user_penalties() {
   for (const auto& m : penalty_methods())
     if (!m.builtin) out.push_back(m);
   return out;
-}
-
-double penalty_measure(std::string_view measure, const Matrix<float>& w) {
-  if (measure == "offdiag_energy") return offdiagonal_energy(w);
-  throw std::invalid_argument("unknown penalty measurement '" + std::string(measure) +
-                              "' (known: offdiag_energy)");
 }
 
 std::vector<std::string> method_listing() {

@@ -13,13 +13,28 @@
 namespace isobench {
 
 const char* kernel_scope_name(KernelScope s) {
-  return s == KernelScope::PerGate ? "per_gate" : "whole_kernel";
+  switch (s) {
+    case KernelScope::Method:
+      return "method";
+    case KernelScope::PerGate:
+      return "per_gate";
+    case KernelScope::WholeKernel:
+      return "whole_kernel";
+  }
+  return "?";
+}
+
+KernelScope resolved_scope(KernelScope s, const ConstraintSpec& c) {
+  if (s != KernelScope::Method) return s;
+  return c.active() && constraint_method(c.method).whole_kernel ? KernelScope::WholeKernel
+                                                                : KernelScope::PerGate;
 }
 
 template <class T>
 OrthoTreatment<T>::OrthoTreatment(OrthoTreatmentSpec spec, std::vector<OrthoKernel<T>> kernels,
                                   std::vector<ParamRef<T>> params, const std::string& owner)
     : spec_(std::move(spec)), kernels_(std::move(kernels)), params_(std::move(params)) {
+  spec_.scope = resolved_scope(spec_.scope, spec_.constraint);
   auto bad = [&](const std::string& what) { throw std::invalid_argument(owner + ": " + what); };
   if (!std::isfinite(spec_.clip_norm)) bad("clip_norm must be finite");
   for (const auto& k : kernels_) {

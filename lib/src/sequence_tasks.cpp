@@ -106,7 +106,7 @@ const SequenceTaskSpec& checked(const SequenceTaskSpec& s, const Dataset* train)
   }
   if (s.model == RecurrentModel::Lstm && s.constraint.active() &&
       constraint_method(s.constraint.method).replaces_step &&
-      s.constraint_scope == KernelScope::WholeKernel)
+      resolved_scope(s.constraint_scope, s.constraint) == KernelScope::WholeKernel)
     bad("constraint:" + s.constraint.method +
         " on the LSTM's whole (4H x H) kernel is not supported (it rotates the 4H-space); "
         "set constraint_scope to per-gate (KernelScope::PerGate)");
@@ -158,7 +158,8 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train
     // draw the whole kernel orthogonal then (per-gate blocks would give WᵀW = 4g²I and be pulled
     // apart). A per-gate constraint wants each block g-orthogonal: per-gate init (it wins over a
     // penalty, which it would contradict anyway).
-    const bool whole = spec_.constraint_scope == KernelScope::WholeKernel;
+    const bool whole =
+        resolved_scope(spec_.constraint_scope, spec_.constraint) == KernelScope::WholeKernel;
     if ((spec_.penalty.active() && !(spec_.constraint.active() && !whole)) ||
         (spec_.constraint.active() && whole))
       c.per_gate_init = false;

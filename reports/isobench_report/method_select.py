@@ -20,14 +20,15 @@ CONTRACT_KEYS = ["task", "dataset", "act", "init", "gain", "sw2", "sb2", "depth"
                  "opt", "lr", "m", "n", "k", "dtype", "seed"]
 KINDS = ("reg", "constraint", "init")
 # The keys that belong to a kind's method (the rest of the name is its context).
-OWNED_KEYS = {"reg": ("norm", "lambda"), "constraint": ("margin",), "init": ("gain",)}
+OWNED_KEYS = {"reg": ("norm", "lambda"), "constraint": ("margin", "rate"), "init": ("gain",)}
 KIND_WORDS = {"reg": "penalty", "constraint": "constraint", "init": "initialization"}
 NO_TREATMENT = "none"
 
 
 def builtin_methods():
-    """{kind: set of built-in method names}. The one place that knows them: to be replaced by
-    the registry's list (`./isobench methods --json`) once it exists."""
+    """{kind: set of built-in method names}: the fallback for results whose context has no
+    "user_methods" (written by the binaries from the method registry, which the report uses when
+    present; `./isobench methods --json` lists the registry)."""
     return {
         "reg": {"none", "so", "so_gain_adjusted", "dso", "mc", "srip", "seed_notebook",
                 "seed_notebook_plain"},

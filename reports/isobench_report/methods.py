@@ -23,7 +23,7 @@ METRICS = ["test_acc", "best_val_acc", "final_loss", "steps_to_target", "ortho_e
 SELECT_ON = "best_val_acc"  # a grid's value is chosen on this (validation), never on test
 # Keys of a method's group that form its grid (chosen on validation); a key outside the
 # contract's list (one a user method adds) is a grid key too.
-GRID_KEYS = {"reg": ("lambda",), "constraint": ("margin",), "init": ()}
+GRID_KEYS = {"reg": ("lambda",), "constraint": ("margin", "rate"), "init": ()}
 KIND_TITLE = {"reg": "penalty", "constraint": "constraint", "init": "initialization"}
 
 

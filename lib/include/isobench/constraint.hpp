@@ -77,6 +77,7 @@ struct ConstraintMethod {
   bool replaces_step = false;  // true: apply() INSTEAD of the optimizer step for W (cayley)
   double default_rate = 0.0;   // its own learning rate when ConstraintSpec::rate is 0 (0: none)
   bool uses_margin = false;    // reads ConstraintSpec::margin (`margin:m` in run names)
+  bool whole_kernel = false;   // an LSTM's stacked (4H × H) kernel as one; else each H × H gate
   double (*flops)(int rows, int cols) = nullptr;
   std::unique_ptr<ConstraintStep<float>> (*make_float)(const ConstraintSpec&, int rows,
                                                        int cols) = nullptr;

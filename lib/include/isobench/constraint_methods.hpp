@@ -6,6 +6,8 @@
 //                                             of the optimizer step; false: it acts right after it
 //   static constexpr double default_rate;     its own learning rate (0: it has none)
 //   static constexpr bool uses_margin;        reads ConstraintSpec::margin (`margin:m`)
+//   [static constexpr bool whole_kernel;]     optional: an LSTM's stacked (4H × H) kernel as one
+//                                             (default: each H × H gate block)
 //   static double flops(int r, int c);        FLOPs of one application (LAPACK counted as O(·))
 //   template <class T> struct Step {          per-kernel workspace, allocated once
 //     Step(const ConstraintSpec&, int r, int c);   // spec.gain = g; spec.rate resolved (> 0)

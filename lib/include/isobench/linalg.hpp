@@ -26,10 +26,4 @@ void qr_colmajor(double* a, int m, int n, std::vector<double>& r_diag);
 template <class T>
 double orthogonality_error(const Matrix<T>& a, double gain = 1.0);
 
-// ‖G ⊙ (1 − I)‖_F, G the smaller Gram (AᵀA for tall or square A, AAᵀ for wide), in double: the
-// off-diagonal energy that Brock et al. 2018's penalty (methods/brock_offdiag.hpp) drives to 0 —
-// the part of ortho_err that does not depend on the column norms. Allocates; for reports.
-template <class T>
-double offdiagonal_energy(const Matrix<T>& a);
-
 }  // namespace isobench

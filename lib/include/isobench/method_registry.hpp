@@ -1,13 +1,15 @@
-// The method registry: every penalty and initialization (and, as they become types, constraint)
-// that isobench can run, built once from compile-time lists of policy types.
+// The method registry: every penalty, constraint and initialization that isobench can run, built
+// once from compile-time lists of policy types.
 //
 // Built-in methods are listed in their headers (BuiltinPenalties in penalty_methods.hpp,
-// BuiltinInits in init.hpp). A user's method is one header in methods/ that defines its type and
-// registers it with
-//     ISOBENCH_REGISTER_PENALTY(MyPenalty)    or    ISOBENCH_REGISTER_INIT(MyInit)
+// BuiltinConstraints in constraint_methods.hpp, BuiltinInits in init.hpp). A user's method is one
+// header in methods/ that defines its type and registers it with
+//     ISOBENCH_REGISTER_PENALTY(MyPenalty), ISOBENCH_REGISTER_CONSTRAINT(MyConstraint)
+//     or ISOBENCH_REGISTER_INIT(MyInit)
 // The build (lib/CMakeLists.txt) scans methods/*.hpp for these lines and generates
 // isobench/method_lists.hpp, which includes each file and lists its types (UserPenalties,
-// UserInits). The runtime registry (penalty_methods(), init_methods(): parsing, error messages,
+// UserConstraints, UserInits). The runtime registry (penalty_methods(), constraint_methods(),
+// init_methods(): parsing, error messages,
 // the gradient-check and distribution tests, PERF costs, the family grids, `./isobench methods`)
 // is built from those same lists in
 // method_registry.cpp, which is part of the library: no static-initialisation trick that a
@@ -55,9 +57,15 @@ struct has_lambda_grid : std::false_type {};
 template <class P>
 struct has_lambda_grid<P, std::void_t<decltype(P::lambda_grid())>> : std::true_type {};
 template <class P, class = void>
-struct has_measures : std::false_type {};
+struct has_measure : std::false_type {};
 template <class P>
-struct has_measures<P, std::void_t<decltype(P::measures())>> : std::true_type {};
+struct has_measure<P, std::void_t<decltype(P::measure_name),
+                                  decltype(P::measure((const float*)nullptr, 1, 1))>>
+    : std::true_type {};
+template <class C, class = void>
+struct has_whole_kernel : std::false_type {};
+template <class C>
+struct has_whole_kernel<C, std::void_t<decltype(C::whole_kernel)>> : std::true_type {};
 template <class Tm, class = void>
 struct has_state : std::false_type {};
 template <class Tm>
@@ -93,8 +101,10 @@ PenaltyMethod penalty_method_of(bool builtin) {
   m.builtin = builtin;
   m.reads_gain = P::reads_gain;
   if constexpr (method_detail::has_lambda_grid<P>::value) m.lambda_grid = P::lambda_grid();
-  if constexpr (method_detail::has_measures<P>::value)
-    for (const auto& s : P::measures()) m.measures.emplace_back(s);
+  if constexpr (method_detail::has_measure<P>::value) {
+    m.measure_name = P::measure_name;
+    m.measure = [](const float* w, int r, int c) { return P::measure(w, r, c); };
+  }
   m.flops = [](const PenaltySpec& s, int r, int c) { return P::flops(s, r, c); };
   m.workspace = [](int r, int c) { return static_cast<std::size_t>(P::workspace(r, c)); };
   m.make_float = [](const PenaltySpec& s, int r, int c, std::uint64_t seed) {
@@ -127,7 +137,9 @@ struct is_constraint_method<
   static_assert(::isobench::is_constraint_method<Type>::value,                      \
                 #Type " is not a constraint method: it needs name, formula, source, " \
                 "replaces_step, default_rate, uses_margin, flops(r, c) and Step<T> with " \
-                "operator()(Matrix<T>& w, const Matrix<T>* grad) (constraint_methods.hpp)")
+                "operator()(Matrix<T>& w, const Matrix<T>* grad) (constraint_methods.hpp)");  \
+  static_assert(!Type::replaces_step || Type::default_rate > 0,                      \
+                #Type " replaces the optimizer step but declares no default_rate > 0")
 
 namespace method_detail {
 template <class C, class T>
@@ -153,6 +165,7 @@ ConstraintMethod constraint_method_of(bool builtin) {
   m.replaces_step = C::replaces_step;
   m.default_rate = C::default_rate;
   m.uses_margin = C::uses_margin;
+  if constexpr (method_detail::has_whole_kernel<C>::value) m.whole_kernel = C::whole_kernel;
   m.flops = [](int r, int c) { return C::flops(r, c); };
   m.make_float = [](const ConstraintSpec& s, int r, int c) {
     return std::unique_ptr<ConstraintStep<float>>(

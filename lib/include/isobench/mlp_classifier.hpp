@@ -51,7 +51,7 @@ struct ClassifierSpec {
   double input_scale = 1.0;  // every input is multiplied by this before the first layer
   int batch = 64;
   double lr = 1e-3;
-  PenaltySpec penalty;                             // kind None: no penalty
+  PenaltySpec penalty;                             // inactive ("none"): no penalty
   std::optional<StepDecayLambda> lambda_schedule;  // empty: constant λ
   double clip_norm = 0;                            // > 0: global gradient-norm clipping
   ConstraintSpec constraint;                       // on every square hidden weight; inactive: none

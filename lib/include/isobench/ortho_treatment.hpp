@@ -18,8 +18,8 @@
 // s(t) is the λ schedule's multiplier at optimizer step t (ConstantLambda, StepDecayLambda of
 // penalty.hpp; empty: 1); a multiplier ≤ 0 skips the penalty for that step. The constraint's gain
 // is each kernel's own g (the init's gain, orthogonality_gain in spectra.hpp). A margin m ≥ 1
-// (Vorontsov's widest, m = 1) is the band [0, g(1 + m)]: only the upper end binds (OrthoConstraint
-// takes m < 1 only).
+// (Vorontsov's widest, m = 1) is the band [0, g(1 + m)]: only the upper end binds (the margin
+// method's own rule, constraint_methods.hpp).
 //
 // Kernels: each a (rows × cols) weight W, the gradient buffer the optimizer reads (the penalty
 // adds into it in place), its gain g and a name for error messages ("the recurrent kernel").
@@ -53,10 +53,14 @@
 
 namespace isobench {
 
-// Where a constraint acts on a kernel made of gate blocks (an LSTM's recurrent kernel).
-enum class KernelScope { PerGate, WholeKernel };
-// CONTRACT-style names: per_gate, whole_kernel.
+// Where a constraint acts on a kernel made of gate blocks (an LSTM's recurrent kernel). Method:
+// as the constraint method declares — each H × H gate block, unless it declares whole_kernel.
+enum class KernelScope { Method, PerGate, WholeKernel };
+// CONTRACT-style names: method, per_gate, whole_kernel.
 const char* kernel_scope_name(KernelScope s);
+// The scope a constraint acts in: `s` itself, or for Method the constraint method's declaration
+// (PerGate when no constraint is set).
+KernelScope resolved_scope(KernelScope s, const ConstraintSpec& c);
 
 // A kernel a model declares for the treatment. weight and grad must outlive the treatment and
 // keep their storage (no reallocation).
@@ -75,7 +79,7 @@ struct OrthoTreatmentSpec {
   std::uint64_t penalty_seed = 0;               // srip: kernel k's vector seed is this + k
   double clip_norm = 0;                         // > 0: global gradient-norm clipping; ≤ 0: none
   ConstraintSpec constraint;                    // inactive: none; its gain is each kernel's
-  KernelScope scope = KernelScope::PerGate;     // kernels with gate blocks (LSTM)
+  KernelScope scope = KernelScope::Method;      // kernels with gate blocks (LSTM)
 };
 
 // T: float or double.

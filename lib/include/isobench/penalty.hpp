@@ -96,9 +96,11 @@ struct PenaltyMethod {
   bool builtin = true;
   bool reads_gain = false;          // uses PenaltySpec::gain (else pulls towards I)
   std::vector<double> lambda_grid;  // λ values a method comparison tries (user methods)
-  // Measurements the families report beside ortho_err for this method's runs (names from
-  // penalty_measure(), e.g. "offdiag_energy"), max over the penalized kernels.
-  std::vector<std::string> measures;
+  // The method's own measurement, reported beside ortho_err in its runs (max over the penalized
+  // kernels; e.g. brock_offdiag's offdiag_energy): its counter name ("" for none) and function of
+  // a (rows × cols) kernel.
+  std::string measure_name;
+  double (*measure)(const float* w, int rows, int cols) = nullptr;
   double (*flops)(const PenaltySpec&, int rows, int cols) = nullptr;
   std::size_t (*workspace)(int rows, int cols) = nullptr;  // entries of T
   std::unique_ptr<PenaltyTerm<float>> (*make_float)(const PenaltySpec&, int rows, int cols,
@@ -117,10 +119,6 @@ std::string parse_penalty(std::string_view name);
 
 // The registered penalties that are not built in (the user's, methods/), in registry order.
 std::vector<PenaltyMethod> user_penalties();
-
-// A measurement a method may ask for (PenaltyMethod::measures): "offdiag_energy" →
-// offdiagonal_energy (linalg.hpp). std::invalid_argument for another name.
-double penalty_measure(std::string_view measure, const Matrix<float>& w);
 
 const char* penalty_norm_name(PenaltyNorm n);
 PenaltyNorm parse_penalty_norm(std::string_view s);

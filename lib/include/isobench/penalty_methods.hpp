@@ -9,10 +9,15 @@
 //     Term(const PenaltySpec&, int r, int c, std::uint64_t seed);
 //     double operator()(const T* w, T* grad, double lam, T* work);  // lam·P(W); grad += lam·∂P/∂W
 //   };                                                               // (grad may be null)
-// and optionally `static std::vector<double> lambda_grid()` (the λ a method comparison tries) and
-// Term::save_state() / restore_state() (state kept across calls, as srip's vector). It is
-// registered by listing it: built-in ones in BuiltinPenalties below, a user's with
-// ISOBENCH_REGISTER_PENALTY(Type) in its file in methods/ (method_registry.hpp).
+// and `static std::vector<double> lambda_grid()` — the λ values the families run it at; required
+// for a user's method (finite, > 0, no repeats), absent for the built-in ones, which run at each
+// family's own λ — and optionally Term::save_state() / restore_state() (state kept across calls,
+// as srip's vector) and `static constexpr const char* measure_name` with
+// `static double measure(const float* w, int r, int c)` (a number its runs report beside
+// ortho_err, e.g. brock_offdiag's offdiag_energy). A stateless Term can derive from
+// PenaltyTermShape (it keeps s, r, c). It is registered by listing it: built-in ones in
+// BuiltinPenalties below, a user's with ISOBENCH_REGISTER_PENALTY(Type) in its file in methods/
+// (method_registry.hpp).
 //
 // Each Term computes exactly what OrthoPenalty computed before methods were types (same
 // operations, same order), so no run's numbers changed.

@@ -78,10 +78,10 @@ struct RecurrentClassifierSpec {
   std::uint64_t perm_seed = 0;   // SeqView::PermutedPixels only
   int batch = 128;
   double lr = 1e-4;
-  PenaltySpec penalty;          // on the recurrent kernel; kind None: no penalty
+  PenaltySpec penalty;          // on the recurrent kernel; inactive ("none"): no penalty
   double clip_norm = 0;         // > 0: global gradient-norm clipping at this norm
   ConstraintSpec constraint;    // on the recurrent kernel; inactive: none; gain = the init's
-  KernelScope constraint_scope = KernelScope::PerGate;  // Lstm: per gate block or whole kernel
+  KernelScope constraint_scope = KernelScope::Method;  // Lstm: as the method declares
   int eval_val = 0;             // validation samples evaluated (0: all)
   int eval_chunk = 1000;        // samples per evaluation forward pass
   bool kernel_spectrum = true;  // kernel_sv_* and ortho_err in every evaluation's extra

@@ -67,7 +67,7 @@ struct SentimentSpec {
   PenaltySpec penalty;          // on the whole recurrent kernel; None: no penalty
   double clip_norm = 0;         // > 0: global gradient-norm clipping
   ConstraintSpec constraint;    // on the recurrent kernel; inactive: none; gain = the init's
-  KernelScope constraint_scope = KernelScope::WholeKernel;
+  KernelScope constraint_scope = KernelScope::Method;  // Lstm: as the method declares
   int eval_chunk = 1000;        // snippets per evaluation forward pass
   bool full_spectrum = true;    // kernel_sv list in every evaluation
   double target_val_acc = 0.7;  // reached_target: val_acc ≥ this

@@ -149,11 +149,11 @@ struct SequenceTaskSpec {
   int batch = 128;
   double lr = 1e-3;           // Adam
   double clip_norm = 0;       // global gradient-norm clipping; ≤ 0: none
-  PenaltySpec penalty;        // on W; kind None: no penalty
-  ConstraintSpec constraint;  // on W; kind None: none. Its gain is replaced by the init's gain.
+  PenaltySpec penalty;        // on W; inactive ("none"): no penalty
+  ConstraintSpec constraint;  // on W; inactive ("none"): none. Its gain is replaced by the init's gain.
   // LSTM: the constraint on the whole (4H × H) kernel (its init drawn whole too) or on each gate
   // block (each block drawn g-orthogonal: per-gate init).
-  KernelScope constraint_scope = KernelScope::WholeKernel;
+  KernelScope constraint_scope = KernelScope::Method;  // Lstm: as the method declares
   SequenceProtocol protocol;  // how MNIST problems train and measure (default: RQD/TASK's)
   // MNIST
   int eval_train = 1000;        // training samples evaluated (0: all; Running: step 0 only)
