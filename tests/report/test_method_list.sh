@@ -27,16 +27,22 @@ grep -q '/constraint:none/' "$tmp/cayley.txt" || fail "no unconstrained baseline
 ! grep -q '/reg:so/' "$tmp/cayley.txt" || fail "a penalized run is not a baseline of cayley"
 echo "cayley: $(grep -c . "$tmp/cayley.txt") of $(grep -c . "$tmp/all.txt") runs"
 
-echo "== the worked example (methods/brock_offdiag.hpp) runs in every family with a penalty axis"
-./isobench bench --method brock_offdiag --list >"$tmp/brock.txt" || fail "--method brock_offdiag --list failed"
-for fam in RQD RQE SEED SENT TASK PERF; do
-  grep -q "^$fam/.*reg:brock_offdiag/" "$tmp/brock.txt" || fail "no brock_offdiag run in $fam"
+echo "== every user penalty in methods/ (e.g. brock_offdiag) runs in every family with a penalty axis"
+"$1/bench_perf_ortho" --isobench_methods=json >"$tmp/methods.json" || fail "--isobench_methods=json failed"
+users="$("$PY" -c 'import json,sys; print(" ".join(m["name"] for m in json.load(open(sys.argv[1])) if m["kind"] == "penalty" and not m["builtin"]))' "$tmp/methods.json")"
+[ -n "$users" ] || echo "(methods/ holds no penalty: nothing to check here)"
+for u in $users; do
+  ./isobench bench --method "$u" --list >"$tmp/u.txt" || fail "--method $u --list failed"
+  for fam in RQD RQE SEED SENT TASK PERF; do
+    grep -q "^$fam/.*reg:$u/" "$tmp/u.txt" || fail "no $u run in $fam"
+  done
+  grep -q '^RQE/.*/reg:none/' "$tmp/u.txt" || fail "RQE: no unpenalized baseline of $u selected"
+  grep -q '^RQE/.*/reg:so/' "$tmp/u.txt" || fail "RQE: no built-in penalty baseline of $u selected"
+  grep -q '^TASK/.*/constraint:none/' "$tmp/u.txt" || fail "TASK: no unpenalized baseline of $u"
+  "$PY" reports/method_runs.py --method "$u" --names "$tmp/all.txt" | diff - "$tmp/u.txt" \
+    || fail "--method $u --list differs from method_runs.py"
+  echo "$u: $(grep -c . "$tmp/u.txt") runs with its baselines"
 done
-grep -q '^RQE/.*/reg:none/' "$tmp/brock.txt" || fail "RQE: no unpenalized baseline selected"
-grep -q '^RQE/.*/reg:so/' "$tmp/brock.txt" || fail "RQE: no built-in penalty baseline selected"
-grep -q '^TASK/.*/constraint:none/' "$tmp/brock.txt" || fail "TASK: no unpenalized baseline selected"
-"$PY" reports/method_runs.py --method brock_offdiag --names "$tmp/all.txt" | diff - "$tmp/brock.txt" \
-  || fail "--method brock_offdiag --list differs from method_runs.py"
 
 echo "== --filter intersects, --shard splits"
 ./isobench bench --method cayley --filter 'seed:1$' --list >"$tmp/f.txt"
