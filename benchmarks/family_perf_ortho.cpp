@@ -56,8 +56,7 @@ void register_penalty(const std::string& kind, int n) {
 }
 
 void register_constraint(const std::string& kind, int n) {
-  const std::string name =
-      Name("PERF", "constraint").kv("constraint", kind).kv("n", n);
+  const std::string name = Name("PERF", "constraint").kv("constraint", kind).kv("n", n);
   add(
       name,
       [name, kind, n](benchmark::State& state) {

@@ -35,8 +35,8 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "isobench/datasets.hpp"
 #include "isobench/constraint_methods.hpp"
+#include "isobench/datasets.hpp"
 #include "isobench/init.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/sequence_tasks.hpp"
@@ -60,11 +60,10 @@ struct Treatment {
   static constexpr const char* penalty = P::name;
   static constexpr double margin = MarginPermille / 1000.0;
 };
-using Treatments =
-    std::tuple<Treatment<NoConstraint>, Treatment<NoConstraint, 0, SoPenalty>,
-               Treatment<QrConstraint>, Treatment<CayleyConstraint>,
-               Treatment<MarginConstraint, 0>, Treatment<MarginConstraint, 10>,
-               Treatment<MarginConstraint, 100>, Treatment<MarginConstraint, 1000>>;
+using Treatments = std::tuple<Treatment<NoConstraint>, Treatment<NoConstraint, 0, SoPenalty>,
+                              Treatment<QrConstraint>, Treatment<CayleyConstraint>,
+                              Treatment<MarginConstraint, 0>, Treatment<MarginConstraint, 10>,
+                              Treatment<MarginConstraint, 100>, Treatment<MarginConstraint, 1000>>;
 
 struct Setting {
   SequenceProblem problem;

@@ -51,11 +51,11 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
+#include "isobench/constraint_methods.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/init.hpp"
 #include "isobench/mlp_classifier.hpp"
 #include "isobench/penalty.hpp"
-#include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/trainer.hpp"
 

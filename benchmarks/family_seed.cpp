@@ -67,15 +67,15 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "seed_forms.hpp"
+#include "isobench/constraint_methods.hpp"
 #include "isobench/datasets.hpp"
 #include "isobench/init.hpp"
 #include "isobench/penalty.hpp"
-#include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/rnn.hpp"
 #include "isobench/rnn_classifier.hpp"
 #include "isobench/trainer.hpp"
+#include "seed_forms.hpp"
 
 namespace isobench::bench {
 namespace {
@@ -112,8 +112,8 @@ struct Config {
 // The split of the run's data set, 80/20 (split seed 0, fixed as Keras' validation_split), the
 // first max_train training samples; loaded once per process (data_cache.hpp).
 SplitKey data_key(const Config& c) {
-  return {c.dataset, kValFraction, /*seed=*/0, c.max_train, Standardize::None,
-          "SEED quick profile"};
+  return {c.dataset,   kValFraction,      /*seed=*/0,
+          c.max_train, Standardize::None, "SEED quick profile"};
 }
 
 // The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order).

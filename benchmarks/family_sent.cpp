@@ -70,15 +70,15 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "seed_forms.hpp"
+#include "isobench/constraint_methods.hpp"
 #include "isobench/embedding.hpp"
 #include "isobench/init.hpp"
 #include "isobench/penalty.hpp"
-#include "isobench/constraint_methods.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/sentiment_classifier.hpp"
 #include "isobench/text.hpp"
 #include "isobench/trainer.hpp"
+#include "seed_forms.hpp"
 
 namespace isobench::bench {
 namespace {
@@ -93,7 +93,7 @@ constexpr int kQuickFastEpochs = 2;
 constexpr double kPaperTarget = 0.7, kQuickTarget = 0.6;
 constexpr int kAllSnippets = 10662, kHalfSnippets = 5330;
 
-constexpr const char* kTask = "sentiment", *kDataset = "rt-polarity";
+constexpr const char *kTask = "sentiment", *kDataset = "rt-polarity";
 constexpr const char* kOptimizer = "adam";  // the task's update (AdamUpdate)
 
 struct SentData {
@@ -152,15 +152,14 @@ SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
     return e;
   });
   if (max_train <= 0 || max_train >= d.split.train.n) return {&d, &d.split.train};
-  const TextSet& head =
-      cached<TextSet>(std::make_tuple(faithful, dim, min_count, max_train), [&] {
-        TextSet h = d.split.train;
-        h.n = max_train;
-        h.ids.resize(static_cast<std::size_t>(max_train) * static_cast<std::size_t>(kMaxLen));
-        h.y.resize(static_cast<std::size_t>(max_train));
-        h.lengths.resize(static_cast<std::size_t>(max_train));
-        return h;
-      });
+  const TextSet& head = cached<TextSet>(std::make_tuple(faithful, dim, min_count, max_train), [&] {
+    TextSet h = d.split.train;
+    h.n = max_train;
+    h.ids.resize(static_cast<std::size_t>(max_train) * static_cast<std::size_t>(kMaxLen));
+    h.y.resize(static_cast<std::size_t>(max_train));
+    h.lengths.resize(static_cast<std::size_t>(max_train));
+    return h;
+  });
   return {&d, &head};
 }
 

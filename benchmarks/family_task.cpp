@@ -39,8 +39,8 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "isobench/datasets.hpp"
 #include "isobench/constraint_methods.hpp"
+#include "isobench/datasets.hpp"
 #include "isobench/init.hpp"
 #include "isobench/penalty_methods.hpp"
 #include "isobench/sequence_tasks.hpp"
@@ -65,11 +65,11 @@ struct Variant {
   static constexpr const char* constraint = C::name;
 };
 using R = RecurrentModel;
-using Variants = std::tuple<
-    Variant<R::Rnn, OrthogonalInit>, Variant<R::Rnn, OrthogonalInit, CayleyConstraint>,
-    Variant<R::Rnn, GlorotUniformInit>, Variant<R::Rnn, GlorotUniformInit, CayleyConstraint>,
-    Variant<R::Rnn, IdentityInit>, Variant<R::Rnn, IdentityInit, CayleyConstraint>,
-    Variant<R::Lstm>>;
+using Variants =
+    std::tuple<Variant<R::Rnn, OrthogonalInit>, Variant<R::Rnn, OrthogonalInit, CayleyConstraint>,
+               Variant<R::Rnn, GlorotUniformInit>,
+               Variant<R::Rnn, GlorotUniformInit, CayleyConstraint>, Variant<R::Rnn, IdentityInit>,
+               Variant<R::Rnn, IdentityInit, CayleyConstraint>, Variant<R::Lstm>>;
 
 // Sizes of one problem in one profile, per model.
 struct Setting {
@@ -178,8 +178,7 @@ void run_task(benchmark::State& state, const std::string& name, const RunConfig&
 
 // One run of the grid: `reg` a registered penalty at λ (norm:sum) or none.
 void register_run(const Setting& setting, RecurrentModel model, const std::string& init,
-                  const std::string& constraint, const std::string& reg, double lambda,
-                  int seed) {
+                  const std::string& constraint, const std::string& reg, double lambda, int seed) {
   const bool rnn = model == RecurrentModel::Rnn;
   const bool penalized = reg != NoPenalty::name;
   const int hidden = rnn ? setting.rnn_hidden : setting.lstm_hidden;
@@ -219,12 +218,12 @@ void register_setting(const Setting& setting) {
   for (const PenaltyMethod& m : user_penalties())
     for (double lambda : m.lambda_grid)
       for (int seed = 1; seed <= setting.seeds; ++seed)
-        register_run(setting, RecurrentModel::Rnn, OrthogonalInit::name, NoConstraint::name,
-                     m.name, lambda, seed);
+        register_run(setting, RecurrentModel::Rnn, OrthogonalInit::name, NoConstraint::name, m.name,
+                     lambda, seed);
   for (const ConstraintMethod& m : user_constraints())
     for (int seed = 1; seed <= setting.seeds; ++seed)
-      register_run(setting, RecurrentModel::Rnn, OrthogonalInit::name, m.name, NoPenalty::name,
-                   0.0, seed);
+      register_run(setting, RecurrentModel::Rnn, OrthogonalInit::name, m.name, NoPenalty::name, 0.0,
+                   seed);
   for (const InitMethod& m : user_inits())
     for (const char* constraint : {NoConstraint::name, CayleyConstraint::name})
       for (int seed = 1; seed <= setting.seeds; ++seed)

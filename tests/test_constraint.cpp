@@ -67,8 +67,7 @@ std::string label(const std::string& k, const Shape& sh) {
 
 TEST(Constraint, StaysOnTheScaledOrthogonalManifoldOver1000RandomSteps) {
   const double g = 1.3;
-  for (const std::string kind :
-       {"qr", "polar", "cayley", "margin"})
+  for (const std::string kind : {"qr", "polar", "cayley", "margin"})
     for (const Shape& sh : kShapes) {
       Engine eng = make_engine("manifold/" + label(kind, sh), 1);
       Matrix<double> w = scaled_orthogonal(sh.r, sh.c, g, eng);
@@ -285,11 +284,9 @@ TEST(Constraint, NamesRoundTripAndBadInputIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("cayley"), std::string::npos);
   }
   EXPECT_THROW(OrthoConstraint<double>({"margin", 1.0, -0.5}, 4, 4), std::invalid_argument);
-  EXPECT_THROW(OrthoConstraint<double>({"margin", 1.0, std::nan("")}, 4, 4),
-               std::invalid_argument);
+  EXPECT_THROW(OrthoConstraint<double>({"margin", 1.0, std::nan("")}, 4, 4), std::invalid_argument);
   EXPECT_THROW(OrthoConstraint<double>({"qr", -1.0}, 4, 4), std::invalid_argument);
-  EXPECT_THROW(OrthoConstraint<double>({"cayley", 1.0, 0.0, -0.1}, 4, 4),
-               std::invalid_argument);
+  EXPECT_THROW(OrthoConstraint<double>({"cayley", 1.0, 0.0, -0.1}, 4, 4), std::invalid_argument);
   EXPECT_THROW(OrthoConstraint<double>({"cayley", 1.0, 0.0, std::nan("")}, 4, 4),
                std::invalid_argument);
   OrthoConstraint<double> cay({"cayley", 1.0, 0.0, 0.1}, 4, 4);
@@ -320,8 +317,7 @@ TEST(Constraint, NamesRoundTripAndBadInputIsAClearError) {
 
 TEST(Constraint, CallsDoNotAllocateAfterConstruction) {
   for (const Shape& sh : kShapes)
-    for (const std::string kind : {"qr", "polar", "cayley",
-                                "margin"}) {
+    for (const std::string kind : {"qr", "polar", "cayley", "margin"}) {
       Engine eng = make_engine("alloc", 1);
       Matrix<double> w = gaussian(sh.r, sh.c, eng, 0.3);
       const Matrix<double> g = gaussian(sh.r, sh.c, eng, 0.1);
@@ -357,8 +353,7 @@ TEST(Constraint, ANonFiniteWeightOrGradientIsRefusedNamingTheConstraint) {
                                -std::numeric_limits<double>::infinity(),
                                std::numeric_limits<double>::quiet_NaN()};
   for (const Shape& sh : kShapes)
-    for (const std::string kind : {"qr", "polar", "cayley",
-                                "margin"})
+    for (const std::string kind : {"qr", "polar", "cayley", "margin"})
       for (double bad : bad_values)
         for (bool in_grad : {false, true}) {
           if (in_grad && kind != "cayley") continue;  // only cayley reads G
@@ -368,8 +363,8 @@ TEST(Constraint, ANonFiniteWeightOrGradientIsRefusedNamingTheConstraint) {
           (in_grad ? g : w)(1, 2) = bad;
           const Matrix<double> before = w;
           OrthoConstraint<double> con(
-          {kind, 1.0, constraint_method(kind).uses_margin ? 0.1 : 0.0, rate_if_any(kind, 0.01)},
-          sh.r, sh.c);
+              {kind, 1.0, constraint_method(kind).uses_margin ? 0.1 : 0.0, rate_if_any(kind, 0.01)},
+              sh.r, sh.c);
           const std::string where =
               label(kind, sh) + (in_grad ? " grad " : " W ") + std::to_string(bad);
           try {
@@ -378,9 +373,7 @@ TEST(Constraint, ANonFiniteWeightOrGradientIsRefusedNamingTheConstraint) {
           } catch (const NonFiniteError& e) {
             const std::string msg = e.what();
             EXPECT_EQ(e.kernel(), std::string("constraint:") + kind) << where;
-            EXPECT_NE(msg.find(std::string("constraint:") + kind),
-                      std::string::npos)
-                << msg;
+            EXPECT_NE(msg.find(std::string("constraint:") + kind), std::string::npos) << msg;
             EXPECT_NE(msg.find("at row 1, column 2"), std::string::npos) << msg;
             EXPECT_NE(msg.find(std::isnan(bad) ? "NaN" : (bad > 0 ? "+Inf" : "-Inf")),
                       std::string::npos)

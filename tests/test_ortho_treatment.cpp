@@ -40,8 +40,8 @@ Dataset bright_rows(int n, int rows, int cols, int classes, std::uint64_t seed) 
     d.y.push_back(c);
     for (int r = 0; r < rows; ++r)
       for (int k = 0; k < cols; ++k)
-        d.x.push_back(static_cast<float>(r == c % rows ? 0.6 + 0.4 * uniform01(eng)
-                                                       : 0.3 * uniform01(eng)));
+        d.x.push_back(
+            static_cast<float>(r == c % rows ? 0.6 + 0.4 * uniform01(eng) : 0.3 * uniform01(eng)));
   }
   return d;
 }
@@ -168,8 +168,7 @@ TEST_P(ConstraintOnEveryTask, TaskLstmGateBlocksStayOrthogonal) {
   EXPECT_GT(task.orthogonality_error(), 1.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(CayleyAndQr, ConstraintOnEveryTask,
-                         ::testing::Values("cayley", "qr"));
+INSTANTIATE_TEST_SUITE_P(CayleyAndQr, ConstraintOnEveryTask, ::testing::Values("cayley", "qr"));
 
 // The default scope is the method's: every built-in constraint acts on each H × H gate block.
 TEST(OrthoTreatment, AnLstmConstraintActsPerGateUnlessTheMethodOrTheTaskSaysWhole) {
@@ -205,9 +204,8 @@ TEST(OrthoTreatment, WithoutConstraintTheKernelsLeaveTheManifold) {
   spec.recurrent = InitSpec::orthogonal(1.2);
   spec.batch = 16;
   spec.lr = 1e-2;
-  RecurrentClassifierTask<Rnn<float>, AdamUpdate> seed(spec, Rnn<float>(RnnConfig{3, 8, 3}), train,
-                                                       Dataset{}, AdamUpdate{},
-                                                       make_engine("seed", 1));
+  RecurrentClassifierTask<Rnn<float>, AdamUpdate> seed(
+      spec, Rnn<float>(RnnConfig{3, 8, 3}), train, Dataset{}, AdamUpdate{}, make_engine("seed", 1));
   for (int i = 0; i < 12; ++i) seed.step();
   EXPECT_GT(seed.treatment().ortho_err(0), 1e-3);
 }
@@ -263,13 +261,15 @@ TEST(StepGradient, MlpStepMovesByTheGradientOfLossPlusScheduledPenalty) {
                                              make_engine("g", 1));
   ASSERT_EQ(stepped.lambda_multiplier(1), 0.5);
   std::vector<double> before;
-  for (const auto& p : stepped.net().params()) before.insert(before.end(), p.value, p.value + p.size);
+  for (const auto& p : stepped.net().params())
+    before.insert(before.end(), p.value, p.value + p.size);
   stepped.begin_epoch(0);
   stepped.step();
   std::vector<double> analytic;
   std::size_t k = 0;
   for (const auto& p : stepped.net().params())
-    for (std::size_t i = 0; i < p.size; ++i, ++k) analytic.push_back((before[k] - p.value[i]) / s.lr);
+    for (std::size_t i = 0; i < p.size; ++i, ++k)
+      analytic.push_back((before[k] - p.value[i]) / s.lr);
   std::vector<double> x = before;
   auto f = [&] {
     std::size_t j = 0;
@@ -364,12 +364,21 @@ TEST(OrthoTreatment, BadDeclarationsAreNamed) {
   OrthoTreatmentSpec cayley;
   cayley.constraint.method = "cayley";
   cayley.scope = KernelScope::WholeKernel;
-  throws_with([&] { OrthoTreatment<double>(cayley, {{&w, &gw, 1.0, "the lstm kernel", 4}}, params, "T"); },
-              "use the per_gate scope");
-  throws_with([&] { OrthoTreatment<double>({}, {{&w, &gw, 1.0, "K", 3}}, params, "T"); },
-              "3 gate blocks do not tile");
-  throws_with([&] { OrthoTreatment<double>({}, {{&w, &other, 1.0, "K", 1}}, params, "T"); },
-              "K is not among the parameters");
+  throws_with(
+      [&] {
+        OrthoTreatment<double>(cayley, {{&w, &gw, 1.0, "the lstm kernel", 4}}, params, "T");
+      },
+      "use the per_gate scope");
+  throws_with(
+      [&] {
+        OrthoTreatment<double>({}, {{&w, &gw, 1.0, "K", 3}}, params, "T");
+      },
+      "3 gate blocks do not tile");
+  throws_with(
+      [&] {
+        OrthoTreatment<double>({}, {{&w, &other, 1.0, "K", 1}}, params, "T");
+      },
+      "K is not among the parameters");
   OrthoTreatmentSpec clip;
   clip.clip_norm = std::nan("");
   throws_with([&] { OrthoTreatment<double>(clip, {}, params, "T"); }, "clip_norm");

@@ -124,8 +124,7 @@ TEST_P(ConstraintDuringTraining, KernelStaysOnTheScaledManifold) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, ConstraintDuringTraining,
-                         ::testing::Values("qr", "polar",
-                                           "cayley"));
+                         ::testing::Values("qr", "polar", "cayley"));
 
 TEST(SequenceTask, WithoutConstraintTheKernelLeavesTheManifold) {
   // The control of the test above: the same run unconstrained is measurably non-orthogonal.

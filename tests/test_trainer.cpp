@@ -266,8 +266,7 @@ TEST(Trainer, ATaskWhoseKernelGoesNonFiniteStopsAsDivergedNamingTheKernel) {
     cfg.step_budget = 50;
     cfg.eval_every = 10;
     const TrainResult r = train(task, cfg);
-    const std::string expect =
-        std::string("the recurrent kernel: constraint:") + kind + ": W (";
+    const std::string expect = std::string("the recurrent kernel: constraint:") + kind + ": W (";
     EXPECT_TRUE(r.diverged) << kind;
     EXPECT_EQ(r.steps, 1) << kind;
     EXPECT_EQ(r.diverged_reason.rfind(expect, 0), 0u) << r.diverged_reason;

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
-#include <unordered_set>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "run_guard.hpp"
 #include "write_errors.hpp"

@@ -50,11 +50,11 @@ const T& cached(const Key& key, Make&& make) {
 
 // Everything that decides a split of an image data set (load_split, standardize).
 struct SplitKey {
-  std::string dataset;                   // "mnist" or "fashion-mnist"
-  double val_fraction;                   // part of the training file held out
-  std::uint64_t seed;                    // the split's shuffle seed
-  int max_train;                         // training samples kept (-1: all)
-  Standardize standardize;               // statistics of the training part
+  std::string dataset;      // "mnist" or "fashion-mnist"
+  double val_fraction;      // part of the training file held out
+  std::uint64_t seed;       // the split's shuffle seed
+  int max_train;            // training samples kept (-1: all)
+  Standardize standardize;  // statistics of the training part
   // Non-empty: the results context's description adds "; CAP_NOTE: at most max_train training
   // samples (n used)" (SEED's quick profile). Part of the key so each description is noted.
   std::string cap_note;

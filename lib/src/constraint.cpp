@@ -188,8 +188,8 @@ OrthoConstraint<T>::OrthoConstraint(ConstraintSpec spec, int rows, int cols)
                                 " must be finite and >= 0");
   // A setting the method does not read would be ignored silently (and could still reach a name).
   if (!m.uses_margin && spec_.margin != 0.0)
-    throw std::invalid_argument(who + " has no margin (got margin = " +
-                                std::to_string(spec_.margin) + "); leave it 0");
+    throw std::invalid_argument(
+        who + " has no margin (got margin = " + std::to_string(spec_.margin) + "); leave it 0");
   if (!(m.default_rate > 0) && spec_.rate != 0.0)
     throw std::invalid_argument(who + " has no learning rate of its own (got rate = " +
                                 std::to_string(spec_.rate) + "); leave it 0");

@@ -17,9 +17,9 @@ namespace {
 // A method's name is a run-name value: lowercase letters, digits and '_' only ('/' and ':' would
 // split the name), never "none". Checked as the registry is built (the message names the kind).
 void check_method_name(const char* kind, const std::string& name, bool builtin) {
-  const bool ok = !name.empty() && name != "none" &&
-                  name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") ==
-                      std::string::npos;
+  const bool ok =
+      !name.empty() && name != "none" &&
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
   if (!ok)
     throw std::logic_error(std::string(kind) + " method '" + name + "'" +
                            (builtin ? "" : " (methods/)") +
@@ -63,9 +63,8 @@ std::vector<PenaltyMethod> build_penalties() {
 }
 template <class Tuple>
 void add_constraints(std::vector<ConstraintMethod>& out, bool builtin) {
-  std::apply(
-      [&](auto... c) { (out.push_back(constraint_method_of<decltype(c)>(builtin)), ...); },
-      Tuple{});
+  std::apply([&](auto... c) { (out.push_back(constraint_method_of<decltype(c)>(builtin)), ...); },
+             Tuple{});
 }
 
 std::vector<ConstraintMethod> build_constraints() {
@@ -115,8 +114,8 @@ const ConstraintMethod& constraint_method(std::string_view name) {
     if (m.name == name) return m;
   std::string names = "none";
   for (const auto& m : constraint_methods()) names += ", " + m.name;
-  throw std::invalid_argument("unknown constraint '" + std::string(name) + "' (registered: " +
-                              names + "; `./isobench methods` lists them)");
+  throw std::invalid_argument("unknown constraint '" + std::string(name) +
+                              "' (registered: " + names + "; `./isobench methods` lists them)");
 }
 
 std::vector<ConstraintMethod> user_constraints() {

@@ -74,13 +74,12 @@ MlpClassifierTask<T, Update>::MlpClassifierTask(const ClassifierSpec& spec, cons
   // With a penalty the square weights' gradients live in grad_buf_ (the net's own stay the data
   // gradients); the treatment's kernels point at whichever buffer the optimizer reads.
   if (penalized)
-    grad_buf_.assign(square_.size(),
-                     Matrix<T>({static_cast<std::size_t>(spec_.width),
-                                static_cast<std::size_t>(spec_.width)},
-                               T(0)));
+    grad_buf_.assign(square_.size(), Matrix<T>({static_cast<std::size_t>(spec_.width),
+                                                static_cast<std::size_t>(spec_.width)},
+                                               T(0)));
   for (std::size_t i = 0; i < square_.size(); ++i) {
-    Matrix<T>* grad = penalized ? &grad_buf_[i]
-                                : const_cast<Matrix<T>*>(&net_.weight_grad(square_[i]));
+    Matrix<T>* grad =
+        penalized ? &grad_buf_[i] : const_cast<Matrix<T>*>(&net_.weight_grad(square_[i]));
     for (auto& p : params)
       if (p.value == net_.weight(square_[i]).data()) p.grad = grad->data();
     kernels.push_back({&net_.weight(square_[i]), grad, g,
@@ -130,9 +129,9 @@ double MlpClassifierTask<T, Update>::step() {
   gather_batch(train_, idx, B, SeqView::Flat, x_.data());  // batch
   scale_inputs(B);
   gather_labels(train_, idx, B, labels_.data());
-  const T* logits = net_.forward(x_.data(), B);                          // forward
+  const T* logits = net_.forward(x_.data(), B);                               // forward
   double loss = softmax_xent(logits, labels_.data(), B, K, dlogits_.data());  // loss
-  net_.backward(dlogits_.data());                                        // backward
+  net_.backward(dlogits_.data());                                             // backward
   ++t_;
   if (!grad_buf_.empty())
     for (std::size_t i = 0; i < square_.size(); ++i) grad_buf_[i] = net_.weight_grad(square_[i]);

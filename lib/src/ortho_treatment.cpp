@@ -53,14 +53,15 @@ OrthoTreatment<T>::OrthoTreatment(OrthoTreatmentSpec spec, std::vector<OrthoKern
       spec_.constraint.active() && constraint_method(spec_.constraint.method).replaces_step;
   for (const auto& k : kernels_)
     if (cayley && k.gate_blocks > 1 && spec_.scope == KernelScope::WholeKernel)
-      bad("constraint:" + spec_.constraint.method + " on " + k.name + " as a whole (" + std::to_string(k.weight->shape(0)) + " x " +
-          std::to_string(k.weight->shape(1)) +
+      bad("constraint:" + spec_.constraint.method + " on " + k.name + " as a whole (" +
+          std::to_string(k.weight->shape(0)) + " x " + std::to_string(k.weight->shape(1)) +
           ") kernel is not supported (it rotates the stacked gates' space); use the per_gate "
           "scope");
 
   for (std::size_t i = 0; i < kernels_.size(); ++i) {
     const auto& k = kernels_[i];
-    const int rows = static_cast<int>(k.weight->shape(0)), cols = static_cast<int>(k.weight->shape(1));
+    const int rows = static_cast<int>(k.weight->shape(0)),
+              cols = static_cast<int>(k.weight->shape(1));
     if (spec_.penalty.active())
       penalty_.emplace_back(spec_.penalty, rows, cols, spec_.penalty_seed + i);
   }
@@ -91,8 +92,9 @@ OrthoTreatment<T>::OrthoTreatment(OrthoTreatmentSpec spec, std::vector<OrthoKern
   }
   for (const auto& p : params_) {
     const bool under_cayley =
-        cayley_ && std::any_of(kernels_.begin(), kernels_.end(),
-                               [&](const OrthoKernel<T>& k) { return p.value == k.weight->data(); });
+        cayley_ && std::any_of(kernels_.begin(), kernels_.end(), [&](const OrthoKernel<T>& k) {
+          return p.value == k.weight->data();
+        });
     if (!under_cayley) opt_params_.push_back(p);
   }
 }
@@ -135,7 +137,8 @@ void OrthoTreatment<T>::apply(Unit& u) {
     T* w = k.weight->data() + u.offset;
     const std::size_t n = u.w.size();
     std::copy(w, w + n, u.w.data());
-    if (u.g.size() == n) std::copy(k.grad->data() + u.offset, k.grad->data() + u.offset + n, u.g.data());
+    if (u.g.size() == n)
+      std::copy(k.grad->data() + u.offset, k.grad->data() + u.offset + n, u.g.data());
     if (!u.constraint.empty()) u.constraint[0].apply(u.w, u.g.size() == n ? &u.g : nullptr);
     std::copy(u.w.data(), u.w.data() + n, w);
   });

@@ -91,8 +91,8 @@ void SentimentTask<T, Update>::set_embedding_trainable(bool on) {
   ts.clip_norm = spec_.clip_norm;
   ts.constraint = spec_.constraint;
   ts.scope = spec_.constraint_scope;
-  OrthoKernel<T> w{&lstm_.recurrent_kernel(), &lstm_.recurrent_kernel_grad(), ortho_gain(),
-                   kKernel, 4};
+  OrthoKernel<T> w{&lstm_.recurrent_kernel(), &lstm_.recurrent_kernel_grad(), ortho_gain(), kKernel,
+                   4};
   treat_ = std::make_unique<OrthoTreatment<T>>(ts, std::vector<OrthoKernel<T>>{w},
                                                std::move(params), "SentimentTask");
 }

@@ -388,9 +388,9 @@ double SequenceTask<T>::step() {
   const double loss = objective_and_gradient();  // forward, loss, backward, penalty
   ++t_;
   if (!std::isfinite(loss) && !p.update_on_nonfinite_loss) return loss;
-  treat_->clip();                         // clip
-  update_(treat_->optimizer_params());    // update (W left out under cayley)
-  treat_->after_update();                 // constraint
+  treat_->clip();                       // clip
+  update_(treat_->optimizer_params());  // update (W left out under cayley)
+  treat_->after_update();               // constraint
   if (p.train_figures == SequenceProtocol::TrainFigures::Running && !batches_.empty())
     running_.add(loss, last_penalty_, last_correct_, batch_size_);
   return loss;

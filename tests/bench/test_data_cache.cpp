@@ -62,8 +62,9 @@ class SplitCache : public ::testing::Test {
     const char* data = std::getenv("ISOBENCH_DATA_DIR");
     if (!data || !fs::exists(fs::path(data) / "mnist"))
       GTEST_SKIP() << "needs ISOBENCH_DATA_DIR with mnist (ctest pins ../shared/data)";
-    out_ = fs::temp_directory_path() / ("isobench_data_cache_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    out_ = fs::temp_directory_path() /
+           ("isobench_data_cache_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(out_);
     fs::create_directories(out_);
     ::setenv("ISOBENCH_OUT", out_.c_str(), 1);

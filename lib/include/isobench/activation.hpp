@@ -128,7 +128,8 @@ struct SigmoidAct : GaussianMoments<SigmoidAct> {
   static constexpr Activation kind = Activation::Sigmoid;
   static constexpr const char* name = "sigmoid";
   static constexpr const char* formula = "φ(h) = 1/(1 + e^(−h))";
-  static constexpr const char* source = "the logistic function (no mean-field theory here: φ(0) ≠ 0)";
+  static constexpr const char* source =
+      "the logistic function (no mean-field theory here: φ(0) ≠ 0)";
   static constexpr LengthMap length_map = LengthMap::None;  // φ(0) = 1/2
   template <class T>
   static T f(T h) {

@@ -59,8 +59,8 @@ struct has_lambda_grid<P, std::void_t<decltype(P::lambda_grid())>> : std::true_t
 template <class P, class = void>
 struct has_measure : std::false_type {};
 template <class P>
-struct has_measure<P, std::void_t<decltype(P::measure_name),
-                                  decltype(P::measure((const float*)nullptr, 1, 1))>>
+struct has_measure<
+    P, std::void_t<decltype(P::measure_name), decltype(P::measure((const float*)nullptr, 1, 1))>>
     : std::true_type {};
 template <class C, class = void>
 struct has_whole_kernel : std::false_type {};
@@ -133,12 +133,12 @@ struct is_constraint_method<
     : std::true_type {};
 
 // In a user's methods/NAME.hpp, after the type (one line, at namespace scope).
-#define ISOBENCH_REGISTER_CONSTRAINT(Type)                                           \
-  static_assert(::isobench::is_constraint_method<Type>::value,                      \
-                #Type " is not a constraint method: it needs name, formula, source, " \
-                "replaces_step, default_rate, uses_margin, flops(r, c) and Step<T> with " \
-                "operator()(Matrix<T>& w, const Matrix<T>* grad) (constraint_methods.hpp)");  \
-  static_assert(!Type::replaces_step || Type::default_rate > 0,                      \
+#define ISOBENCH_REGISTER_CONSTRAINT(Type)                                                   \
+  static_assert(::isobench::is_constraint_method<Type>::value, #Type                         \
+                " is not a constraint method: it needs name, formula, source, "              \
+                "replaces_step, default_rate, uses_margin, flops(r, c) and Step<T> with "    \
+                "operator()(Matrix<T>& w, const Matrix<T>* grad) (constraint_methods.hpp)"); \
+  static_assert(!Type::replaces_step || Type::default_rate > 0,                              \
                 #Type " replaces the optimizer step but declares no default_rate > 0")
 
 namespace method_detail {

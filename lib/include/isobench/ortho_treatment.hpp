@@ -136,7 +136,7 @@ class OrthoTreatment {
     std::size_t offset = 0;  // first entry of the block in W (row-major, blocks are row ranges)
     bool block = false;      // false: act on the kernel's own matrix
     Matrix<T> w, g;          // block scratch (rows/blocks × cols)
-    std::vector<OrthoConstraint<T>> constraint;       // 0 or 1
+    std::vector<OrthoConstraint<T>> constraint;  // 0 or 1
   };
   void apply(Unit& u);
 

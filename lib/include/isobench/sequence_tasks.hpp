@@ -150,7 +150,8 @@ struct SequenceTaskSpec {
   double lr = 1e-3;           // Adam
   double clip_norm = 0;       // global gradient-norm clipping; ≤ 0: none
   PenaltySpec penalty;        // on W; inactive ("none"): no penalty
-  ConstraintSpec constraint;  // on W; inactive ("none"): none. Its gain is replaced by the init's gain.
+  ConstraintSpec
+      constraint;  // on W; inactive ("none"): none. Its gain is replaced by the init's gain.
   // LSTM: the constraint on the whole (4H × H) kernel (its init drawn whole too) or on each gate
   // block (each block drawn g-orthogonal: per-gate init).
   KernelScope constraint_scope = KernelScope::Method;  // Lstm: as the method declares
