@@ -27,6 +27,18 @@ void check_method_name(const char* kind, const std::string& name, bool builtin) 
                            "not 'none' (it is a value in run names)");
 }
 
+// Every name of one kind's list well-formed (check_method_name) and unique.
+template <class M>
+void check_names(const std::vector<M>& out, const char* kind) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    check_method_name(kind, out[i].name, out[i].builtin);
+    for (std::size_t j = 0; j < i; ++j)
+      if (out[j].name == out[i].name)
+        throw std::logic_error(std::string("two ") + kind + " methods are named '" + out[i].name +
+                               "' (methods/ and the built-in list must not share names)");
+  }
+}
+
 template <class Tuple>
 void add_penalties(std::vector<PenaltyMethod>& out, bool builtin) {
   std::apply([&](auto... p) { (out.push_back(penalty_method_of<decltype(p)>(builtin)), ...); },
@@ -37,13 +49,7 @@ std::vector<PenaltyMethod> build_penalties() {
   std::vector<PenaltyMethod> out;
   add_penalties<BuiltinPenalties>(out, true);
   add_penalties<UserPenalties>(out, false);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    check_method_name("penalty", out[i].name, out[i].builtin);
-    for (std::size_t j = 0; j < i; ++j)
-      if (out[j].name == out[i].name)
-        throw std::logic_error("two penalty methods are named '" + out[i].name +
-                               "' (methods/ and the built-in list must not share names)");
-  }
+  check_names(out, "penalty");
   for (const auto& m : out) {
     if (m.builtin) continue;  // the built-in ones run at each family's own λ
     if (m.lambda_grid.empty())
@@ -71,11 +77,8 @@ std::vector<ConstraintMethod> build_constraints() {
   std::vector<ConstraintMethod> out;
   add_constraints<BuiltinConstraints>(out, true);
   add_constraints<UserConstraints>(out, false);
+  check_names(out, "constraint");
   for (std::size_t i = 0; i < out.size(); ++i) {
-    check_method_name("constraint", out[i].name, out[i].builtin);
-    for (std::size_t j = 0; j < i; ++j)
-      if (out[j].name == out[i].name)
-        throw std::logic_error("two constraint methods are named '" + out[i].name + "'");
     if (out[i].replaces_step && !(out[i].default_rate > 0))
       throw std::logic_error("constraint " + out[i].name +
                              " replaces the optimizer step but declares no default_rate");
@@ -93,13 +96,28 @@ std::vector<InitMethod> build_inits() {
   std::vector<InitMethod> out;
   add_inits<BuiltinInits>(out, true);
   add_inits<UserInits>(out, false);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    check_method_name("init", out[i].name, out[i].builtin);
-    for (std::size_t j = 0; j < i; ++j)
-      if (out[j].name == out[i].name)
-        throw std::logic_error("two init methods are named '" + out[i].name +
-                               "' (methods/ and the built-in list must not share names)");
-  }
+  check_names(out, "init");
+  return out;
+}
+// The entry named `name` in `all`; else std::invalid_argument naming the kind (`what`, as in run
+// names) and listing the registered names ("none" first where it is a valid setting).
+template <class M>
+const M& find_named(const std::vector<M>& all, std::string_view name, const char* what,
+                    bool none_is_valid) {
+  for (const auto& m : all)
+    if (m.name == name) return m;
+  std::string names = none_is_valid ? "none" : "";
+  for (const auto& m : all) names += (names.empty() ? "" : ", ") + m.name;
+  throw std::invalid_argument("unknown " + std::string(what) + " '" + std::string(name) +
+                              "' (registered: " + names + "; `./isobench methods` lists them)");
+}
+
+// The entries of `all` that are not built in (the user's, methods/), in registry order.
+template <class M>
+std::vector<M> user_only(const std::vector<M>& all) {
+  std::vector<M> out;
+  for (const auto& m : all)
+    if (!m.builtin) out.push_back(m);
   return out;
 }
 }  // namespace
@@ -110,19 +128,11 @@ const std::vector<ConstraintMethod>& constraint_methods() {
 }
 
 const ConstraintMethod& constraint_method(std::string_view name) {
-  for (const auto& m : constraint_methods())
-    if (m.name == name) return m;
-  std::string names = "none";
-  for (const auto& m : constraint_methods()) names += ", " + m.name;
-  throw std::invalid_argument("unknown constraint '" + std::string(name) +
-                              "' (registered: " + names + "; `./isobench methods` lists them)");
+  return find_named(constraint_methods(), name, "constraint", true);
 }
 
 std::vector<ConstraintMethod> user_constraints() {
-  std::vector<ConstraintMethod> out;
-  for (const auto& m : constraint_methods())
-    if (!m.builtin) out.push_back(m);
-  return out;
+  return user_only(constraint_methods());
 }
 
 const std::vector<InitMethod>& init_methods() {
@@ -131,19 +141,11 @@ const std::vector<InitMethod>& init_methods() {
 }
 
 const InitMethod& init_method(std::string_view name) {
-  for (const auto& m : init_methods())
-    if (m.name == name) return m;
-  std::string names;
-  for (const auto& m : init_methods()) names += (names.empty() ? "" : ", ") + m.name;
-  throw std::invalid_argument("unknown init '" + std::string(name) + "' (registered: " + names +
-                              "; `./isobench methods` lists them)");
+  return find_named(init_methods(), name, "init", false);
 }
 
 std::vector<InitMethod> user_inits() {
-  std::vector<InitMethod> out;
-  for (const auto& m : init_methods())
-    if (!m.builtin) out.push_back(m);
-  return out;
+  return user_only(init_methods());
 }
 
 const std::vector<PenaltyMethod>& penalty_methods() {
@@ -152,19 +154,11 @@ const std::vector<PenaltyMethod>& penalty_methods() {
 }
 
 const PenaltyMethod& penalty_method(std::string_view name) {
-  for (const auto& m : penalty_methods())
-    if (m.name == name) return m;
-  std::string names = "none";
-  for (const auto& m : penalty_methods()) names += ", " + m.name;
-  throw std::invalid_argument("unknown reg '" + std::string(name) + "' (registered: " + names +
-                              "; `./isobench methods` lists them)");
+  return find_named(penalty_methods(), name, "reg", true);
 }
 
 std::vector<PenaltyMethod> user_penalties() {
-  std::vector<PenaltyMethod> out;
-  for (const auto& m : penalty_methods())
-    if (!m.builtin) out.push_back(m);
-  return out;
+  return user_only(penalty_methods());
 }
 
 std::vector<std::string> method_listing() {
