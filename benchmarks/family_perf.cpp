@@ -4,11 +4,11 @@
 #include <vector>
 
 #include "bench_common.hpp"
-#include "isobench/blas.hpp"
-#include "isobench/init.hpp"
-#include "isobench/loss.hpp"
-#include "isobench/mlp.hpp"
-#include "isobench/optim.hpp"
+#include "isobench/core/blas.hpp"
+#include "isobench/nn/mlp.hpp"
+#include "isobench/objective/loss.hpp"
+#include "isobench/optim/optim.hpp"
+#include "isobench/ortho/init.hpp"
 
 namespace isobench::bench {
 namespace {

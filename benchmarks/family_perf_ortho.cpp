@@ -18,10 +18,10 @@
 #include <string>
 
 #include "bench_common.hpp"
-#include "isobench/constraint.hpp"
-#include "isobench/init.hpp"
-#include "isobench/penalty.hpp"
-#include "isobench/rng.hpp"
+#include "isobench/core/rng.hpp"
+#include "isobench/ortho/constraint.hpp"
+#include "isobench/ortho/init.hpp"
+#include "isobench/ortho/penalty.hpp"
 
 namespace isobench::bench {
 namespace {

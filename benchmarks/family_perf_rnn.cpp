@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "bench_common.hpp"
-#include "isobench/loss.hpp"
-#include "isobench/lstm.hpp"
-#include "isobench/optim.hpp"
-#include "isobench/rnn.hpp"
+#include "isobench/nn/lstm.hpp"
+#include "isobench/nn/rnn.hpp"
+#include "isobench/objective/loss.hpp"
+#include "isobench/optim/optim.hpp"
 
 namespace isobench::bench {
 namespace {

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "bench_common.hpp"
-#include "isobench/linalg.hpp"
-#include "isobench/mlp.hpp"
-#include "isobench/spectra.hpp"
-#include "isobench/theory.hpp"
+#include "isobench/core/linalg.hpp"
+#include "isobench/measure/spectra.hpp"
+#include "isobench/nn/mlp.hpp"
+#include "isobench/theory/theory.hpp"
 
 namespace isobench::bench {
 namespace {

@@ -28,10 +28,10 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "isobench/datasets.hpp"
-#include "isobench/deep_linear.hpp"
-#include "isobench/init.hpp"
-#include "isobench/linalg.hpp"
+#include "isobench/core/linalg.hpp"
+#include "isobench/data/datasets.hpp"
+#include "isobench/nn/deep_linear.hpp"
+#include "isobench/ortho/init.hpp"
 
 namespace isobench::bench {
 namespace {

@@ -61,13 +61,13 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "isobench/datasets.hpp"
-#include "isobench/init.hpp"
-#include "isobench/linalg.hpp"
-#include "isobench/mlp_classifier.hpp"
-#include "isobench/spectra.hpp"
-#include "isobench/theory.hpp"
-#include "isobench/trainer.hpp"
+#include "isobench/core/linalg.hpp"
+#include "isobench/data/datasets.hpp"
+#include "isobench/measure/spectra.hpp"
+#include "isobench/ortho/init.hpp"
+#include "isobench/theory/theory.hpp"
+#include "isobench/train/mlp_classifier.hpp"
+#include "isobench/train/trainer.hpp"
 
 namespace isobench::bench {
 namespace {

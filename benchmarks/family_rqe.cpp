@@ -51,13 +51,13 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "isobench/constraint_methods.hpp"
-#include "isobench/datasets.hpp"
-#include "isobench/init.hpp"
-#include "isobench/mlp_classifier.hpp"
-#include "isobench/penalty.hpp"
-#include "isobench/penalty_methods.hpp"
-#include "isobench/trainer.hpp"
+#include "isobench/data/datasets.hpp"
+#include "isobench/ortho/constraint_methods.hpp"
+#include "isobench/ortho/init.hpp"
+#include "isobench/ortho/penalty.hpp"
+#include "isobench/ortho/penalty_methods.hpp"
+#include "isobench/train/mlp_classifier.hpp"
+#include "isobench/train/trainer.hpp"
 
 namespace isobench::bench {
 namespace {

@@ -70,14 +70,14 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "isobench/constraint_methods.hpp"
-#include "isobench/embedding.hpp"
-#include "isobench/init.hpp"
-#include "isobench/penalty.hpp"
-#include "isobench/penalty_methods.hpp"
-#include "isobench/sentiment_classifier.hpp"
-#include "isobench/text.hpp"
-#include "isobench/trainer.hpp"
+#include "isobench/data/text.hpp"
+#include "isobench/nn/embedding.hpp"
+#include "isobench/ortho/constraint_methods.hpp"
+#include "isobench/ortho/init.hpp"
+#include "isobench/ortho/penalty.hpp"
+#include "isobench/ortho/penalty_methods.hpp"
+#include "isobench/train/sentiment_classifier.hpp"
+#include "isobench/train/trainer.hpp"
 #include "seed_forms.hpp"
 
 namespace isobench::bench {
@@ -98,8 +98,8 @@ constexpr const char* kOptimizer = "adam";  // the task's update (AdamUpdate)
 
 struct SentData {
   TextSplit split;
-  std::unique_ptr<WordVectors> vectors;           // pretrained, when ISOBENCH_EMBEDDINGS is set
-  int dim = 0;                                    // embedding dimension used
+  std::unique_ptr<WordVectors> vectors;  // pretrained, when ISOBENCH_EMBEDDINGS is set
+  int dim = 0;                           // embedding dimension used
   bool frozen = false;
 };
 

@@ -39,11 +39,11 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "isobench/constraint_methods.hpp"
-#include "isobench/datasets.hpp"
-#include "isobench/init.hpp"
-#include "isobench/penalty_methods.hpp"
-#include "isobench/sequence_tasks.hpp"
+#include "isobench/data/datasets.hpp"
+#include "isobench/ortho/constraint_methods.hpp"
+#include "isobench/ortho/init.hpp"
+#include "isobench/ortho/penalty_methods.hpp"
+#include "isobench/train/sequence_tasks.hpp"
 
 namespace isobench::bench {
 namespace {

@@ -26,10 +26,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "isobench/blas.hpp"
-#include "isobench/method_registry.hpp"
-#include "isobench/penalty.hpp"
-#include "isobench/penalty_methods.hpp"
+#include "isobench/core/blas.hpp"
+#include "isobench/ortho/method_registry.hpp"
+#include "isobench/ortho/penalty.hpp"
+#include "isobench/ortho/penalty_methods.hpp"
 
 namespace isobench {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "isobench/idx.hpp"
+#include "isobench/data/idx.hpp"
 
 namespace isobench::testutil {
 

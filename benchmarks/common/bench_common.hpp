@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "isobench/constraint.hpp"
-#include "isobench/datasets.hpp"
+#include "isobench/data/datasets.hpp"
+#include "isobench/ortho/constraint.hpp"
 
 namespace isobench::bench {
 

@@ -55,10 +55,11 @@
 #include <vector>
 
 #include "bench_common.hpp"
-#include "isobench/activation.hpp"
-#include "isobench/blas.hpp"
-#include "isobench/method_registry.hpp"
-#include "isobench/penalty.hpp"
+#include "isobench/core/blas.hpp"
+#include "isobench/nn/activation.hpp"
+#include "isobench/ortho/method_registry.hpp"
+#include "isobench/ortho/penalty.hpp"
+#include "isobench/train/method_listing.hpp"
 #include "write_errors.hpp"
 
 namespace {

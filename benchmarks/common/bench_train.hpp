@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "isobench/penalty.hpp"
-#include "isobench/spectra.hpp"
-#include "isobench/trainer.hpp"
+#include "isobench/measure/spectra.hpp"
+#include "isobench/ortho/penalty.hpp"
+#include "isobench/train/trainer.hpp"
 
 namespace isobench::bench {
 

@@ -17,7 +17,7 @@
 #include <tuple>
 #include <utility>
 
-#include "isobench/datasets.hpp"
+#include "isobench/data/datasets.hpp"
 
 namespace isobench::bench {
 

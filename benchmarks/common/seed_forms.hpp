@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "isobench/constraint.hpp"
-#include "isobench/init.hpp"
-#include "isobench/penalty.hpp"
-#include "isobench/penalty_methods.hpp"
+#include "isobench/ortho/constraint.hpp"
+#include "isobench/ortho/init.hpp"
+#include "isobench/ortho/penalty.hpp"
+#include "isobench/ortho/penalty_methods.hpp"
 
 namespace isobench::bench {
 

@@ -1,4 +1,4 @@
-// libFuzzer target for the IDX reader (lib/src/idx.cpp): any byte string must either parse or
+// libFuzzer target for the IDX reader (lib/src/data/idx.cpp): any byte string must either parse or
 // raise IdxError — no crash, no sanitizer report, no other exception, no unbounded allocation.
 // Build and run: see tests/fuzz/CMakeLists.txt. Every crash it finds goes into
 // tests/data/fuzz_corpus/, which test_idx replays (Idx.FuzzCorpusAndCrashRegressions).
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "isobench/idx.hpp"
+#include "isobench/data/idx.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
-// libFuzzer target for the rt-polarity text decoding and tokenizing (lib/src/text_decode.cpp,
-// lib/src/vocabulary.cpp): any byte string must either decode or raise std::runtime_error with a
+// libFuzzer target for the rt-polarity text decoding and tokenizing (lib/src/data/text_decode.cpp,
+// lib/src/data/vocabulary.cpp): any byte string must either decode or raise std::runtime_error with a
 // printable message; decoded lines are valid UTF-8 without line breaks, a UTF-8 file is kept
 // byte for byte, and the vocabulary built from the tokens maps them back. Build and run: see
 // tests/fuzz/CMakeLists.txt. Seeds and former crashes live in tests/data/fuzz_corpus_text/, which
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "isobench/text_decode.hpp"
-#include "isobench/vocabulary.hpp"
+#include "isobench/data/text_decode.hpp"
+#include "isobench/data/vocabulary.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);

@@ -1,4 +1,4 @@
-// libFuzzer target for the word-vector reader (lib/src/word_vectors.cpp): any byte string must
+// libFuzzer target for the word-vector reader (lib/src/data/word_vectors.cpp): any byte string must
 // either read or raise std::runtime_error whose message is printable (no raw file bytes) — no
 // crash, sanitizer report, other exception or unbounded allocation. What is read must be
 // consistent (sizes, finite values, unique words, vocabulary filter) and the same through gzip.
@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "isobench/idx.hpp"
-#include "isobench/text_decode.hpp"
-#include "isobench/vocabulary.hpp"
-#include "isobench/word_vectors.hpp"
+#include "isobench/data/idx.hpp"
+#include "isobench/data/text_decode.hpp"
+#include "isobench/data/vocabulary.hpp"
+#include "isobench/data/word_vectors.hpp"
 
 namespace {
 
