@@ -1,4 +1,4 @@
-// PERF — speed of the recurrent models at the seed study's shape (RESEARCH.md, SEED): row-wise
+// PERF — speed of the recurrent models at the seed study's shape (docs/RESEARCH.md, SEED): row-wise
 // MNIST, 28 steps × 28 features, hidden 128, batch 128, softmax read-out of the last state over
 // 10 classes, Adam. Synthetic inputs (uniform pixels, random labels) of that shape stand in for
 // the data: speed does not depend on the values.

@@ -1,9 +1,9 @@
-// RQA — vanishing and exploding gradients at initialization (RESEARCH.md §1–3).
+// RQA — vanishing and exploding gradients at initialization (docs/RESEARCH.md §1–3).
 //
 // For every activation at its critical point (and tanh off criticality), Gaussian vs orthogonal
 // weights, depth and width: the input-output Jacobian's squared singular values (mean, variance,
 // max, smallest singular value, condition number) at one input at q*, and the ratio of the first
-// to the last layer's gradient norm (CONTRACT.md probe: MSE against N(0,1) targets, linear
+// to the last layer's gradient norm (docs/CONTRACT.md probe: MSE against N(0,1) targets, linear
 // read-out, batch 16) — each next to its theory_* prediction (theory.hpp: mean field, Poole et al.
 // 2016 / Schoenholz et al. 2017; free probability, Pennington et al. 2017, 2018).
 //
@@ -104,7 +104,7 @@ std::optional<WeightEnsemble> theory_ensemble(InitEnsemble e) {
   return std::nullopt;
 }
 
-// Sets a counter only when it is a finite number (CONTRACT.md: never NaN or Inf).
+// Sets a counter only when it is a finite number (docs/CONTRACT.md: never NaN or Inf).
 void set_counter(benchmark::State& state, const char* name, double v) {
   if (std::isfinite(v)) state.counters[name] = v;
 }
@@ -116,7 +116,7 @@ struct RunConfig {
   int depth, width, seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order).
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order).
 Name name_of(const RunConfig& c) {
   Name n("RQA", "mlp");
   n.kv("act", activation_name(c.act))

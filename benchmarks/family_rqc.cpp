@@ -1,4 +1,4 @@
-// RQC — does dynamical isometry buy accuracy in deep non-linear networks? (RESEARCH.md §3)
+// RQC — does dynamical isometry buy accuracy in deep non-linear networks? (docs/RESEARCH.md §3)
 // Pennington, Schoenholz & Ganguli 2017 ("Resurrecting the sigmoid in deep learning through
 // dynamical isometry"): depth-200, width-400 tanh networks at σ_w² = 1.05, σ_b² = 2.01e-5 with
 // orthogonal weights (isometric: every singular value of J near 1) train fastest; the same with
@@ -10,7 +10,7 @@
 // Weights: orthogonal W = σ_w·Q (Haar), or Gaussian N(0, σ_w²/fan_in); biases N(0, σ_b²). A user's
 // init from methods/ runs too, with σ_w² or the gain σ_w when it declares one (InitSpec::at_sw2).
 // Inputs: pixels/255 standardized with the training set's global mean and std (E x² = 1 over
-// the training pixels), then scaled "at q*" as RQA does (RESEARCH.md §2): by
+// the training pixels), then scaled "at q*" as RQA does (docs/RESEARCH.md §2): by
 // √((q − σ_b²)/σ_w²), q the mean-field fixed point q* (theory.hpp, q_input: tanh 0.0259; ReLU
 // 1), so the first pre-activation has variance q (averaged over pixels and images) and the
 // layers start near the fixed point where the isometry theory holds. (Unscaled standardized inputs
@@ -41,7 +41,7 @@
 // initialization, on the network that is then trained: the Jacobian of its L − 2 square hidden
 // layers, J = ∂x_{L−1}/∂x_1 (N × N) at one training image, summarized as sv2_mean, sv2_var,
 // sv2_max, sv_min, cond (spectra.hpp, as RQA), and grad_norm_ratio = ‖∂L/∂W_2‖_F /
-// ‖∂L/∂W_{L−1}‖_F of CONTRACT.md's probe (MSE against N(0,1) targets through a random linear
+// ‖∂L/∂W_{L−1}‖_F of docs/CONTRACT.md's probe (MSE against N(0,1) targets through a random linear
 // read-out, batch 16) fed with the x_1 of 16 training images. (The input and read-out layers are
 // not square, so isometry is a property of the hidden stack.) cond is absent when s_min is zero
 // to machine precision — the rule for Gaussian and ReLU stacks at depth 32 (s_min ~ 1e-17).
@@ -175,7 +175,7 @@ struct RunConfig {
   int seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order);
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order);
 // depth and width are the profile's, the optimizer Opt.
 template <class Profile, class Opt>
 Name name_of(const RunConfig& c) {

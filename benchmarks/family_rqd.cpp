@@ -1,4 +1,4 @@
-// RQD — can a hard orthogonality constraint hurt? (RESEARCH.md §3; Vorontsov, Trabelsi, Kadoury &
+// RQD — can a hard orthogonality constraint hurt? (docs/RESEARCH.md §3; Vorontsov, Trabelsi, Kadoury &
 // Pal 2017, "On orthogonality and learning recurrent networks with long term dependencies").
 //
 // A vanilla tanh RNN (orthogonal recurrent init, Glorot-uniform input kernel and read-out) on
@@ -99,7 +99,7 @@ struct RunConfig {
   int seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order).
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order).
 Name name_of(const RunConfig& c) {
   const SequenceTaskSpec& s = c.spec;
   Name n("RQD", recurrent_model_name(s.model));

@@ -1,4 +1,4 @@
-// RQE — does a soft orthogonality penalty pay, and does depth decide when? (RESEARCH.md §3)
+// RQE — does a soft orthogonality penalty pay, and does depth decide when? (docs/RESEARCH.md §3)
 // Bansal, Chen & Wang 2018 ("Can we gain more from orthogonality regularizations in training
 // deep CNNs?") add to the loss, for every weight W,
 //   so    λ‖WᵀW − I‖_F²                 dso   λ(‖WᵀW − I‖_F² + ‖WWᵀ − I‖_F²)
@@ -123,7 +123,7 @@ struct RunConfig {
   int seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order).
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order).
 // λ is `V` (constant) or `V-bansal` (with Bansal's decay, the only schedule of this family).
 template <class Profile>
 Name name_of(const RunConfig& c) {

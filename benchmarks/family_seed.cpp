@@ -1,6 +1,6 @@
 // SEED — the seed study's own experiment (Hlav 2019, "Dynamical Isometry as a Consequence of
 // Weight Orthogonality in Neural Networks", §§ on gain-adjusted orthogonal regularization;
-// RESEARCH.md §3): does a gain-adjusted orthogonality penalty λ‖WᵀW/g² − I‖_F² on an RNN's
+// docs/RESEARCH.md §3): does a gain-adjusted orthogonality penalty λ‖WᵀW/g² − I‖_F² on an RNN's
 // recurrent kernel, initialized W = g·Q with g slightly above 1, beat the plain penalty
 // λ‖WᵀW − I‖_F² (which pulls the gain back to 1) and no penalty?
 //
@@ -22,7 +22,7 @@
 // paper's formula as written (sum), and the formula the study's code actually ran ("− 1" subtracts
 // 1 from every entry, not the identity; Keras' kernel is Wᵀ, so its KᵀK is our WWᵀ; penalty.hpp).
 // `seed_notebook_plain` is the code's formula at g = 1 (the study's `Orthogonal_GainG_RegL`);
-// CONTRACT.md lists `seed_notebook` only, for its gain-adjusted form.
+// docs/CONTRACT.md lists `seed_notebook` only, for its gain-adjusted form.
 // λ ∈ {0.5, 1} as published. For norm:sum, λ' = λ/N: the sum is N² times the mean, so λ'= λ/N²
 // would repeat the mean runs exactly, and λ' = λ makes the penalty's gradient ~100× the data
 // gradient (it then only pulls the gain to 1). λ/N is the geometric middle: the penalty gradient
@@ -46,7 +46,7 @@
 //          NoOrthogonal, orthogonal g = 1, g = 1.25 without penalty and plain vs adjusted in
 //          each form (9 configurations, 18 runs); the whole validation part and test set.
 //
-// Counters (CONTRACT.md): steps_to_target (optimizer steps until the validation accuracy first
+// Counters (docs/CONTRACT.md): steps_to_target (optimizer steps until the validation accuracy first
 // reached target_val_acc: 0.85 MNIST / 0.75 Fashion-MNIST in paper, 0.75 in quick;
 // evaluated once per epoch, so it is a multiple of the steps per epoch), step_budget, converged,
 // diverged, train_seconds, epoch_seconds (training only), final_loss / final_acc (the last epoch's
@@ -116,7 +116,7 @@ SplitKey data_key(const Config& c) {
           c.max_train, Standardize::None, "SEED quick profile"};
 }
 
-// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order).
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order).
 Name name_of(const Config& c) {
   Name n("SEED", "rnn");
   n.kv("task", task_name(c.view))

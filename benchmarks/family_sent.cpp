@@ -1,4 +1,4 @@
-// SENT — the seed study's second experiment (Hlav 2019; RESEARCH.md §3): orthogonal
+// SENT — the seed study's second experiment (Hlav 2019; docs/RESEARCH.md §3): orthogonal
 // initialization and (gain-adjusted) orthogonality penalties on an LSTM's recurrent kernel for
 // sentence sentiment — the study found no effect of orthogonality there.
 //
@@ -48,7 +48,7 @@
 //          kQuickFastEpochs = 2 epochs, showing that the pipeline learns: its test_acc (≈ 0.74
 //          here, chance 0.5) is the figure to read.
 //
-// Counters (CONTRACT.md): steps_to_target (optimizer steps until the validation accuracy first
+// Counters (docs/CONTRACT.md): steps_to_target (optimizer steps until the validation accuracy first
 // reached target_val_acc: 0.7 paper, 0.6 quick), step_budget, converged, diverged, train_seconds,
 // epoch_seconds (training only), final_loss / final_acc (the last epoch's running training loss
 // and accuracy, as Keras reports them), best_val_acc, final_val_acc, test_acc, test_loss,
@@ -250,7 +250,7 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
   }
 }
 
-// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order);
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order);
 // `n` is the snippets in the pool (all, or the faithful half).
 Name name_of(const Config& c) {
   Name n("SENT", "lstm");

@@ -1,4 +1,4 @@
-// TASK — the long-memory problems of the orthogonal-RNN literature (RESEARCH.md §3): the
+// TASK — the long-memory problems of the orthogonal-RNN literature (docs/RESEARCH.md §3): the
 // copy-memory task and the adding problem (Hochreiter & Schmidhuber 1997; Arjovsky, Shah & Bengio
 // 2016; Henaff et al. 2016; Vorontsov et al. 2017), and in the paper profile pixel and
 // permuted-pixel MNIST (Le et al. 2015; expRNN, Lezcano-Casado & Martínez-Rubio 2019).
@@ -104,7 +104,7 @@ struct RunConfig {
   int seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (CONTRACT.md key order):
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order):
 // the activation, init and constraint for the RNN only, the penalty only when one is set.
 Name name_of(const RunConfig& c) {
   const SequenceTaskSpec& s = c.spec;

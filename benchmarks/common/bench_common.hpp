@@ -1,4 +1,4 @@
-// Shared plumbing of the benchmark families: CONTRACT.md names, the run registry (with sharding),
+// Shared plumbing of the benchmark families: docs/CONTRACT.md names, the run registry (with sharding),
 // the results context, and per-run traces.
 //
 // A family registers its grid with `add(name, fn)` from a static registrar; the shared main()
@@ -26,7 +26,7 @@ namespace isobench::bench {
 // Compact, lowercase number formatting for names: 1.05, 2.01e-05, 0.0001 → 0.0001, 64.
 std::string fmt(double v);
 
-// FAMILY/MODEL/key:value/... (keys in CONTRACT.md order — the caller adds them in that order).
+// FAMILY/MODEL/key:value/... (keys in docs/CONTRACT.md order — the caller adds them in that order).
 class Name {
  public:
   Name(std::string_view family, std::string_view model) {
@@ -47,7 +47,7 @@ class Name {
 };
 
 // `constraint:NAME`, then `margin:m` for a method that reads the margin and `rate:r` when the rate
-// differs from the method's default (CONTRACT.md key order) — one place, so a run's name and its
+// differs from the method's default (docs/CONTRACT.md key order) — one place, so a run's name and its
 // ConstraintSpec cannot disagree. "none" adds `constraint:none`.
 void add_constraint_keys(Name& n, const ConstraintSpec& c);
 

@@ -15,7 +15,7 @@
 //                            "-Infinity" (strict JSON; reports/merge_results.py turns it back).
 //                            --benchmark_out still gets the usual JSON file (it must be JSON;
 //                            without --benchmark_out it goes to /dev/null).
-//   --isobench_filter=REGEX  keep the runs whose name (as CONTRACT.md writes it, without Google
+//   --isobench_filter=REGEX  keep the runs whose name (as docs/CONTRACT.md writes it, without Google
 //                            Benchmark's "/iterations:1") contains a match of the POSIX extended
 //                            REGEX — what `isobench bench --filter` passes; a bad REGEX is an
 //                            error.
@@ -68,7 +68,7 @@ using namespace isobench::bench;  // write_errors.hpp
 
 constexpr const char* kIterSuffix = "/iterations:1";
 
-// Google Benchmark appends "/iterations:1" to single-shot runs; CONTRACT.md names do not carry it.
+// Google Benchmark appends "/iterations:1" to single-shot runs; docs/CONTRACT.md names do not carry it.
 std::string strip_iterations(std::string name) {
   const std::size_t n = std::strlen(kIterSuffix);
   if (name.size() >= n && name.compare(name.size() - n, n, kIterSuffix) == 0)

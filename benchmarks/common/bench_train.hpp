@@ -1,4 +1,4 @@
-// Counters of a training run, as CONTRACT.md names them. Only what applies is set; every value
+// Counters of a training run, as docs/CONTRACT.md names them. Only what applies is set; every value
 // is finite (a run that diverged keeps its pre-divergence figures or omits them).
 #pragma once
 

@@ -1,6 +1,6 @@
 // Jacobian spectra and gradient norms (spectra.hpp): the Jacobian against finite differences,
 // the probe's gradients against finite differences, and the measured spectra against theory
-// (theory.hpp) with the finite-width tolerances of RESEARCH.md §2.
+// (theory.hpp) with the finite-width tolerances of docs/RESEARCH.md §2.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -166,7 +166,7 @@ TEST(Spectrum, ReluJacobianIsSingularSoCondIsAbsent) {
 }
 
 TEST(Spectrum, LinearOrthogonalIsExactlyIsometric) {
-  // RESEARCH.md: orthogonal weights make a linear network's J orthogonal — every s_i = 1.
+  // docs/RESEARCH.md: orthogonal weights make a linear network's J orthogonal — every s_i = 1.
   Engine eng = make_engine("test_spectra/linear_orthogonal", 1);
   Mlp<double> net = make_net(Activation::Linear, 200, 16, "orthogonal", 1.0, 0.3, eng);
   Matrix<double> x({1, 200});
@@ -180,7 +180,7 @@ TEST(Spectrum, LinearOrthogonalIsExactlyIsometric) {
 }
 
 TEST(Spectrum, TanhOrthogonalAtTheIsometricPointMatchesFreeProbability) {
-  // N = 256 ≥ 200, L ≤ 16, three seeds: mean within 5 %, variance within 15 % (RESEARCH.md §2).
+  // N = 256 ≥ 200, L ≤ 16, three seeds: mean within 5 %, variance within 15 % (docs/RESEARCH.md §2).
   const double sw2 = 1.05, sb2 = 2.01e-5;
   const MeanField mf = mean_field(Activation::Tanh, sw2, sb2);
   for (int L : {4, 16}) {
@@ -219,7 +219,7 @@ TEST(Spectrum, GaussianVarianceFarExceedsOrthogonal) {
 
 TEST(GradientNorms, RatioFollowsChiToTheHalfDepth) {
   // ‖∂L/∂W_1‖/‖∂L/∂W_L‖ ≈ χ^{(L−1)/2} (Schoenholz et al. 2017), within a factor 1.5, three
-  // seeds (geometric mean), CONTRACT.md's probe (batch 16): tanh at the chaotic point (2, 0) and
+  // seeds (geometric mean), docs/CONTRACT.md's probe (batch 16): tanh at the chaotic point (2, 0) and
   // at the isometric point, where different inputs stay nearly uncorrelated through the net.
   struct Case {
     double sw2, sb2;

@@ -1,5 +1,5 @@
 // Mean-field and free-probability theory (theory.hpp) against the reference values of
-// RESEARCH.md §2 and closed forms.
+// docs/RESEARCH.md §2 and closed forms.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -155,7 +155,7 @@ TEST(FreeProbability, MaxEigenvalueClosedForms) {
 }
 
 TEST(FreeProbability, TanhIsometricEdgeMatchesPaper) {
-  // RESEARCH.md: orthogonal tanh at the isometric point, L = 64: theory max 2.30, variance 0.273.
+  // docs/RESEARCH.md: orthogonal tanh at the isometric point, L = 64: theory max 2.30, variance 0.273.
   const MeanField mf = mean_field(Activation::Tanh, 1.05, 2.01e-5);
   EXPECT_NEAR(jjt_max_eigenvalue(mf, 64, WeightEnsemble::Orthogonal), 2.30, 0.01);
   EXPECT_NEAR(jjt_variance(mf, 64, WeightEnsemble::Orthogonal), 0.273, 0.001);

@@ -22,7 +22,7 @@ std::vector<std::complex<double>> eigenvalues(const Matrix<double>& a);
 void qr_colmajor(double* a, int m, int n, std::vector<double>& r_diag);
 
 // Frobenius norm of AᵀA/g² − I (A tall or square) or AAᵀ/g² − I (A wide) — the orthogonality
-// error `ortho_err` of CONTRACT.md.
+// error `ortho_err` of docs/CONTRACT.md.
 template <class T>
 double orthogonality_error(const Matrix<T>& a, double gain = 1.0);
 

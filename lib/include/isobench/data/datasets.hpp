@@ -1,6 +1,6 @@
 // Labelled image datasets (MNIST, Fashion-MNIST) and where they come from.
 //
-// Lookup order (CONTRACT.md, Environment), for dataset NAME:
+// Lookup order (docs/CONTRACT.md, Environment), for dataset NAME:
 //   1. $ISOBENCH_DATA_DIR/NAME
 //   2. ROOT/data/NAME                (where `./isobench data` writes)
 //   3. ROOT/../shared/data/NAME      (what CI has; read-only)

@@ -1,6 +1,6 @@
 // The sentence polarity dataset v1.0 (Pang & Lee 2005, "Seeing stars: exploiting class
 // relationships for sentiment categorization with respect to rating scales", ACL) as token-id
-// sequences: the data of SENT, the seed study's LSTM sentiment experiment (RESEARCH.md §3).
+// sequences: the data of SENT, the seed study's LSTM sentiment experiment (docs/RESEARCH.md §3).
 //
 // Files: rt-polarity.pos and rt-polarity.neg, one snippet per line (5,331 each), already
 // lower-cased and split into tokens by single spaces. A file is read as UTF-8 when it is valid
@@ -8,7 +8,7 @@
 // undefined Windows-1252 byte, a NUL or other C0 control byte (except tab, CR, LF) is an error
 // naming the file and byte offset (text_decode.hpp).
 //
-// Lookup order (CONTRACT.md, Environment; as datasets.hpp), for rt-polarity:
+// Lookup order (docs/CONTRACT.md, Environment; as datasets.hpp), for rt-polarity:
 //   1. $ISOBENCH_DATA_DIR/rt-polarity
 //   2. ROOT/data/rt-polarity
 //   3. ROOT/../shared/data/rt-polarity

@@ -1,4 +1,4 @@
-// Measurements of signal propagation at initialization (RESEARCH.md §1, research question A):
+// Measurements of signal propagation at initialization (docs/RESEARCH.md §1, research question A):
 // the input-output Jacobian's singular values and the per-layer gradient norms.
 //
 //   J = ∂x_L/∂x_0 = D_L W_L ⋯ D_1 W_1,  D_l = diag(φ'(h_l))       (d_L × d_0)
@@ -7,7 +7,7 @@
 // spectrum of JJᵀ the same way). D_l = I for a layer the MLP leaves linear, so an Mlp built with
 // `activate_output = true` gives the J of the papers (every layer φ(W x + b)).
 //
-// Gradient norms follow CONTRACT.md: the MLP's output x_L feeds a linear read-out y = x_L Rᵀ,
+// Gradient norms follow docs/CONTRACT.md: the MLP's output x_L feeds a linear read-out y = x_L Rᵀ,
 // R ∈ R^{K × d_L} with K = d_L, entries N(0, 1/d_L) (σ_w² = 1 Gaussian, no bias), drawn from the
 // caller's engine together with the N(0, 1) targets t (batch × K); the loss is
 // MSE(y, t) = mean over every entry of (y − t)² (loss.hpp); batch 16.
@@ -26,7 +26,7 @@
 
 namespace isobench {
 
-// Summary of singular values s_i (CONTRACT.md counters): mean, (population) variance and max of
+// Summary of singular values s_i (docs/CONTRACT.md counters): mean, (population) variance and max of
 // s_i², smallest and largest s_i, and cond = s_max / s_min — absent when s_min ≤ n·ε·s_max
 // (singular to machine precision, LAPACK's rank threshold; ε the double epsilon, n = count).
 struct SpectrumSummary {
@@ -38,7 +38,7 @@ struct SpectrumSummary {
 SpectrumSummary summarize_spectrum(const std::vector<double>& sv);
 
 // Singular values of any weight matrix (e.g. an RNN's recurrent kernel): mean, population
-// standard deviation, min, max — the kernel_sv_* counters of CONTRACT.md.
+// standard deviation, min, max — the kernel_sv_* counters of docs/CONTRACT.md.
 struct SingularValueStats {
   double mean = 0, std = 0, min = 0, max = 0;
 };
@@ -48,7 +48,7 @@ template <class T>
 SingularValueStats weight_singular_value_stats(const Matrix<T>& w);
 
 // A recurrent kernel's singular values with their summary and ortho_err = ‖WᵀW/g² − I‖_F
-// (CONTRACT.md), as the training families report them every evaluation.
+// (docs/CONTRACT.md), as the training families report them every evaluation.
 struct KernelSpectrum {
   std::vector<double> sv;  // descending
   double mean = 0, std = 0, min = 0, max = 0;
@@ -70,10 +70,10 @@ Matrix<double> input_output_jacobian(Mlp<double>& net, const double* x0);
 
 // Fills each row of x (batch × d_0) with N(0, 1) draws rescaled so that the first
 // pre-activation has variance q: σ_w²‖x‖²/d_0 + σ_b² = q exactly ("inputs at q*",
-// RESEARCH.md §2). Throws std::invalid_argument if q < σ_b² or σ_w² ≤ 0.
+// docs/RESEARCH.md §2). Throws std::invalid_argument if q < σ_b² or σ_w² ≤ 0.
 void fill_inputs_at_q(double q, double sw2, double sb2, Engine& eng, Matrix<double>& x);
 
-// The CONTRACT.md gradient probe: read-out R and targets drawn at construction (R first, then the
+// The docs/CONTRACT.md gradient probe: read-out R and targets drawn at construction (R first, then the
 // targets, row by row), then loss and gradients of any MLP whose output has `in_dim` units.
 class GradientProbe {
  public:

@@ -2,7 +2,7 @@
 //
 //   h_l = x_{l−1} W_lᵀ + b_l,  x_l = φ(h_l),  l = 1..L     (row-major batches)
 //
-// L = `depth` weight matrices (CONTRACT.md: a depth-1 MLP is one linear map). Dimensions
+// L = `depth` weight matrices (docs/CONTRACT.md: a depth-1 MLP is one linear map). Dimensions
 // d_0 = input_dim, d_1..d_{L−1} = width, d_L = output_dim; W_l is (d_l × d_{l−1}).
 // The last layer is linear (logits / regression output) unless `activate_output` is set, as the
 // Jacobian studies need (x_L = φ(h_L) with every layer N × N).

@@ -8,7 +8,7 @@
 // Shapes: W (H × H) the recurrent kernel, U (H × F) the input kernel, b (H), V (K × H), c (K).
 // Inputs are TIME-MAJOR: x is a contiguous (T × B × F) buffer, row t·B + b is sample b at step
 // t + 1 (as the data loader produces). The RNN is a depth-T network with tied weights, so W plays
-// the role of every layer's weight (RESEARCH.md §1): penalties, constraints and spectra act on
+// the role of every layer's weight (docs/RESEARCH.md §1): penalties, constraints and spectra act on
 // recurrent_kernel() and recurrent_kernel_grad().
 //
 // Cost structure (why the loops look as they do): the input projection of all T steps is ONE

@@ -33,7 +33,7 @@
 //                     shape; "− 1" subtracts 1 from EVERY entry (not the identity); mean over the
 //                     r² entries.  ∂/∂W = (4λ/(g² r²)) (WWᵀ/g² − 11ᵀ) W.
 //
-// Normalisation (CONTRACT.md `norm`): PenaltyNorm::Sum is the papers' sum over the entries;
+// Normalisation (docs/CONTRACT.md `norm`): PenaltyNorm::Sum is the papers' sum over the entries;
 // PenaltyNorm::Mean divides by the number of entries of the Gram matrix, n² (as the study's Keras
 // code, K.mean). For dso each of the two terms is divided by its own Gram's size; for mc and srip
 // Mean divides by n² too (a uniform scale, so that `norm:mean` means the same everywhere). For

@@ -1,5 +1,5 @@
 // Theory of signal propagation at initialization: what mean-field theory and free probability
-// predict for the input-output Jacobian J = ∏_{l=L..1} D_l W_l of a deep MLP (RESEARCH.md §2).
+// predict for the input-output Jacobian J = ∏_{l=L..1} D_l W_l of a deep MLP (docs/RESEARCH.md §2).
 //
 // Mean field (Poole, Lahiri, Raghu, Sohl-Dickstein & Ganguli 2016, "Exponential expressivity in
 // deep neural networks through transient chaos"; Schoenholz, Gilmer, Ganguli & Sohl-Dickstein
@@ -83,7 +83,7 @@ struct MeanField {
   bool q_exists = true;  // false: q grows without bound (linear σ_w² > 1, ReLU σ_w² ≥ 2 with bias)
   bool q_unique = true;  // false: every q is a fixed point (linear (1, 0), ReLU (2, 0))
   // The q at which inputs are drawn and D is evaluated: q* when it exists, is unique and is
-  // positive, else 1 (RESEARCH.md: "where q* is 0 or not unique use q = 1").
+  // positive, else 1 (docs/RESEARCH.md: "where q* is 0 or not unique use q = 1").
   double q_input = 1;
   // Evaluated at q* (at q_input when there is no unique finite q*, which happens only for
   // homogeneous activations (linear, ReLU), whose μ_k do not depend on q).

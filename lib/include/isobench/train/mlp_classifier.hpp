@@ -21,7 +21,7 @@
 // the engine's seed. Evaluation measures loss and accuracy on the first `eval_train` training
 // samples and accuracy on the first `eval_val` validation samples (0: all), in chunks.
 // `input_scale` multiplies every input (train, validation and test alike), e.g. to put the first
-// pre-activation's variance at the mean-field fixed point q* (RESEARCH.md §2, "inputs at q*").
+// pre-activation's variance at the mean-field fixed point q* (docs/RESEARCH.md §2, "inputs at q*").
 #pragma once
 
 #include <cstdint>
@@ -88,7 +88,7 @@ class MlpClassifierTask {
   double loss(const Dataset& d, int max_samples = -1) { return measure(d, max_samples).loss; }
 
   // max over the square hidden weights of ‖WᵀW/g² − I‖_F, g = the init gain for orthogonal
-  // init (1 otherwise) — CONTRACT.md `ortho_err`; 0 when the net has none (depth ≤ 2).
+  // init (1 otherwise) — docs/CONTRACT.md `ortho_err`; 0 when the net has none (depth ≤ 2).
   double max_orthogonality_error() const;
   // λ·s(t)·ΣP(W_l) of the current weights at the last step's multiplier (0 without penalty).
   double penalty_value();

@@ -29,7 +29,7 @@
 // kernel (KernelScope::WholeKernel: WᵀW = g²I with orthonormal columns). Cayley on a whole
 // (4H × H) kernel is refused: A = G Wᵀ − W Gᵀ would rotate the 4H-space, not keep WᵀW.
 //
-// Measurements: ortho_err(k) = ‖WᵀW/g² − I‖_F of the whole kernel (CONTRACT.md ortho_err,
+// Measurements: ortho_err(k) = ‖WᵀW/g² − I‖_F of the whole kernel (docs/CONTRACT.md ortho_err,
 // linalg.hpp); constrained_ortho_err(k) = the largest of that over the units the constraint acts
 // on (the gate blocks under PerGate); spectrum(k) = kernel_spectrum (spectra.hpp).
 //

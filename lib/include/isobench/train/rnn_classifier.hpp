@@ -1,7 +1,7 @@
 // A recurrent sequence classifier as a trainer task (trainer.hpp): a many-to-one recurrent model
 // (Rnn<T> or Lstm<T>, built by the caller), softmax cross-entropy on the last step's logits, an
 // optimizer policy (optim.hpp) and the orthogonality treatment of the recurrent kernel
-// (ortho_treatment.hpp) — what SEED trains (the seed study, Hlav 2019; RESEARCH.md §3).
+// (ortho_treatment.hpp) — what SEED trains (the seed study, Hlav 2019; docs/RESEARCH.md §3).
 //
 // It is a thin facade: SequenceTask (sequence_tasks.hpp), the one sequential-MNIST training step
 // and evaluation, does the work under SequenceProtocol::keras() — SEED's protocol, each option
@@ -38,7 +38,7 @@
 //   extra            train_data_loss, penalty (the running means of the two loss parts), and the
 //                    recurrent kernel's singular values: kernel_sv_mean, kernel_sv_std,
 //                    kernel_sv_min, kernel_sv_max, ortho_err = ‖WᵀW/g² − I‖_F (g = the init gain
-//                    for orthogonal / identity init, else 1; CONTRACT.md), and with
+//                    for orthogonal / identity init, else 1; docs/CONTRACT.md), and with
 //                    `full_spectrum` the whole list kernel_sv (descending) — the data of the
 //                    study's Figures 7–8.
 // Divergence: a non-finite batch loss stops the trainer at once (the step is still applied, so

@@ -2,7 +2,7 @@
 // (embedding.hpp), a many-to-one LSTM (lstm.hpp) with one logit, the sigmoid binary cross-entropy
 // (loss_bce.hpp), an optimizer policy (optim.hpp) and an optional soft orthogonality penalty
 // (penalty.hpp) on the LSTM's recurrent kernel — what SENT trains (the seed study's second
-// experiment; RESEARCH.md §3).
+// experiment; docs/RESEARCH.md §3).
 //
 //   x   = E[ids]                     (L × B × D) time-major, ids (B × L) from a TextSet
 //   z   = lstm(x)                    (B × 1)
@@ -73,7 +73,7 @@ struct SentimentSpec {
   double target_val_acc = 0.7;                         // reached_target: val_acc ≥ this
 };
 
-// Singular values of the recurrent kernel and their CONTRACT.md summary (spectra.hpp).
+// Singular values of the recurrent kernel and their docs/CONTRACT.md summary (spectra.hpp).
 using SentimentKernelSpectrum = KernelSpectrum;
 
 // T: float or double; Update: AdamUpdate or SgdUpdate.

@@ -5,7 +5,7 @@
 // option by option, so no family's numbers changed when the two implementations were folded.
 //
 // Model: a vanilla RNN (rnn.hpp) or an LSTM (lstm.hpp), built from the spec or handed in by the
-// caller. Problems (RESEARCH.md §3):
+// caller. Problems (docs/RESEARCH.md §3):
 //   rowmnist / pixelmnist / permmnist  sequential MNIST (batches.hpp views: 28 steps × 28 pixels,
 //                                      784 × 1, 784 × 1 under a fixed permutation); many-to-one
 //                                      softmax read-out of h_T, cross-entropy. (A caller-built
@@ -80,7 +80,7 @@ namespace isobench {
 enum class RecurrentModel { Rnn, Lstm };
 enum class SequenceProblem { RowMnist, PixelMnist, PermutedMnist, Copy, Adding };
 
-// CONTRACT.md values: rnn, lstm; rowmnist, pixelmnist, permmnist, copy, adding.
+// docs/CONTRACT.md values: rnn, lstm; rowmnist, pixelmnist, permmnist, copy, adding.
 const char* recurrent_model_name(RecurrentModel m);
 const char* sequence_problem_name(SequenceProblem p);
 SequenceProblem parse_sequence_problem(std::string_view s);
@@ -233,7 +233,7 @@ class SequenceTask {
   Matrix<T>& recurrent_kernel();
   // g: the recurrent init's gain (orthogonal / identity), else 1.
   double kernel_gain() const { return gain_; }
-  // ‖WᵀW/g² − I‖_F of the whole W (CONTRACT.md ortho_err).
+  // ‖WᵀW/g² − I‖_F of the whole W (docs/CONTRACT.md ortho_err).
   double orthogonality_error();
   // The same over the units the constraint acts on: the largest over the LSTM's gate blocks under
   // the PerGate scope, else orthogonality_error().

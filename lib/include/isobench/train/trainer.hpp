@@ -18,7 +18,7 @@
 //   bool   reached_target(const EvalRecord&) const
 //   bool   diverged(const EvalRecord&) const    (a non-finite loss is always divergence)
 //
-// Divergence (CONTRACT.md `diverged`): a NaN or Inf loss, weight or gradient. A non-finite step
+// Divergence (docs/CONTRACT.md `diverged`): a NaN or Inf loss, weight or gradient. A non-finite step
 // loss, a non-finite evaluation loss or task.diverged() stop the run; so does a NonFiniteError
 // (non_finite.hpp) thrown by step(), evaluate() or a callback — a constraint, penalty or
 // spectrum that met a NaN/Inf weight or gradient — and its message, naming the kernel, is kept
@@ -81,7 +81,7 @@ struct TrainResult {
   // Why it diverged when a kernel refused a NaN/Inf weight or gradient (NonFiniteError's
   // message, naming the kernel); empty otherwise (e.g. a non-finite loss).
   std::string diverged_reason;
-  // CONTRACT.md: steps until the target was first reached, step_budget + 1 when never.
+  // docs/CONTRACT.md: steps until the target was first reached, step_budget + 1 when never.
   long steps_to_target_counter() const { return converged ? steps_to_target : step_budget + 1; }
 };
 
