@@ -74,9 +74,11 @@ def family_section(family, runs, inp, out):
     s = families.Section(name=fam, runs=runs, inp=inp, out=out)
     figs = contained("figures", fam, inp, s.notes, lambda: family.figures(s),
                      "; the table below is complete") or []
-    verdicts = contained("verdicts", fam, inp, s.notes, lambda: family.verdicts(s)) or []
+    # Each verdict through the statistics hook (verdicts.UNCERTAINTY; none installed today).
+    verdicts = contained("verdicts", fam, inp, s.notes,
+                         lambda: [with_uncertainty(v) for v in family.verdicts(s)]) or []
     for v in verdicts:
-        md.append(f"**Verdict:** {render(with_uncertainty(v), fmt)}")
+        md.append(f"**Verdict:** {render(v, fmt)}")
         md.append("")
     for n in s.notes:
         md.append(f"> Note: {n}")

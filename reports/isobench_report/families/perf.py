@@ -1,6 +1,6 @@
 """PERF — speed (docs/CONTRACT.md "Benchmark names": PERF names): GFLOP/s of every PERF entry,
-raw GEMMs (the practical limit) in grey; the verdict compares each MLP step with sgemm at its GEMM size (target ≥ 70 %).
-The family module (families/__init__.py: the interface)."""
+raw GEMMs (the practical limit) in grey; the verdict compares each MLP step with sgemm at its
+GEMM size (target ≥ 70 %). The family module (families/__init__.py: the interface)."""
 from ..inputs import counters, ok_runs, parse_name, time_ms
 from ..plotting import plt, save, spans_decades
 from ..verdicts import Verdict
