@@ -1,41 +1,22 @@
 """`report.py --out DIR RESULTS.json|DIR [...]`: merges the inputs and writes DIR/report.md, the
 figures (PNG) and one CSV per family table. Never raises on bad input: every problem is listed at
 the top of the report, and whatever could be read is reported. Exit code 1 only when an input
-could not be read."""
+could not be read.
+
+The families come from the modules of isobench_report/families/ (families.discover): their
+order, titles, table columns, figures and verdicts; a family no module names gets
+families.generic. See docs/REPORT.md."""
 import argparse
 import os
 import sys
 import traceback
 from collections import OrderedDict, defaultdict
 
-from . import fam_perf, fam_rqa, fam_rqb, fam_training, methods
+from . import families, methods
 from .checked_write import FAILED, write_file
-from .inputs import gaps, load_inputs, warn
-from .tables import family_table, md_table, write_csv
-
-FAMILY_ORDER = ["RQA", "RQB", "RQC", "RQD", "RQE", "SEED", "SENT", "TASK", "PERF"]
-FAMILY_TITLE = {
-    "RQA": "RQA — vanishing and exploding gradients at initialization",
-    "RQB": "RQB — convergence speed against depth (Saxe et al. 2013)",
-    "RQC": "RQC — accuracy with and without dynamical isometry",
-    "RQD": "RQD — can a hard orthogonality constraint hurt?",
-    "RQE": "RQE — when does a soft orthogonality penalty pay?",
-    "SEED": "SEED — the seed study's gain-adjusted orthogonal RNN",
-    "SENT": "SENT — sentence sentiment with an LSTM",
-    "TASK": "TASK — long-memory tasks",
-    "PERF": "PERF — speed",
-}
-FAMILY_FIGURES = {
-    "RQA": fam_rqa.figures,
-    "RQB": fam_rqb.figures,
-    "RQC": fam_training.figures_rqc,
-    "RQD": fam_training.figures_rqd,
-    "RQE": fam_training.figures_rqe,
-    "SEED": fam_training.figures_seed,
-    "SENT": fam_training.figures_seed,
-    "TASK": fam_training.figures_task,
-    "PERF": fam_perf.figures,
-}
+from .inputs import FAMILY_KEYS, gaps, load_inputs, warn
+from .tables import family_table, fmt, md_table, write_csv
+from .verdicts import render, with_uncertainty
 
 
 def header_lines(inp, inputs):
@@ -66,28 +47,40 @@ def header_lines(inp, inputs):
     return md
 
 
-def family_section(fam, runs, inp, out):
-    """The markdown lines of one family's section; writes its CSV and figures."""
-    md = [f"## {FAMILY_TITLE.get(fam, fam)}", ""]
-    nerr = sum(1 for b in runs.values() if b.get("error_occurred"))
-    if nerr == len(runs):
-        md += [f"Every run of {fam} failed ({nerr}); see *Runs that failed* above.", ""]
-    figs, verdicts, notes = [], [], []
-    fn = FAMILY_FIGURES.get(fam, fam_training.figures_generic)
+def contained(what, fam, inp, notes, fn, suffix=""):
+    """fn(), or None after noting its exception (type, message, file:line) in `notes` and the
+    problems: a broken figure or verdict must not cost the rest of the report."""
     try:
-        figs, verdicts, notes = fn(runs, inp, out)
-    except Exception as e:  # a broken figure must not cost the rest of the report
+        return fn()
+    except Exception as e:
         import matplotlib.pyplot as plt
         plt.close("all")
         tb = traceback.extract_tb(e.__traceback__)[-1]
-        msg = (f"{fam} figures failed ({type(e).__name__}: {e}, at "
-               f"{os.path.basename(tb.filename)}:{tb.lineno}); the table below is complete")
+        msg = (f"{fam} {what} failed ({type(e).__name__}: {e}, at "
+               f"{os.path.basename(tb.filename)}:{tb.lineno}){suffix}")
         inp.problems.add(msg)
         notes.append(msg + ".")
+        return None
+
+
+def family_section(family, runs, inp, out):
+    """The markdown lines of one family's section (a families.Family); writes its CSV and
+    figures."""
+    fam = family.name
+    md = [f"## {family.title}", ""]
+    nerr = sum(1 for b in runs.values() if b.get("error_occurred"))
+    if nerr == len(runs):
+        md += [f"Every run of {fam} failed ({nerr}); see *Runs that failed* above.", ""]
+    s = families.Section(name=fam, runs=runs, inp=inp, out=out)
+    figs = contained("figures", fam, inp, s.notes, lambda: family.figures(s),
+                     "; the table below is complete") or []
+    # Each verdict through the statistics hook (verdicts.UNCERTAINTY; none installed today).
+    verdicts = contained("verdicts", fam, inp, s.notes,
+                         lambda: [with_uncertainty(v) for v in family.verdicts(s)]) or []
     for v in verdicts:
-        md.append(f"**Verdict:** {v}")
+        md.append(f"**Verdict:** {render(v, fmt)}")
         md.append("")
-    for n in notes:
+    for n in s.notes:
         md.append(f"> Note: {n}")
         md.append("")
     for path, caption in figs:
@@ -95,7 +88,7 @@ def family_section(fam, runs, inp, out):
         md.append("")
         md.append(f"*{caption}*")
         md.append("")
-    header, csv_header, rows = family_table(fam, runs)
+    header, csv_header, rows = family_table(family.counters, runs)
     csv_path = os.path.join(out, f"{fam.lower()}_table.csv")
     write_csv(csv_path, csv_header, rows)
     md.append(f"Mean ± standard deviation over seeds ([{os.path.basename(csv_path)}]"
@@ -106,30 +99,37 @@ def family_section(fam, runs, inp, out):
     return md
 
 
-def write_report(inputs, out):
+def write_report(inputs, out, known=None):
     """Writes the report; returns the exit code (1 when an input could not be read or a file of
-    the report could not be written)."""
+    the report could not be written). `known`: {name: Family} in report order (default:
+    families.discover())."""
     FAILED.clear()  # this report's failures only
+    known = families.discover() if known is None else known
+    FAMILY_KEYS.clear()
+    FAMILY_KEYS.update({f.name: (tuple(f.key_order), dict(f.key_labels))
+                        for f in known.values() if f.key_order or f.key_labels})
     os.makedirs(out, exist_ok=True)
     inp = load_inputs(inputs)
     by_family = defaultdict(OrderedDict)
     for name, b in inp.runs.items():
         by_family[name.split("/")[0]][name] = b
-    families = [f for f in FAMILY_ORDER if f in by_family] + \
-        sorted(f for f in by_family if f not in FAMILY_ORDER)
+    present = [f for f in known if f in by_family] + \
+        sorted(f for f in by_family if f not in known)
 
     body = []
-    for fam in families:
-        body += family_section(fam, by_family[fam], inp, out)
-        body += methods.sections(fam, by_family[fam], out, inp)  # user methods vs baselines
-    absent = [f for f in FAMILY_ORDER if f not in by_family]
+    for fam in present:
+        family = known.get(fam) or families.generic(fam)
+        body += family_section(family, by_family[fam], inp, out)
+        # user methods vs baselines, on the runs the family's hook chooses
+        body += methods.sections(fam, by_family[fam], out, inp, method_runs=family.method_runs)
+    absent = [f for f in known if f not in by_family]
     inp.finish()
     for g in gaps(inp):
         inp.problems.add(g)
 
     md = ["# isobench report", ""] + header_lines(inp, inputs)
-    if families:
-        md.append(f"- families: {', '.join(families)}" +
+    if present:
+        md.append(f"- families: {', '.join(present)}" +
                   (f"; not in the inputs: {', '.join(absent)}" if absent else ""))
     md.append("")
     if inp.problems:  # after the sections: figures add problems (missing traces) as they go
@@ -138,7 +138,7 @@ def write_report(inputs, out):
                if b.get("error_occurred")]
     if errored:
         md += ["## Runs that failed", ""] + [f"- `{n}`: {m}" for n, m in errored] + [""]
-    if not families:
+    if not present:
         md += ["No runs in the inputs: nothing to report." if not inp.problems else
                "No runs could be read from the inputs: nothing to report (see the problems "
                "above).", ""]
@@ -152,7 +152,7 @@ def write_report(inputs, out):
         with open(tmp, "w") as fh:
             fh.write("\n".join(md) + "\n")
     if write_file(path, write):
-        warn(f"{path} ({len(families)} families, {len(inp.runs)} runs"
+        warn(f"{path} ({len(present)} families, {len(inp.runs)} runs"
              + (f", {len(inp.problems)} problem(s) listed in it" if inp.problems else "") + ")")
     if FAILED:
         warn(f"{len(FAILED)} file(s) of the report could not be written (see above)")

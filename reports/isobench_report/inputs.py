@@ -179,7 +179,7 @@ def load_inputs(paths):
                 skipped += 1
                 continue
             # A raw Google Benchmark file (not merged by `isobench bench`) carries the
-            # Iterations(1) suffix; CONTRACT.md names and trace files do not.
+            # Iterations(1) suffix; docs/CONTRACT.md names and trace files do not.
             name = re.sub(r"/iterations:\d+$", "", name)
             if name in inp.runs:
                 dups.append(name)
@@ -196,8 +196,8 @@ def load_inputs(paths):
 
 
 def sanitize(name):
-    """CONTRACT.md: a trace file is the run name with every character outside [A-Za-z0-9._-]
-    replaced by '_'."""
+    """docs/CONTRACT.md: a trace file is the run name with every character outside
+    [A-Za-z0-9._-] replaced by '_'."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
@@ -267,7 +267,7 @@ def groups_by_config(runs):
     return g
 
 
-# CONTRACT.md's key order (labels list keys in this order).
+# docs/CONTRACT.md's key order (labels list keys in this order).
 KEY_ORDER = ["model", "task", "dataset", "act", "init", "gain", "sw2", "sb2", "depth", "width",
              "hidden", "batch", "reg", "norm", "lambda", "constraint", "margin", "opt", "lr", "m",
              "n", "k", "dtype", "seed"]
@@ -293,8 +293,9 @@ def varying_keys(names):
             pairs = {(parse_name(n)[2].get("act"), parse_name(n)[2].get(key)) for n in names}
             if key in out and len(pairs) == len({a for a, _ in pairs}):
                 out.remove(key)
-    rank = {k: i for i, k in enumerate(KEY_ORDER)}
-    return sorted(out, key=lambda k: rank.get(k, len(KEY_ORDER)))
+    order = key_order(names[0]) if names else KEY_ORDER
+    rank = {k: i for i, k in enumerate(order)}
+    return sorted(out, key=lambda k: rank.get(k, len(order)))
 
 
 # Compact label forms: value alone for categorical keys, a symbol for numeric ones.
@@ -306,6 +307,22 @@ LABEL_FORM = {"model": "{v}", "task": "{v}", "dataset": "{v}", "act": "{v}", "in
 
 
 NONE_WORDS = {"reg": "no penalty", "constraint": "unconstrained"}
+
+# A family's own key order and label forms (Family.key_order, Family.key_labels), set by the CLI
+# from the family modules before a report is written: family → (order or (), {key: form}).
+FAMILY_KEYS = {}
+
+
+def key_order(name):
+    """The key order of the name's family: its own (FAMILY_KEYS) or the contract's KEY_ORDER."""
+    return FAMILY_KEYS.get(name.split("/")[0], ((), {}))[0] or KEY_ORDER
+
+
+def label_form(name, key):
+    """The label form of `key` in the name's family: its own, else LABEL_FORM's, else
+    'key:{v}'."""
+    own = FAMILY_KEYS.get(name.split("/")[0], ((), {}))[1]
+    return own.get(key) or LABEL_FORM.get(key, key + ":{v}")
 
 
 def short_label(name, keys):
@@ -323,7 +340,7 @@ def short_label(name, keys):
             if key in NONE_WORDS and k[key] == "none":
                 parts.append(NONE_WORDS[key])
                 continue
-            parts.append(LABEL_FORM.get(key, key + ":{v}").format(v=k[key]))
+            parts.append(label_form(name, key).format(v=k[key]))
     if both and k.get("reg", "none") == "none" and k.get("constraint", "none") == "none":
         parts.append("none")
     return " ".join(parts) if parts else config_of(name).split("/", 1)[-1]

@@ -2,10 +2,10 @@
 `./isobench bench --method` calls it through reports/method_runs.py before anything is built
 into a report).
 
-A run name is FAMILY/MODEL/key:value/... (CONTRACT.md). A method is the value of one of the
-*kind* keys `reg` (a penalty), `constraint` or `init`. The method's *group* in a name is its kind
-key plus the keys that belong to it (a penalty's `norm`, `lambda`; a constraint's `margin` and
-rate; an init's `gain`), and any key not in the contract's list that follows them (a key a user
+A run name is FAMILY/MODEL/key:value/... (docs/CONTRACT.md). A method is the value of one of
+the *kind* keys `reg` (a penalty), `constraint` or `init`. The method's *group* in a name is its
+kind key plus the keys that belong to it (a penalty's `norm`, `lambda`; a constraint's `margin`
+and rate; an init's `gain`), and any key not in the contract's list that follows them (a key a user
 method adds). A run's *context* for a kind is its name without that group. The baselines of a
 method run are the runs of the same family and model with the same context: the same settings
 and seed under no treatment (`reg:none`, `constraint:none`, or no such key at all) or under every
@@ -14,7 +14,7 @@ other method of that kind.
 import re
 from collections import OrderedDict
 
-# CONTRACT.md's keys, in name order.
+# docs/CONTRACT.md's keys, in name order.
 CONTRACT_KEYS = ["task", "dataset", "act", "init", "gain", "sw2", "sb2", "depth", "width",
                  "hidden", "length", "batch", "reg", "norm", "lambda", "constraint", "margin",
                  "opt", "lr", "m", "n", "k", "dtype", "seed"]

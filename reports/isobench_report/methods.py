@@ -7,6 +7,10 @@ constraint's margin or rate, any key a user method adds) is chosen per configura
 validation accuracy (best mean best_val_acc over seeds), for the method and for each baseline
 alike, and the chosen value's test_acc is the figure to read. Differences are method − baseline
 per seed; their mean has a t-based 95% interval (scipy.stats.t) when there are ≥ 2 pairs.
+
+Which of a family's runs enter the comparison is the family's say (issue 23): its module's
+Family.method_runs(runs) returns them (or None: no comparison), and `default_method_runs` applies
+when it gives none — every run, when some run reports a compared counter (METRICS).
 """
 import math
 import os
@@ -175,13 +179,23 @@ CSV_HEADER = ["configuration", "method", "baseline", "counter", "pairs", "method
               "baseline_mean", "differences_per_seed", "mean_difference", "ci_low", "ci_high"]
 
 
-def sections(fam, runs, out, inp=None, builtins=None):
-    """The markdown lines of the "NAME against the baselines" sections of one family (one per
-    user method with runs in it); writes each table as CSV. Never raises: a failure becomes a
-    note in the section and a problem of the inputs."""
-    md = []
-    # Families without any compared counter (PERF: speed) have their own tables only.
+def default_method_runs(runs):
+    """The generic hook (Family.method_runs): all the family's runs, or None (no comparison)
+    when no run without error reports a compared counter (METRICS) — a family of speeds has its
+    own tables only."""
     if not any(value(b, c) is not None for b in ok_runs(runs).values() for c in METRICS):
+        return None
+    return runs
+
+
+def sections(fam, runs, out, inp=None, builtins=None, method_runs=None):
+    """The markdown lines of the "NAME against the baselines" sections of one family (one per
+    user method with runs in it); writes each table as CSV. `method_runs` is the family's hook
+    (Family.method_runs; None: default_method_runs) choosing the runs compared. Never raises on
+    the data: a failure becomes a note in the section and a problem of the inputs."""
+    md = []
+    runs = (method_runs or default_method_runs)(runs)
+    if not runs:
         return md
     declared = declared_user_methods(inp.context) if inp is not None else None
     for kind, method in user_methods(runs, builtins, declared):

@@ -5,26 +5,8 @@ import csv
 from .checked_write import write_file
 from .inputs import groups_by_config, mean_spread, value
 
-# Counters shown in each family's table, in order (those present in some run are shown).
-KEY_COUNTERS = {
-    "RQA": ["sv2_mean", "theory_sv2_mean", "sv2_var", "theory_sv2_var", "sv2_max",
-            "theory_sv2_max", "sv_min", "cond", "grad_norm_ratio", "theory_chi"],
-    "RQB": ["steps_to_target", "lr_best", "converged", "diverged", "step_budget"],
-    "RQC": ["final_acc", "test_acc", "best_val_acc", "steps_to_target", "converged", "diverged",
-            "sv2_var", "grad_norm_ratio", "train_seconds"],
-    "RQD": ["best_val_acc", "test_acc", "steps_to_target", "epoch_seconds", "train_seconds",
-            "ortho_err", "kernel_sv_mean", "kernel_sv_std", "kernel_sv_min", "kernel_sv_max",
-            "diverged"],
-    "RQE": ["best_val_acc", "test_acc", "steps_to_target", "ortho_err", "train_seconds",
-            "diverged"],
-    "SEED": ["best_val_acc", "final_acc", "test_acc", "kernel_sv_mean", "kernel_sv_std",
-             "kernel_sv_min", "kernel_sv_max", "ortho_err", "epoch_seconds", "diverged"],
-    "SENT": ["best_val_acc", "final_acc", "test_acc", "kernel_sv_mean", "kernel_sv_std",
-             "kernel_sv_min", "kernel_sv_max", "ortho_err", "epoch_seconds", "diverged"],
-    "TASK": ["final_loss", "baseline_loss", "steps_to_target", "converged", "diverged",
-             "final_acc", "test_acc", "epoch_seconds", "train_seconds"],
-    "PERF": ["gflops", "time_ms", "epoch_seconds"],
-}
+# The table columns of a family no module of families/ names (families.generic); each family
+# module lists its own (Family.counters).
 DEFAULT_COUNTERS = ["steps_to_target", "best_val_acc", "final_acc", "test_acc", "final_loss",
                     "baseline_loss", "ortho_err", "kernel_sv_mean", "kernel_sv_std",
                     "epoch_seconds", "train_seconds", "converged", "diverged"]
@@ -44,12 +26,12 @@ def fmt(v):
     return f"{v:.4g}"
 
 
-def family_table(fam, runs):
-    """(header, rows, counters shown). One row per configuration: its name without the seed,
-    the number of seeds that ran without error, then mean ± std of each key counter. A row is
-    (markdown cells, csv cells)."""
+def family_table(wanted, runs):
+    """(header, csv header, rows) of the counters `wanted` (a family's key counters, in order;
+    those no run without error reports are left out). One row per configuration: its name
+    without the seed, the number of seeds that ran without error, then mean ± std of each
+    counter. A row is (markdown cells, csv cells)."""
     groups = groups_by_config(runs)
-    wanted = KEY_COUNTERS.get(fam, DEFAULT_COUNTERS)
     present = [c for c in wanted if any(value(b, c) is not None and not b.get("error_occurred")
                                         for items in groups.values() for _, b in items)]
     header = ["configuration", "seeds"] + present

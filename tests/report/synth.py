@@ -1,4 +1,4 @@
-"""Synthetic isobench results and traces for every family, following CONTRACT.md's names and
+"""Synthetic isobench results and traces for every family, following docs/CONTRACT.md's names and
 counters and the trainer's trace format (EvalRecord::to_json), for the report's tests.
 
     /usr/bin/python3 tests/report/synth.py OUT_DIR    # writes OUT_DIR/results.json, traces/

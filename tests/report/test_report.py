@@ -5,6 +5,7 @@ and a partial report — never a traceback, never nothing.
     /usr/bin/python3 -m unittest discover -s tests/report -v     (from the repository root)
 """
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -20,7 +21,8 @@ sys.path.insert(0, os.path.join(ROOT, "reports"))
 sys.path.insert(0, HERE)
 
 import synth  # noqa: E402
-from isobench_report import cli, fam_rqa, inputs, plotting  # noqa: E402
+from isobench_report import cli, families, inputs, plotting  # noqa: E402
+from isobench_report.families import rqa  # noqa: E402
 
 REPORT = os.path.join(ROOT, "reports", "report.py")
 PY = sys.executable
@@ -79,15 +81,17 @@ class EveryFamily(Tmp):
         self.assertNotIn("figures failed", md)
         self.assertNotIn("could not be computed", md)
         self.assertNotIn("## Problems", md)
+        known = families.discover()
         for fam, figs in FIGURES.items():
             with self.subTest(family=fam):
-                self.assertIn(f"## {cli.FAMILY_TITLE[fam]}", md)
+                title = known[fam].title
+                self.assertIn(f"## {title}", md)
                 self.assertTrue(os.path.exists(os.path.join(self.out,
                                                             f"{fam.lower()}_table.csv")))
                 for f in figs:
                     self.assertPng(f)
                     self.assertIn(f"]({f})", md)
-                section = md.split(f"## {cli.FAMILY_TITLE[fam]}")[1].split("\n## ")[0]
+                section = md.split(f"## {title}")[1].split("\n## ")[0]
                 self.assertIn("**Verdict:**", section, f"{fam} has no verdict")
         # Verdicts computed from the data: the synthetic RQB has Gaussian growing with depth.
         self.assertIn("Saxe's claim holds", md)
@@ -284,7 +288,7 @@ class BadInputs(Tmp):
         with contextlib.redirect_stderr(io.StringIO()):
             inp = inputs.load_inputs([d])
         notes = []
-        self.assertIsNone(fam_rqa.fig_phase_diagram(inp, {}, self.tmp, notes))
+        self.assertIsNone(rqa.fig_phase_diagram(inp, {}, self.tmp, notes))
         self.assertEqual(len(notes), 1)
         self.assertIn("rqa_phase_diagram.json` could not be read (chi has shape (1, 1), "
                       "expected (1, 2))", notes[0])
@@ -304,16 +308,32 @@ class BadInputs(Tmp):
 
     def test_a_failing_figure_keeps_the_rest_of_the_report(self):
         d = self.synth(families=["TASK", "PERF"])
-        saved = cli.FAMILY_FIGURES["TASK"]
-        cli.FAMILY_FIGURES["TASK"] = lambda runs, inp, out: 1 / 0
-        try:
-            code, md, _ = run_report([d], self.out)
-        finally:
-            cli.FAMILY_FIGURES["TASK"] = saved
+        known = families.discover()
+        known["TASK"] = dataclasses.replace(known["TASK"], figures=lambda s: 1 / 0)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = cli.write_report([d], self.out, known)
+        with open(os.path.join(self.out, "report.md")) as f:
+            md = f.read()
         self.assertEqual(code, 0)
         self.assertIn("TASK figures failed (ZeroDivisionError", md)
         self.assertIn("| TASK/rnn/task:copy", md)  # its table is still there
+        self.assertIn("below the trivial baseline", md)  # and its verdict
         self.assertPng("perf_gflops.png")
+
+    def test_a_failing_verdict_keeps_the_figures(self):
+        d = self.synth(families=["TASK"])
+        known = families.discover()
+        known["TASK"] = dataclasses.replace(known["TASK"], verdicts=lambda s: [][1])
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = cli.write_report([d], self.out, known)
+        with open(os.path.join(self.out, "report.md")) as f:
+            md = f.read()
+        self.assertEqual(code, 0)
+        self.assertIn("TASK verdicts failed (IndexError", md)
+        self.assertNotIn("**Verdict:**", md)
+        self.assertPng("task_loss_vs_steps.png")
 
     def test_command_line_exit_code_and_no_traceback(self):
         bad = os.path.join(self.tmp, "bad.json")

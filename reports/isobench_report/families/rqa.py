@@ -1,4 +1,6 @@
-"""RQA figures and verdict: the input-output Jacobian at initialization next to theory.
+"""RQA — vanishing and exploding gradients at initialization (docs/RESEARCH.md §3 RQA): the
+input-output Jacobian at initialization next to theory. The family module: title, table
+columns, figures and verdicts (families/__init__.py describes the interface).
 
 - rqa_grad_norms.png: ‖∂L/∂W_l‖ / ‖∂L/∂W_L‖ per layer at the deepest depth, per operating point,
   Gaussian vs orthogonal, with the mean-field slope χ^{(L−l)/2} (Schoenholz et al. 2017).
@@ -15,8 +17,10 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .inputs import counters, mean_spread, ok_runs, parse_name
-from .plotting import INIT_COLORS, depth_axis, plt, save, subplots_grid, tidy_log_axis, tight
+from ..inputs import counters, mean_spread, ok_runs, parse_name
+from ..plotting import INIT_COLORS, depth_axis, plt, save, subplots_grid, tidy_log_axis, tight
+from ..verdicts import Verdict
+from . import Family
 
 GRAD_CAVEAT = ("the gradient probe uses a batch of 16, so grad_norm_ratio is a noisy estimate: "
                "in the ordered phase and for ReLU (and deep Gaussian networks, whose spectra are "
@@ -329,7 +333,9 @@ def fig_phase_diagram(inp, points, out, notes):
 
 
 # --------------------------------------------------------------------------------- verdict
-def verdicts(points, width):
+def sentences(points, width):
+    """The verdict sentences: which operating points are isometric, sv2_var against theory at
+    the critical points, gradient-norm ratios against χ^((L−1)/2)."""
     out = []
     if not points:
         return out
@@ -409,10 +415,10 @@ def verdicts(points, width):
     return out
 
 
-def figures(runs, inp, out):
-    """Returns (figures [(path, caption)], verdicts, notes)."""
-    notes = []
-    points, width = collect(runs)
+def figures(s):
+    """The figures of the module's header; notes go to s.notes."""
+    inp, out, notes = s.inp, s.out, s.notes
+    points, width = collect(s.runs)
     figs = []
     if points:
         p = fig_grad_norms(points, inp, out, notes)
@@ -441,4 +447,22 @@ def figures(runs, inp, out):
     if p:
         figs.append((p, "χ of tanh over (σ_w², σ_b²): blue ordered, red chaotic; the black line "
                         "is χ = 1; the dots are RQA's tanh operating points."))
-    return figs, verdicts(points, width), notes
+    return figs
+
+
+def verdicts(s):
+    """The sentences of `sentences`, over the runs of the largest width."""
+    points, width = collect(s.runs)
+    used = tuple(r["name"] for inits in points.values() for bd in inits.values()
+                 for rs in bd.values() for r in rs)
+    return [Verdict(text=t, claim="dynamical isometry at initialization only where theory "
+                                  "predicts it (Pennington et al. 2017, Schoenholz et al. 2017)",
+                    runs=used) for t in sentences(points, width)]
+
+
+FAMILY = Family(
+    name="RQA", order=10,
+    title="RQA — vanishing and exploding gradients at initialization",
+    counters=["sv2_mean", "theory_sv2_mean", "sv2_var", "theory_sv2_var", "sv2_max",
+              "theory_sv2_max", "sv_min", "cond", "grad_norm_ratio", "theory_chi"],
+    figures=figures, verdicts=verdicts)

@@ -1,10 +1,13 @@
-"""RQB figure and verdict: Saxe et al. 2013's steps to target against depth, deep linear MLPs,
-orthogonal vs scaled Gaussian initialization, each at its best learning rate of the grid."""
+"""RQB — convergence speed against depth (docs/RESEARCH.md §3 RQB): Saxe et al. 2013's steps to
+target against depth, deep linear MLPs, orthogonal vs scaled Gaussian initialization, each at its
+best learning rate of the grid. The family module (families/__init__.py: the interface)."""
 import statistics
 from collections import defaultdict
 
-from .inputs import counters, ok_runs, parse_name
-from .plotting import INIT_COLORS, depth_axis, plt, save
+from ..inputs import counters, ok_runs, parse_name
+from ..plotting import INIT_COLORS, depth_axis, plt, save
+from ..verdicts import Verdict
+from . import Family
 
 
 def by_init_and_depth(runs, counter):
@@ -21,10 +24,13 @@ def by_init_and_depth(runs, counter):
     return out
 
 
-def figures(runs, inp, out):
+def figures(s):
+    """Steps to target against depth per initialization (dots: seeds)."""
+    runs, out = s.runs, s.out
     data = by_init_and_depth(runs, "steps_to_target")
     if not data:
-        return [], [], ["RQB: no run reports steps_to_target; figure skipped."]
+        s.notes.append("RQB: no run reports steps_to_target; figure skipped.")
+        return []
     budget = max((counters(b).get("step_budget", 0) for b in runs.values()), default=0)
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for init, dd in sorted(data.items()):
@@ -44,7 +50,13 @@ def figures(runs, inp, out):
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     path = save(fig, out, "rqb_steps_vs_depth.png")
+    return [(path, "Steps to the target loss against depth, each point at its best learning "
+                   "rate (Saxe et al. 2013: flat for orthogonal, growing for Gaussian).")]
 
+
+def verdicts(s):
+    """Saxe et al. 2013: steps_to_target flat in depth for orthogonal, growing for Gaussian."""
+    data = by_init_and_depth(s.runs, "steps_to_target")
     growth = {}
     for init, dd in data.items():
         depths = sorted(dd)
@@ -62,8 +74,17 @@ def figures(runs, inp, out):
                 "Saxe's claim holds only partly (Gaussian grows little)"
         else:
             held = "Saxe's claim does not hold here"
-        verdicts.append(f"RQB: from depth {d0} to {d1}, orthogonal steps_to_target changes "
-                        f"{go:.2f}×, Gaussian {gg:.2f}×: {held}.")
-    return [(path, "Steps to the target loss against depth, each point at its best learning "
-                   "rate (Saxe et al. 2013: flat for orthogonal, growing for Gaussian).")], \
-        verdicts, []
+        used = tuple(n for n, b in ok_runs(s.runs).items() if "lr" not in parse_name(n)[2]
+                     and "depth" in parse_name(n)[2] and "steps_to_target" in counters(b))
+        verdicts.append(Verdict(
+            text=f"RQB: from depth {d0} to {d1}, orthogonal steps_to_target changes "
+                 f"{go:.2f}×, Gaussian {gg:.2f}×: {held}.",
+            claim="steps to target flat in depth for orthogonal, growing for Gaussian "
+                  "(Saxe et al. 2013)", estimate=gg / go if go else None, runs=used))
+    return verdicts
+
+
+FAMILY = Family(
+    name="RQB", order=20, title="RQB — convergence speed against depth (Saxe et al. 2013)",
+    counters=["steps_to_target", "lr_best", "converged", "diverged", "step_budget"],
+    figures=figures, verdicts=verdicts)

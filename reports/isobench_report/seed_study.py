@@ -1,0 +1,221 @@
+"""Shared code of the seed study's families, SEED (row-MNIST/copy/adding RNNs) and SENT (an
+LSTM on sentences): Figure 7 (the recurrent kernel's singular values per epoch; RQD draws it
+too), Figure 8 (validation accuracy per epoch) and the study's claims as verdicts
+(gain-adjusted beats the plain penalty; orthogonal init beats Glorot). Source: docs/RESEARCH.md
+§3 (SEED, SENT).
+
+Why shared: issue 23 (the report by family) — SEED and SENT draw and judge alike; their family
+modules (families/seed.py, families/sent.py) differ in name, title and nothing else here.
+"""
+import math
+import re
+import textwrap
+from collections import OrderedDict
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from .inputs import (config_of, groups_by_config, is_number, ok_runs, short_label,
+                     varying_keys)
+from .plotting import colors, plot_band, save, subplots_grid, tight
+from .tables import fmt
+from .training import (acc_by_config, keep_drawn, mean_by, pick_counter, pick_field,
+                       ranking_verdict, safe, split_panels)
+from .verdicts import as_verdicts
+
+SV_FIELDS = ("kernel_sv_mean", "kernel_sv_std", "kernel_sv_min", "kernel_sv_max")
+
+
+def epoch_series(inp, name, fields):
+    """{field: (epochs, values)} from a run's trace lines that carry an epoch."""
+    tr = inp.trace(name) or []
+    out = {}
+    for f in fields:
+        pts = sorted((r["epoch"], r[f]) for r in tr if is_number(r.get("epoch"))
+                     and is_number(r.get(f)))
+        if pts:
+            # One value per epoch (the last evaluation of that epoch).
+            d = OrderedDict()
+            for e, v in pts:
+                d[e] = v
+            out[f] = (list(d), list(d.values()))
+    return out
+
+
+def fig_kernel_sv(fam, runs, inp, out, notes, filename=None, subtitle=""):
+    """The seed study's Figure 7: per configuration, the recurrent kernel's singular values per
+    epoch — mean ± std band, min and max (each averaged over seeds)."""
+    groups = groups_by_config(ok_runs(runs))
+    data = OrderedDict()
+    for cfg, items in groups.items():
+        per = [epoch_series(inp, n, SV_FIELDS) for n, _ in items]
+        per = [p for p in per if "kernel_sv_mean" in p]
+        if per:
+            data[cfg] = per
+    if not data:
+        notes.append(f"{fam}: no trace has kernel_sv_mean per epoch; Figure 7 is skipped"
+                     + (f" for {subtitle}" if subtitle else "") + ".")
+        return None
+    keys = varying_keys(list(data))
+    fig, axes = subplots_grid(len(data), ncols=3, panel=(3.6, 2.8), sharey=True)
+    for ax, (cfg, per) in zip(axes, data.items()):
+        def avg(field):
+            curves = [p[field] for p in per if field in p]
+            if not curves:
+                return None
+            es = sorted(set().union(*[c[0] for c in curves]))
+            vals = [np.mean([dict(zip(*c)).get(e, np.nan) for c in curves if e in c[0]])
+                    for e in es]
+            return np.array(es, float), np.array(vals, float)
+        m, s, lo, hi = (avg(f) for f in SV_FIELDS)
+        ax.plot(m[0], m[1], color="#d62728", lw=1.5, label="mean")
+        if s is not None and len(s[0]) == len(m[0]):
+            ax.fill_between(m[0], m[1] - s[1], m[1] + s[1], color="#d62728", alpha=0.2, lw=0,
+                            label="mean ± std")
+        if lo is not None:
+            ax.plot(lo[0], lo[1], color="#1f77b4", ls="--", lw=1, label="min")
+        if hi is not None:
+            ax.plot(hi[0], hi[1], color="#2ca02c", ls="--", lw=1, label="max")
+        ax.axhline(1.0, color="grey", lw=0.7, ls=":")
+        ax.set_title(textwrap.fill(short_label(cfg, keys) + f" ({len(per)} seeds)", 42),
+                     fontsize=7.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("singular value of\nthe recurrent kernel")
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig7 = " (the seed study's Figure 7)" if fam in ("SEED", "SENT") else ""
+    fig.suptitle(f"{fam}{' ' + subtitle if subtitle else ''}: recurrent-kernel singular values "
+                 f"per epoch{fig7};\naveraged over seeds; epoch 0 = initialization",
+                 fontsize=10)
+    tight(fig)
+    return save(fig, out, filename or f"{fam.lower()}_fig7_kernel_sv.png")
+
+
+def fig_val_acc_epochs(fam, runs, inp, out, notes):
+    """The seed study's Figure 8: validation accuracy per epoch per configuration, seed bands."""
+    groups = groups_by_config(ok_runs(runs))
+    field = pick_field(inp, [n for items in groups.values() for n, _ in items],
+                       ["val_acc", "train_acc"])
+    if field is None:
+        notes.append(f"{fam}: no trace has val_acc per epoch; Figure 8 is skipped.")
+        return None
+    if field != "val_acc":
+        notes.append(f"{fam}: no trace has val_acc; Figure 8 shows {field} instead.")
+    # One panel per dataset/task (and per gain when a panel would hold more than 12 lines).
+    panels = split_panels(list(groups), ["task", "dataset", "model", "gain"], 12)
+    many = max(len(v) for v in panels.values()) > 6  # legend beside the panel, one per row
+    fig, axes = subplots_grid(len(panels), ncols=1 if many else min(2, len(panels)),
+                              panel=(11.0, 4.2) if many else (7.0, 4.4), sharey=True)
+    for ax, (title, cfgs) in zip(axes, panels.items()):
+        keys = varying_keys(cfgs)
+        for col, cfg in zip(colors(len(cfgs)), cfgs):
+            curves = []
+            for n, _ in groups[cfg]:
+                c = epoch_series(inp, n, [field]).get(field)
+                if c:
+                    e, v = c
+                    keep = [i for i, x in enumerate(e) if x > 0]  # epoch 0: the untrained net
+                    if keep:
+                        curves.append(([e[i] for i in keep], [v[i] for i in keep]))
+            plot_band(ax, curves, col, short_label(cfg, keys) if len(cfgs) > 1 else cfg)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(f"{field.replace('_', ' ')} (fraction)")
+        if title:
+            ax.set_title(title, fontsize=9)
+        if many:
+            ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        else:
+            ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"{fam}: {field} per epoch (the seed study's Figure 8; line: mean over seeds, "
+                 f"band: ± std)", fontsize=10)
+    tight(fig)
+    return save(fig, out, f"{fam.lower()}_fig8_val_acc.png")
+
+
+# ------------------------------------------------------------------------------ verdicts
+def seed_verdict(runs, fam):
+    """The study's claims: gain-adjusted beats plain at the same g, λ; orthogonal beats Glorot."""
+    acc = pick_counter(runs, ["best_val_acc", "final_acc", "test_acc"])
+    if acc is None:
+        return None
+    stats = acc_by_config(runs, acc)
+    diffs = []  # (gain-adjusted − plain, standard error of the difference)
+    # (gain-adjusted, plain) forms: the paper's formula, and the study's code's formula.
+    pairs = [("/reg:so_gain_adjusted/", "/reg:so/"), ("/reg:seed_notebook/",
+                                                      "/reg:seed_notebook_plain/")]
+    for cfg, (m, s, n) in stats.items():
+        adj = next((p for p in pairs if p[0] in cfg + "/"), None)
+        if adj is None:
+            continue
+        plain = (cfg + "/").replace(adj[0], adj[1])[:-1]
+        if plain in stats:
+            pm, ps, pn = stats[plain]
+            se = math.sqrt((s * s) / max(n, 1) + (ps * ps) / max(pn, 1))
+            diffs.append((m - pm, se))
+    out = []
+    if diffs:
+        wins = sum(1 for d, _ in diffs if d > 0)
+        clear = sum(1 for d, se in diffs if d > 2 * se and se > 0)
+        clear_losses = sum(1 for d, se in diffs if d < -2 * se and se > 0)
+        ds = [d for d, _ in diffs]
+        if wins == len(diffs) and clear:
+            judged = "the study's claim holds here"
+        elif clear == 0 and clear_losses == 0:
+            judged = "within seed noise: the study's claim is not confirmed here"
+        elif clear_losses > clear:
+            judged = "the study's claim does not hold here"
+        else:
+            judged = "the study's claim holds only partly here"
+        out.append(f"{fam}: gain-adjusted beats the plain penalty (same form, g, λ, norm) in "
+                   f"{wins} of {len(diffs)} pairs, {clear} of them by more than 2 standard errors "
+                   f"({clear_losses} clearly lost); {acc} difference mean "
+                   f"{sum(ds) / len(ds):+.4f} (from {min(ds):+.4f} to {max(ds):+.4f}) — {judged}.")
+    # Orthogonal (no penalty) vs Glorot at the same learning rate only: an extra configuration at
+    # another rate (e.g. SENT's lr-1e-2 pipeline check) must not weigh on either side.
+    o = mean_by(runs, acc, lambda k: ("orthogonal", k.get("lr")) if k.get("init") == "orthogonal"
+                and k.get("reg", "none") == "none" else
+                (("glorot", k.get("lr")) if k.get("init", "").startswith("glorot") else None))
+    lrs = sorted({lr for (kind, lr) in o if kind == "glorot" and ("orthogonal", lr) in o},
+                 key=lambda v: str(v))
+    for lr in lrs:
+        om, gm = o[("orthogonal", lr)][0], o[("glorot", lr)][0]
+        at = f" at lr {lr}" if lr is not None else ""
+        out.append(f"{fam}: orthogonal init (no penalty) vs Glorot{at}, mean over data sets, "
+                   f"gains and seeds: {acc} {fmt(om)} vs {fmt(gm)} ({om - gm:+.4f}).")
+    return out
+
+
+
+
+# ------------------------------------------------------------------------------ entry points
+def figures(s):
+    """Figure 7 (one file per data set / task: it has a panel per configuration) and
+    Figure 8."""
+    fam, runs, inp, out, notes = s.name, s.runs, s.inp, s.out, s.notes
+    names = list(ok_runs(runs))
+    parts = split_panels([config_of(n) for n in names], ["task", "dataset", "model"], 0)
+    figs = []
+    for i, (title, cfgs) in enumerate(parts.items()):
+        sub = OrderedDict((n, runs[n]) for n in names if config_of(n) in set(cfgs))
+        fn = f"{fam.lower()}_fig7_kernel_sv" + \
+            (f"_{re.sub(r'[^A-Za-z0-9]+', '_', title).strip('_')}" if i else "") + ".png"
+        figs.append((fig_kernel_sv(fam, sub, inp, out, notes, fn, title.replace(":", " ")),
+                     "Figure 7: singular values of the recurrent kernel per epoch, per "
+                     "configuration" + (f" ({title})" if title else "") + "."))
+    figs += [(fig_val_acc_epochs(fam, runs, inp, out, notes),
+             "Figure 8: validation accuracy per epoch, per configuration (± std over seeds).")]
+    return keep_drawn(figs)
+
+
+def verdicts(s):
+    """The study's claims (seed_verdict), then the ranking verdict."""
+    fam, runs = s.name, s.runs
+    used = tuple(ok_runs(runs))
+    out = as_verdicts(safe(lambda: seed_verdict(runs, fam), s.notes, f"{fam} verdict"),
+                      claim=f"{fam}: the seed study's claims (gain-adjusted beats plain; "
+                            f"orthogonal beats Glorot)", runs=used)
+    v = safe(lambda: ranking_verdict(fam, runs), s.notes, f"{fam} ranking")
+    if v:
+        out.append(v)
+    return out
