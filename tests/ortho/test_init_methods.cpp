@@ -187,7 +187,7 @@ TEST(InitMethods, TheEnsembleChecksRejectWrongDraws) {
   EXPECT_FALSE(wide.empty()) << "variance 1.2·σ_w²/fan_in passed the Gaussian checks";
 }
 
-// A user's init written as in methods/ (tests/user_init_example.hpp): its registration line
+// A user's init written as in methods/ (tests/ortho/user_init_example.hpp): its registration line
 // compiles, the registry's entry builder makes its entry, and it passes the checks the registry's
 // inits get.
 TEST(InitMethods, AUserInitFromAHeaderIsRegisteredAndChecked) {

@@ -6,7 +6,7 @@
 // by Newton on the orthonormal Hermite recurrence (Numerical Recipes §4.6, gauher). With
 // kGaussHermiteNodes = 151 nodes it is exact for polynomials of degree ≤ 301; for the smooth
 // integrands of the theory (φ(√q h)², φ'(√q h)^{2k} with analytic φ) it agrees with closed forms
-// to 1e-12 for q ≤ 1 (tests/test_activation_moments.cpp). Gauss–Legendre on [−1, 1] serves the
+// to 1e-12 for q ≤ 1 (tests/nn/test_activation_moments.cpp). Gauss–Legendre on [−1, 1] serves the
 // graded meshes of the D² moment generating function.
 #pragma once
 

@@ -3,7 +3,7 @@
 // float: the rational minimax approximation Eigen and TensorFlow use (Eigen's
 //   generic_fast_tanh_float): tanh(x) ≈ x·P(x²)/Q(x²), P of degree 6 and Q of degree 3 in x², on
 //   [−7.905, 7.905] and clamped outside (where the approximation reaches ±1). Max abs error 3.3e-7
-//   (measured on a grid over [−20, 20]; tests/test_rnn.cpp checks it). σ(x) = (1 + tanh(x/2))/2,
+//   (measured on a grid over [−20, 20]; tests/nn/test_rnn.cpp checks it). σ(x) = (1 + tanh(x/2))/2,
 //   abs error 2.3e-7.
 //   glibc's tanhf cost ~25 ns per call and dominated a 28-step RNN training step; the array forms
 //   below run four lanes at once with SSE2 (the x86-64 baseline; the compiler does not vectorize
