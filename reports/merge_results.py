@@ -5,7 +5,8 @@ command line (`merge_results.py --out ... [--runs DIR --selection DIR] [PARTS...
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sweep"))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "sweep"))
 
 from isobench_sweep.merge_runs import *  # noqa: E402,F401,F403
 from isobench_sweep.merge_runs import main  # noqa: E402

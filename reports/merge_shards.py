@@ -4,7 +4,8 @@ docs/SWEEPS.md); this file keeps the old command line (`merge_shards.py --out OU
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sweep"))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "sweep"))
 
 from isobench_sweep.merge_shards import *  # noqa: E402,F401,F403
 from isobench_sweep.merge_shards import main  # noqa: E402

@@ -17,7 +17,8 @@ method has no run; exit 1 also when --within leaves nothing; 2 on bad usage or u
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sweep"))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "sweep"))
 
 from isobench_sweep.selection import method_runs_main as main  # noqa: E402
 

@@ -21,7 +21,9 @@ NO_MATCH_NOTE = "Failed to match any benchmarks against regex"
 
 def strip_iter(name):
     """A run name without Google Benchmark's "/iterations:1" suffix (the contract's names)."""
-    return name[: -len(ITER_SUFFIX)] if isinstance(name, str) and name.endswith(ITER_SUFFIX) else name
+    if isinstance(name, str) and name.endswith(ITER_SUFFIX):
+        return name[: -len(ITER_SUFFIX)]
+    return name
 
 
 def find_binaries(directory):

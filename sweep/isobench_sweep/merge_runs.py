@@ -24,8 +24,8 @@ runs/BIN.jsonl.write_errors, and --write-failed BIN for a binary that exited 3 w
 of why) is listed in context["write_errors"] as {"path", "reason"[, "run"]}; context["complete"]
 is true only when nothing is listed there, no selected run is missing and every dataset role was
 read from one content (else context["dataset_conflicts"]: e.g. a sweep resumed with another
-ISOBENCH_DATA_DIR). results.json is written to a temporary file and renamed (write_checks.py), so a failed write
-leaves the earlier results.json as it was.
+ISOBENCH_DATA_DIR). results.json is written to a temporary file and renamed (write_checks.py),
+so a failed write leaves the earlier results.json as it was.
 
 Exit 1 when a part is not valid JSON, a selected run has no result, a run reported an error,
 an output could not be written or the runs read different data; exit 3 when results.json itself
