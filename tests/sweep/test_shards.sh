@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `./isobench bench --shard I/K`: the K parts are disjoint, cover `--list`'s selection (with and
-# without --filter) and follow FNV-1a(name) % K; shards run apart and merged by
+# without --filter) and follow name_hash(name) % K (sweep/isobench_sweep/sharding.py); shards run apart and merged by
 # `./isobench report` equal an unsharded run (same runs, order, counters and report); the merge
 # reports missing shards, shards given twice, duplicated runs and unfinished shards.
 #
@@ -17,21 +17,18 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 cd "$root"
 
-echo "== K = 3 parts are disjoint, cover the selection and follow FNV-1a(name) % K"
+echo "== K = 3 parts are disjoint, cover the selection and follow name_hash(name) % K"
 for filter in '' '^RQB/' 'init:orthogonal'; do
   ./isobench bench ${filter:+--filter "$filter"} --list >"$tmp/all.txt"
   for i in 0 1 2; do
     ./isobench bench ${filter:+--filter "$filter"} --shard "$i/3" --list >"$tmp/part$i.txt"
   done
-  "$PY" - "$tmp" "$filter" <<'EOF' || fail "sharding of filter '$filter'"
-import sys
+  "$PY" - "$tmp" "$filter" "$root" <<'EOF' || fail "sharding of filter '$filter'"
+import os, sys
 tmp, flt = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.join(sys.argv[3], "sweep"))
+from isobench_sweep.sharding import name_hash  # the protocol's statement of the split
 read = lambda p: [l.rstrip("\n") for l in open(p) if l.strip()]
-def fnv1a(s):
-    h = 1469598103934665603
-    for c in s.encode():
-        h = ((h ^ c) * 1099511628211) % 2**64
-    return h
 allnames = read(f"{tmp}/all.txt")
 parts = [read(f"{tmp}/part{i}.txt") for i in range(3)]
 assert len(allnames) > 0, "empty selection"
@@ -40,7 +37,7 @@ flat = [n for p in parts for n in p]
 assert len(flat) == len(set(flat)), "a name is in two shards"
 assert set(flat) == set(allnames), f"shards miss {set(allnames) - set(flat)} / add {set(flat) - set(allnames)}"
 for i, p in enumerate(parts):
-    bad = [n for n in p if fnv1a(n) % 3 != i]
+    bad = [n for n in p if name_hash(n) % 3 != i]
     assert not bad, f"shard {i} holds names of another shard: {bad[:3]}"
 print(f"filter '{flt}': {len(allnames)} runs -> {[len(p) for p in parts]}")
 EOF

@@ -1,0 +1,20 @@
+"""isobench's sweep protocol in one place (docs/SWEEPS.md): what a `./isobench bench` runs, in
+which shard, what a --resume keeps, how a crashed binary is restarted, how run logs and shards
+are merged into results.json, and which write failed. Standard library only.
+
+Modules, one concern each:
+  messages   the driver's message prefixes and the exit-with-error helper
+  binaries   listing and running one benchmark binary (the flags of bench_main.cpp)
+  selection  --filter / --method into the binaries' --isobench_filter; the per-binary selection
+  sharding   --shard I/K: parsing and the name hash that splits the selection
+  runlog     the per-run log runs/BIN.jsonl: reading records, the crashed run, its failure record
+  resume     the sweep stamp runs/sweep.txt: what --resume checks; a fresh start's cleanup
+  crash      one binary's runs with crash restart
+  write_checks  results files written through a temporary file, failures named
+  datasets   the data the runs read (content digests) and mixed-data conflicts
+  merge_runs    one output directory's run logs -> results.json
+  merge_shards  shard directories -> one results.json + traces/
+  bench      `./isobench bench` (the whole protocol, in order)
+  report_cmd `./isobench report` (direct report, or shard merge then report)
+  cli        the command-line entry (sweep/sweep.py, `python3 -m isobench_sweep`)
+"""

@@ -1,0 +1,271 @@
+"""`./isobench bench`: the sweep protocol, in order (docs/SWEEPS.md).
+
+ 1. options: --profile, --filter, --method, --shard, --list, --resume, --no-build, --no-report
+ 2. binaries: $ISOBENCH_BENCH_DIR as built, else build/<preset>/benchmarks after
+    `./isobench build --profile P` (unless --no-build)
+ 3. selection: --method -> one anchored filter (selection.py); the flags for the binaries
+ 4. --list: print what would run (with --resume: what is left) and stop
+ 5. check the selection before touching $ISOBENCH_OUT (a bad or empty filter costs nothing)
+ 6. resume or start afresh (resume.py); the stamp runs/sweep.txt
+ 7. per binary: selection/BIN.txt (and, sharded, selection/all/BIN.txt, the whole sweep's order,
+    checked against sharding.part), then its runs with crash restart (crash.py)
+ 8. results.json from the run logs (merge_runs.py), the write checks
+ 9. stopped by SIGINT/SIGTERM: say how to resume, exit 130/143; else the report; exit 1 when
+    anything failed.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from . import crash, merge_runs, resume, sharding
+from .binaries import Runner, find_binaries, list_runs, names_of
+from .messages import die, say
+from .selection import method_filter
+
+PROFILES = ("quick", "paper")
+
+
+def preset_for(profile):
+    """The CMake preset (and build/ directory) of a profile."""
+    return "paper" if profile == "paper" else "release"
+
+
+class Options:
+    def __init__(self):
+        self.profile, self.filter, self.method, self.shard = "quick", "", "", ""
+        self.list = self.resume = False
+        self.build = self.report = True
+
+
+def parse(args):
+    """Options from bench's arguments, with the driver's messages for bad ones (Die)."""
+    o, i = Options(), 0
+
+    def value(flag):
+        nonlocal i
+        a = args[i]
+        if a.startswith(flag + "="):
+            i += 1
+            return a[len(flag) + 1:]
+        if i + 1 >= len(args):
+            die(f"{flag} needs a value")
+        i += 2
+        return args[i - 1]
+
+    while i < len(args):
+        a = args[i]
+        key = a.split("=", 1)[0] if a.startswith("--") else a
+        if key == "--profile":
+            o.profile = value("--profile")
+            if o.profile not in PROFILES:
+                die(f"bad --profile '{o.profile}' (expected quick or paper)")
+        elif key == "--filter":
+            o.filter = value("--filter")
+        elif key == "--method":
+            o.method = value("--method")
+        elif key == "--shard":
+            o.shard = value("--shard")
+        elif a == "--list":
+            o.list, i = True, i + 1
+        elif a == "--resume":
+            o.resume, i = True, i + 1
+        elif a == "--no-build":
+            o.build, i = False, i + 1
+        elif a == "--no-report":
+            o.report, i = False, i + 1
+        else:
+            die(f"bench: unknown option '{a}' (see ./isobench help)")
+    if o.shard:
+        try:
+            sharding.parse(o.shard)
+        except ValueError as e:
+            die(str(e))
+    return o
+
+
+def git_version():
+    """`git describe --always --dirty --tags`, or "unknown"."""
+    try:
+        p = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if p.returncode == 0:
+            return p.stdout.strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def bench_dir(o, root):
+    """The directory of the binaries; builds them first when the sweep should."""
+    given = os.environ.get("ISOBENCH_BENCH_DIR", "")
+    if given:
+        return given
+    if o.build:
+        rc = subprocess.call(["bash", os.path.join(root, "isobench"), "build",
+                              "--profile", o.profile])
+        if rc != 0:
+            sys.exit(rc)  # the driver said why
+    return f"build/{preset_for(o.profile)}/benchmarks"
+
+
+def main(args, root):
+    """Runs `./isobench bench args` from the repository root root; returns the exit status."""
+    o = parse(args)
+    directory = bench_dir(o, root)
+    bins = find_binaries(directory)
+    if not bins:
+        die(f"no benchmark binaries in {directory} (build them: ./isobench build --profile "
+            f"{o.profile})")
+    flt = o.filter
+    if o.method:
+        flt = method_filter(o.method, o.filter, bins)
+        if flt is None:
+            return 1
+    flags = [f"--isobench_filter={flt}"] if flt else []
+    flags += [f"--isobench_shard={o.shard}"] if o.shard else []
+    out = os.environ.get("ISOBENCH_OUT") or "reports/out"
+
+    def runlog_flags(name):
+        log = os.path.join(out, "runs", name + ".jsonl")
+        return [f"--isobench_runlog={log}"] + (["--isobench_resume"] if o.resume else [])
+
+    if o.list:
+        for b in bins:
+            rc, text = list_runs(b, flags + (runlog_flags(os.path.basename(b)) if o.resume else []))
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            if rc != 0:
+                return rc
+        return 0
+
+    # A bad or empty --filter must not cost the results of an earlier run.
+    anything = False
+    for b in bins:
+        rc, text = list_runs(b, flags)
+        if rc != 0:
+            die(f"{os.path.basename(b)} could not list its runs (see above); {out} was left as "
+                f"it was")
+        anything = anything or bool(text.strip())
+    if not anything and not o.shard:
+        die(f"no run matches --filter '{flt}' (see ./isobench bench --list); {out} was left as "
+            f"it was")
+
+    os.makedirs(out, exist_ok=True)
+    os.environ["ISOBENCH_OUT"] = out
+    version = os.environ["ISOBENCH_VERSION"] = git_version()
+    stamp = os.path.join(out, resume.STAMP)
+    if o.resume and os.path.isfile(stamp):
+        resume.check(out, o.profile, version)
+        say(f"resuming the sweep in {out}: finished runs are kept, the rest run")
+    else:
+        if o.resume:
+            say(f"--resume: no earlier sweep in {out}; starting one")
+        resume.fresh_start(out)
+    os.makedirs(os.path.join(out, "runs"), exist_ok=True)
+    os.makedirs(os.path.join(out, "selection"), exist_ok=True)
+    # Write errors of the run logs themselves, per attempt: their runs are missing and run again.
+    for f in os.listdir(os.path.join(out, "runs")):
+        if f.endswith(".write_errors"):
+            os.remove(os.path.join(out, "runs", f))
+    if not (o.resume and os.path.isfile(stamp)):
+        with open(stamp, "w") as f:
+            f.write(resume.stamp_text(o.profile, version))
+    sel_dir = os.path.join(out, "selection")
+    for f in os.listdir(sel_dir):
+        if f.endswith(".txt"):
+            os.remove(os.path.join(sel_dir, f))
+    shutil.rmtree(os.path.join(sel_dir, "all"), ignore_errors=True)
+
+    failed, selected, write_failed = False, 0, []
+    t0 = time.monotonic()
+    runner = Runner()
+    runner.install()
+    for i, b in enumerate(bins, 1):
+        if runner.stopped:
+            break
+        name = os.path.basename(b)
+        sel, log = os.path.join(sel_dir, name + ".txt"), os.path.join(out, "runs", name + ".jsonl")
+        rc, text = list_runs(b, flags)
+        if rc != 0:
+            say(f"{name} could not list its runs")
+            failed = True
+            continue
+        with open(sel, "w") as f:
+            f.write(text)
+        names = names_of(text)
+        if o.shard:
+            # The whole selection's order (all shards), so merged shards keep a single run's order.
+            os.makedirs(os.path.join(sel_dir, "all"), exist_ok=True)
+            rc_all, whole = list_runs(b, [f"--isobench_filter={flt}"] if flt else [],
+                                      show_errors=False)
+            with open(os.path.join(sel_dir, "all", name + ".txt"), "w") as f:
+                f.write(whole)
+            si, sk = sharding.parse(o.shard)
+            if rc_all == 0 and sharding.part(names_of(whole), si, sk) != names:
+                die(f"{name}: its shard {o.shard} ({len(names)} runs) is not the part of its "
+                    f"selection that the name hash assigns (docs/SWEEPS.md, Sharding); rebuild "
+                    f"the binaries (./isobench build)")
+        total = len(names)
+        if total == 0:
+            os.remove(sel)
+            continue
+        selected += total
+        rl = runlog_flags(name)
+        _, left = list_runs(b, flags + rl, show_errors=False)
+        n = len(names_of(left))
+        if n == 0:
+            say(f"[{i}/{len(bins)}] {name}: all {total} runs already finished")
+            continue
+        rest = f" (of {total}; the rest finished earlier)" if n != total else ""
+        say(f"[{i}/{len(bins)}] {name}: {n} runs{rest} (elapsed {int(time.monotonic() - t0)} s)")
+        result = crash.run_with_restarts(runner, b, name, flags + rl, log)
+        if result in (crash.FAILED, crash.WRITE_FAILED):
+            failed = True
+        if result == crash.WRITE_FAILED:
+            write_failed.append(name)
+    if selected == 0:
+        # A shard may legitimately hold nothing of a small selection; it still writes results.json.
+        if not o.shard:
+            die(f"no run matches --filter '{flt}' (see ./isobench bench --list)")
+        say(f"shard {o.shard} holds none of the selected runs; writing an empty results.json")
+
+    results = os.path.join(out, "results.json")
+    try:
+        merged = merge_runs.merge(results, o.profile, o.shard, flt, os.path.join(out, "runs"),
+                                  sel_dir, os.path.join(out, "datasets.jsonl"), write_failed)
+    except Exception:  # noqa: BLE001 — a bug must not pass for a written results.json
+        import traceback
+        traceback.print_exc()
+        merged = 3
+    # 0 written, 1 written with problems (said above), 3 not written.
+    failed = failed or merged != 0
+    if merged == 3:
+        say(f"results.json was NOT written (see above); every finished run is in {out}/runs/ — "
+            f"free space, then ./isobench bench --resume")
+    else:
+        say(f"results: {results} ({int(time.monotonic() - t0)} s)")
+    if runner.stopped:
+        sig = runner.stopped
+        runner.uninstall()
+        if merged != 3:
+            say(f"interrupted (SIG{sig}): the run in flight was abandoned; results.json holds the "
+                f"runs that finished (no report written).")
+        else:
+            say(f"interrupted (SIG{sig}): the run in flight was abandoned; results.json could not "
+                f"be written (see above), but every finished run is in {out}/runs/.")
+        say(f"to run the rest: {resume.command(out, args)}")
+        return 130 if sig == "INT" else 143
+    runner.uninstall()
+    if merged == 3:
+        die("results.json could not be written (see above); no report")
+    if o.report:
+        rc = subprocess.call([sys.executable, "reports/report.py", "--out", out, results])
+        if rc != 0:
+            say("the report failed (see above); results.json is intact")
+            failed = True
+    if failed:
+        die("some runs failed or reported errors (see messages above); everything that ran was "
+            "written")
+    return 0

@@ -1,0 +1,108 @@
+"""One benchmark binary, as the sweep uses it: list what it would run, run it.
+
+The binaries (benchmarks/common/bench_main.cpp) implement the per-run flags the protocol passes:
+  --isobench_filter=REGEX   POSIX ERE search over the run name (without "/iterations:1")
+  --isobench_shard=I/K      keep the runs whose name hash % K == I (sharding.py states the hash)
+  --isobench_runlog=PATH    append each finished run to PATH (runlog.py reads it)
+  --isobench_resume         with --isobench_runlog: do not register runs PATH records as finished
+  --isobench_skip=NAME      do not register NAME (crash restart)
+Only the binary knows which runs it registers, so every selection is the binary's own listing
+(--benchmark_list_tests); the decisions of which flags to pass are this package's.
+"""
+import os
+import signal
+import subprocess
+import sys
+
+ITER_SUFFIX = "/iterations:1"
+# Google Benchmark's note when a filter leaves a binary nothing: not an error for a sweep.
+NO_MATCH_NOTE = "Failed to match any benchmarks against regex"
+
+
+def strip_iter(name):
+    """A run name without Google Benchmark's "/iterations:1" suffix (the contract's names)."""
+    if isinstance(name, str) and name.endswith(ITER_SUFFIX):
+        return name[: -len(ITER_SUFFIX)]
+    return name
+
+
+def find_binaries(directory):
+    """The executable bench_* files in directory, by file name (the sweep's binary order)."""
+    try:
+        names = sorted(f for f in os.listdir(directory) if f.startswith("bench_"))
+    except OSError:
+        return []
+    paths = [os.path.join(directory, f) for f in names]
+    return [p for p in paths if os.path.isfile(p) and os.access(p, os.X_OK)]
+
+
+def list_runs(binary, flags, show_errors=True):
+    """(status, text): what `binary flags... --benchmark_list_tests` prints, one name a line,
+    each without "/iterations:1". The binary's stderr goes to ours (without Google Benchmark's
+    no-match note) when show_errors, else is dropped. status is the binary's exit status."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    p = subprocess.run([binary, *flags, "--benchmark_list_tests"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE if show_errors else subprocess.DEVNULL)
+    text = p.stdout.decode(errors="surrogateescape")
+    lines = text.split("\n")
+    text = "\n".join(strip_iter(line) for line in lines)
+    if show_errors and p.stderr:
+        err = p.stderr.decode(errors="surrogateescape").splitlines(keepends=True)
+        sys.stderr.write("".join(line for line in err if not line.startswith(NO_MATCH_NOTE)))
+        sys.stderr.flush()
+    return exit_status(p.returncode), text
+
+
+def names_of(text):
+    """The non-empty lines of a listing."""
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def exit_status(returncode):
+    """A shell's view of a status: 128+N when signal N ended the process."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+class Runner:
+    """Runs benchmark binaries one at a time and turns SIGINT/SIGTERM into a stop request: the
+    binary in flight gets SIGTERM, `stopped` names the signal ("INT"/"TERM") and the sweep loop
+    ends after it (bench.py writes results.json for what finished and the resume command)."""
+
+    def __init__(self):
+        self.child = None
+        self.stopped = ""
+
+    def install(self):
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    @staticmethod
+    def uninstall():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def _on_signal(self, signum, _frame):
+        self.stopped = "INT" if signum == signal.SIGINT else "TERM"
+        self._stop_child()
+
+    def _stop_child(self):
+        if self.child is not None and self.child.poll() is None:
+            try:
+                self.child.send_signal(signal.SIGTERM)
+            except OSError:
+                pass
+
+    def run(self, command):
+        """Runs command (stdout, stderr ours) to its end: its exit status, 128+N for signal N.
+        The binary ignores SIGINT (a terminal's Ctrl-C reaches the whole process group): the
+        handler stops it with SIGTERM, as the shell driver did for its background job."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.child = subprocess.Popen(
+            command, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        if self.stopped:  # a signal that came before the binary started
+            self._stop_child()
+        rc = self.child.wait()
+        self.child = None
+        return exit_status(rc)

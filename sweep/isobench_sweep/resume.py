@@ -1,0 +1,95 @@
+"""--resume: what a sweep in $ISOBENCH_OUT keeps, and with which settings it may go on.
+
+The stamp runs/sweep.txt records how the sweep began: "profile=P", "version=V" (git describe)
+and "env:VAR=value" for each variable of SWEEP_ENV (paths resolved). --resume refuses another
+profile or another value of a recorded variable (runs that read other data or trained otherwise
+are not comparable) and warns on another version. Which runs are finished is the binaries'
+reading of their run logs (--isobench_resume: a record without an error and without
+write_errors). Without --resume the sweep starts afresh: fresh_start() removes the outputs of the
+earlier one.
+"""
+import os
+import shlex
+import shutil
+
+from .messages import die, say
+
+# The environment that decides what a sweep's runs read and compute: recorded with the sweep,
+# checked by --resume and repeated in the resume command.
+SWEEP_ENV = ("ISOBENCH_DATA_DIR", "ISOBENCH_ROOT", "ISOBENCH_EMBEDDINGS",
+             "ISOBENCH_EMBEDDINGS_FROZEN", "ISOBENCH_LR_SCALE", "ISOBENCH_BENCH_DIR")
+PATH_ENV = ("ISOBENCH_DATA_DIR", "ISOBENCH_ROOT", "ISOBENCH_EMBEDDINGS", "ISOBENCH_BENCH_DIR")
+STAMP = os.path.join("runs", "sweep.txt")
+
+
+def env_value(var, environ=None):
+    """var's value in environ ("" when unset), a path resolved (data/ and ./data/ compare equal;
+    the path need not exist)."""
+    v = (os.environ if environ is None else environ).get(var, "")
+    if var in PATH_ENV and v:
+        v = os.path.realpath(v)
+    return v
+
+
+def stamp_text(profile, version, environ=None):
+    """The contents of runs/sweep.txt for a sweep beginning now."""
+    lines = [f"profile={profile}", f"version={version}"]
+    lines += [f"env:{v}={env_value(v, environ)}" for v in SWEEP_ENV]
+    return "".join(line + "\n" for line in lines)
+
+
+def read_stamp(path):
+    """{key: value} of a stamp's lines KEY=VALUE (the first of a repeated key)."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            key, eq, value = line.rstrip("\n").partition("=")
+            if eq and key not in out:
+                out[key] = value
+    return out
+
+
+def check(out, profile, version, environ=None):
+    """For --resume on the sweep in out (its stamp exists): Die when the profile or a recorded
+    variable differs; a warning when the version does."""
+    stamp = read_stamp(os.path.join(out, STAMP))
+    was = stamp.get("profile", "")
+    if was != profile:
+        die(f"--resume: {out} holds a '{was}' sweep; resume it with --profile {was}, or use "
+            f"another ISOBENCH_OUT")
+    built = stamp.get("version", "")
+    if built != version:
+        say(f"warning: --resume: the finished runs in {out} are of isobench {built}, this build "
+            f"is {version}")
+    for v in SWEEP_ENV:
+        if f"env:{v}" not in stamp:
+            continue
+        was_v, now_v = stamp[f"env:{v}"], env_value(v, environ)
+        if was_v != now_v:
+            die(f"--resume: the sweep in {out} began with {v}='{was_v}', now it is '{now_v}'; "
+                f"resume with the same, or start afresh (without --resume)")
+
+
+def fresh_start(out):
+    """Removes an earlier sweep's outputs from out: runs/, selection/, traces/, parts/ (where
+    older versions kept Google Benchmark's JSON), datasets.jsonl and results.json."""
+    for d in ("runs", "selection", "parts", "traces"):
+        shutil.rmtree(os.path.join(out, d), ignore_errors=True)
+    for f in ("datasets.jsonl", "results.json"):
+        try:
+            os.remove(os.path.join(out, f))
+        except FileNotFoundError:
+            pass
+
+
+def command(out, args, environ=None):
+    """The command that runs the rest of an interrupted sweep: the same environment (the sweep's
+    variables and ISOBENCH_BLAS_THREADS, when set), the same options (args, without --resume),
+    and --resume."""
+    environ = os.environ if environ is None else environ
+    envs = f"ISOBENCH_OUT={shlex.quote(out)}"
+    for v in SWEEP_ENV + ("ISOBENCH_BLAS_THREADS",):
+        if environ.get(v):
+            envs += f" {v}={shlex.quote(environ[v])}"
+    again = "".join(" " + shlex.quote(a) for a in args if a != "--resume")
+    return f"{envs} ./isobench bench{again} --resume"

@@ -1,0 +1,51 @@
+"""--shard I/K: which part of the selection a shard runs.
+
+A run belongs to shard name_hash(name) % K, the name as the contract writes it (no
+"/iterations:1"), hashed over its UTF-8 bytes. The binaries apply it when registering runs
+(--isobench_shard=I/K; name_hash in benchmarks/common/bench_common.cpp), since only a binary
+knows the runs it registers; this module is the rule's statement in the protocol: bench.py
+checks each binary's shard listing against part() of the whole selection, and the tests use it. Since the shard of a
+run depends on its name alone, filtering then sharding gives the same set as the reverse, the K
+parts are disjoint and they cover the selection.
+"""
+import re
+
+# FNV-1a's loop (xor a byte, multiply by the prime, mod 2**64) with the project's offset basis,
+# which is one digit short of the published 14695981039346656037. Kept as it is: it decides the
+# shard of every run (and lib/src/rng.cpp seeds with the same loop), so changing it would move
+# runs between shards of a sweep in progress.
+FNV_OFFSET = 1469598103934665603
+FNV_PRIME = 1099511628211
+
+
+def name_hash(name):
+    """The 64-bit hash of name's UTF-8 bytes that the binaries shard by (an int in [0, 2**64))."""
+    h = FNV_OFFSET
+    for c in name.encode():
+        h = ((h ^ c) * FNV_PRIME) % 2**64
+    return h
+
+
+def parse(text):
+    """'I/K' -> (I, K) with 0 <= I < K, or raise ValueError with the driver's message."""
+    m = re.fullmatch(r"([0-9]+)/([0-9]+)", text)
+    if not m:
+        raise ValueError(f"bad --shard '{text}' (expected I/K, e.g. 0/4)")
+    i, k = int(m.group(1)), int(m.group(2))
+    if not (k >= 1 and i < k):
+        raise ValueError(f"bad --shard '{text}' (need 0 <= I < K)")
+    return i, k
+
+
+def parse_recorded(text):
+    """A results.json context "shard" (None: a run without --shard, i.e. "0/1") -> (I, K), or
+    None when it is not I/K with 0 <= I < K."""
+    m = re.fullmatch(r"(\d+)/(\d+)", text or "0/1")
+    if not m or int(m.group(2)) < 1 or int(m.group(1)) >= int(m.group(2)):
+        return None
+    return int(m.group(1)), int(m.group(2))
+
+
+def part(names, i, k):
+    """The names (in their order) that shard i of k runs."""
+    return [n for n in names if name_hash(n) % k == i]
