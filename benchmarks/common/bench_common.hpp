@@ -92,7 +92,7 @@ class TraceWriter {
 
 // Records which files a dataset came from, for the results context ("datasets"): appended to
 // $ISOBENCH_OUT/datasets.jsonl, which `isobench bench` folds into results.json's context
-// (reports/merge_results.py adds each file's md5 of the decompressed bytes). files: one entry per
+// (sweep/isobench_sweep/merge_runs.py adds each file's md5 of the decompressed bytes). files: one entry per
 // file read (role, full path, samples it holds). A failed write is noted as TraceWriter's is.
 void note_dataset(const std::string& dataset, const std::string& description,
                   const std::vector<DataFile>& files = {});

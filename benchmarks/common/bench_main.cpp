@@ -12,7 +12,7 @@
 //                            [aggregate_name, aggregate_unit], [error_occurred, error_message],
 //                            iterations, real_time, cpu_time, time_unit, every counter, [label];
 //                            a non-finite number is written as the string "NaN", "Infinity" or
-//                            "-Infinity" (strict JSON; reports/merge_results.py turns it back).
+//                            "-Infinity" (strict JSON; sweep/isobench_sweep/merge_runs.py turns it back).
 //                            --benchmark_out still gets the usual JSON file (it must be JSON;
 //                            without --benchmark_out it goes to /dev/null).
 //   --isobench_filter=REGEX  keep the runs whose name (as docs/CONTRACT.md writes it, without Google
@@ -29,10 +29,10 @@
 // Write errors (write_errors.hpp): an output that could not be written is printed to stderr, is
 // listed in the run's log line as "write_errors": [{"path", "reason"}], and makes the process
 // exit 3 after its runs. Failures of the run log itself (which no run line can carry) are
-// appended to PATH.write_errors (JSON lines {"path", "reason"}) — reports/merge_results.py reads
+// appended to PATH.write_errors (JSON lines {"path", "reason"}) — sweep/isobench_sweep/merge_runs.py reads
 // both into results.json's context.
 //
-// Test hook (for tests/slurm/test_faults.sh only): ISOBENCH_TEST_CRASH_RUN=REGEX makes every run
+// Test hook (for tests/sweep/test_faults.sh only): ISOBENCH_TEST_CRASH_RUN=REGEX makes every run
 // whose name matches the POSIX extended REGEX call std::abort(), to exercise the driver's crash
 // handling. Never set it for real sweeps.
 #include <fcntl.h>

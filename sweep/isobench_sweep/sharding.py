@@ -12,7 +12,7 @@ import re
 
 # FNV-1a's loop (xor a byte, multiply by the prime, mod 2**64) with the project's offset basis,
 # which is one digit short of the published 14695981039346656037. Kept as it is: it decides the
-# shard of every run (and lib/src/rng.cpp seeds with the same loop), so changing it would move
+# shard of every run (and lib/src/core/rng.cpp seeds with the same loop), so changing it would move
 # runs between shards of a sweep in progress.
 FNV_OFFSET = 1469598103934665603
 FNV_PRIME = 1099511628211
