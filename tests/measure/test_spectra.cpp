@@ -141,7 +141,7 @@ TEST(Spectrum, SummaryOfAKnownSpectrum) {
   EXPECT_DOUBLE_EQ(k.max, 3);
 }
 
-TEST(Spectrum, WeightSingularValueStats) {
+TEST(Spectrum, SummaryOfAWeightMatrix) {
   // A gain-1.3 orthogonal kernel: every singular value 1.3; a Gaussian one spreads over [0, 2σ].
   Engine eng = make_engine("test_spectra/kernel", 1);
   Matrix<float> w({64, 64});
