@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bench_common.hpp"
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/measure/spectra.hpp"
 #include "isobench/nn/mlp.hpp"
 #include "isobench/theory/theory.hpp"

@@ -28,7 +28,7 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/data/datasets.hpp"
 #include "isobench/nn/deep_linear.hpp"
 #include "isobench/ortho/init.hpp"
@@ -86,7 +86,7 @@ const RqbData& rqb_data(int samples) {
 // The trainer's task: one full-batch GD step per "epoch". The evaluation after each step
 // computes the loss *and* gradient of the new weights, which the next step then uses: one pass
 // per step instead of two.
-struct DeepLinearTask {
+struct DeepLinearWorkload {
   DeepLinearRegression& dl;
   double lr, target, initial;
   std::vector<std::pair<long, double>>* curve;
@@ -175,12 +175,12 @@ void run_rqb(benchmark::State& state, const std::string& name, const Config& c) 
     for (double lr : grid) {
       for (int l = 1; l <= c.depth; ++l) dl.net().weight(l) = w0[static_cast<std::size_t>(l - 1)];
       curve.clear();
-      DeepLinearTask task{dl, lr, target, e0, &curve};
+      DeepLinearWorkload workload{dl, lr, target, e0, &curve};
       TrainConfig tc;
       tc.step_budget = std::min(budget, best_steps);  // a smaller rate must beat the best so far
       tc.eval_every = 1;
       tc.stop_at_target = true;
-      TrainResult r = train(task, tc);
+      TrainResult r = train(workload, tc);
       train_seconds += r.train_seconds;
       r.step_budget = budget;
       attempts.push_back({lr, r});
@@ -210,12 +210,12 @@ void run_rqb(benchmark::State& state, const std::string& name, const Config& c) 
       const auto& r = attempts[static_cast<std::size_t>(best)].res;
       if (best_curve.empty()) {  // re-run the chosen rate to record its curve
         for (int l = 1; l <= c.depth; ++l) dl.net().weight(l) = w0[static_cast<std::size_t>(l - 1)];
-        DeepLinearTask task{dl, attempts[static_cast<std::size_t>(best)].lr, target, e0,
-                            &best_curve};
+        DeepLinearWorkload workload{dl, attempts[static_cast<std::size_t>(best)].lr, target, e0,
+                                    &best_curve};
         TrainConfig tc;
         tc.step_budget = budget;
         tc.eval_every = 1;
-        train(task, tc);
+        train(workload, tc);
       }
       for (const auto& [s, e] : best_curve) trace.write({{"step", s}, {"loss", e}});
       report_training(state, r);

@@ -6,7 +6,7 @@
 // momentum, Adam, and others (their Figs. 4–5, CIFAR-10). Here: MNIST and Fashion-MNIST.
 //
 // Model: MLP 784 → N → … → N → 10, `depth` weight matrices, softmax cross-entropy
-// (MlpClassifierTask, float). Points (act, σ_w², σ_b²): tanh (1.05, 2.01e-5), ReLU (2, 0).
+// (MlpClassifierWorkload, float). Points (act, σ_w², σ_b²): tanh (1.05, 2.01e-5), ReLU (2, 0).
 // Weights: orthogonal W = σ_w·Q (Haar), or Gaussian N(0, σ_w²/fan_in); biases N(0, σ_b²). A user's
 // init from methods/ runs too, with σ_w² or the gain σ_w when it declares one (InitSpec::at_sw2).
 // Inputs: pixels/255 standardized with the training set's global mean and std (E x² = 1 over
@@ -61,7 +61,7 @@
 #include "bench_common.hpp"
 #include "bench_train.hpp"
 #include "data_cache.hpp"
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/data/datasets.hpp"
 #include "isobench/measure/spectra.hpp"
 #include "isobench/ortho/init.hpp"
@@ -130,10 +130,10 @@ struct InitFigures {
   double ratio = NAN;  // NaN when not a finite number
 };
 
-template <class Task>
-InitFigures hidden_stack_figures(Task& task, const Dataset& train, const std::string& key,
+template <class Workload>
+InitFigures hidden_stack_figures(Workload& workload, const Dataset& train, const std::string& key,
                                  int seed) {
-  Mlp<float>& net = task.net();
+  Mlp<float>& net = workload.net();
   const int L = net.depth(), N = net.dim(1);
   if (L < 4) return {};  // fewer than two square layers
   MlpConfig c;
@@ -149,7 +149,7 @@ InitFigures hidden_stack_figures(Task& task, const Dataset& train, const std::st
   // x_1 = φ(W_1 x + b_1) of the first 16 training images.
   const int B = GradientProbe::kBatch;
   std::vector<float> x(static_cast<std::size_t>(B) * train.dim());
-  const float a = static_cast<float>(task.spec().input_scale);
+  const float a = static_cast<float>(workload.spec().input_scale);
   std::transform(train.sample(0), train.sample(0) + x.size(), x.begin(),
                  [a](float v) { return a * v; });
   net.forward(x.data(), B);
@@ -196,9 +196,9 @@ Name name_of(const RunConfig& c) {
 template <class Profile, class Opt>
 void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& c) {
   for (auto _ : state) {
-    using Task = MlpClassifierTask<float, decltype(Opt::update())>;
+    using Workload = MlpClassifierWorkload<float, decltype(Opt::update())>;
     const DataSplit* data = nullptr;
-    std::optional<Task> task;
+    std::optional<Workload> workload;
     const std::string key = config_key(name);
     try {
       data = &cached_split(data_key<Profile>(c.dataset));
@@ -215,8 +215,8 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
       spec.eval_train = Profile::eval_train;
       spec.eval_val = Profile::eval_val;
       spec.target_val_acc = c.target;
-      task.emplace(spec, data->train, data->val, Opt::update(),
-                   make_engine(key, static_cast<std::uint64_t>(c.seed)));
+      workload.emplace(spec, data->train, data->val, Opt::update(),
+                       make_engine(key, static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
       state.SkipWithError(("RQC " + c.dataset + ": " + e.what()).c_str());
       return;
@@ -225,11 +225,11 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
     TraceWriter trace(name);
     InitFigures init;
     try {
-      init = hidden_stack_figures(*task, data->train, key, c.seed);
+      init = hidden_stack_figures(*workload, data->train, key, c.seed);
     } catch (const std::exception& e) {  // a LAPACK failure costs the at-init figures only
       trace.write({{"kind", "warning"}, {"message", e.what()}});
     }
-    nlohmann::json init_line = {{"kind", "init"}, {"input_scale", task->spec().input_scale}};
+    nlohmann::json init_line = {{"kind", "init"}, {"input_scale", workload->spec().input_scale}};
     if (init.measured) {
       set_counter(state, "sv2_mean", init.spec.sv2_mean);
       set_counter(state, "sv2_var", init.spec.sv2_var);
@@ -251,12 +251,12 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
     tc.eval_every = Profile::eval_every;
     TraceCallback<TraceWriter> tcb{trace};
     ProgressCallback progress{name, tc.step_budget, 30.0, 0.0};  // first line after 30 s
-    const TrainResult r = train(*task, tc, tcb, progress);
+    const TrainResult r = train(*workload, tc, tcb, progress);
     report_training(state, r);
     nlohmann::json final_line = {{"kind", "final"}, {"stop_reason", r.stop_reason}};
     if (!r.diverged_reason.empty()) final_line["diverged_reason"] = r.diverged_reason;
     if (!r.diverged) {
-      const double test_acc = task->accuracy(data->test, Profile::test_samples);
+      const double test_acc = workload->accuracy(data->test, Profile::test_samples);
       set_counter(state, "test_acc", test_acc);
       final_line["test_acc"] = test_acc;
     }

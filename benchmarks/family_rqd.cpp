@@ -11,7 +11,7 @@
 //                                            0.03, 0.1, 1, 10} on row MNIST, seed 1)
 //   constraint:margin/margin:m               singular values projected into [1 − m, 1 + m] after
 //                                            every Adam step, m ∈ {0, 0.01, 0.1, 1} (m = 1: [0, 2])
-// (SequenceTask, sequence_tasks.hpp, does the training step.)
+// (SequenceWorkload, sequence_workload.hpp, does the training step.)
 //
 // Profiles (train/validation = 80/20 of the training digits available, split seed 0):
 //   quick  task:rowmnist (28 steps × 28 pixels), hidden 128, batch 128, 4 EPOCHS (cut from the
@@ -39,7 +39,7 @@
 #include "isobench/ortho/constraint_methods.hpp"
 #include "isobench/ortho/init.hpp"
 #include "isobench/ortho/penalty_methods.hpp"
-#include "isobench/train/sequence_tasks.hpp"
+#include "isobench/train/sequence_workload.hpp"
 
 namespace isobench::bench {
 namespace {
@@ -51,7 +51,7 @@ constexpr int kHidden = 128, kBatch = 128;
 // MNIST split 80/20 (split seed 0), loaded once per process (data_cache.hpp).
 const SplitKey kData{"mnist", 0.2, /*seed=*/0};
 
-constexpr const char* kOptimizer = "adam";  // SequenceTask's optimizer (fixed)
+constexpr const char* kOptimizer = "adam";  // SequenceWorkload's optimizer (fixed)
 
 // One treatment of the recurrent kernel; the margin in thousandths (compile-time grid).
 template <class C, int MarginPermille = 0, class P = NoPenalty>
@@ -72,36 +72,36 @@ struct Setting {
 };
 
 // The kernel's state for traces and counters.
-nlohmann::json kernel_json(SequenceTask<float>& task) {
-  const SingularValueStats sv = task.kernel_singular_values();
+nlohmann::json kernel_json(SequenceWorkload<float>& workload) {
+  const SpectrumSummary sv = workload.kernel_singular_values();
   return {{"kernel_sv_mean", sv.mean},
           {"kernel_sv_std", sv.std},
           {"kernel_sv_min", sv.min},
           {"kernel_sv_max", sv.max},
-          {"ortho_err", task.orthogonality_error()}};
+          {"ortho_err", workload.orthogonality_error()}};
 }
 
 // Adds the kernel's state to each evaluation's trace line.
 struct KernelTrace {
-  SequenceTask<float>& task;
+  SequenceWorkload<float>& workload;
   TraceWriter& trace;
   void on_evaluation(const EvalRecord& r) {
     nlohmann::json j = r.to_json();
-    j.update(kernel_json(task));
+    j.update(kernel_json(workload));
     trace.write(j);
   }
 };
 
-// One run: its setting, the task's spec (everything the run trains with) and the seed.
+// One run: its setting, the workload's spec (everything the run trains with) and the seed.
 struct RunConfig {
   Setting setting;
-  SequenceTaskSpec spec;
+  SequenceWorkloadSpec spec;
   int seed;
 };
 
 // The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order).
 Name name_of(const RunConfig& c) {
-  const SequenceTaskSpec& s = c.spec;
+  const SequenceWorkloadSpec& s = c.spec;
   Name n("RQD", recurrent_model_name(s.model));
   n.kv("task", sequence_problem_name(s.problem))
       .kv("dataset", kData.dataset)
@@ -119,7 +119,7 @@ Name name_of(const RunConfig& c) {
 
 void run_rqd(benchmark::State& state, const std::string& name, const RunConfig& c) {
   const Setting& setting = c.setting;
-  const SequenceTaskSpec& spec = c.spec;
+  const SequenceWorkloadSpec& spec = c.spec;
   for (auto _ : state) {
     const DataSplit* data = nullptr;
     try {
@@ -128,12 +128,12 @@ void run_rqd(benchmark::State& state, const std::string& name, const RunConfig& 
       state.SkipWithError(("RQD: " + std::string(e.what())).c_str());
       return;
     }
-    std::unique_ptr<SequenceTask<float>> task;
+    std::unique_ptr<SequenceWorkload<float>> workload;
     try {
-      SequenceTaskSpec scaled = spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
+      SequenceWorkloadSpec scaled = spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
       scaled.lr *= lr_scale();
       scaled.constraint.rate = constraint_rate(scaled.constraint) * lr_scale();
-      task = std::make_unique<SequenceTask<float>>(
+      workload = std::make_unique<SequenceWorkload<float>>(
           scaled, &data->train, &data->val,
           make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
@@ -142,17 +142,17 @@ void run_rqd(benchmark::State& state, const std::string& name, const RunConfig& 
     }
     TrainConfig tc;
     tc.epoch_budget = setting.epochs;
-    tc.step_budget = static_cast<long>(setting.epochs) * task->steps_per_epoch();
+    tc.step_budget = static_cast<long>(setting.epochs) * workload->steps_per_epoch();
     TraceWriter trace(name);
-    KernelTrace kt{*task, trace};
+    KernelTrace kt{*workload, trace};
     ProgressCallback progress{name, tc.step_budget, 30};
-    const TrainResult r = train(*task, tc, kt, progress);
+    const TrainResult r = train(*workload, tc, kt, progress);
     report_training(state, r, /*epochs=*/true);
     if (!r.diverged) {
-      set_counter(state, "test_acc", task->mnist_accuracy(data->test));
-      const nlohmann::json kernel = kernel_json(*task);
+      set_counter(state, "test_acc", workload->mnist_accuracy(data->test));
+      const nlohmann::json kernel = kernel_json(*workload);
       for (const auto& [k, v] : kernel.items()) set_counter(state, k, v.get<double>());
-      report_penalty_measure(state, spec.penalty, {&task->recurrent_kernel()});
+      report_penalty_measure(state, spec.penalty, {&workload->recurrent_kernel()});
     }
     set_counter(state, "target_val_acc", setting.target);
   }
@@ -164,7 +164,7 @@ void register_run(const Setting& setting, const std::string& constraint, double 
                   const std::string& reg, double lambda, int seed,
                   const std::string& init = OrthogonalInit::name) {
   const bool penalized = reg != NoPenalty::name;
-  SequenceTaskSpec s;
+  SequenceWorkloadSpec s;
   s.model = RecurrentModel::Rnn;
   s.problem = setting.problem;
   s.hidden = kHidden;

@@ -7,7 +7,7 @@
 // the benefit of each penalty against depth.
 //
 // Model: tanh MLP 784 → N → … → N → 10, `depth` weight matrices, softmax cross-entropy
-// (MlpClassifierTask, float), σ_w² = 1 (Gaussian N(0, 1/fan_in), or orthogonal with gain 1),
+// (MlpClassifierWorkload, float), σ_w² = 1 (Gaussian N(0, 1/fan_in), or orthogonal with gain 1),
 // zero biases — tanh's critical point at σ_b² = 0, and the gain every penalty pulls towards.
 // The penalty acts on the square hidden weights W_2..W_{L−1}. Inputs: pixels/255 standardized
 // (global mean and std of the training set). Adam lr 0.001 (× ISOBENCH_LR_SCALE), batch 64.
@@ -115,9 +115,10 @@ SplitKey data_key() {
   return {"mnist", 0.2, /*seed=*/0, Profile::max_train, Standardize::Global};
 }
 
-constexpr const char* kOptimizer = "adam";  // the task's update (AdamUpdate)
+constexpr const char* kOptimizer = "adam";  // the workload's update (AdamUpdate)
 
-// One run: the task's spec (everything the run trains with, before ISOBENCH_LR_SCALE) and the seed.
+// One run: the workload's spec (everything the run trains with, before ISOBENCH_LR_SCALE) and the
+// seed.
 struct RunConfig {
   ClassifierSpec spec;
   int seed;
@@ -144,15 +145,15 @@ Name name_of(const RunConfig& c) {
 }
 
 // Adds the current ortho_err and λ multiplier to every evaluation line.
-template <class Task>
+template <class Workload>
 struct OrthoTrace {
-  Task& task;
+  Workload& workload;
   TraceWriter& trace;
   void on_evaluation(const EvalRecord& r) {
     nlohmann::json j = r.to_json();
-    j["ortho_err"] = task.max_orthogonality_error();
-    if (task.spec().penalty.active())
-      j["lambda_scale"] = task.lambda_multiplier(std::max(1L, r.step));
+    j["ortho_err"] = workload.max_orthogonality_error();
+    if (workload.spec().penalty.active())
+      j["lambda_scale"] = workload.lambda_multiplier(std::max(1L, r.step));
     trace.write(j);
   }
 };
@@ -160,29 +161,29 @@ struct OrthoTrace {
 template <class Profile>
 void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& c) {
   for (auto _ : state) {
-    using Task = MlpClassifierTask<float, AdamUpdate>;
+    using Workload = MlpClassifierWorkload<float, AdamUpdate>;
     const DataSplit* data = nullptr;
-    std::optional<Task> task;
+    std::optional<Workload> workload;
     try {
       data = &cached_split(data_key<Profile>());
       ClassifierSpec spec = c.spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
       spec.lr *= lr_scale();
       if (spec.constraint.active())
         spec.constraint.rate = constraint_rate(spec.constraint) * lr_scale();
-      task.emplace(spec, data->train, data->val, AdamUpdate{},
-                   make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
+      workload.emplace(spec, data->train, data->val, AdamUpdate{},
+                       make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
       state.SkipWithError(("RQE mnist: " + std::string(e.what())).c_str());
       return;
     }
-    const double ortho_init = task->max_orthogonality_error();
+    const double ortho_init = workload->max_orthogonality_error();
     TraceWriter trace(name);
-    OrthoTrace<Task> otrace{*task, trace};
+    OrthoTrace<Workload> otrace{*workload, trace};
     ProgressCallback progress{name, Profile::budget, 30.0, 0.0};  // first line after 30 s
     TrainConfig tc;
     tc.step_budget = Profile::budget;
     tc.eval_every = Profile::eval_every;
-    const TrainResult r = train(*task, tc, otrace, progress);
+    const TrainResult r = train(*workload, tc, otrace, progress);
     report_training(state, r);
     set_counter(state, "ortho_err_init", ortho_init);
     nlohmann::json final_line = {{"kind", "final"},
@@ -190,14 +191,14 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
                                  {"steps_to_target", r.steps_to_target_counter()},
                                  {"ortho_err_init", ortho_init}};
     if (!r.diverged_reason.empty()) final_line["diverged_reason"] = r.diverged_reason;
-    const double ortho = task->max_orthogonality_error();  // NaN weights: no counter
+    const double ortho = workload->max_orthogonality_error();  // NaN weights: no counter
     set_counter(state, "ortho_err", ortho);
     if (std::isfinite(ortho)) final_line["ortho_err"] = ortho;
     std::vector<const Matrix<float>*> kernels;
-    for (int l : task->square_layers()) kernels.push_back(&task->net().weight(l));
-    report_penalty_measure(state, task->spec().penalty, kernels, &final_line);
+    for (int l : workload->square_layers()) kernels.push_back(&workload->net().weight(l));
+    report_penalty_measure(state, workload->spec().penalty, kernels, &final_line);
     if (!r.diverged) {
-      const double test_acc = task->accuracy(data->test, Profile::test_samples);
+      const double test_acc = workload->accuracy(data->test, Profile::test_samples);
       set_counter(state, "test_acc", test_acc);
       final_line["test_acc"] = test_acc;
     }

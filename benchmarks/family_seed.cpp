@@ -86,7 +86,7 @@ constexpr int kPaperEpochs = 15, kPaperSeeds = 5;
 constexpr int kQuickEpochs = 5, kQuickSeeds = 2, kQuickTrain = 8000, kQuickTest = 0;
 // Validation-accuracy targets of steps_to_target (the study's ~0.75 after one published epoch).
 constexpr double kMnistTarget = 0.85, kFashionTarget = 0.75, kQuickTarget = 0.75;
-constexpr const char* kOptimizer = "adam";  // the task's update (AdamUpdate)
+constexpr const char* kOptimizer = "adam";  // the workload's update (AdamUpdate)
 
 // The name's task: the image read as a sequence of its rows.
 const char* task_name(SeqView v) {
@@ -155,26 +155,26 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     spec.target_val_acc = c.target;
     RnnConfig rc{data->train.cols, c.hidden, data->train.classes};
     rc.act = c.act;
-    using Task = RecurrentClassifierTask<Rnn<float>, AdamUpdate>;
-    std::unique_ptr<Task> task;
+    using Workload = RecurrentClassifierWorkload<Rnn<float>, AdamUpdate>;
+    std::unique_ptr<Workload> workload;
     try {
-      task =
-          std::make_unique<Task>(spec, Rnn<float>(rc), data->train, data->val, AdamUpdate{},
-                                 make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
+      workload = std::make_unique<Workload>(
+          spec, Rnn<float>(rc), data->train, data->val, AdamUpdate{},
+          make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
       state.SkipWithError(("SEED: " + name + ": " + e.what()).c_str());
       return;
     }
     TrainConfig tc;
     tc.epoch_budget = c.epochs;
-    tc.step_budget = static_cast<long>(c.epochs) * task->steps_per_epoch();
+    tc.step_budget = static_cast<long>(c.epochs) * workload->steps_per_epoch();
     tc.eval_at_start = true;
     TraceWriter trace(name);
     TraceCallback<TraceWriter> trace_cb{trace};
     ProgressCallback progress{name, tc.step_budget, 60.0};
     TrainResult res;
     try {
-      res = train(*task, tc, trace_cb, progress);
+      res = train(*workload, tc, trace_cb, progress);
     } catch (const std::exception& e) {  // e.g. an SVD that LAPACK could not finish
       state.SkipWithError(("SEED: " + name + ": training failed: " + e.what()).c_str());
       return;
@@ -184,18 +184,18 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     set_counter(state, "epochs", res.epochs);
     set_counter(state, "target_val_acc", c.target);
     if (res.last.val_acc >= 0) set_counter(state, "final_val_acc", res.last.val_acc);
-    const KernelSpectrum ks = task->kernel_spectrum();
+    const SpectrumSummary ks = workload->kernel_spectrum();
     report_kernel_spectrum(state, ks);
     if (ks.finite) {
-      report_penalty_measure(state, c.penalty, {&task->model().recurrent_kernel()});
+      report_penalty_measure(state, c.penalty, {&workload->model().recurrent_kernel()});
     }
     if (!res.diverged) {
-      const auto test = task->measure(data->test, c.max_test);
+      const auto test = workload->measure(data->test, c.max_test);
       set_counter(state, "test_acc", test.acc);
       set_counter(state, "test_loss", test.loss);
       // How hard the penalty pulls at the end: ‖λ∂P/∂W‖_F / ‖∂L_data/∂W‖_F on one batch.
       if (c.penalty.active() && ks.finite) {
-        const int T = task->sequence_steps(), F = task->sequence_features();
+        const int T = workload->sequence_steps(), F = workload->sequence_features();
         const int B = std::min(c.batch, data->val.n);
         std::vector<int> idx(static_cast<std::size_t>(B)), labels(idx.size());
         for (int i = 0; i < B; ++i) idx[static_cast<std::size_t>(i)] = i;
@@ -203,9 +203,9 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
         BatchGatherer(SeqView::Rows, data->val.rows, data->val.cols)
             .gather(data->val, idx.data(), B, x.data());
         gather_labels(data->val, idx.data(), B, labels.data());
-        task->loss_and_grad(x.data(), labels.data(), B);
-        const double ratio = penalty_grad_ratio(c.penalty, task->model().recurrent_kernel(),
-                                                task->model().recurrent_kernel_grad());
+        workload->loss_and_grad(x.data(), labels.data(), B);
+        const double ratio = penalty_grad_ratio(c.penalty, workload->model().recurrent_kernel(),
+                                                workload->model().recurrent_kernel_grad());
         if (ratio >= 0) set_counter(state, "penalty_grad_ratio", ratio);
       }
     }

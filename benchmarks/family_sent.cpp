@@ -94,7 +94,7 @@ constexpr double kPaperTarget = 0.7, kQuickTarget = 0.6;
 constexpr int kAllSnippets = 10662, kHalfSnippets = 5330;
 
 constexpr const char *kTask = "sentiment", *kDataset = "rt-polarity";
-constexpr const char* kOptimizer = "adam";  // the task's update (AdamUpdate)
+constexpr const char* kOptimizer = "adam";  // the workload's update (AdamUpdate)
 
 struct SentData {
   TextSplit split;
@@ -196,15 +196,15 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     spec.constraint = c.constraint;
     if (c.constraint.active()) spec.constraint.rate = constraint_rate(c.constraint) * lr_scale();
     spec.target_val_acc = c.target;
-    using Task = SentimentTask<float, AdamUpdate>;
-    std::unique_ptr<Task> task;
+    using Workload = SentimentWorkload<float, AdamUpdate>;
+    std::unique_ptr<Workload> workload;
     try {
-      task = std::make_unique<Task>(
+      workload = std::make_unique<Workload>(
           spec, data->split.vocab.size(), *view.train, data->split.val, AdamUpdate{},
           make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
       if (data->vectors) {
-        assign_pretrained(task->embedding(), *data->vectors, data->split.vocab);
-        task->set_embedding_trainable(!data->frozen);
+        assign_pretrained(workload->embedding(), *data->vectors, data->split.vocab);
+        workload->set_embedding_trainable(!data->frozen);
       }
     } catch (const std::exception& e) {
       state.SkipWithError(("SENT: " + name + ": " + e.what()).c_str());
@@ -212,12 +212,12 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     }
     TrainConfig tc;
     tc.epoch_budget = c.epochs;
-    tc.step_budget = static_cast<long>(c.epochs) * task->steps_per_epoch();
+    tc.step_budget = static_cast<long>(c.epochs) * workload->steps_per_epoch();
     tc.eval_at_start = true;
     TraceWriter trace(name);
     TraceCallback<TraceWriter> trace_cb{trace};
     ProgressCallback progress{name, tc.step_budget, 60.0};
-    const TrainResult res = train(*task, tc, trace_cb, progress);
+    const TrainResult res = train(*workload, tc, trace_cb, progress);
 
     report_training(state, res, /*epochs=*/true);
     set_counter(state, "epochs", res.epochs);
@@ -226,13 +226,13 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     set_counter(state, "vocab", data->split.vocab.size());
     set_counter(state, "train_snippets", view.train->n);
     if (res.last.val_acc >= 0) set_counter(state, "final_val_acc", res.last.val_acc);
-    const auto ks = task->kernel_spectrum();
+    const auto ks = workload->kernel_spectrum();
     report_kernel_spectrum(state, ks);
     if (ks.finite) {
-      report_penalty_measure(state, c.penalty, {&task->model().recurrent_kernel()});
+      report_penalty_measure(state, c.penalty, {&workload->model().recurrent_kernel()});
     }
     if (!res.diverged) {
-      const auto test = task->measure(data->split.test);
+      const auto test = workload->measure(data->split.test);
       set_counter(state, "test_acc", test.acc);
       set_counter(state, "test_loss", test.loss);
       // As SEED: how hard the penalty pulls at the end, ‖λ∂P/∂W‖_F / ‖∂L_data/∂W‖_F on the first
@@ -241,9 +241,9 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
       if (c.penalty.active() && ks.finite && val.n > 0) {
         const int B = std::min(c.batch, val.n);
         const std::vector<float> y(val.y.begin(), val.y.begin() + B);
-        task->loss_and_grad(val.ids.data(), y.data(), B);
-        const double ratio = penalty_grad_ratio(c.penalty, task->model().recurrent_kernel(),
-                                                task->model().recurrent_kernel_grad());
+        workload->loss_and_grad(val.ids.data(), y.data(), B);
+        const double ratio = penalty_grad_ratio(c.penalty, workload->model().recurrent_kernel(),
+                                                workload->model().recurrent_kernel_grad());
         if (ratio >= 0) set_counter(state, "penalty_grad_ratio", ratio);
       }
     }

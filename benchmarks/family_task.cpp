@@ -3,7 +3,7 @@
 // 2016; Henaff et al. 2016; Vorontsov et al. 2017), and in the paper profile pixel and
 // permuted-pixel MNIST (Le et al. 2015; expRNN, Lezcano-Casado & Martínez-Rubio 2019).
 //
-// Models (SequenceTask, sequence_tasks.hpp), all trained with Adam and global gradient-norm
+// Models (SequenceWorkload, sequence_workload.hpp), all trained with Adam and global gradient-norm
 // clipping at 1 (Pascanu et al. 2013):
 //   rnn   tanh RNN, recurrent init orthogonal / glorot_uniform / identity (Le et al. 2015), each
 //         with constraint:none and constraint:cayley (Cayley step on W, its default rate 0.03, instead of
@@ -43,7 +43,7 @@
 #include "isobench/ortho/constraint_methods.hpp"
 #include "isobench/ortho/init.hpp"
 #include "isobench/ortho/penalty_methods.hpp"
-#include "isobench/train/sequence_tasks.hpp"
+#include "isobench/train/sequence_workload.hpp"
 
 namespace isobench::bench {
 namespace {
@@ -54,7 +54,7 @@ constexpr double kTargetFraction = 0.5;
 // The MNIST problems' split: 80/20, split seed 0, loaded once per process (data_cache.hpp).
 const SplitKey kMnist{"mnist", 0.2, /*seed=*/0};
 
-constexpr const char* kOptimizer = "adam";  // SequenceTask's optimizer (fixed)
+constexpr const char* kOptimizer = "adam";  // SequenceWorkload's optimizer (fixed)
 
 // Model variants (compile-time grid): the RNN's recurrent init and constraint, or the LSTM.
 // (I: an init policy type, init.hpp, at gain 1; C: a constraint policy type, or NoConstraint.)
@@ -86,28 +86,28 @@ struct Setting {
 };
 
 struct KernelTrace {
-  SequenceTask<float>& task;
+  SequenceWorkload<float>& workload;
   TraceWriter& trace;
   void on_evaluation(const EvalRecord& r) {
     nlohmann::json j = r.to_json();
-    const SingularValueStats sv = task.kernel_singular_values();
+    const SpectrumSummary sv = workload.kernel_singular_values();
     j["kernel_sv_min"] = sv.min;
     j["kernel_sv_max"] = sv.max;
     trace.write(j);
   }
 };
 
-// One run: its setting, the task's spec (everything the run trains with) and the seed.
+// One run: its setting, the workload's spec (everything the run trains with) and the seed.
 struct RunConfig {
   Setting setting;
-  SequenceTaskSpec spec;
+  SequenceWorkloadSpec spec;
   int seed;
 };
 
 // The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order):
 // the activation, init and constraint for the RNN only, the penalty only when one is set.
 Name name_of(const RunConfig& c) {
-  const SequenceTaskSpec& s = c.spec;
+  const SequenceWorkloadSpec& s = c.spec;
   const bool rnn = s.model == RecurrentModel::Rnn;
   Name n("TASK", recurrent_model_name(s.model));
   n.kv("task", sequence_problem_name(s.problem));
@@ -125,17 +125,17 @@ Name name_of(const RunConfig& c) {
 
 void run_task(benchmark::State& state, const std::string& name, const RunConfig& c) {
   const Setting& setting = c.setting;
-  const SequenceTaskSpec& spec = c.spec;
+  const SequenceWorkloadSpec& spec = c.spec;
   for (auto _ : state) {
     const bool mnist = is_mnist_problem(setting.problem);
     const DataSplit* data = nullptr;
-    std::unique_ptr<SequenceTask<float>> task;
+    std::unique_ptr<SequenceWorkload<float>> workload;
     try {
       if (mnist) data = &cached_split(kMnist);
-      SequenceTaskSpec scaled = spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
+      SequenceWorkloadSpec scaled = spec;  // ISOBENCH_LR_SCALE (the regression check's knob)
       scaled.lr *= lr_scale();
       scaled.constraint.rate = constraint_rate(scaled.constraint) * lr_scale();
-      task = std::make_unique<SequenceTask<float>>(
+      workload = std::make_unique<SequenceWorkload<float>>(
           scaled, data ? &data->train : nullptr, data ? &data->val : nullptr,
           make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
@@ -145,29 +145,29 @@ void run_task(benchmark::State& state, const std::string& name, const RunConfig&
     TrainConfig tc;
     if (mnist) {
       tc.epoch_budget = setting.epochs;
-      tc.step_budget = static_cast<long>(setting.epochs) * task->steps_per_epoch();
+      tc.step_budget = static_cast<long>(setting.epochs) * workload->steps_per_epoch();
     } else {
       tc.step_budget = setting.steps;  // one "epoch" = eval_every steps, evaluated at its end
     }
     TraceWriter trace(name);
-    KernelTrace kt{*task, trace};
+    KernelTrace kt{*workload, trace};
     ProgressCallback progress{name, tc.step_budget, 30};
-    const TrainResult r = train(*task, tc, kt, progress);
+    const TrainResult r = train(*workload, tc, kt, progress);
     report_training(state, r, /*epochs=*/mnist);  // synthetic tasks have no epochs
     if (!mnist) {
-      set_counter(state, "baseline_loss", task->baseline_loss());
-      set_counter(state, "target_loss", kTargetFraction * task->baseline_loss());
+      set_counter(state, "baseline_loss", workload->baseline_loss());
+      set_counter(state, "target_loss", kTargetFraction * workload->baseline_loss());
       if (!r.diverged && r.last.extra.contains("copy_acc")) {
         // The copy task's end-of-run accuracy (on the recalled symbols) is CONTRACT's final_acc.
         set_counter(state, "copy_acc", r.last.extra["copy_acc"].get<double>());
         set_counter(state, "final_acc", r.last.extra["copy_acc"].get<double>());
       }
     } else if (!r.diverged) {
-      set_counter(state, "test_acc", task->mnist_accuracy(data->test));
+      set_counter(state, "test_acc", workload->mnist_accuracy(data->test));
     }
     if (!r.diverged) {
-      report_penalty_measure(state, spec.penalty, {&task->recurrent_kernel()});
-      const SingularValueStats sv = task->kernel_singular_values();
+      report_penalty_measure(state, spec.penalty, {&workload->recurrent_kernel()});
+      const SpectrumSummary sv = workload->kernel_singular_values();
       set_counter(state, "kernel_sv_mean", sv.mean);
       set_counter(state, "kernel_sv_std", sv.std);
       set_counter(state, "kernel_sv_min", sv.min);
@@ -183,7 +183,7 @@ void register_run(const Setting& setting, RecurrentModel model, const std::strin
   const bool penalized = reg != NoPenalty::name;
   const int hidden = rnn ? setting.rnn_hidden : setting.lstm_hidden;
   const double lr = rnn ? setting.rnn_lr : setting.lstm_lr;
-  SequenceTaskSpec s;
+  SequenceWorkloadSpec s;
   s.model = model;
   s.problem = setting.problem;
   s.length = setting.length;

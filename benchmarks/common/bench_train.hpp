@@ -39,7 +39,7 @@ inline void report_training(benchmark::State& state, const TrainResult& r, bool 
 }
 
 // kernel_sv_mean/std/min/max and ortho_err of a recurrent kernel; nothing when it holds NaN/Inf.
-inline void report_kernel_spectrum(benchmark::State& state, const KernelSpectrum& ks) {
+inline void report_kernel_spectrum(benchmark::State& state, const SpectrumSummary& ks) {
   if (!ks.finite) return;
   set_counter(state, "kernel_sv_mean", ks.mean);
   set_counter(state, "kernel_sv_std", ks.std);

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
+#include <xtensor-blas/xlinalg.hpp>
+#include <xtensor/xadapt.hpp>
 
 #include "isobench/nn/deep_linear.hpp"
 #include "isobench/objective/loss.hpp"
@@ -84,4 +87,29 @@ TEST(DeepLinear, RankDeficientInputsUsePseudoInverse) {
     dl.gd_update(0.25 / lmax);
   }
   EXPECT_NEAR(dl.loss(), floor, 1e-8);
+}
+
+// RQB's E* and λ_max(Σxx) (least_squares_floor: LAPACK dsyev, kept for RQB's numbers) against an
+// independent route through xtensor-blas: E* = 1/n ‖Y − X B‖_F² with B = lstsq(X, Y) (gelsd), and
+// λ_max from eigvalsh (syevd). X has a constant-zero column, as MNIST has dead pixels, so Σxx is
+// singular and the floor needs the pseudo-inverse.
+TEST(DeepLinear, LeastSquaresFloorAgreesWithXtensorBlas) {
+  auto D = make_data(120, 6, 3, 7);
+  for (int i = 0; i < D.n; ++i) D.x[static_cast<std::size_t>(i) * D.d + 2] = 0.0;
+  const auto m = second_moments(D.x.data(), D.y.data(), D.n, D.d, D.k);
+  double lmax = 0;
+  const double floor = least_squares_floor(m, &lmax);
+
+  const std::size_t n = static_cast<std::size_t>(D.n), d = static_cast<std::size_t>(D.d),
+                    k = static_cast<std::size_t>(D.k);
+  const xt::xtensor<double, 2> x = xt::adapt(D.x, std::vector<std::size_t>{n, d});
+  const xt::xtensor<double, 2> y = xt::adapt(D.y, std::vector<std::size_t>{n, k});
+  const auto fit = xt::linalg::lstsq(x, y);
+  const xt::xtensor<double, 2> r = y - xt::linalg::dot(x, std::get<0>(fit));
+  double sq = 0;
+  for (double v : r) sq += v * v;
+  EXPECT_NEAR(floor, sq / D.n, 1e-12 * std::max(1.0, floor));
+
+  const xt::xtensor<double, 1> ev = xt::linalg::eigvalsh(m.sxx);
+  EXPECT_NEAR(lmax, *std::max_element(ev.begin(), ev.end()), 1e-12 * lmax);
 }

@@ -15,10 +15,10 @@
 #include "alloc_counter.hpp"
 #include "isobench/core/blas.hpp"
 #include "isobench/core/decompositions.hpp"
-#include "isobench/core/linalg.hpp"
 #include "isobench/core/non_finite.hpp"
 #include "isobench/ortho/constraint.hpp"
 #include "isobench/ortho/init.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 
 using namespace isobench;
 

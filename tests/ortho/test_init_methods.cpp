@@ -11,11 +11,11 @@
 #include <tuple>
 #include <vector>
 
-#include "isobench/core/linalg.hpp"
-#include "isobench/measure/spectra.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/ortho/init.hpp"
 #include "isobench/ortho/method_lists.hpp"
 #include "isobench/ortho/method_registry.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 #include "isobench/train/method_listing.hpp"
 #include "user_init_example.hpp"
 

@@ -12,7 +12,7 @@
 
 #include "alloc_counter.hpp"
 #include "gradcheck.hpp"
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/core/non_finite.hpp"
 #include "isobench/ortho/init.hpp"
 #include "isobench/ortho/method_registry.hpp"

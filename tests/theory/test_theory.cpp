@@ -2,9 +2,15 @@
 // docs/RESEARCH.md §2 and closed forms.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
+#include <xtensor-blas/xlinalg.hpp>
+#include <xtensor/xtensor.hpp>
 
+#include "isobench/core/normal_quadrature.hpp"
+#include "isobench/core/rng.hpp"
 #include "isobench/theory/theory.hpp"
 
 namespace isobench {
@@ -24,6 +30,23 @@ TEST(GaussHermite, IntegratesNormalMoments) {
   EXPECT_NEAR(m4, 3, 1e-12);
   EXPECT_NEAR(m6, 15, 1e-11);
   EXPECT_NEAR(c, std::exp(-0.5), 1e-13);  // E[cos h] = e^{−1/2}
+}
+
+// Golub & Welsch: the probabilists' Gauss–Hermite nodes are the eigenvalues of the symmetric
+// tridiagonal Jacobi matrix with off-diagonal √k. normal_quadrature() finds them with LAPACK dstev
+// and polishes them by Newton; xtensor-blas's eigvalsh (syevd on the dense matrix) is the
+// independent check.
+TEST(GaussHermite, NodesAreTheJacobiMatrixEigenvalues) {
+  const GaussRule& r = normal_quadrature();
+  const std::size_t n = r.nodes.size();
+  xt::xtensor<double, 2> jacobi = xt::zeros<double>({n, n});
+  for (std::size_t k = 1; k < n; ++k)
+    jacobi(k - 1, k) = jacobi(k, k - 1) = std::sqrt(static_cast<double>(k));
+  const xt::xtensor<double, 1> ev = xt::linalg::eigvalsh(jacobi);
+  std::vector<double> nodes(r.nodes.begin(), r.nodes.end()), eig(ev.begin(), ev.end());
+  std::sort(nodes.begin(), nodes.end());
+  std::sort(eig.begin(), eig.end());
+  for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(nodes[i], eig[i], 1e-9 * (1 + std::abs(eig[i])));
 }
 
 TEST(MeanField, TanhIsometricPoint) {
@@ -126,6 +149,43 @@ TEST(FreeProbability, LinearGaussianFussCatalan) {
     EXPECT_DOUBLE_EQ(jjt_variance(mf, L, WeightEnsemble::Gaussian), L);
     EXPECT_DOUBLE_EQ(jjt_variance(mf, L, WeightEnsemble::Orthogonal), 0.0);
     EXPECT_NEAR(jjt_max_eigenvalue(mf, L, WeightEnsemble::Orthogonal), 1.0, 1e-10);
+  }
+}
+
+// The free-probability moments against sampled products, formed with xtensor-blas: for a linear
+// network J = W_L ⋯ W_1 (N × N), the eigenvalues λ of JJᵀ have mean jjt_mean = 1 and variance
+// jjt_variance = L for Gaussian W (N(0, 1/N) entries), 0 for orthogonal W (Q of a Gaussian's QR:
+// xt::linalg::qr), up to O(1/N) and sampling error for the Gaussian.
+TEST(FreeProbability, LinearMomentsMatchSampledProducts) {
+  const MeanField mf = mean_field(Activation::Linear, 1.0, 0.0);
+  const std::size_t n = 300;
+  const int depth = 3;
+  Engine eng = make_engine("test_theory/products", 1);
+  auto gaussian = [&] {
+    xt::xtensor<double, 2> w({n, n});
+    for (auto& v : w) v = standard_normal(eng) / std::sqrt(static_cast<double>(n));
+    return w;
+  };
+  for (WeightEnsemble ens : {WeightEnsemble::Gaussian, WeightEnsemble::Orthogonal}) {
+    xt::xtensor<double, 2> j = xt::eye<double>(n);
+    for (int l = 0; l < depth; ++l) {
+      xt::xtensor<double, 2> w = gaussian();
+      if (ens == WeightEnsemble::Orthogonal) w = std::get<0>(xt::linalg::qr(w));
+      j = xt::linalg::dot(w, j);
+    }
+    const xt::xtensor<double, 1> ev = xt::linalg::eigvalsh(xt::linalg::dot(j, xt::transpose(j)));
+    double s = 0, s2 = 0;
+    for (double v : ev) s += v, s2 += v * v;
+    const double mean = s / n, var = s2 / n - mean * mean;
+    if (ens == WeightEnsemble::Gaussian) {
+      EXPECT_NEAR(mean, jjt_mean(mf, depth), 0.05);
+      EXPECT_NEAR(var, jjt_variance(mf, depth, ens), 0.15 * depth);
+    } else {
+      EXPECT_NEAR(mean, jjt_mean(mf, depth), 1e-10);
+      EXPECT_NEAR(var, jjt_variance(mf, depth, ens), 1e-10);
+      EXPECT_NEAR(*std::max_element(ev.begin(), ev.end()), jjt_max_eigenvalue(mf, depth, ens),
+                  1e-10);
+    }
   }
 }
 

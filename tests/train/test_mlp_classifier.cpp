@@ -1,4 +1,4 @@
-// MlpClassifierTask: the gradient of loss + penalty that one SGD step applies (finite
+// MlpClassifierWorkload: the gradient of loss + penalty that one SGD step applies (finite
 // differences in double), learning on separable synthetic data and on real MNIST digits,
 // determinism, the penalty's pull towards orthogonality, the λ schedule, bad settings.
 #include <gtest/gtest.h>
@@ -72,8 +72,10 @@ void check_step_gradient(const std::string& kind, double lambda) {
   s.lr = 1e-3;
   s.penalty.method = kind;
   s.penalty.lambda = lambda;
-  MlpClassifierTask<double, SgdUpdate> stepped(s, train, none, SgdUpdate{0.0}, make_engine("g", 1));
-  MlpClassifierTask<double, SgdUpdate> probe(s, train, none, SgdUpdate{0.0}, make_engine("g", 1));
+  MlpClassifierWorkload<double, SgdUpdate> stepped(s, train, none, SgdUpdate{0.0},
+                                                   make_engine("g", 1));
+  MlpClassifierWorkload<double, SgdUpdate> probe(s, train, none, SgdUpdate{0.0},
+                                                 make_engine("g", 1));
   const std::vector<double> before = flat(stepped.net());
   const double f0 = probe.loss(train) + probe.penalty_value();
   stepped.begin_epoch(0);
@@ -102,7 +104,7 @@ TEST(MlpClassifier, StepAppliesTheGradientOfLossPlusPenalty) {
 }
 
 TEST(MlpClassifier, TheGradientCheckCatchesAWrongPenaltyWeight) {
-  // The stepped task's penalty differs from the probe's: the check must fail.
+  // The stepped workload's penalty differs from the probe's: the check must fail.
   const Dataset train = blobs(8, 5, 3, 2.0, 1);
   const Dataset none;
   ClassifierSpec s = small_spec();
@@ -112,9 +114,9 @@ TEST(MlpClassifier, TheGradientCheckCatchesAWrongPenaltyWeight) {
   s.penalty = {"so", PenaltyNorm::Sum, 0.05};
   ClassifierSpec wrong = s;
   wrong.penalty.lambda = 0.1;
-  MlpClassifierTask<double, SgdUpdate> stepped(wrong, train, none, SgdUpdate{},
-                                               make_engine("g", 1));
-  MlpClassifierTask<double, SgdUpdate> probe(s, train, none, SgdUpdate{}, make_engine("g", 1));
+  MlpClassifierWorkload<double, SgdUpdate> stepped(wrong, train, none, SgdUpdate{},
+                                                   make_engine("g", 1));
+  MlpClassifierWorkload<double, SgdUpdate> probe(s, train, none, SgdUpdate{}, make_engine("g", 1));
   std::vector<double> before = flat(stepped.net());
   stepped.begin_epoch(0);
   stepped.step();
@@ -135,11 +137,12 @@ TEST(MlpClassifier, LearnsSeparableBlobs) {
   for (const char* init : {"gaussian", "orthogonal"}) {
     ClassifierSpec s = small_spec();
     s.init = InitSpec{init};
-    MlpClassifierTask<float, AdamUpdate> task(s, train, val, AdamUpdate{}, make_engine("l", 1));
+    MlpClassifierWorkload<float, AdamUpdate> workload(s, train, val, AdamUpdate{},
+                                                      make_engine("l", 1));
     TrainConfig cfg;
     cfg.step_budget = 300;
     cfg.eval_every = 50;
-    const TrainResult r = isobench::train(task, cfg);
+    const TrainResult r = isobench::train(workload, cfg);
     EXPECT_FALSE(r.diverged);
     EXPECT_GT(r.last.train_acc, 0.9) << init;
     EXPECT_GT(r.best_val_acc, 0.9) << init;
@@ -157,14 +160,14 @@ TEST(MlpClassifier, LearnsRealMnistDigits) {
   s.lr = 1e-3;
   s.eval_train = 500;
   s.eval_val = 1000;
-  MlpClassifierTask<float, AdamUpdate> task(s, split.train, split.val, AdamUpdate{},
-                                            make_engine("m", 1));
+  MlpClassifierWorkload<float, AdamUpdate> workload(s, split.train, split.val, AdamUpdate{},
+                                                    make_engine("m", 1));
   TrainConfig cfg;
   cfg.step_budget = 300;
   cfg.eval_every = 100;
-  const TrainResult r = isobench::train(task, cfg);
+  const TrainResult r = isobench::train(workload, cfg);
   EXPECT_GT(r.best_val_acc, 0.8);  // chance: 0.1
-  EXPECT_GT(task.accuracy(split.test, 1000), 0.8);
+  EXPECT_GT(workload.accuracy(split.test, 1000), 0.8);
 }
 
 TEST(MlpClassifier, DeterministicGivenTheEngineSeed) {
@@ -172,13 +175,14 @@ TEST(MlpClassifier, DeterministicGivenTheEngineSeed) {
   auto run = [&](std::uint64_t seed) {
     ClassifierSpec s = small_spec();
     s.penalty = {"srip", PenaltyNorm::Sum, 0.01};
-    MlpClassifierTask<float, SgdUpdate> task(s, train, val, SgdUpdate{0.9}, make_engine("d", seed));
+    MlpClassifierWorkload<float, SgdUpdate> workload(s, train, val, SgdUpdate{0.9},
+                                                     make_engine("d", seed));
     std::vector<double> losses;
     for (int e = 0; e < 3; ++e) {
-      task.begin_epoch(e);
-      for (int b = 0; b < task.steps_per_epoch(); ++b) losses.push_back(task.step());
+      workload.begin_epoch(e);
+      for (int b = 0; b < workload.steps_per_epoch(); ++b) losses.push_back(workload.step());
     }
-    losses.push_back(task.accuracy(val));
+    losses.push_back(workload.accuracy(val));
     return losses;
   };
   const auto a = run(1), b = run(1), c = run(2);
@@ -194,14 +198,15 @@ TEST(MlpClassifier, PenaltyPullsSquareWeightsTowardsOrthogonality) {
     s.lr = 1e-2;
     s.penalty = {kind, PenaltyNorm::Sum, 1.0};
     s.lambda_schedule = std::move(schedule);
-    MlpClassifierTask<double, AdamUpdate> task(s, train, none, AdamUpdate{}, make_engine("o", 1));
-    EXPECT_EQ(task.square_layers(), (std::vector<int>{2, 3, 4}));
-    const double e0 = task.max_orthogonality_error();
+    MlpClassifierWorkload<double, AdamUpdate> workload(s, train, none, AdamUpdate{},
+                                                       make_engine("o", 1));
+    EXPECT_EQ(workload.square_layers(), (std::vector<int>{2, 3, 4}));
+    const double e0 = workload.max_orthogonality_error();
     for (int e = 0; e < 25; ++e) {
-      task.begin_epoch(e);
-      for (int b = 0; b < task.steps_per_epoch(); ++b) task.step();
+      workload.begin_epoch(e);
+      for (int b = 0; b < workload.steps_per_epoch(); ++b) workload.step();
     }
-    return std::pair{e0, task.max_orthogonality_error()};
+    return std::pair{e0, workload.max_orthogonality_error()};
   };
   const auto [e0, none_err] = ortho_err_after("none", std::nullopt);
   const auto [e0_so, so_err] = ortho_err_after("so", std::nullopt);
@@ -218,10 +223,12 @@ TEST(MlpClassifier, OrthogonalInitHasZeroOrthoErrAtItsGain) {
   const Dataset train = blobs(64, 10, 3, 1.0, 6), none;
   ClassifierSpec s = small_spec();
   s.init = InitSpec::orthogonal(std::sqrt(1.05));
-  MlpClassifierTask<double, AdamUpdate> task(s, train, none, AdamUpdate{}, make_engine("z", 1));
-  EXPECT_LT(task.max_orthogonality_error(), 1e-12);
+  MlpClassifierWorkload<double, AdamUpdate> workload(s, train, none, AdamUpdate{},
+                                                     make_engine("z", 1));
+  EXPECT_LT(workload.max_orthogonality_error(), 1e-12);
   s.depth = 2;  // no square hidden weight
-  MlpClassifierTask<double, AdamUpdate> shallow(s, train, none, AdamUpdate{}, make_engine("z", 1));
+  MlpClassifierWorkload<double, AdamUpdate> shallow(s, train, none, AdamUpdate{},
+                                                    make_engine("z", 1));
   EXPECT_TRUE(shallow.square_layers().empty());
   EXPECT_EQ(shallow.max_orthogonality_error(), 0.0);
 }
@@ -230,7 +237,7 @@ TEST(MlpClassifier, BadSettingsNameTheSetting) {
   const Dataset train = blobs(16, 4, 2, 1.0, 7), none;
   auto message = [&](ClassifierSpec s) {
     try {
-      MlpClassifierTask<float, AdamUpdate> t(s, train, none, AdamUpdate{}, make_engine("b", 1));
+      MlpClassifierWorkload<float, AdamUpdate> t(s, train, none, AdamUpdate{}, make_engine("b", 1));
     } catch (const std::invalid_argument& e) {
       return std::string(e.what());
     }
@@ -254,10 +261,11 @@ TEST(MlpClassifier, InputScaleActsLikeScaledData) {
   for (auto& v : doubled.x) v *= 2.0f;
   ClassifierSpec s = small_spec();
   s.input_scale = 2.0;
-  MlpClassifierTask<double, SgdUpdate> scaled(s, base, base, SgdUpdate{0.9}, make_engine("s", 1));
+  MlpClassifierWorkload<double, SgdUpdate> scaled(s, base, base, SgdUpdate{0.9},
+                                                  make_engine("s", 1));
   s.input_scale = 1.0;
-  MlpClassifierTask<double, SgdUpdate> plain(s, doubled, doubled, SgdUpdate{0.9},
-                                             make_engine("s", 1));
+  MlpClassifierWorkload<double, SgdUpdate> plain(s, doubled, doubled, SgdUpdate{0.9},
+                                                 make_engine("s", 1));
   scaled.begin_epoch(0);
   plain.begin_epoch(0);
   for (int b = 0; b < scaled.steps_per_epoch(); ++b) EXPECT_DOUBLE_EQ(scaled.step(), plain.step());

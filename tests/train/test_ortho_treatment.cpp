@@ -1,9 +1,9 @@
-// OrthoTreatment (ortho_treatment.hpp), the step every task composes: hard constraints keep the
-// kernels of SEED (RecurrentClassifierTask), RQE (MlpClassifierTask) and TASK (SequenceTask, RNN
-// and LSTM per gate) on the scaled orthogonal manifold; the whole step's gradient, penalty
-// included, against central differences (MLP, RNN, LSTM); clipping bounds the global norm; a step
-// without any treatment is exactly the plain optimizer step; the step allocates nothing; bad
-// declarations are named.
+// OrthoTreatment (ortho_treatment.hpp), the step every workload composes: hard constraints keep the
+// kernels of SEED (RecurrentClassifierWorkload), RQE (MlpClassifierWorkload) and TASK
+// (SequenceWorkload, RNN and LSTM per gate) on the scaled orthogonal manifold; the whole step's
+// gradient, penalty included, against central differences (MLP, RNN, LSTM); clipping bounds the
+// global norm; a step without any treatment is exactly the plain optimizer step; the step allocates
+// nothing; bad declarations are named.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,12 +13,12 @@
 
 #include "alloc_counter.hpp"
 #include "gradcheck.hpp"
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/optim/grad_clip.hpp"
 #include "isobench/train/mlp_classifier.hpp"
 #include "isobench/train/ortho_treatment.hpp"
 #include "isobench/train/rnn_classifier.hpp"
-#include "isobench/train/sequence_tasks.hpp"
+#include "isobench/train/sequence_workload.hpp"
 
 using namespace isobench;
 
@@ -26,7 +26,7 @@ namespace {
 
 constexpr double kOnManifold = 1e-5;  // ‖WᵀW/g² − I‖_F after k float steps
 
-// n images rows × cols, class c has row (c mod rows) bright: what SEED's task reads.
+// n images rows × cols, class c has row (c mod rows) bright: what SEED's workload reads.
 Dataset bright_rows(int n, int rows, int cols, int classes, std::uint64_t seed) {
   Engine eng = make_engine("test/ortho_treatment/rows", seed);
   Dataset d;
@@ -66,8 +66,8 @@ Dataset blobs(int n, int dim, int classes, std::uint64_t seed) {
   return d;
 }
 
-SequenceTaskSpec copy_spec(RecurrentModel m) {
-  SequenceTaskSpec s;
+SequenceWorkloadSpec copy_spec(RecurrentModel m) {
+  SequenceWorkloadSpec s;
   s.model = m;
   s.problem = SequenceProblem::Copy;
   s.length = 3;
@@ -92,9 +92,9 @@ double moved(const Matrix<T>& a, const Matrix<T>& b) {
 
 // --- constraints keep every family's kernels on {WᵀW = g²I} -----------------------------------
 
-class ConstraintOnEveryTask : public ::testing::TestWithParam<std::string> {};
+class ConstraintOnEveryWorkload : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(ConstraintOnEveryTask, SeedRecurrentKernelStaysOrthogonal) {
+TEST_P(ConstraintOnEveryWorkload, SeedRecurrentKernelStaysOrthogonal) {
   const Dataset train = bright_rows(64, 4, 3, 3, 1);
   RecurrentClassifierSpec spec;
   spec.recurrent = InitSpec::orthogonal(1.2);
@@ -105,16 +105,16 @@ TEST_P(ConstraintOnEveryTask, SeedRecurrentKernelStaysOrthogonal) {
   spec.constraint.method = GetParam();
   if (constraint_method(spec.constraint.method).default_rate > 0) spec.constraint.rate = 0.3;
   RnnConfig rc{3, 8, 3};
-  RecurrentClassifierTask<Rnn<float>, AdamUpdate> task(spec, Rnn<float>(rc), train, Dataset{},
-                                                       AdamUpdate{}, make_engine("seed", 1));
-  const Matrix<float> w0 = task.model().recurrent_kernel();
-  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(task.step()));
-  EXPECT_GT(moved(task.model().recurrent_kernel(), w0), 1e-3);
-  EXPECT_LE(task.treatment().ortho_err(0), kOnManifold);
-  EXPECT_EQ(task.treatment().cayley(), GetParam() == "cayley");
+  RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> workload(
+      spec, Rnn<float>(rc), train, Dataset{}, AdamUpdate{}, make_engine("seed", 1));
+  const Matrix<float> w0 = workload.model().recurrent_kernel();
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
+  EXPECT_GT(moved(workload.model().recurrent_kernel(), w0), 1e-3);
+  EXPECT_LE(workload.treatment().ortho_err(0), kOnManifold);
+  EXPECT_EQ(workload.treatment().cayley(), GetParam() == "cayley");
 }
 
-TEST_P(ConstraintOnEveryTask, RqeSquareWeightsStayOrthogonal) {
+TEST_P(ConstraintOnEveryWorkload, RqeSquareWeightsStayOrthogonal) {
   const Dataset train = blobs(64, 6, 3, 2);
   ClassifierSpec s;
   s.depth = 4;  // W_2, W_3 square (8 × 8)
@@ -127,56 +127,56 @@ TEST_P(ConstraintOnEveryTask, RqeSquareWeightsStayOrthogonal) {
   s.clip_norm = 1.0;
   s.constraint.method = GetParam();
   if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.3;
-  MlpClassifierTask<float, AdamUpdate> task(s, train, Dataset{}, AdamUpdate{},
-                                            make_engine("rqe", 1));
-  const Matrix<float> w0 = task.net().weight(2);
-  task.begin_epoch(0);
-  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(task.step()));
-  EXPECT_GT(moved(task.net().weight(2), w0), 1e-3);
-  ASSERT_EQ(task.treatment().kernels().size(), 2u);
-  EXPECT_LE(task.max_orthogonality_error(), kOnManifold);
+  MlpClassifierWorkload<float, AdamUpdate> workload(s, train, Dataset{}, AdamUpdate{},
+                                                    make_engine("rqe", 1));
+  const Matrix<float> w0 = workload.net().weight(2);
+  workload.begin_epoch(0);
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
+  EXPECT_GT(moved(workload.net().weight(2), w0), 1e-3);
+  ASSERT_EQ(workload.treatment().kernels().size(), 2u);
+  EXPECT_LE(workload.max_orthogonality_error(), kOnManifold);
 }
 
-TEST_P(ConstraintOnEveryTask, TaskRnnKernelStaysOrthogonal) {
-  SequenceTaskSpec s = copy_spec(RecurrentModel::Rnn);
+TEST_P(ConstraintOnEveryWorkload, TaskRnnKernelStaysOrthogonal) {
+  SequenceWorkloadSpec s = copy_spec(RecurrentModel::Rnn);
   s.clip_norm = 1.0;
   s.constraint.method = GetParam();
   if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.3;
-  SequenceTask<float> task(s, nullptr, nullptr, make_engine("task", 1));
-  const Matrix<float> w0 = task.recurrent_kernel();
-  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(task.step()));
-  EXPECT_GT(moved(task.recurrent_kernel(), w0), 1e-3);
-  EXPECT_LE(task.orthogonality_error(), kOnManifold);
+  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+  const Matrix<float> w0 = workload.recurrent_kernel();
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
+  EXPECT_GT(moved(workload.recurrent_kernel(), w0), 1e-3);
+  EXPECT_LE(workload.orthogonality_error(), kOnManifold);
 }
 
-TEST_P(ConstraintOnEveryTask, TaskLstmGateBlocksStayOrthogonal) {
+TEST_P(ConstraintOnEveryWorkload, TaskLstmGateBlocksStayOrthogonal) {
   // Per gate (cayley is accepted only so): each H × H block W_i, W_f, W_g, W_o stays g·orthogonal.
-  SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
+  SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
   s.clip_norm = 1.0;
   s.constraint.method = GetParam();
   if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.3;
   s.constraint_scope = KernelScope::PerGate;
-  SequenceTask<float> task(s, nullptr, nullptr, make_engine("task", 1));
-  ASSERT_TRUE(task.treatment().per_gate(0));
-  const Matrix<float> w0 = task.recurrent_kernel();
-  EXPECT_LE(task.constrained_orthogonality_error(), kOnManifold);  // per-gate init
-  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(task.step()));
-  EXPECT_GT(moved(task.recurrent_kernel(), w0), 1e-3);
-  EXPECT_LE(task.constrained_orthogonality_error(), kOnManifold);
+  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+  ASSERT_TRUE(workload.treatment().per_gate(0));
+  const Matrix<float> w0 = workload.recurrent_kernel();
+  EXPECT_LE(workload.constrained_orthogonality_error(), kOnManifold);  // per-gate init
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
+  EXPECT_GT(moved(workload.recurrent_kernel(), w0), 1e-3);
+  EXPECT_LE(workload.constrained_orthogonality_error(), kOnManifold);
   // The whole (4H × H) kernel of four g-orthogonal blocks has WᵀW = 4g²I, far from g²I: the
   // per-gate measure is not the whole-kernel one.
-  EXPECT_GT(task.orthogonality_error(), 1.0);
+  EXPECT_GT(workload.orthogonality_error(), 1.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(CayleyAndQr, ConstraintOnEveryTask, ::testing::Values("cayley", "qr"));
+INSTANTIATE_TEST_SUITE_P(CayleyAndQr, ConstraintOnEveryWorkload, ::testing::Values("cayley", "qr"));
 
 // The default scope is the method's: every built-in constraint acts on each H × H gate block.
-TEST(OrthoTreatment, AnLstmConstraintActsPerGateUnlessTheMethodOrTheTaskSaysWhole) {
+TEST(OrthoTreatment, AnLstmConstraintActsPerGateUnlessTheMethodOrTheWorkloadSaysWhole) {
   for (const char* m : {"qr", "polar", "cayley", "margin"}) {
-    SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
+    SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
     s.constraint.method = m;
-    SequenceTask<float> task(s, nullptr, nullptr, make_engine("task", 1));
-    EXPECT_TRUE(task.treatment().per_gate(0)) << m;
+    SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+    EXPECT_TRUE(workload.treatment().per_gate(0)) << m;
   }
   EXPECT_EQ(resolved_scope(KernelScope::Method, ConstraintSpec{}), KernelScope::PerGate);
   EXPECT_EQ(resolved_scope(KernelScope::WholeKernel, ConstraintSpec{"qr"}),
@@ -184,27 +184,27 @@ TEST(OrthoTreatment, AnLstmConstraintActsPerGateUnlessTheMethodOrTheTaskSaysWhol
 }
 
 TEST(OrthoTreatment, LstmWholeKernelQrKeepsTheWholeKernelOrthogonal) {
-  SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
+  SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
   s.constraint.method = "qr";
   s.constraint_scope = KernelScope::WholeKernel;  // asked for: qr itself acts per gate
-  SequenceTask<float> task(s, nullptr, nullptr, make_engine("task", 1));
-  EXPECT_FALSE(task.treatment().per_gate(0));
-  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(task.step()));
-  EXPECT_LE(task.orthogonality_error(), kOnManifold);
+  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+  EXPECT_FALSE(workload.treatment().per_gate(0));
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
+  EXPECT_LE(workload.orthogonality_error(), kOnManifold);
 }
 
 TEST(OrthoTreatment, WithoutConstraintTheKernelsLeaveTheManifold) {
   // The control of the tests above: the same runs unconstrained are measurably non-orthogonal.
-  SequenceTaskSpec s = copy_spec(RecurrentModel::Rnn);
-  SequenceTask<float> task(s, nullptr, nullptr, make_engine("task", 1));
-  for (int i = 0; i < 12; ++i) task.step();
-  EXPECT_GT(task.orthogonality_error(), 1e-3);
+  SequenceWorkloadSpec s = copy_spec(RecurrentModel::Rnn);
+  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+  for (int i = 0; i < 12; ++i) workload.step();
+  EXPECT_GT(workload.orthogonality_error(), 1e-3);
   const Dataset train = bright_rows(64, 4, 3, 3, 1);
   RecurrentClassifierSpec spec;
   spec.recurrent = InitSpec::orthogonal(1.2);
   spec.batch = 16;
   spec.lr = 1e-2;
-  RecurrentClassifierTask<Rnn<float>, AdamUpdate> seed(
+  RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> seed(
       spec, Rnn<float>(RnnConfig{3, 8, 3}), train, Dataset{}, AdamUpdate{}, make_engine("seed", 1));
   for (int i = 0; i < 12; ++i) seed.step();
   EXPECT_GT(seed.treatment().ortho_err(0), 1e-3);
@@ -216,29 +216,29 @@ class StepGradient : public ::testing::TestWithParam<RecurrentModel> {};
 
 TEST_P(StepGradient, EveryParameterMatchesFiniteDifferences) {
   // The gradients the clip and the optimizer read (treatment().params()), after the penalty.
-  SequenceTaskSpec s = copy_spec(GetParam());
+  SequenceWorkloadSpec s = copy_spec(GetParam());
   s.hidden = 4;
   s.batch = 3;
   s.recurrent_init = InitSpec::glorot_uniform();  // off the manifold: a non-zero penalty grad
   s.penalty = {"so", PenaltyNorm::Sum, 0.3};
-  SequenceTask<double> task(s, nullptr, nullptr, make_engine("grad", 1));
-  task.draw_batch();
-  task.objective_and_gradient();
+  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("grad", 1));
+  workload.draw_batch();
+  workload.objective_and_gradient();
   double worst = 0;
-  for (const auto& p : task.params()) {
+  for (const auto& p : workload.params()) {
     const std::vector<double> analytic(p.grad, p.grad + p.size);
     worst = std::max(worst, gradcheck::max_rel_grad_error(p.value, p.size, analytic.data(), [&] {
-                       return task.objective_and_gradient();
+                       return workload.objective_and_gradient();
                      }));
   }
   EXPECT_LT(worst, 1e-6);
   // And the penalty is in it: without it the kernel's gradient differs.
-  SequenceTaskSpec plain = s;
+  SequenceWorkloadSpec plain = s;
   plain.penalty = {};
-  SequenceTask<double> bare(plain, nullptr, nullptr, make_engine("grad", 1));
+  SequenceWorkload<double> bare(plain, nullptr, nullptr, make_engine("grad", 1));
   bare.draw_batch();
   bare.objective_and_gradient();
-  EXPECT_GT(moved(bare.kernel_grad(), task.kernel_grad()), 1e-3);
+  EXPECT_GT(moved(bare.kernel_grad(), workload.kernel_grad()), 1e-3);
 }
 
 INSTANTIATE_TEST_SUITE_P(RnnAndLstm, StepGradient,
@@ -255,10 +255,10 @@ TEST(StepGradient, MlpStepMovesByTheGradientOfLossPlusScheduledPenalty) {
   s.sb2 = 0.01;
   s.penalty = {"so", PenaltyNorm::Sum, 0.05};
   s.lambda_schedule = StepDecayLambda({1}, {0.5});  // s(1) = 0.5
-  MlpClassifierTask<double, SgdUpdate> stepped(s, train, Dataset{}, SgdUpdate{0.0},
-                                               make_engine("g", 1));
-  MlpClassifierTask<double, SgdUpdate> probe(s, train, Dataset{}, SgdUpdate{0.0},
-                                             make_engine("g", 1));
+  MlpClassifierWorkload<double, SgdUpdate> stepped(s, train, Dataset{}, SgdUpdate{0.0},
+                                                   make_engine("g", 1));
+  MlpClassifierWorkload<double, SgdUpdate> probe(s, train, Dataset{}, SgdUpdate{0.0},
+                                                 make_engine("g", 1));
   ASSERT_EQ(stepped.lambda_multiplier(1), 0.5);
   std::vector<double> before;
   for (const auto& p : stepped.net().params())
@@ -302,13 +302,13 @@ TEST(OrthoTreatment, ClippingBoundsTheGlobalNorm) {
 }
 
 TEST(OrthoTreatment, ClippedTaskStepFeedsTheOptimizerABoundedGradient) {
-  SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
+  SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
   s.lr = 1e-3;
   s.clip_norm = 1e-3;  // far below the copy task's gradient norm
-  SequenceTask<double> task(s, nullptr, nullptr, make_engine("clip", 1));
-  task.step();
-  EXPECT_GT(task.last_grad_norm(), 1e-2);
-  EXPECT_NEAR(grad_norm(task.params()), 1e-3, 1e-12);
+  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("clip", 1));
+  workload.step();
+  EXPECT_GT(workload.last_grad_norm(), 1e-2);
+  EXPECT_NEAR(grad_norm(workload.params()), 1e-3, 1e-12);
 }
 
 // --- no treatment = the plain optimizer step ---------------------------------------------------
@@ -382,11 +382,11 @@ TEST(OrthoTreatment, BadDeclarationsAreNamed) {
   OrthoTreatmentSpec clip;
   clip.clip_norm = std::nan("");
   throws_with([&] { OrthoTreatment<double>(clip, {}, params, "T"); }, "clip_norm");
-  // The tasks say which setting to change.
-  SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
+  // The workloads say which setting to change.
+  SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
   s.constraint.method = "cayley";
   s.constraint_scope = KernelScope::WholeKernel;
-  throws_with([&] { SequenceTask<float>(s, nullptr, nullptr, make_engine("bad", 1)); },
+  throws_with([&] { SequenceWorkload<float>(s, nullptr, nullptr, make_engine("bad", 1)); },
               "constraint_scope");
   ConstraintSpec qr_with_rate{"qr"};
   qr_with_rate.rate = 0.1;  // qr has no rate of its own: refused, not ignored
@@ -396,13 +396,13 @@ TEST(OrthoTreatment, BadDeclarationsAreNamed) {
 
 TEST(OrthoTreatment, PerGateCayleyLeavesTheKernelToTheConstraint) {
   // Cayley replaces the optimizer's step for W: W is not among optimizer_params().
-  SequenceTaskSpec s = copy_spec(RecurrentModel::Lstm);
+  SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
   s.constraint.method = "cayley";
   s.constraint_scope = KernelScope::PerGate;
-  SequenceTask<float> task(s, nullptr, nullptr, make_engine("c", 1));
-  const auto& op = task.treatment().optimizer_params();
-  EXPECT_EQ(op.size() + 1, task.params().size());
-  for (const auto& p : op) EXPECT_NE(p.value, task.recurrent_kernel().data());
+  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("c", 1));
+  const auto& op = workload.treatment().optimizer_params();
+  EXPECT_EQ(op.size() + 1, workload.params().size());
+  for (const auto& p : op) EXPECT_NE(p.value, workload.recurrent_kernel().data());
 }
 
 TEST(OrthoTreatment, TheStepAllocatesNothing) {

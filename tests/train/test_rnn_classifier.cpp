@@ -1,4 +1,4 @@
-// RecurrentClassifierTask (rnn_classifier.hpp): the gradient of loss + penalty against central
+// RecurrentClassifierWorkload (rnn_classifier.hpp): the gradient of loss + penalty against central
 // differences, the evaluation record (kernel spectrum, Keras running figures), learning on a
 // separable synthetic task, determinism, divergence reporting and input errors.
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gradcheck.hpp"
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/train/rnn_classifier.hpp"
 #include "isobench/train/trainer.hpp"
 
@@ -47,33 +47,33 @@ Rnn<T> make_rnn(int features, int hidden, int classes) {
   return Rnn<T>(c);
 }
 
-using DoubleTask = RecurrentClassifierTask<Rnn<double>, AdamUpdate>;
+using DoubleWorkload = RecurrentClassifierWorkload<Rnn<double>, AdamUpdate>;
 
 // Every parameter's gradient of loss + λP against central differences of the same function.
-double max_task_grad_error(const PenaltySpec& pen, double gain) {
+double max_workload_grad_error(const PenaltySpec& pen, double gain) {
   const Dataset data = bright_row_data(12, 4, 3, 3, 1);
   RecurrentClassifierSpec spec;
   spec.recurrent = InitSpec::orthogonal(gain);
   spec.batch = 5;
   spec.penalty = pen;
-  DoubleTask task(spec, make_rnn<double>(3, 6, 3), data, Dataset{}, AdamUpdate{},
-                  make_engine("test/rnn_classifier/grad", 3));
+  DoubleWorkload workload(spec, make_rnn<double>(3, 6, 3), data, Dataset{}, AdamUpdate{},
+                          make_engine("test/rnn_classifier/grad", 3));
   // Random biases, and W moved off g·Q (where so_gain_adjusted's gradient vanishes), so that
   // every gradient is generic.
   Engine eng = make_engine("test/rnn_classifier/bias", 1);
-  for (auto& v : task.model().recurrent_kernel()) v += 0.1 * standard_normal(eng);
-  for (auto& v : task.model().bias()) v = 0.3 * standard_normal(eng);
-  for (auto& v : task.model().readout_bias()) v = 0.3 * standard_normal(eng);
+  for (auto& v : workload.model().recurrent_kernel()) v += 0.1 * standard_normal(eng);
+  for (auto& v : workload.model().bias()) v = 0.3 * standard_normal(eng);
+  for (auto& v : workload.model().readout_bias()) v = 0.3 * standard_normal(eng);
   std::vector<int> idx{0, 4, 7, 2, 9}, labels(5);
   std::vector<double> x(4 * 5 * 3);
   BatchGatherer(SeqView::Rows, 4, 3).gather(data, idx.data(), 5, x.data());
   gather_labels(data, idx.data(), 5, labels.data());
-  task.loss_and_grad(x.data(), labels.data(), 5);
+  workload.loss_and_grad(x.data(), labels.data(), 5);
   double worst = 0;
-  for (const auto& p : task.model().params()) {
+  for (const auto& p : workload.model().params()) {
     const std::vector<double> analytic(p.grad, p.grad + p.size);
     // f() re-runs loss_and_grad (which overwrites the gradients, not the copy above).
-    auto f = [&] { return task.loss_and_grad(x.data(), labels.data(), 5); };
+    auto f = [&] { return workload.loss_and_grad(x.data(), labels.data(), 5); };
     worst = std::max(worst, gradcheck::max_rel_grad_error(p.value, p.size, analytic.data(), f));
   }
   return worst;
@@ -82,7 +82,7 @@ double max_task_grad_error(const PenaltySpec& pen, double gain) {
 }  // namespace
 
 TEST(RnnClassifier, GradientOfLossPlusPenaltyMatchesFiniteDifferences) {
-  EXPECT_LT(max_task_grad_error(PenaltySpec{}, 1.0), 1e-6);
+  EXPECT_LT(max_workload_grad_error(PenaltySpec{}, 1.0), 1e-6);
   for (const char* k : {"so", "so_gain_adjusted", "seed_notebook"})
     for (PenaltyNorm nm : {PenaltyNorm::Sum, PenaltyNorm::Mean}) {
       PenaltySpec pen;
@@ -90,7 +90,7 @@ TEST(RnnClassifier, GradientOfLossPlusPenaltyMatchesFiniteDifferences) {
       pen.norm = nm;
       pen.lambda = 0.7;
       pen.gain = 1.25;
-      EXPECT_LT(max_task_grad_error(pen, 1.25), 1e-6) << k << " " << penalty_norm_name(nm);
+      EXPECT_LT(max_workload_grad_error(pen, 1.25), 1e-6) << k << " " << penalty_norm_name(nm);
     }
 }
 
@@ -103,8 +103,8 @@ TEST(RnnClassifier, PenaltyIsAddedToLossAndKernelGradient) {
   pen_spec.penalty.method = "so";  // pulls g = 1.25 towards 1: non-zero at init
   pen_spec.penalty.lambda = 0.5;
   const Engine eng = make_engine("test/rnn_classifier/pen", 1);
-  DoubleTask plain(spec, make_rnn<double>(3, 5, 3), data, Dataset{}, AdamUpdate{}, eng);
-  DoubleTask pen(pen_spec, make_rnn<double>(3, 5, 3), data, Dataset{}, AdamUpdate{}, eng);
+  DoubleWorkload plain(spec, make_rnn<double>(3, 5, 3), data, Dataset{}, AdamUpdate{}, eng);
+  DoubleWorkload pen(pen_spec, make_rnn<double>(3, 5, 3), data, Dataset{}, AdamUpdate{}, eng);
   std::vector<int> idx{0, 1, 2, 3}, labels(4);
   std::vector<double> x(4 * 4 * 3);
   BatchGatherer(SeqView::Rows, 4, 3).gather(data, idx.data(), 4, x.data());
@@ -127,11 +127,11 @@ TEST(RnnClassifier, InitialEvaluationReportsTheGainedOrthogonalKernel) {
   RecurrentClassifierSpec spec;
   spec.recurrent = InitSpec::orthogonal(1.25);
   spec.batch = 8;
-  RecurrentClassifierTask<Rnn<float>, AdamUpdate> task(spec, make_rnn<float>(3, 16, 3), train, val,
-                                                       AdamUpdate{},
-                                                       make_engine("test/rnn_classifier/eval", 1));
+  RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> workload(
+      spec, make_rnn<float>(3, 16, 3), train, val, AdamUpdate{},
+      make_engine("test/rnn_classifier/eval", 1));
   EvalRecord r;
-  task.evaluate(r);
+  workload.evaluate(r);
   ASSERT_EQ(r.extra["kernel_sv"].size(), 16u);
   for (double s : r.extra["kernel_sv"]) EXPECT_NEAR(s, 1.25, 1e-5);
   EXPECT_NEAR(r.extra["kernel_sv_mean"].get<double>(), 1.25, 1e-5);
@@ -142,10 +142,10 @@ TEST(RnnClassifier, InitialEvaluationReportsTheGainedOrthogonalKernel) {
   EXPECT_TRUE(std::isfinite(r.loss));
   // Glorot kernels are measured against g = 1 and are far from orthogonal.
   spec.recurrent = InitSpec::glorot_uniform();
-  RecurrentClassifierTask<Rnn<float>, AdamUpdate> glorot(
+  RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> glorot(
       spec, make_rnn<float>(3, 16, 3), train, val, AdamUpdate{},
       make_engine("test/rnn_classifier/eval", 1));
-  EXPECT_EQ(glorot.ortho_gain(), 1.0);
+  EXPECT_EQ(orthogonality_gain(glorot.spec().recurrent), 1.0);
   EXPECT_GT(glorot.kernel_spectrum().ortho_err, 1.0);
   EXPECT_GT(glorot.kernel_spectrum().std, 0.1);
 }
@@ -157,10 +157,10 @@ TEST(RnnClassifier, LearnsTheBrightRowTaskAndReportsKerasRunningFigures) {
   spec.batch = 32;
   spec.lr = 1e-2;
   spec.target_val_acc = 0.95;
-  RecurrentClassifierTask<Rnn<float>, AdamUpdate> task(spec, make_rnn<float>(4, 32, 4), train, val,
-                                                       AdamUpdate{},
-                                                       make_engine("test/rnn_classifier/learn", 1));
-  EXPECT_EQ(task.steps_per_epoch(), 19);  // 600 / 32 = 18.75: the partial batch is kept
+  RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> workload(
+      spec, make_rnn<float>(4, 32, 4), train, val, AdamUpdate{},
+      make_engine("test/rnn_classifier/learn", 1));
+  EXPECT_EQ(workload.steps_per_epoch(), 19);  // 600 / 32 = 18.75: the partial batch is kept
   TrainConfig cfg;
   cfg.step_budget = 100000;
   cfg.epoch_budget = 10;
@@ -169,7 +169,7 @@ TEST(RnnClassifier, LearnsTheBrightRowTaskAndReportsKerasRunningFigures) {
     std::vector<EvalRecord>& r;
     void on_evaluation(const EvalRecord& e) { r.push_back(e); }
   } keep{recs};
-  const TrainResult res = isobench::train(task, cfg, keep);
+  const TrainResult res = isobench::train(workload, cfg, keep);
   EXPECT_FALSE(res.diverged);
   EXPECT_TRUE(res.converged) << "best val acc " << res.best_val_acc;
   EXPECT_GE(res.best_val_acc, 0.95);
@@ -182,7 +182,7 @@ TEST(RnnClassifier, LearnsTheBrightRowTaskAndReportsKerasRunningFigures) {
     EXPECT_GE(r.train_acc, 0.0);
     EXPECT_LE(r.train_acc, 1.0);
   }
-  const auto test = task.measure(val);
+  const auto test = workload.measure(val);
   EXPECT_EQ(test.samples, 200);
   EXPECT_NEAR(test.acc, recs.back().val_acc, 1e-12);  // the same weights, the same samples
 }
@@ -193,11 +193,11 @@ TEST(RnnClassifier, DeterministicGivenTheEngine) {
   spec.batch = 16;
   spec.lr = 1e-2;
   auto run = [&](std::uint64_t seed) {
-    RecurrentClassifierTask<Rnn<float>, AdamUpdate> task(
+    RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> workload(
         spec, make_rnn<float>(3, 8, 3), train, val, AdamUpdate{}, make_engine("test/det", seed));
     TrainConfig cfg;
     cfg.step_budget = 12;
-    return isobench::train(task, cfg).last;
+    return isobench::train(workload, cfg).last;
   };
   const EvalRecord a = run(1), b = run(1), c = run(2);
   EXPECT_EQ(a.loss, b.loss);
@@ -219,8 +219,8 @@ TEST(RnnClassifier, ExplodingGainIsReportedAsDiverged) {
   spec.penalty.method = "so";
   spec.penalty.norm = PenaltyNorm::Sum;
   spec.penalty.lambda = 1.0;
-  RecurrentClassifierTask<Rnn<float>, SgdUpdate> task(spec, make_rnn<float>(3, 8, 3), train, val,
-                                                      SgdUpdate{}, make_engine("test/explode", 1));
+  RecurrentClassifierWorkload<Rnn<float>, SgdUpdate> workload(
+      spec, make_rnn<float>(3, 8, 3), train, val, SgdUpdate{}, make_engine("test/explode", 1));
   TrainConfig cfg;
   cfg.step_budget = 200;
   std::vector<nlohmann::json> lines;
@@ -230,21 +230,21 @@ TEST(RnnClassifier, ExplodingGainIsReportedAsDiverged) {
   } sink{lines};
   TraceCallback<Sink> trace{sink};
   TrainResult res;
-  ASSERT_NO_THROW(res = isobench::train(task, cfg, trace));
+  ASSERT_NO_THROW(res = isobench::train(workload, cfg, trace));
   EXPECT_TRUE(res.diverged);
   EXPECT_FALSE(res.converged);
   EXPECT_EQ(res.stop_reason, "diverged");
   EXPECT_LT(res.steps, 20);
   EXPECT_EQ(res.steps_to_target_counter(), cfg.step_budget + 1);
   EXPECT_TRUE(std::isfinite(res.train_seconds));
-  EXPECT_TRUE(std::isfinite(res.best_val_acc));  // from the step-0 evaluation
-  EXPECT_FALSE(task.kernel_spectrum().finite);   // a family omits the kernel counters
+  EXPECT_TRUE(std::isfinite(res.best_val_acc));     // from the step-0 evaluation
+  EXPECT_FALSE(workload.kernel_spectrum().finite);  // a family omits the kernel counters
   for (const auto& l : lines) EXPECT_NO_THROW(l.dump());
   // The same gain without the runaway penalty trains without diverging.
   spec.penalty.method = "none";
   spec.lr = 1e-2;
-  RecurrentClassifierTask<Rnn<float>, SgdUpdate> calm(spec, make_rnn<float>(3, 8, 3), train, val,
-                                                      SgdUpdate{}, make_engine("test/explode", 1));
+  RecurrentClassifierWorkload<Rnn<float>, SgdUpdate> calm(
+      spec, make_rnn<float>(3, 8, 3), train, val, SgdUpdate{}, make_engine("test/explode", 1));
   EXPECT_FALSE(isobench::train(calm, cfg).diverged);
 }
 
@@ -254,8 +254,8 @@ TEST(RnnClassifier, BadConfigurationsNameTheSetting) {
   spec.batch = 64;
   auto msg = [&](const RecurrentClassifierSpec& s, int features, int classes) -> std::string {
     try {
-      DoubleTask t(s, make_rnn<double>(features, 4, classes), train, Dataset{}, AdamUpdate{},
-                   make_engine("x", 1));
+      DoubleWorkload t(s, make_rnn<double>(features, 4, classes), train, Dataset{}, AdamUpdate{},
+                       make_engine("x", 1));
     } catch (const std::invalid_argument& e) {
       return e.what();
     }
@@ -278,11 +278,11 @@ TEST(RnnClassifier, LstmModelTrains) {
   spec.lr = 1e-2;
   spec.penalty.method = "so_gain_adjusted";
   spec.penalty.lambda = 0.1;
-  RecurrentClassifierTask<Lstm<float>, AdamUpdate> task(
+  RecurrentClassifierWorkload<Lstm<float>, AdamUpdate> workload(
       spec, Lstm<float>(LstmConfig{3, 8, 3}), train, val, AdamUpdate{}, make_engine("lstm", 1));
   TrainConfig cfg;
   cfg.step_budget = 8;
-  const TrainResult res = isobench::train(task, cfg);
+  const TrainResult res = isobench::train(workload, cfg);
   EXPECT_FALSE(res.diverged);
   EXPECT_EQ(res.last.extra["kernel_sv"].size(), 8u);  // (4H × H) kernel: H singular values
 }

@@ -1,4 +1,4 @@
-// SentimentTask: the whole chain's gradient (embedding → LSTM → sigmoid BCE + whole-kernel
+// SentimentWorkload: the whole chain's gradient (embedding → LSTM → sigmoid BCE + whole-kernel
 // penalty) by finite differences, whole-kernel orthogonal init, learning a separable toy task,
 // determinism, frozen embeddings, bad settings.
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gradcheck.hpp"
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/train/sentiment_classifier.hpp"
 
 namespace isobench {
@@ -46,7 +46,7 @@ SentimentSpec small_spec() {
   return s;
 }
 
-TEST(SentimentTask, WholeChainGradientMatchesFiniteDifferences) {
+TEST(SentimentWorkload, WholeChainGradientMatchesFiniteDifferences) {
   Engine data_eng = make_engine("test/sentiment/data", 1);
   const int V = 9, L = 6;
   const TextSet train = toy(12, L, V, data_eng), val;
@@ -54,17 +54,17 @@ TEST(SentimentTask, WholeChainGradientMatchesFiniteDifferences) {
     SentimentSpec spec = small_spec();
     spec.recurrent = InitSpec::orthogonal(1.25);
     spec.penalty = {kind, PenaltyNorm::Sum, 0.3, 1.25};
-    SentimentTask<double, SgdUpdate> task(spec, V, train, val, SgdUpdate{},
-                                          make_engine("test/sentiment/grad", 3));
+    SentimentWorkload<double, SgdUpdate> workload(spec, V, train, val, SgdUpdate{},
+                                                  make_engine("test/sentiment/grad", 3));
     // Move off the initialization so the penalty gradient is not zero.
-    for (double& w : task.model().recurrent_kernel()) w += 0.1 * standard_normal(data_eng);
+    for (double& w : workload.model().recurrent_kernel()) w += 0.1 * standard_normal(data_eng);
     std::vector<std::int32_t> ids(train.ids.begin(), train.ids.begin() + 5 * L);
     std::vector<double> y(train.y.begin(), train.y.begin() + 5);
-    auto loss = [&] { return task.loss_and_grad(ids.data(), y.data(), 5); };
+    auto loss = [&] { return workload.loss_and_grad(ids.data(), y.data(), 5); };
     loss();
     // Every LSTM parameter and the embedding table (padding row excluded: it is constant).
-    std::vector<ParamRef<double>> params = task.model().params();
-    auto& emb = task.embedding();
+    std::vector<ParamRef<double>> params = workload.model().params();
+    auto& emb = workload.embedding();
     params.push_back({emb.table().data() + emb.dim(), emb.table_grad().data() + emb.dim(),
                       emb.table().size() - static_cast<std::size_t>(emb.dim())});
     for (std::size_t p = 0; p < params.size(); ++p) {
@@ -77,30 +77,30 @@ TEST(SentimentTask, WholeChainGradientMatchesFiniteDifferences) {
   }
 }
 
-TEST(SentimentTask, OrthogonalInitActsOnTheWholeKernel) {
+TEST(SentimentWorkload, OrthogonalInitActsOnTheWholeKernel) {
   Engine data_eng = make_engine("test/sentiment/data", 2);
   const TextSet train = toy(20, 5, 10, data_eng), val;
   SentimentSpec spec = small_spec();
   spec.hidden = 6;
   spec.recurrent = InitSpec::orthogonal(1.25);
   spec.penalty = {"so_gain_adjusted", PenaltyNorm::Mean, 1.0, 1.25};
-  SentimentTask<float, AdamUpdate> task(spec, 10, train, val, AdamUpdate{},
-                                        make_engine("test/sentiment/init", 1));
-  const auto& w = task.model().recurrent_kernel();
+  SentimentWorkload<float, AdamUpdate> workload(spec, 10, train, val, AdamUpdate{},
+                                                make_engine("test/sentiment/init", 1));
+  const auto& w = workload.model().recurrent_kernel();
   ASSERT_EQ(w.shape(0), 24u);
   ASSERT_EQ(w.shape(1), 6u);
-  const auto ks = task.kernel_spectrum();
+  const auto ks = workload.kernel_spectrum();
   ASSERT_EQ(ks.sv.size(), 6u);
   for (double s : ks.sv) EXPECT_NEAR(s, 1.25, 1e-5);  // WᵀW = g²I: whole-kernel draw
   EXPECT_NEAR(ks.ortho_err, 0.0, 1e-5);
   EvalRecord r;
-  task.evaluate(r);
+  workload.evaluate(r);
   EXPECT_NEAR(r.extra["penalty"].get<double>(), 0.0, 1e-9);  // gain-adjusted: zero at init
   EXPECT_NEAR(r.extra["kernel_sv_mean"].get<double>(), 1.25, 1e-5);
   EXPECT_EQ(r.extra["kernel_sv"].size(), 6u);
 }
 
-TEST(SentimentTask, LearnsASeparableToyTaskDeterministically) {
+TEST(SentimentWorkload, LearnsASeparableToyTaskDeterministically) {
   Engine data_eng = make_engine("test/sentiment/data", 3);
   const int V = 20, L = 8;
   const TextSet train = toy(400, L, V, data_eng), val = toy(200, L, V, data_eng);
@@ -110,12 +110,12 @@ TEST(SentimentTask, LearnsASeparableToyTaskDeterministically) {
   spec.batch = 20;
   spec.target_val_acc = 0.95;
   auto run = [&] {
-    SentimentTask<float, AdamUpdate> task(spec, V, train, val, AdamUpdate{},
-                                          make_engine("test/sentiment/learn", 1));
+    SentimentWorkload<float, AdamUpdate> workload(spec, V, train, val, AdamUpdate{},
+                                                  make_engine("test/sentiment/learn", 1));
     TrainConfig tc;
     tc.epoch_budget = 15;
-    tc.step_budget = 15L * task.steps_per_epoch();
-    return isobench::train(task, tc);
+    tc.step_budget = 15L * workload.steps_per_epoch();
+    return isobench::train(workload, tc);
   };
   const TrainResult a = run();
   EXPECT_GT(a.best_val_acc, 0.95);
@@ -126,39 +126,40 @@ TEST(SentimentTask, LearnsASeparableToyTaskDeterministically) {
   EXPECT_EQ(a.steps_to_target, b.steps_to_target);
 }
 
-TEST(SentimentTask, FrozenEmbeddingStaysPut) {
+TEST(SentimentWorkload, FrozenEmbeddingStaysPut) {
   Engine data_eng = make_engine("test/sentiment/data", 4);
   const TextSet train = toy(40, 5, 10, data_eng), val;
-  SentimentTask<float, AdamUpdate> task(small_spec(), 10, train, val, AdamUpdate{},
-                                        make_engine("test/sentiment/frozen", 1));
-  task.set_embedding_trainable(false);
-  const Matrix<float> before = task.embedding().table();
-  const Matrix<float> w_before = task.model().recurrent_kernel();
-  for (int i = 0; i < 5; ++i) task.step();
-  EXPECT_EQ(task.embedding().table(), before);
-  EXPECT_NE(task.model().recurrent_kernel(), w_before);
-  EXPECT_THROW(task.set_embedding_trainable(true), std::invalid_argument);
+  SentimentWorkload<float, AdamUpdate> workload(small_spec(), 10, train, val, AdamUpdate{},
+                                                make_engine("test/sentiment/frozen", 1));
+  workload.set_embedding_trainable(false);
+  const Matrix<float> before = workload.embedding().table();
+  const Matrix<float> w_before = workload.model().recurrent_kernel();
+  for (int i = 0; i < 5; ++i) workload.step();
+  EXPECT_EQ(workload.embedding().table(), before);
+  EXPECT_NE(workload.model().recurrent_kernel(), w_before);
+  EXPECT_THROW(workload.set_embedding_trainable(true), std::invalid_argument);
 }
 
-TEST(SentimentTask, BadSettingsNameTheSetting) {
+TEST(SentimentWorkload, BadSettingsNameTheSetting) {
   Engine data_eng = make_engine("test/sentiment/data", 5);
   const TextSet train = toy(10, 5, 10, data_eng), val = toy(4, 6, 10, data_eng), none;
   SentimentSpec spec = small_spec();
   spec.batch = 11;
   try {
-    SentimentTask<float, AdamUpdate> t(spec, 10, train, none, AdamUpdate{}, make_engine("x", 1));
+    SentimentWorkload<float, AdamUpdate> t(spec, 10, train, none, AdamUpdate{},
+                                           make_engine("x", 1));
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("batch 11"), std::string::npos) << e.what();
   }
-  EXPECT_THROW((SentimentTask<float, AdamUpdate>(small_spec(), 10, train, val, AdamUpdate{},
-                                                 make_engine("x", 1))),
+  EXPECT_THROW((SentimentWorkload<float, AdamUpdate>(small_spec(), 10, train, val, AdamUpdate{},
+                                                     make_engine("x", 1))),
                std::invalid_argument);  // 6-token validation vs 5-token training
   spec = small_spec();
   spec.lr = 0;
-  EXPECT_THROW(
-      (SentimentTask<float, AdamUpdate>(spec, 10, train, none, AdamUpdate{}, make_engine("x", 1))),
-      std::invalid_argument);
+  EXPECT_THROW((SentimentWorkload<float, AdamUpdate>(spec, 10, train, none, AdamUpdate{},
+                                                     make_engine("x", 1))),
+               std::invalid_argument);
 }
 
 }  // namespace

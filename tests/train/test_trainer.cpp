@@ -7,16 +7,16 @@
 #include <thread>
 #include <vector>
 
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/ortho/constraint.hpp"
-#include "isobench/train/sequence_tasks.hpp"
+#include "isobench/train/sequence_workload.hpp"
 #include "isobench/train/trainer.hpp"
 
 using namespace isobench;
 
 namespace {
 // Loss 0.9^step; target when loss ≤ target; optional NaN at a given step; optional slow steps.
-struct GeometricTask {
+struct GeometricWorkload {
   double loss = 1.0, target = 0.5;
   long nan_at = -1;
   int spe = 10;
@@ -49,11 +49,11 @@ struct Recorder {
 }  // namespace
 
 TEST(Trainer, TargetDetectedAtTheFirstEvaluationBelowIt) {
-  GeometricTask task;
+  GeometricWorkload workload;
   TrainConfig cfg;
   cfg.step_budget = 100;
   cfg.eval_every = 1;
-  auto res = train(task, cfg);
+  auto res = train(workload, cfg);
   // 0.9^6 = 0.531 > 0.5, 0.9^7 = 0.478 ≤ 0.5.
   EXPECT_TRUE(res.converged);
   EXPECT_EQ(res.steps_to_target, 7);
@@ -63,60 +63,60 @@ TEST(Trainer, TargetDetectedAtTheFirstEvaluationBelowIt) {
 }
 
 TEST(Trainer, StopAtTarget) {
-  GeometricTask task;
+  GeometricWorkload workload;
   TrainConfig cfg;
   cfg.step_budget = 100;
   cfg.eval_every = 1;
   cfg.stop_at_target = true;
-  auto res = train(task, cfg);
+  auto res = train(workload, cfg);
   EXPECT_EQ(res.steps, 7);
   EXPECT_EQ(res.stop_reason, "target");
 }
 
 TEST(Trainer, NeverReachedGivesBudgetPlusOne) {
-  GeometricTask task;
-  task.target = -1;
+  GeometricWorkload workload;
+  workload.target = -1;
   TrainConfig cfg;
   cfg.step_budget = 30;
   cfg.eval_every = 5;
-  auto res = train(task, cfg);
+  auto res = train(workload, cfg);
   EXPECT_FALSE(res.converged);
   EXPECT_EQ(res.steps_to_target_counter(), 31);
   EXPECT_EQ(res.epochs, 3);
 }
 
 TEST(Trainer, NanLossStopsTheRunAsDiverged) {
-  GeometricTask task;
-  task.target = -1;
-  task.nan_at = 13;
+  GeometricWorkload workload;
+  workload.target = -1;
+  workload.nan_at = 13;
   TrainConfig cfg;
   cfg.step_budget = 100;
-  auto res = train(task, cfg);
+  auto res = train(workload, cfg);
   EXPECT_TRUE(res.diverged);
   EXPECT_FALSE(res.converged);
   EXPECT_EQ(res.steps, 13);
   EXPECT_EQ(res.stop_reason, "diverged");
 }
 
-TEST(Trainer, TaskDivergenceRuleApplies) {
-  GeometricTask task;
-  task.loss = 50;  // above the task's divergence threshold at the first evaluation
+TEST(Trainer, WorkloadDivergenceRuleApplies) {
+  GeometricWorkload workload;
+  workload.loss = 50;  // above the workload's divergence threshold at the first evaluation
   TrainConfig cfg;
   cfg.step_budget = 100;
   cfg.eval_every = 1;
-  auto res = train(task, cfg);
+  auto res = train(workload, cfg);
   EXPECT_TRUE(res.diverged);
   EXPECT_EQ(res.steps, 0);
 }
 
 TEST(Trainer, WallTimeCapKeepsTheFiguresSoFar) {
-  GeometricTask task;
-  task.target = -1;
-  task.sleep_ms = 5;
+  GeometricWorkload workload;
+  workload.target = -1;
+  workload.sleep_ms = 5;
   TrainConfig cfg;
   cfg.step_budget = 100000;
   cfg.wall_seconds = 0.05;
-  auto res = train(task, cfg);
+  auto res = train(workload, cfg);
   EXPECT_TRUE(res.time_capped);
   EXPECT_LT(res.steps, 1000);
   EXPECT_GE(res.train_seconds, 0.05);
@@ -125,26 +125,26 @@ TEST(Trainer, WallTimeCapKeepsTheFiguresSoFar) {
 }
 
 TEST(Trainer, EpochBudgetAndEpochCallbacks) {
-  GeometricTask task;
-  task.target = -1;
+  GeometricWorkload workload;
+  workload.target = -1;
   TrainConfig cfg;
   cfg.step_budget = 1000;
   cfg.epoch_budget = 3;
-  auto res = train(task, cfg);
+  auto res = train(workload, cfg);
   EXPECT_EQ(res.epochs, 3);
   EXPECT_EQ(res.steps, 30);
-  EXPECT_EQ(task.epochs_begun, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(workload.epochs_begun, (std::vector<int>{0, 1, 2}));
 }
 
 TEST(Trainer, TracesOneLinePerEvaluation) {
-  GeometricTask task;
-  task.target = -1;
+  GeometricWorkload workload;
+  workload.target = -1;
   Recorder rec;
   TraceCallback<Recorder> trace{rec};
   TrainConfig cfg;
   cfg.step_budget = 20;
   cfg.eval_every = 5;
-  train(task, cfg, trace);
+  train(workload, cfg, trace);
   ASSERT_EQ(rec.lines.size(), 5u);  // steps 0, 5, 10, 15, 20
   EXPECT_EQ(rec.lines[0]["step"], 0);
   EXPECT_EQ(rec.lines[4]["step"], 20);
@@ -153,7 +153,7 @@ TEST(Trainer, TracesOneLinePerEvaluation) {
 }
 
 TEST(Trainer, Deterministic) {
-  GeometricTask a, b;
+  GeometricWorkload a, b;
   TrainConfig cfg;
   cfg.eval_every = 3;
   auto ra = train(a, cfg), rb = train(b, cfg);
@@ -176,9 +176,9 @@ struct SpectrumAt {
 
 TEST(Trainer, ANonFiniteErrorInAStepOrEvaluationStopsTheRunAsDivergedWithItsMessage) {
   // In a step: as a constraint refusing W after the optimizer made it Inf.
-  struct Refusing : GeometricTask {
+  struct Refusing : GeometricWorkload {
     double step() {
-      GeometricTask::step();
+      GeometricWorkload::step();
       if (steps == 7) {
         Matrix<double> w({2, 2}, 1.0);
         w(0, 1) = std::numeric_limits<double>::infinity();
@@ -186,15 +186,15 @@ TEST(Trainer, ANonFiniteErrorInAStepOrEvaluationStopsTheRunAsDivergedWithItsMess
       }
       return loss;
     }
-  } task;
-  task.target = -1;
+  } workload;
+  workload.target = -1;
   TrainConfig cfg;
   cfg.step_budget = 100;
-  auto res = train(task, cfg);
+  auto res = train(workload, cfg);
   EXPECT_TRUE(res.diverged);
   EXPECT_EQ(res.stop_reason, "diverged");
   EXPECT_EQ(res.steps, 7);  // the step that met it counts, nothing after it runs
-  EXPECT_EQ(task.steps, 7);
+  EXPECT_EQ(workload.steps, 7);
   EXPECT_EQ(res.last.step, 7);
   EXPECT_FALSE(std::isfinite(res.last.loss));
   EXPECT_EQ(res.diverged_reason.rfind("constraint:qr: W (2 x 2) holds +Inf at row 0, column 1", 0),
@@ -202,7 +202,7 @@ TEST(Trainer, ANonFiniteErrorInAStepOrEvaluationStopsTheRunAsDivergedWithItsMess
       << res.diverged_reason;
 
   // In an evaluation callback (a spectrum of NaN weights).
-  GeometricTask t2;
+  GeometricWorkload t2;
   t2.target = -1;
   SpectrumAt spectrum{10};
   Recorder rec;
@@ -214,12 +214,12 @@ TEST(Trainer, ANonFiniteErrorInAStepOrEvaluationStopsTheRunAsDivergedWithItsMess
   EXPECT_EQ(r2.diverged_reason.rfind("singular_values: the matrix", 0), 0u) << r2.diverged_reason;
   EXPECT_EQ(rec.lines.size(), 2u);  // steps 0 and 5; the callbacks stop at the refusal
 
-  // In the task's own evaluation, after it measured the loss (a penalty term of NaN weights, as
-  // SequenceTask computes last): what was measured is the run's last evaluation, and the trace
+  // In the workload's own evaluation, after it measured the loss (a penalty term of NaN weights, as
+  // SequenceWorkload computes last): what was measured is the run's last evaluation, and the trace
   // keeps that line, as when the NaN penalty was simply recorded.
-  struct RefusingEvaluation : GeometricTask {
+  struct RefusingEvaluation : GeometricWorkload {
     void evaluate(EvalRecord& r) {
-      GeometricTask::evaluate(r);
+      GeometricWorkload::evaluate(r);
       if (steps >= 10) throw NonFiniteError("reg:so", "reg:so: W holds NaN");
     }
   } t4;
@@ -236,7 +236,7 @@ TEST(Trainer, ANonFiniteErrorInAStepOrEvaluationStopsTheRunAsDivergedWithItsMess
   EXPECT_EQ(rec4.lines.size(), 3u);  // steps 0, 5 and 10
 
   // A finite run has no reason, and a NaN loss keeps today's behaviour (no reason).
-  GeometricTask t3;
+  GeometricWorkload t3;
   t3.target = -1;
   t3.nan_at = 4;
   auto r3 = train(t3, cfg, spectrum);
@@ -248,9 +248,9 @@ TEST(Trainer, ANonFiniteErrorInAStepOrEvaluationStopsTheRunAsDivergedWithItsMess
 // so one Adam step makes the recurrent kernel non-finite. Before, qr turned it into g·I and the
 // run went on with a finite loss and ortho_err 0 (polar/margin: "LAPACK gesdd failed, info =
 // -4"); now the run stops at that step as diverged, naming the parameter and the constraint.
-TEST(Trainer, ATaskWhoseKernelGoesNonFiniteStopsAsDivergedNamingTheKernel) {
+TEST(Trainer, AWorkloadWhoseKernelGoesNonFiniteStopsAsDivergedNamingTheKernel) {
   for (const std::string kind : {"qr", "polar", "margin"}) {
-    SequenceTaskSpec s;
+    SequenceWorkloadSpec s;
     s.model = RecurrentModel::Rnn;
     s.problem = SequenceProblem::Copy;
     s.length = 3;
@@ -261,11 +261,11 @@ TEST(Trainer, ATaskWhoseKernelGoesNonFiniteStopsAsDivergedNamingTheKernel) {
     s.lr = 1e300;  // finite in double, +Inf once cast to float
     s.constraint.method = kind;
     if (constraint_method(kind).uses_margin) s.constraint.margin = 0.1;
-    SequenceTask<float> task(s, nullptr, nullptr, make_engine("diverge", 1));
+    SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("diverge", 1));
     TrainConfig cfg;
     cfg.step_budget = 50;
     cfg.eval_every = 10;
-    const TrainResult r = train(task, cfg);
+    const TrainResult r = train(workload, cfg);
     const std::string expect = std::string("the recurrent kernel: constraint:") + kind + ": W (";
     EXPECT_TRUE(r.diverged) << kind;
     EXPECT_EQ(r.steps, 1) << kind;

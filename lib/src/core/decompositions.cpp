@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "isobench/core/non_finite.hpp"
 
@@ -259,3 +260,30 @@ ISOBENCH_LAPACK_INSTANTIATE(double)
 #undef ISOBENCH_LAPACK_INSTANTIATE
 
 }  // namespace isobench::lapack
+
+namespace isobench {
+
+template <class T>
+std::vector<double> singular_values(const Matrix<T>& a) {
+  // Row-major (r × c) is column-major (c × r) = Aᵀ: same singular values.
+  const int m = static_cast<int>(a.shape(1)), n = static_cast<int>(a.shape(0));
+  check_finite("singular_values", "the matrix", a);
+  std::vector<double> buf(a.begin(), a.end());
+  std::vector<double> s(static_cast<std::size_t>(std::min(m, n)));
+  if (s.empty()) return s;
+  std::vector<int> iwork(8 * static_cast<std::size_t>(std::min(m, n)));
+  int lda = std::max(1, m), ldu = 1, ldvt = 1, lwork = -1, info = 0;
+  double wq = 0, dummy = 0;
+  dgesdd_("N", &m, &n, buf.data(), &lda, s.data(), &dummy, &ldu, &dummy, &ldvt, &wq, &lwork,
+          iwork.data(), &info);
+  lwork = static_cast<int>(wq) + 1;
+  std::vector<double> work(static_cast<std::size_t>(lwork));
+  dgesdd_("N", &m, &n, buf.data(), &lda, s.data(), &dummy, &ldu, &dummy, &ldvt, work.data(), &lwork,
+          iwork.data(), &info);
+  lapack::check_info("dgesdd", info);
+  return s;
+}
+template std::vector<double> singular_values<float>(const Matrix<float>&);
+template std::vector<double> singular_values<double>(const Matrix<double>&);
+
+}  // namespace isobench

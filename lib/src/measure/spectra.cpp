@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "isobench/core/blas.hpp"
-#include "isobench/core/linalg.hpp"
 #include "isobench/core/non_finite.hpp"
 #include "isobench/nn/activation.hpp"
 #include "isobench/objective/loss.hpp"
@@ -34,75 +33,6 @@ void scale_rows_by_derivative(Matrix<double>& m, const double* h, const double* 
   }
 }
 }  // namespace
-
-SpectrumSummary summarize_spectrum(const std::vector<double>& sv) {
-  if (sv.empty()) throw std::invalid_argument("summarize_spectrum: no singular values");
-  check_finite("summarize_spectrum", "the singular values", sv.data(), 1, sv.size(), sv.size());
-  SpectrumSummary s;
-  double sum = 0;
-  for (double v : sv) sum += v * v;
-  s.sv2_mean = sum / static_cast<double>(sv.size());
-  double var = 0;
-  for (double v : sv) var += (v * v - s.sv2_mean) * (v * v - s.sv2_mean);
-  s.sv2_var = var / static_cast<double>(sv.size());
-  const auto [mn, mx] = std::minmax_element(sv.begin(), sv.end());
-  s.sv_min = *mn;
-  s.sv_max = *mx;
-  s.sv2_max = s.sv_max * s.sv_max;
-  const double tol =
-      static_cast<double>(sv.size()) * std::numeric_limits<double>::epsilon() * s.sv_max;
-  if (s.sv_min > tol && std::isfinite(s.sv_max / s.sv_min)) s.cond = s.sv_max / s.sv_min;
-  // Below n·ε·s_max the smallest singular value is rounding noise (1e-17, 1e-116, …): J is
-  // singular to machine precision, so report 0, consistent with cond's absence.
-  if (s.sv_min <= tol) s.sv_min = 0;
-  return s;
-}
-
-SingularValueStats singular_value_stats(const std::vector<double>& sv) {
-  if (sv.empty()) throw std::invalid_argument("singular_value_stats: no singular values");
-  check_finite("singular_value_stats", "the singular values", sv.data(), 1, sv.size(), sv.size());
-  SingularValueStats s;
-  double sum = 0;
-  for (double v : sv) sum += v;
-  s.mean = sum / static_cast<double>(sv.size());
-  double var = 0;
-  for (double v : sv) var += (v - s.mean) * (v - s.mean);
-  s.std = std::sqrt(var / static_cast<double>(sv.size()));
-  const auto [mn, mx] = std::minmax_element(sv.begin(), sv.end());
-  s.min = *mn;
-  s.max = *mx;
-  return s;
-}
-
-template <class T>
-SingularValueStats weight_singular_value_stats(const Matrix<T>& w) {
-  return singular_value_stats(singular_values(w));
-}
-template SingularValueStats weight_singular_value_stats<float>(const Matrix<float>&);
-template SingularValueStats weight_singular_value_stats<double>(const Matrix<double>&);
-
-template <class T>
-KernelSpectrum kernel_spectrum(const Matrix<T>& w, double gain) {
-  KernelSpectrum ks;
-  if (!std::all_of(w.begin(), w.end(), [](T v) { return std::isfinite(v); })) {
-    ks.finite = false;
-    return ks;
-  }
-  ks.sv = singular_values(w);
-  const SingularValueStats s = singular_value_stats(ks.sv);
-  ks.mean = s.mean;
-  ks.std = s.std;
-  ks.min = s.min;
-  ks.max = s.max;
-  ks.ortho_err = orthogonality_error(w, gain);
-  return ks;
-}
-template KernelSpectrum kernel_spectrum<float>(const Matrix<float>&, double);
-template KernelSpectrum kernel_spectrum<double>(const Matrix<double>&, double);
-
-double orthogonality_gain(const InitSpec& init) {
-  return checked_init(init).sets_gain ? init.gain : 1.0;
-}
 
 void input_output_jacobian(Mlp<double>& net, const double* x0, Matrix<double>& jac,
                            Matrix<double>& work) {

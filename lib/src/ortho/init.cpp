@@ -1,12 +1,13 @@
 #include "isobench/ortho/init.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 
 namespace isobench {
 namespace {
@@ -42,9 +43,13 @@ void OrthogonalInit::operator()(Matrix<T>& w, Engine& eng) const {
   const int rows = static_cast<int>(w.shape(0)), cols = static_cast<int>(w.shape(1));
   const bool tall = rows >= cols;
   const int m = tall ? rows : cols, n = tall ? cols : rows;  // QR of an (m × n) Gaussian, m ≥ n
-  std::vector<double> g(static_cast<std::size_t>(m) * n), r_diag;
+  const std::size_t nn = static_cast<std::size_t>(n);
+  std::vector<double> g(static_cast<std::size_t>(m) * nn), r_diag(nn), tau(nn);
   for (auto& x : g) x = standard_normal(eng);
-  qr_colmajor(g.data(), m, n, r_diag);
+  // Init time, once per matrix: the preallocating QR of the constraints, with its work arrays here.
+  std::vector<double> work(static_cast<std::size_t>(lapack::qr_work_size<double>(m, n)));
+  lapack::qr_thin<double>(m, n, g.data(), std::max(1, m), r_diag.data(), tau.data(), work.data(),
+                          static_cast<int>(work.size()));
   // Q·diag(sign(R_jj)) is Haar-distributed (Mezzadri 2007); plain Q is not.
   for (int j = 0; j < n; ++j) {
     const double s = (fix_signs && r_diag[j] < 0 ? -1.0 : 1.0) * gain;

@@ -1,4 +1,4 @@
-// MLP classifier task: see mlp_classifier.hpp.
+// MLP classifier workload: see mlp_classifier.hpp.
 #include "isobench/train/mlp_classifier.hpp"
 
 #include <algorithm>
@@ -6,11 +6,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/core/non_finite.hpp"
 #include "isobench/data/batches.hpp"
-#include "isobench/measure/spectra.hpp"
 #include "isobench/objective/loss.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 
 namespace isobench {
 
@@ -20,7 +20,7 @@ constexpr int kEvalChunk = 500;  // samples per evaluation forward pass
 
 const ClassifierSpec& checked(const ClassifierSpec& s, const Dataset& train) {
   auto bad = [](const std::string& what) {
-    throw std::invalid_argument("MlpClassifierTask: " + what);
+    throw std::invalid_argument("MlpClassifierWorkload: " + what);
   };
   if (s.depth < 1) bad("depth must be >= 1 (got " + std::to_string(s.depth) + ")");
   if (s.width < 1) bad("width must be >= 1 (got " + std::to_string(s.width) + ")");
@@ -51,8 +51,9 @@ MlpConfig mlp_config(const ClassifierSpec& s, const Dataset& train) {
 }  // namespace
 
 template <class T, class Update>
-MlpClassifierTask<T, Update>::MlpClassifierTask(const ClassifierSpec& spec, const Dataset& train,
-                                                const Dataset& val, Update update, Engine eng)
+MlpClassifierWorkload<T, Update>::MlpClassifierWorkload(const ClassifierSpec& spec,
+                                                        const Dataset& train, const Dataset& val,
+                                                        Update update, Engine eng)
     : spec_(checked(spec, train)),
       train_(train),
       val_(val),
@@ -61,7 +62,7 @@ MlpClassifierTask<T, Update>::MlpClassifierTask(const ClassifierSpec& spec, cons
       opt_(spec.lr, update),
       batches_(train.n, spec.batch, LastBatch::Drop) {
   if (val_.n > 0 && (val_.dim() != train_.dim() || val_.classes != train_.classes))
-    throw std::invalid_argument("MlpClassifierTask: validation set " + val_.source +
+    throw std::invalid_argument("MlpClassifierWorkload: validation set " + val_.source +
                                 " has a different image size or class count than " + train_.source);
   // Draw order: weights and biases, the srip vectors' seed, then one shuffle per epoch.
   net_.init(spec_.init, spec_.sb2, eng_);
@@ -92,7 +93,7 @@ MlpClassifierTask<T, Update>::MlpClassifierTask(const ClassifierSpec& spec, cons
   ts.clip_norm = spec_.clip_norm;
   ts.constraint = spec_.constraint;
   treat_ = std::make_unique<OrthoTreatment<T>>(ts, std::move(kernels), std::move(params),
-                                               "MlpClassifierTask");
+                                               "MlpClassifierWorkload");
   eval_chunk_ = kEvalChunk;
   net_.reserve(std::max(spec_.batch, eval_chunk_));
   const int classes = train_.classes;
@@ -103,7 +104,7 @@ MlpClassifierTask<T, Update>::MlpClassifierTask(const ClassifierSpec& spec, cons
 }
 
 template <class T, class Update>
-void MlpClassifierTask<T, Update>::scale_inputs(int rows) {
+void MlpClassifierWorkload<T, Update>::scale_inputs(int rows) {
   if (spec_.input_scale == 1.0) return;
   const T a = static_cast<T>(spec_.input_scale);
   const std::size_t n = static_cast<std::size_t>(rows) * train_.dim();
@@ -111,18 +112,18 @@ void MlpClassifierTask<T, Update>::scale_inputs(int rows) {
 }
 
 template <class T, class Update>
-void MlpClassifierTask<T, Update>::begin_epoch(int /*epoch*/) {
+void MlpClassifierWorkload<T, Update>::begin_epoch(int /*epoch*/) {
   batches_.shuffle(eng_);
   batch_in_epoch_ = 0;
 }
 
 template <class T, class Update>
-double MlpClassifierTask<T, Update>::lambda_multiplier(long t) const {
+double MlpClassifierWorkload<T, Update>::lambda_multiplier(long t) const {
   return treat_->lambda_multiplier(t);
 }
 
 template <class T, class Update>
-double MlpClassifierTask<T, Update>::step() {
+double MlpClassifierWorkload<T, Update>::step() {
   const int B = spec_.batch, K = train_.classes;
   const int* idx = batches_.indices(batch_in_epoch_ % batches_.num_batches());
   ++batch_in_epoch_;
@@ -143,13 +144,13 @@ double MlpClassifierTask<T, Update>::step() {
 }
 
 template <class T, class Update>
-typename MlpClassifierTask<T, Update>::Measure MlpClassifierTask<T, Update>::measure(
+typename MlpClassifierWorkload<T, Update>::Measure MlpClassifierWorkload<T, Update>::measure(
     const Dataset& d, int max_samples) {
   Measure m;
   const int n = max_samples > 0 ? std::min(max_samples, d.n) : d.n;
   if (n == 0) return m;
   if (d.dim() != train_.dim() || d.classes != train_.classes)
-    throw std::invalid_argument("MlpClassifierTask: dataset " + d.source +
+    throw std::invalid_argument("MlpClassifierWorkload: dataset " + d.source +
                                 " has a different image size or class count than " + train_.source);
   const int K = d.classes;
   double loss_sum = 0;
@@ -171,7 +172,7 @@ typename MlpClassifierTask<T, Update>::Measure MlpClassifierTask<T, Update>::mea
 }
 
 template <class T, class Update>
-void MlpClassifierTask<T, Update>::evaluate(EvalRecord& r) {
+void MlpClassifierWorkload<T, Update>::evaluate(EvalRecord& r) {
   const Measure tr = measure(train_, spec_.eval_train);
   r.loss = tr.loss;
   r.train_acc = tr.acc;
@@ -183,12 +184,12 @@ void MlpClassifierTask<T, Update>::evaluate(EvalRecord& r) {
 }
 
 template <class T, class Update>
-bool MlpClassifierTask<T, Update>::diverged(const EvalRecord& r) const {
+bool MlpClassifierWorkload<T, Update>::diverged(const EvalRecord& r) const {
   return !std::isfinite(r.loss);
 }
 
 template <class T, class Update>
-double MlpClassifierTask<T, Update>::max_orthogonality_error() const {
+double MlpClassifierWorkload<T, Update>::max_orthogonality_error() const {
   double worst = 0;
   for (std::size_t i = 0; i < square_.size(); ++i) {
     const double e = treat_->ortho_err(i);
@@ -199,13 +200,13 @@ double MlpClassifierTask<T, Update>::max_orthogonality_error() const {
 }
 
 template <class T, class Update>
-double MlpClassifierTask<T, Update>::penalty_value() {
+double MlpClassifierWorkload<T, Update>::penalty_value() {
   return treat_->penalty_value(t_ > 0 ? t_ : 1);
 }
 
-template class MlpClassifierTask<float, SgdUpdate>;
-template class MlpClassifierTask<float, AdamUpdate>;
-template class MlpClassifierTask<double, SgdUpdate>;
-template class MlpClassifierTask<double, AdamUpdate>;
+template class MlpClassifierWorkload<float, SgdUpdate>;
+template class MlpClassifierWorkload<float, AdamUpdate>;
+template class MlpClassifierWorkload<double, SgdUpdate>;
+template class MlpClassifierWorkload<double, AdamUpdate>;
 
 }  // namespace isobench

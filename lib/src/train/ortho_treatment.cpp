@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/core/non_finite.hpp"
 #include "isobench/optim/grad_clip.hpp"
 
@@ -184,13 +184,13 @@ double OrthoTreatment<T>::constrained_ortho_err(std::size_t k) const {
 }
 
 template <class T>
-KernelSpectrum OrthoTreatment<T>::spectrum(std::size_t k) const {
+SpectrumSummary OrthoTreatment<T>::spectrum(std::size_t k) const {
   return kernel_spectrum(*kernels_.at(k).weight, kernels_[k].gain);
 }
 
 template <class T>
-SingularValueStats OrthoTreatment<T>::singular_values(std::size_t k) const {
-  return weight_singular_value_stats(*kernels_.at(k).weight);
+SpectrumSummary OrthoTreatment<T>::singular_values(std::size_t k) const {
+  return summarize_spectrum(*kernels_.at(k).weight);
 }
 
 template class OrthoTreatment<float>;

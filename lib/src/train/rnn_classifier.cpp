@@ -1,5 +1,6 @@
-// Recurrent classifier task: see rnn_classifier.hpp. A facade: SequenceTask (sequence_tasks.cpp)
-// trains and evaluates under SEED's protocol; this file maps the spec and keeps its checks.
+// Recurrent classifier workload: see rnn_classifier.hpp. A facade: SequenceWorkload
+// (sequence_workload.cpp) trains and evaluates under SEED's protocol; this file maps the spec and
+// keeps its checks.
 #include "isobench/train/rnn_classifier.hpp"
 
 #include <cmath>
@@ -13,7 +14,7 @@ namespace isobench {
 namespace {
 
 [[noreturn]] void bad(const std::string& what) {
-  throw std::invalid_argument("RecurrentClassifierTask: " + what);
+  throw std::invalid_argument("RecurrentClassifierWorkload: " + what);
 }
 
 const RecurrentClassifierSpec& checked(const RecurrentClassifierSpec& s, const Dataset& train) {
@@ -30,8 +31,8 @@ const RecurrentClassifierSpec& checked(const RecurrentClassifierSpec& s, const D
 }
 
 // The spec of the common implementation: SEED's protocol with the spec's evaluation settings.
-SequenceTaskSpec core_spec(const RecurrentClassifierSpec& s, int initial_train_samples) {
-  SequenceTaskSpec c;
+SequenceWorkloadSpec core_spec(const RecurrentClassifierSpec& s, int initial_train_samples) {
+  SequenceWorkloadSpec c;
   c.recurrent_init = s.recurrent;
   c.input_init = s.input;
   c.readout_init = s.readout;
@@ -55,21 +56,20 @@ SequenceTaskSpec core_spec(const RecurrentClassifierSpec& s, int initial_train_s
 }  // namespace
 
 template <class Model, class Update>
-RecurrentClassifierTask<Model, Update>::RecurrentClassifierTask(const RecurrentClassifierSpec& spec,
-                                                                Model model, const Dataset& train,
-                                                                const Dataset& val, Update update,
-                                                                Engine eng)
+RecurrentClassifierWorkload<Model, Update>::RecurrentClassifierWorkload(
+    const RecurrentClassifierSpec& spec, Model model, const Dataset& train, const Dataset& val,
+    Update update, Engine eng)
     : spec_(checked(spec, train)),
       train_(train),
       core_(
           core_spec(spec_, kInitialTrainSamples), std::move(model), spec_.view, train, val,
           [opt = Optimizer<T, Update>(spec_.lr, update)](
               const std::vector<ParamRef<T>>& p) mutable { opt.step(p); },
-          std::move(eng), "RecurrentClassifierTask") {}
+          std::move(eng), "RecurrentClassifierWorkload") {}
 
 template <class Model, class Update>
-typename RecurrentClassifierTask<Model, Update>::Measure
-RecurrentClassifierTask<Model, Update>::measure(const Dataset& d, int max_samples) {
+typename RecurrentClassifierWorkload<Model, Update>::Measure
+RecurrentClassifierWorkload<Model, Update>::measure(const Dataset& d, int max_samples) {
   if (d.rows != train_.rows || d.cols != train_.cols || d.classes != train_.classes)
     bad("cannot evaluate on " + d.source + ": image size or class count differs from " +
         train_.source);
@@ -83,13 +83,13 @@ RecurrentClassifierTask<Model, Update>::measure(const Dataset& d, int max_sample
   return r;
 }
 
-template class RecurrentClassifierTask<Rnn<float>, AdamUpdate>;
-template class RecurrentClassifierTask<Rnn<float>, SgdUpdate>;
-template class RecurrentClassifierTask<Rnn<double>, AdamUpdate>;
-template class RecurrentClassifierTask<Rnn<double>, SgdUpdate>;
-template class RecurrentClassifierTask<Lstm<float>, AdamUpdate>;
-template class RecurrentClassifierTask<Lstm<float>, SgdUpdate>;
-template class RecurrentClassifierTask<Lstm<double>, AdamUpdate>;
-template class RecurrentClassifierTask<Lstm<double>, SgdUpdate>;
+template class RecurrentClassifierWorkload<Rnn<float>, AdamUpdate>;
+template class RecurrentClassifierWorkload<Rnn<float>, SgdUpdate>;
+template class RecurrentClassifierWorkload<Rnn<double>, AdamUpdate>;
+template class RecurrentClassifierWorkload<Rnn<double>, SgdUpdate>;
+template class RecurrentClassifierWorkload<Lstm<float>, AdamUpdate>;
+template class RecurrentClassifierWorkload<Lstm<float>, SgdUpdate>;
+template class RecurrentClassifierWorkload<Lstm<double>, AdamUpdate>;
+template class RecurrentClassifierWorkload<Lstm<double>, SgdUpdate>;
 
 }  // namespace isobench

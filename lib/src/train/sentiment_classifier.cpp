@@ -1,4 +1,4 @@
-// Sentence-sentiment classifier task: see sentiment_classifier.hpp.
+// Sentence-sentiment classifier workload: see sentiment_classifier.hpp.
 #include "isobench/train/sentiment_classifier.hpp"
 
 #include <algorithm>
@@ -7,11 +7,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/core/non_finite.hpp"
 #include "isobench/data/batches.hpp"
-#include "isobench/measure/spectra.hpp"
 #include "isobench/objective/loss_bce.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 
 namespace isobench {
 
@@ -24,7 +24,7 @@ std::size_t sz(long v) {
 }
 
 [[noreturn]] void bad(const std::string& what) {
-  throw std::invalid_argument("SentimentTask: " + what);
+  throw std::invalid_argument("SentimentWorkload: " + what);
 }
 
 const SentimentSpec& checked(const SentimentSpec& s, int vocab, const TextSet& train,
@@ -54,8 +54,9 @@ LstmConfig lstm_config(const SentimentSpec& s) {
 }  // namespace
 
 template <class T, class Update>
-SentimentTask<T, Update>::SentimentTask(const SentimentSpec& spec, int vocab, const TextSet& train,
-                                        const TextSet& val, Update update, Engine eng)
+SentimentWorkload<T, Update>::SentimentWorkload(const SentimentSpec& spec, int vocab,
+                                                const TextSet& train, const TextSet& val,
+                                                Update update, Engine eng)
     : spec_(checked(spec, vocab, train, val)),
       train_(train),
       val_(val),
@@ -80,7 +81,7 @@ SentimentTask<T, Update>::SentimentTask(const SentimentSpec& spec, int vocab, co
 }
 
 template <class T, class Update>
-void SentimentTask<T, Update>::set_embedding_trainable(bool on) {
+void SentimentWorkload<T, Update>::set_embedding_trainable(bool on) {
   if (opt_.steps() > 0) bad("set_embedding_trainable must be called before training");
   emb_.set_trainable(on);
   std::vector<ParamRef<T>> params = lstm_.params();
@@ -91,25 +92,25 @@ void SentimentTask<T, Update>::set_embedding_trainable(bool on) {
   ts.clip_norm = spec_.clip_norm;
   ts.constraint = spec_.constraint;
   ts.scope = spec_.constraint_scope;
-  OrthoKernel<T> w{&lstm_.recurrent_kernel(), &lstm_.recurrent_kernel_grad(), ortho_gain(), kKernel,
-                   4};
+  OrthoKernel<T> w{&lstm_.recurrent_kernel(), &lstm_.recurrent_kernel_grad(),
+                   orthogonality_gain(spec_.recurrent), kKernel, 4};
   treat_ = std::make_unique<OrthoTreatment<T>>(ts, std::vector<OrthoKernel<T>>{w},
-                                               std::move(params), "SentimentTask");
+                                               std::move(params), "SentimentWorkload");
 }
 
 template <class T, class Update>
-int SentimentTask<T, Update>::steps_per_epoch() const {
+int SentimentWorkload<T, Update>::steps_per_epoch() const {
   return (train_.n + spec_.batch - 1) / spec_.batch;
 }
 
 template <class T, class Update>
-void SentimentTask<T, Update>::begin_epoch(int /*epoch*/) {
+void SentimentWorkload<T, Update>::begin_epoch(int /*epoch*/) {
   shuffle_indices(order_, eng_);
   batch_in_epoch_ = 0;
 }
 
 template <class T, class Update>
-void SentimentTask<T, Update>::gather(const TextSet& d, const int* idx, int batch) {
+void SentimentWorkload<T, Update>::gather(const TextSet& d, const int* idx, int batch) {
   const int L = d.max_len;
   for (int b = 0; b < batch; ++b) {
     const std::int32_t* s = d.sequence(idx[b]);
@@ -119,8 +120,8 @@ void SentimentTask<T, Update>::gather(const TextSet& d, const int* idx, int batc
 }
 
 template <class T, class Update>
-double SentimentTask<T, Update>::loss_and_grad(const std::int32_t* ids, const T* labels,
-                                               int batch) {
+double SentimentWorkload<T, Update>::loss_and_grad(const std::int32_t* ids, const T* labels,
+                                                   int batch) {
   const int L = train_.max_len;
   emb_.forward(ids, batch, L, x_.data());
   const T* logits = lstm_.forward(x_.data(), L, batch);
@@ -134,7 +135,7 @@ double SentimentTask<T, Update>::loss_and_grad(const std::int32_t* ids, const T*
 }
 
 template <class T, class Update>
-double SentimentTask<T, Update>::step() {
+double SentimentWorkload<T, Update>::step() {
   if (batch_in_epoch_ >= steps_per_epoch()) begin_epoch(0);  // used without the trainer
   const int b = batch_in_epoch_++;
   const int start = b * spec_.batch, B = std::min(spec_.batch, train_.n - start);
@@ -149,8 +150,8 @@ double SentimentTask<T, Update>::step() {
 }
 
 template <class T, class Update>
-typename SentimentTask<T, Update>::Measure SentimentTask<T, Update>::measure(const TextSet& d,
-                                                                             int max_samples) {
+typename SentimentWorkload<T, Update>::Measure SentimentWorkload<T, Update>::measure(
+    const TextSet& d, int max_samples) {
   if (d.n > 0 && d.max_len != train_.max_len)
     bad("cannot evaluate on " + d.source + ": sequence length differs from " + train_.source);
   Measure m;
@@ -175,17 +176,12 @@ typename SentimentTask<T, Update>::Measure SentimentTask<T, Update>::measure(con
 }
 
 template <class T, class Update>
-double SentimentTask<T, Update>::ortho_gain() const {
-  return orthogonality_gain(spec_.recurrent);
+SpectrumSummary SentimentWorkload<T, Update>::kernel_spectrum() {
+  return isobench::kernel_spectrum(lstm_.recurrent_kernel(), orthogonality_gain(spec_.recurrent));
 }
 
 template <class T, class Update>
-SentimentKernelSpectrum SentimentTask<T, Update>::kernel_spectrum() {
-  return isobench::kernel_spectrum(lstm_.recurrent_kernel(), ortho_gain());
-}
-
-template <class T, class Update>
-void SentimentTask<T, Update>::evaluate(EvalRecord& r) {
+void SentimentWorkload<T, Update>::evaluate(EvalRecord& r) {
   if (!running_.empty()) {
     running_.write_and_reset(r);
   } else {  // step 0: nothing trained yet, measure the initial weights
@@ -202,15 +198,15 @@ void SentimentTask<T, Update>::evaluate(EvalRecord& r) {
 }
 
 template <class T, class Update>
-bool SentimentTask<T, Update>::diverged(const EvalRecord& r) const {
+bool SentimentWorkload<T, Update>::diverged(const EvalRecord& r) const {
   if (r.val_acc >= 0 && !std::isfinite(r.val_loss)) return true;
   const auto it = r.extra.find("kernel_finite");
   return it != r.extra.end() && it->is_boolean() && !it->template get<bool>();
 }
 
-template class SentimentTask<float, AdamUpdate>;
-template class SentimentTask<float, SgdUpdate>;
-template class SentimentTask<double, AdamUpdate>;
-template class SentimentTask<double, SgdUpdate>;
+template class SentimentWorkload<float, AdamUpdate>;
+template class SentimentWorkload<float, SgdUpdate>;
+template class SentimentWorkload<double, AdamUpdate>;
+template class SentimentWorkload<double, SgdUpdate>;
 
 }  // namespace isobench

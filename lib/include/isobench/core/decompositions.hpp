@@ -1,6 +1,16 @@
-// Thin LAPACK wrappers (OpenBLAS) for float and double, on COLUMN-MAJOR buffers, allocation-free:
+// The one place for dense matrix decompositions through LAPACK (OpenBLAS).
+//
+// isobench::lapack: thin wrappers for float and double on COLUMN-MAJOR buffers, allocation-free:
 // every routine works in caller-provided workspaces, and a `*_work_size` query tells how large
-// they must be (LAPACK's lwork = −1 query), so a caller allocates once and reuses.
+// they must be (LAPACK's lwork = −1 query), so a caller allocates once and reuses — what the
+// per-step constraints need, and the one QR of the library (qr_thin; OrthogonalInit uses it too).
+// isobench::singular_values: an allocating convenience on a row-major isobench matrix, for
+// measurements (spectra at evaluations, never per step).
+//
+// Setup, theory and test code may use xtensor-blas (xt::linalg) instead; the per-step calls keep
+// these wrappers, because xtensor-blas's LAPACK allocates its work arrays on every call and copies
+// its input to column-major first. Outputs keep the routine they were computed with (xt::linalg
+// calls e.g. syevd where the library calls syev, which changes the last bits).
 //
 // Row-major isobench matrices meet these as their transposes: a row-major (r × c) buffer is the
 // column-major (c × r) matrix Wᵀ. The constraint code (constraint.cpp) uses that to avoid copies:
@@ -14,6 +24,19 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "isobench/core/tensor.hpp"
+
+namespace isobench {
+
+// Singular values of A (any shape), descending. dgesdd without vectors. A holding NaN or Inf:
+// NonFiniteError (non_finite.hpp) naming singular_values; a LAPACK failure: std::runtime_error
+// saying what info means.
+template <class T>
+std::vector<double> singular_values(const Matrix<T>& a);
+
+}  // namespace isobench
 
 namespace isobench::lapack {
 

@@ -1,8 +1,9 @@
 // NonFiniteError: a NaN or Inf weight or gradient reached a kernel that would otherwise turn it
 // into finite numbers (a QR retraction maps a weight holding +Inf to the exact identity; an SVD
 // rejects NaN with a bare LAPACK code). The constraints (constraint.hpp), penalties (penalty.hpp)
-// and spectrum functions (linalg.hpp, spectra.hpp) check their inputs with check_finite() and
-// throw it; train() (trainer.hpp) turns it into a run that stops as diverged, with the message.
+// and spectrum functions (decompositions.hpp, orthogonality.hpp) check their inputs with
+// check_finite() and throw it; train() (trainer.hpp) turns it into a run that stops as diverged,
+// with the message.
 //
 // The check only reads: one pass over the matrix, no arithmetic on the values, so a finite input
 // gives exactly the numbers it gave without the check.

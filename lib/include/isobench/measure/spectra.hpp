@@ -1,5 +1,6 @@
 // Measurements of signal propagation at initialization (docs/RESEARCH.md §1, research question A):
-// the input-output Jacobian's singular values and the per-layer gradient norms.
+// the input-output Jacobian (its singular values are summarized by summarize_spectrum,
+// ortho/orthogonality.hpp) and the per-layer gradient norms.
 //
 //   J = ∂x_L/∂x_0 = D_L W_L ⋯ D_1 W_1,  D_l = diag(φ'(h_l))       (d_L × d_0)
 //
@@ -23,43 +24,9 @@
 #include "isobench/core/tensor.hpp"
 #include "isobench/nn/mlp.hpp"
 #include "isobench/ortho/init.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 
 namespace isobench {
-
-// Summary of singular values s_i (docs/CONTRACT.md counters): mean, (population) variance and max of
-// s_i², smallest and largest s_i, and cond = s_max / s_min — absent when s_min ≤ n·ε·s_max
-// (singular to machine precision, LAPACK's rank threshold; ε the double epsilon, n = count).
-struct SpectrumSummary {
-  double sv2_mean = 0, sv2_var = 0, sv2_max = 0;
-  double sv_min = 0, sv_max = 0;
-  std::optional<double> cond;
-};
-// A NaN or Inf among sv: NonFiniteError (non_finite.hpp), as for singular_value_stats.
-SpectrumSummary summarize_spectrum(const std::vector<double>& sv);
-
-// Singular values of any weight matrix (e.g. an RNN's recurrent kernel): mean, population
-// standard deviation, min, max — the kernel_sv_* counters of docs/CONTRACT.md.
-struct SingularValueStats {
-  double mean = 0, std = 0, min = 0, max = 0;
-};
-SingularValueStats singular_value_stats(const std::vector<double>& sv);
-// W holding NaN or Inf: NonFiniteError naming singular_values (linalg.hpp).
-template <class T>
-SingularValueStats weight_singular_value_stats(const Matrix<T>& w);
-
-// A recurrent kernel's singular values with their summary and ortho_err = ‖WᵀW/g² − I‖_F
-// (docs/CONTRACT.md), as the training families report them every evaluation.
-struct KernelSpectrum {
-  std::vector<double> sv;  // descending
-  double mean = 0, std = 0, min = 0, max = 0;
-  double ortho_err = 0;
-  bool finite = true;  // false: W holds NaN/Inf; nothing else is filled
-};
-template <class T>
-KernelSpectrum kernel_spectrum(const Matrix<T>& w, double gain);
-// The gain g that ortho_err divides by: InitSpec::gain for an init that declares sets_gain
-// (orthogonal, identity), 1 for every other. std::invalid_argument for a bad spec (checked_init).
-double orthogonality_gain(const InitSpec& init);
 
 // The input-output Jacobian at x0 (d_0 values). Runs net.forward(x0, 1) (overwriting the net's
 // last-forward state) and writes J into `jac`, resized to (d_L × d_0) when needed; `work` is a

@@ -35,7 +35,7 @@
 // of them by name. m ≥ 1 makes `margin` the band [0, g(1 + m)] (Vorontsov's widest, m = 1: only
 // the upper end binds).
 //
-// `ortho_err` (docs/CONTRACT.md) is isobench::orthogonality_error(W, g) from linalg.hpp.
+// `ortho_err` (docs/CONTRACT.md) is isobench::orthogonality_error(W, g) (orthogonality.hpp).
 //
 // A NaN or Inf in W (or, for cayley, in its gradient) is never projected: apply() throws
 // NonFiniteError (non_finite.hpp) naming "constraint:<kind>" before touching W (LAPACK's QR

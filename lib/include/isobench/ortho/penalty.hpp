@@ -6,8 +6,8 @@
 // in methods/NAME.hpp (EXTENDING in the README). OrthoPenalty runs any of them by name.
 //
 // Notation: r × c = shape of W, g = gain, λ = PenaltySpec::lambda (times the schedule's scale).
-// The Gram matrix is the smaller one, as in `ortho_err` (linalg.hpp): C = WᵀW (c × c) when W is
-// tall or square, C = WWᵀ (r × r) when W is wide; n is its side. E = C − I.
+// The Gram matrix is the smaller one, as in `ortho_err` (orthogonality.hpp): C = WᵀW (c × c) when W
+// is tall or square, C = WWᵀ (r × r) when W is wide; n is its side. E = C − I.
 //
 //   so                λ‖WᵀW − I‖_F²                       SO, Bansal, Chen & Wang 2018 (NeurIPS)
 //                     ∂/∂W = 4λ W E                        (wide: 4λ E W)

@@ -1,4 +1,4 @@
-// An MLP image classifier as a trainer task (trainer.hpp): mini-batch softmax cross-entropy,
+// An MLP image classifier as a trainer workload (trainer.hpp): mini-batch softmax cross-entropy,
 // an optimizer policy (optim.hpp), and an optional soft orthogonality penalty (penalty.hpp) on
 // every square hidden weight — what research questions C and E train.
 //
@@ -17,7 +17,7 @@
 // rate; qr / polar / margin after it; gain g = the init's for orthogonal init, else 1).
 //
 // Each step draws the next mini-batch of a per-epoch shuffle (MiniBatches, LastBatch::Drop so
-// every step sees `batch` samples), from the task's own engine: the run is deterministic given
+// every step sees `batch` samples), from the workload's own engine: the run is deterministic given
 // the engine's seed. Evaluation measures loss and accuracy on the first `eval_train` training
 // samples and accuracy on the first `eval_val` validation samples (0: all), in chunks.
 // `input_scale` multiplies every input (train, validation and test alike), e.g. to put the first
@@ -62,17 +62,17 @@ struct ClassifierSpec {
 
 // Update: SgdUpdate or AdamUpdate (optim.hpp). T: float or double.
 template <class T, class Update>
-class MlpClassifierTask {
+class MlpClassifierWorkload {
  public:
-  // `train` and `val` must outlive the task; val may be empty (n = 0) when eval_val is unused.
+  // `train` and `val` must outlive the workload; val may be empty (n = 0) when eval_val is unused.
   // The engine is copied: it draws the weights and biases at construction, then the shuffles.
   // Throws std::invalid_argument naming the setting for a bad spec (depth < 1, width < 1,
   // batch < 1, batch > train.n, lr ≤ 0) or std::invalid_argument for a dataset whose dimension
   // or classes do not fit.
-  MlpClassifierTask(const ClassifierSpec& spec, const Dataset& train, const Dataset& val,
-                    Update update, Engine eng);
-  MlpClassifierTask(const MlpClassifierTask&) = delete;  // treat_ points into net_
-  MlpClassifierTask& operator=(const MlpClassifierTask&) = delete;
+  MlpClassifierWorkload(const ClassifierSpec& spec, const Dataset& train, const Dataset& val,
+                        Update update, Engine eng);
+  MlpClassifierWorkload(const MlpClassifierWorkload&) = delete;  // treat_ points into net_
+  MlpClassifierWorkload& operator=(const MlpClassifierWorkload&) = delete;
 
   // --- the trainer interface (trainer.hpp) ---
   int steps_per_epoch() const { return batches_.num_batches(); }
@@ -124,9 +124,9 @@ class MlpClassifierTask {
   long t_ = 0;
 };
 
-extern template class MlpClassifierTask<float, SgdUpdate>;
-extern template class MlpClassifierTask<float, AdamUpdate>;
-extern template class MlpClassifierTask<double, SgdUpdate>;
-extern template class MlpClassifierTask<double, AdamUpdate>;
+extern template class MlpClassifierWorkload<float, SgdUpdate>;
+extern template class MlpClassifierWorkload<float, AdamUpdate>;
+extern template class MlpClassifierWorkload<double, SgdUpdate>;
+extern template class MlpClassifierWorkload<double, AdamUpdate>;
 
 }  // namespace isobench

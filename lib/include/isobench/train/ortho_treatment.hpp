@@ -1,14 +1,14 @@
-// One orthogonality treatment for every training task: the soft penalty with its λ schedule,
+// One orthogonality treatment for every training workload: the soft penalty with its λ schedule,
 // global gradient-norm clipping, the hard constraint, and the measurements ortho_err and the
 // kernel spectrum — composed at run time from a spec, for the list of kernels a model declares.
 //
-// A task's step then reads top to bottom in one order (every task, every treatment):
+// A workload's step then reads top to bottom in one order (every workload, every treatment):
 //
 //   batch → forward → loss → backward
 //   → penalty     loss += Σ_k λ·s(t)·P(W_k),  ∂L/∂W_k += λ·s(t)·∂P/∂W_k   add_penalty(t, loss)
 //   → clip        ‖g‖ = √(Σ_p Σ_i g_{p,i}²) over every parameter; g ← g·c/‖g‖ when ‖g‖ > c
 //                 (Pascanu, Mikolov & Bengio 2013; grad_clip.hpp)                clip()
-//   → update      the task's optimizer on optimizer_params(): every parameter except the kernels
+//   → update      the optimizer on optimizer_params(): every parameter except the kernels
 //                 under cayley                                          opt.step(optimizer_params())
 //   → constraint  cayley: W ← (I + η/2·A)⁻¹(I − η/2·A)W, A = G Wᵀ − W Gᵀ, with its own rate η,
 //                 INSTEAD of the optimizer step (Wisdom et al. 2016; Vorontsov et al. 2017);
@@ -17,7 +17,7 @@
 //
 // s(t) is the λ schedule's multiplier at optimizer step t (ConstantLambda, StepDecayLambda of
 // penalty.hpp; empty: 1); a multiplier ≤ 0 skips the penalty for that step. The constraint's gain
-// is each kernel's own g (the init's gain, orthogonality_gain in spectra.hpp). A margin m ≥ 1
+// is each kernel's own g (the init's gain, orthogonality_gain in orthogonality.hpp). A margin m ≥ 1
 // (Vorontsov's widest, m = 1) is the band [0, g(1 + m)]: only the upper end binds (the margin
 // method's own rule, constraint_methods.hpp).
 //
@@ -30,12 +30,12 @@
 // (4H × H) kernel is refused: A = G Wᵀ − W Gᵀ would rotate the 4H-space, not keep WᵀW.
 //
 // Measurements: ortho_err(k) = ‖WᵀW/g² − I‖_F of the whole kernel (docs/CONTRACT.md ortho_err,
-// linalg.hpp); constrained_ortho_err(k) = the largest of that over the units the constraint acts
-// on (the gate blocks under PerGate); spectrum(k) = kernel_spectrum (spectra.hpp).
+// orthogonality.hpp); constrained_ortho_err(k) = the largest of that over the units the constraint
+// acts on (the gate blocks under PerGate); spectrum(k) = kernel_spectrum (orthogonality.hpp).
 //
-// srip seeding: kernel k's power-iteration vector is seeded with penalty_seed + k; the task
-// chooses penalty_seed (SequenceTask per its protocol: 0 for RQD/TASK, a draw from its engine for
-// SEED; the other classifiers a draw from their engine), so every family keeps its draw order.
+// srip seeding: kernel k's power-iteration vector is seeded with penalty_seed + k; the workload
+// chooses penalty_seed (SequenceWorkload per its protocol: 0 for RQD/TASK, a draw from its engine
+// for SEED; the other classifiers a draw from their engine), so every family keeps its draw order.
 //
 // Allocation: every workspace (penalties, constraints, gate-block scratch) is allocated at
 // construction; add_penalty, clip and after_update do not allocate.
@@ -47,8 +47,8 @@
 #include <vector>
 
 #include "isobench/core/tensor.hpp"
-#include "isobench/measure/spectra.hpp"
 #include "isobench/ortho/constraint.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 #include "isobench/ortho/penalty.hpp"
 
 namespace isobench {
@@ -86,9 +86,9 @@ struct OrthoTreatmentSpec {
 template <class T>
 class OrthoTreatment {
  public:
-  // params: every trainable parameter of the task, in the order of the clipping's norm sum (the
+  // params: every trainable parameter of the workload, in the order of the clipping's norm sum (the
   // optimizer's order does not change numbers); a kernel's grad must be its ParamRef's grad.
-  // owner prefixes error messages ("SequenceTask"). Throws std::invalid_argument naming the
+  // owner prefixes error messages ("SequenceWorkload"). Throws std::invalid_argument naming the
   // setting: clip_norm not finite, a kernel not in params, gate blocks that do not tile the
   // kernel, a non-finite margin, cayley on a whole gate-blocked kernel; the penalty's and the
   // constraint's own checks apply.
@@ -96,8 +96,9 @@ class OrthoTreatment {
                  std::vector<ParamRef<T>> params, const std::string& owner);
 
   // Penalty at optimizer step t (counted from 1): adds each kernel's λ·s(t)·P(W_k) to `loss` in
-  // kernel order (so the floating-point sum is the tasks' own) and λ·s(t)·∂P/∂W_k into its grad.
-  // Returns Σ_k λ·s(t)·P(W_k) (0 without penalty). A NaN/Inf: NonFiniteError naming the kernel.
+  // kernel order (so the floating-point sum is the workloads' own) and λ·s(t)·∂P/∂W_k into its
+  // grad. Returns Σ_k λ·s(t)·P(W_k) (0 without penalty). A NaN/Inf: NonFiniteError naming the
+  // kernel.
   double add_penalty(long t, double& loss);
   // Global-norm clipping at clip_norm (none when ≤ 0); returns the norm before clipping (always
   // measured, kept as last_grad_norm()).
@@ -112,9 +113,9 @@ class OrthoTreatment {
   double penalty_value(long t);
   double ortho_err(std::size_t k) const;
   double constrained_ortho_err(std::size_t k) const;
-  KernelSpectrum spectrum(std::size_t k) const;
-  // Singular values of kernel k (a NaN/Inf: NonFiniteError from linalg.hpp).
-  SingularValueStats singular_values(std::size_t k) const;
+  SpectrumSummary spectrum(std::size_t k) const;
+  // Singular values of kernel k (a NaN/Inf: NonFiniteError naming singular_values).
+  SpectrumSummary singular_values(std::size_t k) const;
 
   double lambda_multiplier(long t) const {
     return spec_.lambda_schedule ? spec_.lambda_schedule(t) : 1.0;

@@ -1,10 +1,10 @@
-// A recurrent sequence classifier as a trainer task (trainer.hpp): a many-to-one recurrent model
-// (Rnn<T> or Lstm<T>, built by the caller), softmax cross-entropy on the last step's logits, an
-// optimizer policy (optim.hpp) and the orthogonality treatment of the recurrent kernel
+// A recurrent sequence classifier as a trainer workload (trainer.hpp): a many-to-one recurrent
+// model (Rnn<T> or Lstm<T>, built by the caller), softmax cross-entropy on the last step's logits,
+// an optimizer policy (optim.hpp) and the orthogonality treatment of the recurrent kernel
 // (ortho_treatment.hpp) — what SEED trains (the seed study, Hlav 2019; docs/RESEARCH.md §3).
 //
-// It is a thin facade: SequenceTask (sequence_tasks.hpp), the one sequential-MNIST training step
-// and evaluation, does the work under SequenceProtocol::keras() — SEED's protocol, each option
+// It is a thin facade: SequenceWorkload (sequence_workload.hpp), the one sequential-MNIST training
+// step and evaluation, does the work under SequenceProtocol::keras() — SEED's protocol, each option
 // documented there — with the caller's model and an Optimizer<T, Update>.
 //
 //   x_1..x_T = the image viewed as a sequence (SeqView: Rows = 28 steps × 28 pixels, …)
@@ -57,14 +57,14 @@
 #include "isobench/core/tensor.hpp"
 #include "isobench/data/batches.hpp"
 #include "isobench/data/datasets.hpp"
-#include "isobench/measure/spectra.hpp"
 #include "isobench/nn/lstm.hpp"
 #include "isobench/nn/rnn.hpp"
 #include "isobench/optim/optim.hpp"
 #include "isobench/ortho/init.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 #include "isobench/ortho/penalty.hpp"
 #include "isobench/train/ortho_treatment.hpp"
-#include "isobench/train/sequence_tasks.hpp"
+#include "isobench/train/sequence_workload.hpp"
 #include "isobench/train/trainer.hpp"
 
 namespace isobench {
@@ -92,20 +92,21 @@ struct RecurrentClassifierSpec {
 // Model: Rnn<T> or Lstm<T> (rnn.hpp, lstm.hpp), many-to-one, output_dim = the classes.
 // Update: AdamUpdate or SgdUpdate (optim.hpp). T: float or double.
 template <class Model, class Update>
-class RecurrentClassifierTask {
+class RecurrentClassifierWorkload {
  public:
   using T = typename std::remove_reference_t<decltype(*std::declval<Model&>().params()[0].value)>;
   static constexpr int kInitialTrainSamples = 1000;
 
   // `model` is constructed by the caller (its config chooses hidden size, activation, bias) and
-  // initialized here from the spec. `train` and `val` must outlive the task; val may be empty.
+  // initialized here from the spec. `train` and `val` must outlive the workload; val may be empty.
   // Throws std::invalid_argument naming the setting for a bad spec (batch < 1, batch > train.n,
   // lr ≤ 0 or not finite, eval_chunk < 1, clip_norm < 0), a many-to-many model, or a model whose
   // input size / class count does not fit the data and view; the penalty's own checks apply.
-  RecurrentClassifierTask(const RecurrentClassifierSpec& spec, Model model, const Dataset& train,
-                          const Dataset& val, Update update, Engine eng);
-  RecurrentClassifierTask(const RecurrentClassifierTask&) = delete;  // the core points into itself
-  RecurrentClassifierTask& operator=(const RecurrentClassifierTask&) = delete;
+  RecurrentClassifierWorkload(const RecurrentClassifierSpec& spec, Model model,
+                              const Dataset& train, const Dataset& val, Update update, Engine eng);
+  RecurrentClassifierWorkload(const RecurrentClassifierWorkload&) =
+      delete;  // the core points into itself
+  RecurrentClassifierWorkload& operator=(const RecurrentClassifierWorkload&) = delete;
 
   // --- the trainer interface (trainer.hpp) ---
   int steps_per_epoch() const { return core_.steps_per_epoch(); }
@@ -131,10 +132,8 @@ class RecurrentClassifierTask {
   }
 
   // The recurrent kernel's singular values now (one SVD, O(H³)).
-  KernelSpectrum kernel_spectrum() { return core_.kernel_spectrum(); }
+  SpectrumSummary kernel_spectrum() { return core_.kernel_spectrum(); }
   const OrthoTreatment<T>& treatment() const { return core_.treatment(); }
-  // g of ortho_err: the init gain for orthogonal / identity init, else 1.
-  double ortho_gain() const { return core_.kernel_gain(); }
 
   Model& model() { return std::get<Model>(core_.model()); }
   const RecurrentClassifierSpec& spec() const { return spec_; }
@@ -145,16 +144,16 @@ class RecurrentClassifierTask {
  private:
   RecurrentClassifierSpec spec_;
   const Dataset& train_;
-  SequenceTask<T> core_;  // the one sequential-MNIST step and evaluation, SEED's protocol
+  SequenceWorkload<T> core_;  // the one sequential-MNIST step and evaluation, SEED's protocol
 };
 
-extern template class RecurrentClassifierTask<Rnn<float>, AdamUpdate>;
-extern template class RecurrentClassifierTask<Rnn<float>, SgdUpdate>;
-extern template class RecurrentClassifierTask<Rnn<double>, AdamUpdate>;
-extern template class RecurrentClassifierTask<Rnn<double>, SgdUpdate>;
-extern template class RecurrentClassifierTask<Lstm<float>, AdamUpdate>;
-extern template class RecurrentClassifierTask<Lstm<float>, SgdUpdate>;
-extern template class RecurrentClassifierTask<Lstm<double>, AdamUpdate>;
-extern template class RecurrentClassifierTask<Lstm<double>, SgdUpdate>;
+extern template class RecurrentClassifierWorkload<Rnn<float>, AdamUpdate>;
+extern template class RecurrentClassifierWorkload<Rnn<float>, SgdUpdate>;
+extern template class RecurrentClassifierWorkload<Rnn<double>, AdamUpdate>;
+extern template class RecurrentClassifierWorkload<Rnn<double>, SgdUpdate>;
+extern template class RecurrentClassifierWorkload<Lstm<float>, AdamUpdate>;
+extern template class RecurrentClassifierWorkload<Lstm<float>, SgdUpdate>;
+extern template class RecurrentClassifierWorkload<Lstm<double>, AdamUpdate>;
+extern template class RecurrentClassifierWorkload<Lstm<double>, SgdUpdate>;
 
 }  // namespace isobench

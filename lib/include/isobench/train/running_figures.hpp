@@ -1,9 +1,9 @@
-// What a classification task writes into the trainer's EvalRecord: the training figures as
+// What a classification workload writes into the trainer's EvalRecord: the training figures as
 // running means since the previous evaluation (as Keras reports them per epoch), and the
 // recurrent kernel's spectrum.
 #pragma once
 
-#include "isobench/measure/spectra.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 #include "isobench/train/trainer.hpp"
 
 namespace isobench {
@@ -42,7 +42,7 @@ struct RunningFigures {
 
 // kernel_sv_mean/std/min/max, ortho_err (and the whole list kernel_sv when `full`) into r's
 // extra; kernel_finite = false when the kernel holds NaN/Inf.
-inline void record_kernel_spectrum(const KernelSpectrum& ks, bool full, EvalRecord& r) {
+inline void record_kernel_spectrum(const SpectrumSummary& ks, bool full, EvalRecord& r) {
   if (!ks.finite) {
     r.extra["kernel_finite"] = false;
     return;

@@ -1,4 +1,4 @@
-// A sentence-sentiment classifier as a trainer task (trainer.hpp): word embeddings
+// A sentence-sentiment classifier as a trainer workload (trainer.hpp): word embeddings
 // (embedding.hpp), a many-to-one LSTM (lstm.hpp) with one logit, the sigmoid binary cross-entropy
 // (loss_bce.hpp), an optimizer policy (optim.hpp) and an optional soft orthogonality penalty
 // (penalty.hpp) on the LSTM's recurrent kernel — what SENT trains (the seed study's second
@@ -29,7 +29,7 @@
 // read-out kernels — Lstm::init), then the embedding table, then one seed for srip's power
 // iteration, then one shuffle per epoch (last partial batch kept, as Keras). Deterministic.
 //
-// Evaluation (trainer's evaluate), as RecurrentClassifierTask (rnn_classifier.hpp) so SENT's
+// Evaluation (trainer's evaluate), as RecurrentClassifierWorkload (rnn_classifier.hpp) so SENT's
 // traces read like SEED's: loss / train_acc = running means of the training batches since the
 // previous evaluation (at step 0: measured on the first kInitialTrainSamples training snippets);
 // val_loss / val_acc on the validation part; extra: train_data_loss, penalty, kernel_sv_mean /
@@ -43,11 +43,11 @@
 
 #include "isobench/core/rng.hpp"
 #include "isobench/data/text.hpp"
-#include "isobench/measure/spectra.hpp"
 #include "isobench/nn/embedding.hpp"
 #include "isobench/nn/lstm.hpp"
 #include "isobench/optim/optim.hpp"
 #include "isobench/ortho/init.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 #include "isobench/ortho/penalty.hpp"
 #include "isobench/train/ortho_treatment.hpp"
 #include "isobench/train/running_figures.hpp"
@@ -73,23 +73,20 @@ struct SentimentSpec {
   double target_val_acc = 0.7;                         // reached_target: val_acc ≥ this
 };
 
-// Singular values of the recurrent kernel and their docs/CONTRACT.md summary (spectra.hpp).
-using SentimentKernelSpectrum = KernelSpectrum;
-
 // T: float or double; Update: AdamUpdate or SgdUpdate.
 template <class T, class Update>
-class SentimentTask {
+class SentimentWorkload {
  public:
   static constexpr int kInitialTrainSamples = 1000;
 
-  // `train` and `val` must outlive the task (val may be empty); vocab = the embedding's rows
+  // `train` and `val` must outlive the workload (val may be empty); vocab = the embedding's rows
   // (every id of the data must be below it). Throws std::invalid_argument naming the setting for
   // batch < 1 or > train.n, lr ≤ 0, embed_dim / hidden < 1, eval_chunk < 1, sequences of
   // different lengths in train and val; the penalty's own checks apply.
-  SentimentTask(const SentimentSpec& spec, int vocab, const TextSet& train, const TextSet& val,
-                Update update, Engine eng);
-  SentimentTask(const SentimentTask&) = delete;  // treat_ points into lstm_
-  SentimentTask& operator=(const SentimentTask&) = delete;
+  SentimentWorkload(const SentimentSpec& spec, int vocab, const TextSet& train, const TextSet& val,
+                    Update update, Engine eng);
+  SentimentWorkload(const SentimentWorkload&) = delete;  // treat_ points into lstm_
+  SentimentWorkload& operator=(const SentimentWorkload&) = delete;
 
   // --- trainer interface ---
   int steps_per_epoch() const;
@@ -110,8 +107,9 @@ class SentimentTask {
   // model and embedding; no update. For tests and probes.
   double loss_and_grad(const std::int32_t* ids, const T* labels, int batch);
 
-  SentimentKernelSpectrum kernel_spectrum();
-  double ortho_gain() const;
+  // The recurrent kernel's singular values, their docs/CONTRACT.md summary and ortho_err
+  // (kernel_spectrum, orthogonality.hpp).
+  SpectrumSummary kernel_spectrum();
   const OrthoTreatment<T>& treatment() const { return *treat_; }
 
   // Freeze (false) or fine-tune (true) the embedding table; call before training.
@@ -143,9 +141,9 @@ class SentimentTask {
   int last_correct_ = 0;
 };
 
-extern template class SentimentTask<float, AdamUpdate>;
-extern template class SentimentTask<float, SgdUpdate>;
-extern template class SentimentTask<double, AdamUpdate>;
-extern template class SentimentTask<double, SgdUpdate>;
+extern template class SentimentWorkload<float, AdamUpdate>;
+extern template class SentimentWorkload<float, SgdUpdate>;
+extern template class SentimentWorkload<double, AdamUpdate>;
+extern template class SentimentWorkload<double, SgdUpdate>;
 
 }  // namespace isobench

@@ -1,8 +1,10 @@
 // The one training loop of every isobench family, readable top to bottom.
 //
-// A *task* owns the model, data and optimizer and knows how to take one optimizer step and how
-// to evaluate itself; the trainer owns budgets, the wall-time cap, evaluation cadence, target
-// detection, divergence detection and callbacks. Callbacks are plain objects with any subset of
+// A *workload* owns the model, data and optimizer and knows how to take one optimizer step and how
+// to evaluate itself (a workload, not a "task": `task` is the run key of docs/CONTRACT.md, the
+// problem a run learns — data/tasks.hpp's synthetic ones, MNIST read as a sequence, ...); the
+// trainer owns budgets, the wall-time cap, evaluation cadence, target detection, divergence
+// detection and callbacks. Callbacks are plain objects with any subset of
 //
 //   void on_evaluation(const EvalRecord&)      after every evaluation
 //   void on_epoch_end(int epoch, long step)    after every epoch
@@ -10,7 +12,7 @@
 //
 // detected at compile time, so an absent hook costs nothing (ensmallen's callback design).
 //
-// Task interface (duck-typed):
+// Workload interface (duck-typed):
 //   int    steps_per_epoch()            optimizer steps in one pass over the training data
 //   void   begin_epoch(int epoch)       e.g. reshuffle
 //   double step()                       one optimizer step on the next batch; returns its loss
@@ -19,7 +21,7 @@
 //   bool   diverged(const EvalRecord&) const    (a non-finite loss is always divergence)
 //
 // Divergence (docs/CONTRACT.md `diverged`): a NaN or Inf loss, weight or gradient. A non-finite step
-// loss, a non-finite evaluation loss or task.diverged() stop the run; so does a NonFiniteError
+// loss, a non-finite evaluation loss or workload.diverged() stop the run; so does a NonFiniteError
 // (non_finite.hpp) thrown by step(), evaluate() or a callback — a constraint, penalty or
 // spectrum that met a NaN/Inf weight or gradient — and its message, naming the kernel, is kept
 // in TrainResult::diverged_reason. Any other exception propagates.
@@ -106,8 +108,8 @@ template <class C>
 void cb_finish(C&, const TrainResult&, long) {}
 }  // namespace detail
 
-template <class Task, class... Callbacks>
-TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
+template <class Workload, class... Callbacks>
+TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... callbacks) {
   using Clock = std::chrono::steady_clock;
   TrainResult res;
   res.step_budget = cfg.step_budget;
@@ -134,7 +136,7 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
     // is kept and reported, as a NaN result was before kernels refused them.
     std::optional<NonFiniteError> refused;
     try {
-      task.evaluate(r);
+      workload.evaluate(r);
     } catch (const NonFiniteError& e) {
       refused.emplace(e);
     }
@@ -149,13 +151,13 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
       non_finite(*refused);
       return;
     }
-    if (!std::isfinite(r.loss) || task.diverged(r)) {
+    if (!std::isfinite(r.loss) || workload.diverged(r)) {
       res.diverged = true;
       res.stop_reason = "diverged";
       stop = true;
       return;
     }
-    if (!res.converged && task.reached_target(r)) {
+    if (!res.converged && workload.reached_target(r)) {
       res.converged = true;
       res.steps_to_target = step;
       if (cfg.stop_at_target) {
@@ -165,17 +167,18 @@ TrainResult train(Task& task, const TrainConfig& cfg, Callbacks&... callbacks) {
     }
   };
 
-  const int spe = task.steps_per_epoch();
-  if (spe < 1) throw std::invalid_argument("train: the task has no steps per epoch (empty data?)");
+  const int spe = workload.steps_per_epoch();
+  if (spe < 1)
+    throw std::invalid_argument("train: the workload has no steps per epoch (empty data?)");
   if (cfg.eval_at_start) evaluate();
   while (!stop && step < cfg.step_budget && (cfg.epoch_budget == 0 || epoch < cfg.epoch_budget)) {
-    task.begin_epoch(epoch);
+    workload.begin_epoch(epoch);
     for (int b = 0; b < spe && !stop && step < cfg.step_budget; ++b) {
       const auto t0 = Clock::now();
       double loss = std::numeric_limits<double>::quiet_NaN();
       std::optional<NonFiniteError> caught;  // handled after the step is timed and counted
       try {
-        loss = task.step();
+        loss = workload.step();
       } catch (const NonFiniteError& e) {
         caught.emplace(e);
       }

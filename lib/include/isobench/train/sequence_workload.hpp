@@ -1,8 +1,9 @@
-// Recurrent models on sequence problems as trainer tasks (trainer.hpp): what RQD and TASK train,
-// and — through RecurrentClassifierTask (rnn_classifier.hpp), a facade over this class — SEED.
-// There is ONE sequential-MNIST training step and evaluation; where the families differ (batching,
-// training figures, draw use, evaluation chunks, divergence rules), SequenceProtocol says so,
-// option by option, so no family's numbers changed when the two implementations were folded.
+// Recurrent models on sequence problems as trainer workloads (trainer.hpp): what RQD and TASK
+// train, and — through RecurrentClassifierWorkload (rnn_classifier.hpp), a facade over this class —
+// SEED. There is ONE sequential-MNIST training step and evaluation; where the families differ
+// (batching, training figures, draw use, evaluation chunks, divergence rules), SequenceProtocol
+// says so, option by option, so no family's numbers changed when the two implementations were
+// folded.
 //
 // Model: a vanilla RNN (rnn.hpp) or an LSTM (lstm.hpp), built from the spec or handed in by the
 // caller. Problems (docs/RESEARCH.md §3):
@@ -63,13 +64,13 @@
 #include "isobench/data/batches.hpp"
 #include "isobench/data/datasets.hpp"
 #include "isobench/data/tasks.hpp"
-#include "isobench/measure/spectra.hpp"
 #include "isobench/nn/activation.hpp"
 #include "isobench/nn/lstm.hpp"
 #include "isobench/nn/rnn.hpp"
 #include "isobench/optim/optim.hpp"
 #include "isobench/ortho/constraint.hpp"
 #include "isobench/ortho/init.hpp"
+#include "isobench/ortho/orthogonality.hpp"
 #include "isobench/ortho/penalty.hpp"
 #include "isobench/train/ortho_treatment.hpp"
 #include "isobench/train/running_figures.hpp"
@@ -87,8 +88,8 @@ SequenceProblem parse_sequence_problem(std::string_view s);
 bool is_mnist_problem(SequenceProblem p);
 
 // Where the sequential-MNIST families train and measure differently: each family's protocol,
-// kept as it was when SEED's RecurrentClassifierTask and RQD/TASK's SequenceTask were one class
-// each, so that folding them changed no number. The defaults are RQD/TASK's ("measured");
+// kept as it was when SEED's RecurrentClassifierWorkload and RQD/TASK's SequenceWorkload were one
+// class each, so that folding them changed no number. The defaults are RQD/TASK's ("measured");
 // SequenceProtocol::keras() is SEED's (the seed study ran Keras's fit, and SEED reproduces it).
 // Options about batches and training figures apply to the MNIST problems only.
 struct SequenceProtocol {
@@ -137,7 +138,7 @@ struct SequenceProtocol {
   static SequenceProtocol keras();  // SEED's protocol (each option's SEED value above)
 };
 
-struct SequenceTaskSpec {
+struct SequenceWorkloadSpec {
   RecurrentModel model = RecurrentModel::Rnn;
   SequenceProblem problem = SequenceProblem::RowMnist;
   int length = 0;  // copy: the delay T (≥ 1); adding: the length T (≥ 2); MNIST: unused
@@ -169,7 +170,7 @@ struct SequenceTaskSpec {
 
 // T: float or double.
 template <class T>
-class SequenceTask {
+class SequenceWorkload {
  public:
   using Model = std::variant<Rnn<T>, Lstm<T>>;
   // One optimizer step on the parameters given (the treatment's optimizer_params()).
@@ -177,23 +178,24 @@ class SequenceTask {
 
   // The model built from the spec (model, hidden, act; the LSTM's per-gate init chosen from the
   // treatment), updated by Adam at spec.lr. MNIST problems need `train` (28 × 28 images; and `val`
-  // when eval_val is used; may be empty); both must outlive the task. Synthetic problems ignore
+  // when eval_val is used; may be empty); both must outlive the workload. Synthetic problems ignore
   // them (pass nullptr). Throws std::invalid_argument naming the setting for a bad spec (hidden,
   // batch, lr, length, a missing or too small dataset, a constraint on a non-orthogonalizable
   // kernel, …).
-  SequenceTask(const SequenceTaskSpec& spec, const Dataset* train, const Dataset* val, Engine eng);
+  SequenceWorkload(const SequenceWorkloadSpec& spec, const Dataset* train, const Dataset* val,
+                   Engine eng);
   // A caller-built, many-to-one model (its config chooses hidden size, activation, bias, the
   // LSTM's per_gate_init; initialized here from the spec's inits) classifying images of any size
   // viewed as `view` (spec.problem, model, hidden and act are not used; spec.perm_seed is), updated
-  // by `update` instead of Adam (spec.lr is not used). `owner` prefixes error messages (the facade's
-  // name). Throws std::invalid_argument for a many-to-many model or one whose input_dim / output_dim
-  // does not fit the view / classes of `train`, a too small `train`, or a `val` of another image
-  // size or class count.
-  SequenceTask(const SequenceTaskSpec& spec, Model model, SeqView view, const Dataset& train,
-               const Dataset& val, UpdateFn update, Engine eng,
-               const std::string& owner = "SequenceTask");
-  SequenceTask(const SequenceTask&) = delete;
-  SequenceTask& operator=(const SequenceTask&) = delete;
+  // by `update` instead of Adam (spec.lr is not used). `owner` prefixes error messages (the
+  // facade's name). Throws std::invalid_argument for a many-to-many model or one whose input_dim /
+  // output_dim does not fit the view / classes of `train`, a too small `train`, or a `val` of
+  // another image size or class count.
+  SequenceWorkload(const SequenceWorkloadSpec& spec, Model model, SeqView view,
+                   const Dataset& train, const Dataset& val, UpdateFn update, Engine eng,
+                   const std::string& owner = "SequenceWorkload");
+  SequenceWorkload(const SequenceWorkload&) = delete;
+  SequenceWorkload& operator=(const SequenceWorkload&) = delete;
 
   // --- the trainer interface (trainer.hpp) ---
   int steps_per_epoch() const;
@@ -204,7 +206,7 @@ class SequenceTask {
   bool diverged(const EvalRecord& r) const;
 
   // --- pieces of step(), public for tests ---
-  // The next training batch into the task's buffers (MNIST under LastBatch::Keep: the epoch's
+  // The next training batch into the workload's buffers (MNIST under LastBatch::Keep: the epoch's
   // last batch may be partial).
   void draw_batch();
   // Data loss + penalty on the last drawn batch; fills every gradient, W's (kernel_grad()) with
@@ -231,21 +233,20 @@ class SequenceTask {
   double baseline_loss() const;
   // W: (H × H) for the RNN, (4H × H) for the LSTM.
   Matrix<T>& recurrent_kernel();
-  // g: the recurrent init's gain (orthogonal / identity), else 1.
-  double kernel_gain() const { return gain_; }
-  // ‖WᵀW/g² − I‖_F of the whole W (docs/CONTRACT.md ortho_err).
+  // ‖WᵀW/g² − I‖_F of the whole W (docs/CONTRACT.md ortho_err), g = orthogonality_gain of the
+  // recurrent init.
   double orthogonality_error();
   // The same over the units the constraint acts on: the largest over the LSTM's gate blocks under
   // the PerGate scope, else orthogonality_error().
   double constrained_orthogonality_error() const { return treat_->constrained_ortho_err(0); }
-  SingularValueStats kernel_singular_values();
+  SpectrumSummary kernel_singular_values();
   // The recurrent kernel's singular values and ortho_err now (one SVD, O(H³)).
-  KernelSpectrum kernel_spectrum();
+  SpectrumSummary kernel_spectrum();
   // Every parameter, W first (values and the gradients the update uses).
   const std::vector<ParamRef<T>>& params() const { return treat_->params(); }
   const OrthoTreatment<T>& treatment() const { return *treat_; }
   Model& model() { return model_; }
-  const SequenceTaskSpec& spec() const { return spec_; }
+  const SequenceWorkloadSpec& spec() const { return spec_; }
   int seq_steps() const { return steps_; }
   int features() const { return features_; }
   int outputs() const { return outputs_; }
@@ -267,7 +268,7 @@ class SequenceTask {
   int eval_chunk() const;
   Measure measure_synthetic();
 
-  SequenceTaskSpec spec_;
+  SequenceWorkloadSpec spec_;
   const Dataset* train_;
   const Dataset* val_;
   Engine eng_;
@@ -277,7 +278,7 @@ class SequenceTask {
   double gain_ = 1.0;
   UpdateFn update_;  // Adam at spec.lr unless the caller's
   // Penalty, clipping, constraint on W (params: every parameter, W first); built once the model
-  // exists. It points into model_, so the task is neither copied nor moved.
+  // exists. It points into model_, so the workload is neither copied nor moved.
   std::unique_ptr<OrthoTreatment<T>> treat_;
   // MNIST
   std::vector<BatchGatherer> gatherer_;  // 0 or 1
@@ -299,7 +300,7 @@ class SequenceTask {
   long t_ = 0;
 };
 
-extern template class SequenceTask<float>;
-extern template class SequenceTask<double>;
+extern template class SequenceWorkload<float>;
+extern template class SequenceWorkload<double>;
 
 }  // namespace isobench

@@ -1,6 +1,6 @@
-// SequenceTask: the composed objective's gradient (data loss + penalty) against central
+// SequenceWorkload: the composed objective's gradient (data loss + penalty) against central
 // differences, the constraints' invariants during training, the baselines, determinism, errors,
-// and that a small task actually learns.
+// and that a small workload actually learns.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "gradcheck.hpp"
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/train/rnn_classifier.hpp"
-#include "isobench/train/sequence_tasks.hpp"
+#include "isobench/train/sequence_workload.hpp"
 #include "isobench/train/trainer.hpp"
 
 using namespace isobench;
@@ -31,8 +31,8 @@ Dataset fake_mnist(int n, std::uint64_t seed) {
   return d;
 }
 
-SequenceTaskSpec small_spec(RecurrentModel model, SequenceProblem problem) {
-  SequenceTaskSpec s;
+SequenceWorkloadSpec small_spec(RecurrentModel model, SequenceProblem problem) {
+  SequenceWorkloadSpec s;
   s.model = model;
   s.problem = problem;
   s.length = problem == SequenceProblem::Copy ? 3 : 6;
@@ -44,13 +44,13 @@ SequenceTaskSpec small_spec(RecurrentModel model, SequenceProblem problem) {
 }
 
 // max relative error of kernel_grad() against central differences of objective_and_gradient().
-double kernel_grad_error(SequenceTask<double>& task) {
-  task.draw_batch();
-  task.objective_and_gradient();
-  const Matrix<double> analytic = task.kernel_grad();
-  Matrix<double>& w = task.recurrent_kernel();
+double kernel_grad_error(SequenceWorkload<double>& workload) {
+  workload.draw_batch();
+  workload.objective_and_gradient();
+  const Matrix<double> analytic = workload.kernel_grad();
+  Matrix<double>& w = workload.recurrent_kernel();
   return gradcheck::max_rel_grad_error(w.data(), w.size(), analytic.data(),
-                                       [&] { return task.objective_and_gradient(); });
+                                       [&] { return workload.objective_and_gradient(); });
 }
 
 }  // namespace
@@ -60,7 +60,7 @@ class ObjectiveGradient
 
 TEST_P(ObjectiveGradient, KernelGradientMatchesFiniteDifferences) {
   const auto [model, problem, penalized] = GetParam();
-  SequenceTaskSpec s = small_spec(model, problem);
+  SequenceWorkloadSpec s = small_spec(model, problem);
   if (penalized) {
     s.penalty.method = "so";
     s.penalty.lambda = 0.3;
@@ -69,8 +69,9 @@ TEST_P(ObjectiveGradient, KernelGradientMatchesFiniteDifferences) {
   s.recurrent_init = InitSpec::glorot_uniform();
   const Dataset mnist = fake_mnist(12, 1);
   const bool is_mnist = is_mnist_problem(problem);
-  SequenceTask<double> task(s, is_mnist ? &mnist : nullptr, nullptr, make_engine("grad", 1));
-  EXPECT_LT(kernel_grad_error(task), 1e-6);
+  SequenceWorkload<double> workload(s, is_mnist ? &mnist : nullptr, nullptr,
+                                    make_engine("grad", 1));
+  EXPECT_LT(kernel_grad_error(workload), 1e-6);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -80,15 +81,15 @@ INSTANTIATE_TEST_SUITE_P(
                                          SequenceProblem::Adding),
                        ::testing::Bool()));
 
-TEST(SequenceTask, PenaltyChangesTheGradientByItsOwnGradient) {
+TEST(SequenceWorkload, PenaltyChangesTheGradientByItsOwnGradient) {
   // The test above could pass with the penalty ignored in both value and gradient; this one
   // cannot: the difference of the two kernel gradients is exactly ∂(λP)/∂W.
-  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
+  SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
   s.recurrent_init = InitSpec::glorot_uniform();
-  SequenceTask<double> plain(s, nullptr, nullptr, make_engine("pen", 1));
+  SequenceWorkload<double> plain(s, nullptr, nullptr, make_engine("pen", 1));
   s.penalty.method = "so";
   s.penalty.lambda = 0.5;
-  SequenceTask<double> pen(s, nullptr, nullptr, make_engine("pen", 1));
+  SequenceWorkload<double> pen(s, nullptr, nullptr, make_engine("pen", 1));
   plain.draw_batch();
   pen.draw_batch();
   const double l0 = plain.objective_and_gradient(), l1 = pen.objective_and_gradient();
@@ -105,20 +106,20 @@ TEST(SequenceTask, PenaltyChangesTheGradientByItsOwnGradient) {
 class ConstraintDuringTraining : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ConstraintDuringTraining, KernelStaysOnTheScaledManifold) {
-  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
+  SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
   s.hidden = 8;
   s.lr = 1e-2;
   s.recurrent_init = InitSpec::orthogonal(1.1);
   s.constraint.method = GetParam();
   if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.5;
-  SequenceTask<double> task(s, nullptr, nullptr, make_engine("constraint", 2));
-  const Matrix<double> w0 = task.recurrent_kernel();
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(std::isfinite(task.step()));
-  EXPECT_DOUBLE_EQ(task.kernel_gain(), 1.1);
+  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("constraint", 2));
+  const Matrix<double> w0 = workload.recurrent_kernel();
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
+  EXPECT_DOUBLE_EQ(orthogonality_gain(workload.spec().recurrent_init), 1.1);
   // W moved (the constraint did not freeze it) and is still 1.1 × orthogonal.
-  EXPECT_GT(xt::amax(xt::abs(task.recurrent_kernel() - w0))(), 1e-3);
-  EXPECT_LT(task.orthogonality_error(), 1e-10);
-  const auto sv = task.kernel_singular_values();
+  EXPECT_GT(xt::amax(xt::abs(workload.recurrent_kernel() - w0))(), 1e-3);
+  EXPECT_LT(workload.orthogonality_error(), 1e-10);
+  const auto sv = workload.kernel_singular_values();
   EXPECT_NEAR(sv.min, 1.1, 1e-10);
   EXPECT_NEAR(sv.max, 1.1, 1e-10);
 }
@@ -126,53 +127,53 @@ TEST_P(ConstraintDuringTraining, KernelStaysOnTheScaledManifold) {
 INSTANTIATE_TEST_SUITE_P(Kinds, ConstraintDuringTraining,
                          ::testing::Values("qr", "polar", "cayley"));
 
-TEST(SequenceTask, WithoutConstraintTheKernelLeavesTheManifold) {
+TEST(SequenceWorkload, WithoutConstraintTheKernelLeavesTheManifold) {
   // The control of the test above: the same run unconstrained is measurably non-orthogonal.
-  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
+  SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
   s.hidden = 8;
   s.lr = 1e-2;
   s.recurrent_init = InitSpec::orthogonal(1.1);
-  SequenceTask<double> task(s, nullptr, nullptr, make_engine("constraint", 2));
-  for (int i = 0; i < 20; ++i) task.step();
-  EXPECT_GT(task.orthogonality_error(), 1e-3);
+  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("constraint", 2));
+  for (int i = 0; i < 20; ++i) workload.step();
+  EXPECT_GT(workload.orthogonality_error(), 1e-3);
 }
 
-TEST(SequenceTask, MarginKeepsSingularValuesInTheBand) {
-  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
+TEST(SequenceWorkload, MarginKeepsSingularValuesInTheBand) {
+  SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
   s.hidden = 8;
   s.lr = 5e-2;  // large steps push singular values out of the band
   s.constraint.method = "margin";
   s.constraint.margin = 0.1;
-  SequenceTask<double> task(s, nullptr, nullptr, make_engine("margin", 3));
-  for (int i = 0; i < 30; ++i) task.step();
-  const auto sv = task.kernel_singular_values();
+  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("margin", 3));
+  for (int i = 0; i < 30; ++i) workload.step();
+  const auto sv = workload.kernel_singular_values();
   EXPECT_GE(sv.min, 0.9 - 1e-10);
   EXPECT_LE(sv.max, 1.1 + 1e-10);
   EXPECT_GT(sv.max - sv.min, 1e-3);  // inside the band, not collapsed onto the manifold
 }
 
-TEST(SequenceTask, Baselines) {
-  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
+TEST(SequenceWorkload, Baselines) {
+  SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
   s.length = 30;
-  SequenceTask<float> copy(s, nullptr, nullptr, make_engine("b", 1));
+  SequenceWorkload<float> copy(s, nullptr, nullptr, make_engine("b", 1));
   EXPECT_NEAR(copy.baseline_loss(), 10 * std::log(8.0) / 50, 1e-12);
   EXPECT_EQ(copy.seq_steps(), 50);
   s.problem = SequenceProblem::Adding;
-  SequenceTask<float> adding(s, nullptr, nullptr, make_engine("b", 1));
+  SequenceWorkload<float> adding(s, nullptr, nullptr, make_engine("b", 1));
   EXPECT_NEAR(adding.baseline_loss(), 1.0 / 6, 1e-12);
   const Dataset mnist = fake_mnist(12, 1);
   s.problem = SequenceProblem::PixelMnist;
-  SequenceTask<float> pix(s, &mnist, nullptr, make_engine("b", 1));
+  SequenceWorkload<float> pix(s, &mnist, nullptr, make_engine("b", 1));
   EXPECT_TRUE(std::isnan(pix.baseline_loss()));
   EXPECT_EQ(pix.seq_steps(), 784);
   EXPECT_EQ(pix.features(), 1);
 }
 
-TEST(SequenceTask, SameEngineSameRun) {
-  SequenceTaskSpec s = small_spec(RecurrentModel::Lstm, SequenceProblem::Copy);
-  SequenceTask<float> a(s, nullptr, nullptr, make_engine("det", 7));
-  SequenceTask<float> b(s, nullptr, nullptr, make_engine("det", 7));
-  SequenceTask<float> c(s, nullptr, nullptr, make_engine("det", 8));
+TEST(SequenceWorkload, SameEngineSameRun) {
+  SequenceWorkloadSpec s = small_spec(RecurrentModel::Lstm, SequenceProblem::Copy);
+  SequenceWorkload<float> a(s, nullptr, nullptr, make_engine("det", 7));
+  SequenceWorkload<float> b(s, nullptr, nullptr, make_engine("det", 7));
+  SequenceWorkload<float> c(s, nullptr, nullptr, make_engine("det", 8));
   double la = 0, lb = 0, lc = 0;
   for (int i = 0; i < 5; ++i) {
     la = a.step();
@@ -183,16 +184,16 @@ TEST(SequenceTask, SameEngineSameRun) {
   EXPECT_NE(la, lc);
 }
 
-TEST(SequenceTask, BadSettingsAreNamed) {
-  auto throws_with = [](SequenceTaskSpec s, const Dataset* d, const char* what) {
+TEST(SequenceWorkload, BadSettingsAreNamed) {
+  auto throws_with = [](SequenceWorkloadSpec s, const Dataset* d, const char* what) {
     try {
-      SequenceTask<float> t(s, d, nullptr, make_engine("bad", 1));
+      SequenceWorkload<float> t(s, d, nullptr, make_engine("bad", 1));
       ADD_FAILURE() << "no exception for " << what;
     } catch (const std::invalid_argument& e) {
       EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
     }
   };
-  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
+  SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
   s.length = 0;
   throws_with(s, nullptr, "delay");
   s = small_spec(RecurrentModel::Rnn, SequenceProblem::RowMnist);
@@ -208,10 +209,10 @@ TEST(SequenceTask, BadSettingsAreNamed) {
   throws_with(s, nullptr, "hidden");
 }
 
-TEST(SequenceTask, LearnsTheAddingProblemAndReportsTheTarget) {
+TEST(SequenceWorkload, LearnsTheAddingProblemAndReportsTheTarget) {
   // T = 10 is short enough for a small orthogonal RNN to beat the 1/6 baseline by far in a few
   // hundred Adam steps; the trainer must see the target reached.
-  SequenceTaskSpec s;
+  SequenceWorkloadSpec s;
   s.problem = SequenceProblem::Adding;
   s.length = 10;
   s.hidden = 16;
@@ -221,62 +222,63 @@ TEST(SequenceTask, LearnsTheAddingProblemAndReportsTheTarget) {
   s.synthetic_steps_per_epoch = 50;
   s.eval_samples = 128;
   s.target_fraction = 0.2;
-  SequenceTask<float> task(s, nullptr, nullptr, make_engine("learn", 1));
+  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("learn", 1));
   TrainConfig cfg;
   cfg.step_budget = 1500;
-  const TrainResult r = train(task, cfg);
+  const TrainResult r = train(workload, cfg);
   EXPECT_FALSE(r.diverged);
   EXPECT_TRUE(r.converged) << "final loss " << r.last.loss;
   EXPECT_LT(r.last.loss, 0.2 / 6);
   EXPECT_EQ(r.last.extra.at("baseline_loss").get<double>(), 1.0 / 6);
 }
 
-TEST(SequenceTask, MarginOneBoundsOnlyTheLargestSingularValue) {
+TEST(SequenceWorkload, MarginOneBoundsOnlyTheLargestSingularValue) {
   // m = 1: the band [0, 2g], g = 1.5. A large rate pushes singular values above 2g = 3 unless
   // the projection clips them; the control run without the constraint shows they would be.
-  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
+  SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
   s.hidden = 8;
   s.lr = 0.3;
   s.recurrent_init = InitSpec::orthogonal(1.5);
-  SequenceTask<double> free_run(s, nullptr, nullptr, make_engine("m1", 4));
+  SequenceWorkload<double> free_run(s, nullptr, nullptr, make_engine("m1", 4));
   s.constraint.method = "margin";
   s.constraint.margin = 1.0;
-  SequenceTask<double> task(s, nullptr, nullptr, make_engine("m1", 4));
+  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("m1", 4));
   for (int i = 0; i < 10; ++i) {
     free_run.step();
-    task.step();
+    workload.step();
   }
   EXPECT_GT(free_run.kernel_singular_values().max, 3.0 + 1e-6);
-  const auto sv = task.kernel_singular_values();
+  const auto sv = workload.kernel_singular_values();
   EXPECT_LE(sv.max, 3.0 + 1e-10);
   EXPECT_LT(sv.min, 1.5 - 1e-3);  // the lower end does not bind
 }
 
-TEST(SequenceTask, ABlownUpRunStopsAsDiverged) {
+TEST(SequenceWorkload, ABlownUpRunStopsAsDiverged) {
   // Adam at rate 10 without clipping throws the read-out far off: the held-out MSE passes
   // 1000 × baseline and the trainer stops the run there. The same run at 1e-3 does not.
-  SequenceTaskSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
+  SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
   s.synthetic_steps_per_epoch = 5;
   TrainConfig cfg;
   cfg.step_budget = 200;
   s.lr = 10;
-  SequenceTask<float> wild(s, nullptr, nullptr, make_engine("div", 1));
+  SequenceWorkload<float> wild(s, nullptr, nullptr, make_engine("div", 1));
   const TrainResult r = train(wild, cfg);
   EXPECT_TRUE(r.diverged);
   EXPECT_EQ(r.stop_reason, "diverged");
   EXPECT_LT(r.steps, 200);
   s.lr = 1e-3;
-  SequenceTask<float> calm(s, nullptr, nullptr, make_engine("div", 1));
+  SequenceWorkload<float> calm(s, nullptr, nullptr, make_engine("div", 1));
   EXPECT_FALSE(train(calm, cfg).diverged);
 }
 
 // --- the protocols: one implementation, each family's differences as options -------------------
 
 TEST(SequenceProtocol, KerasProtocolReproducesTheRecurrentClassifierBitForBit) {
-  // SEED's RecurrentClassifierTask is SequenceTask under SequenceProtocol::keras(): a spec-built
-  // SequenceTask with that protocol (same model, inits, engine) must give identical evaluations.
+  // SEED's RecurrentClassifierWorkload is SequenceWorkload under SequenceProtocol::keras(): a
+  // spec-built SequenceWorkload with that protocol (same model, inits, engine) must give identical
+  // evaluations.
   const Dataset train = fake_mnist(70, 1), val = fake_mnist(30, 2);
-  SequenceTaskSpec s;
+  SequenceWorkloadSpec s;
   s.problem = SequenceProblem::RowMnist;
   s.hidden = 6;
   s.batch = 16;  // 70 = 4·16 + 6: the last partial batch is trained on
@@ -284,16 +286,16 @@ TEST(SequenceProtocol, KerasProtocolReproducesTheRecurrentClassifierBitForBit) {
   s.penalty.method = "srip";
   s.penalty.lambda = 0.1;
   s.protocol = SequenceProtocol::keras();
-  s.eval_train = RecurrentClassifierTask<Rnn<float>, AdamUpdate>::kInitialTrainSamples;
+  s.eval_train = RecurrentClassifierWorkload<Rnn<float>, AdamUpdate>::kInitialTrainSamples;
   RecurrentClassifierSpec rs;
   rs.recurrent = s.recurrent_init;
   rs.batch = s.batch;
   rs.lr = s.lr;
   rs.penalty = s.penalty;
-  RecurrentClassifierTask<Rnn<float>, AdamUpdate> seed(rs, Rnn<float>(RnnConfig{28, 6, 10}), train,
-                                                       val, AdamUpdate{}, make_engine("p", 1));
-  SequenceTask<float> task(s, &train, &val, make_engine("p", 1));
-  EXPECT_EQ(task.steps_per_epoch(), 5);
+  RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> seed(
+      rs, Rnn<float>(RnnConfig{28, 6, 10}), train, val, AdamUpdate{}, make_engine("p", 1));
+  SequenceWorkload<float> workload(s, &train, &val, make_engine("p", 1));
+  EXPECT_EQ(workload.steps_per_epoch(), 5);
   EXPECT_EQ(seed.steps_per_epoch(), 5);
   TrainConfig cfg;
   cfg.epoch_budget = 2;
@@ -304,7 +306,7 @@ TEST(SequenceProtocol, KerasProtocolReproducesTheRecurrentClassifierBitForBit) {
     void on_evaluation(const EvalRecord& r) { out.push_back(r); }
   } ka{ra}, kb{rb};
   isobench::train(seed, cfg, ka);
-  isobench::train(task, cfg, kb);
+  isobench::train(workload, cfg, kb);
   ASSERT_EQ(ra.size(), 3u);
   ASSERT_EQ(rb.size(), ra.size());
   for (std::size_t i = 0; i < ra.size(); ++i) {
@@ -320,15 +322,15 @@ TEST(SequenceProtocol, KerasProtocolReproducesTheRecurrentClassifierBitForBit) {
 
 TEST(SequenceProtocol, EachOptionTakesEffect) {
   const Dataset train = fake_mnist(70, 1), val = fake_mnist(30, 2);
-  SequenceTaskSpec s;
+  SequenceWorkloadSpec s;
   s.hidden = 6;
   s.batch = 16;
   s.penalty.method = "srip";
   s.penalty.lambda = 0.1;
-  SequenceTaskSpec k = s;
+  SequenceWorkloadSpec k = s;
   k.protocol = SequenceProtocol::keras();
-  SequenceTask<float> measured(s, &train, &val, make_engine("p", 1));
-  SequenceTask<float> keras(k, &train, &val, make_engine("p", 1));
+  SequenceWorkload<float> measured(s, &train, &val, make_engine("p", 1));
+  SequenceWorkload<float> keras(k, &train, &val, make_engine("p", 1));
   // last_batch: Drop 70/16 → 4 steps, Keep → 5.
   EXPECT_EQ(measured.steps_per_epoch(), 4);
   EXPECT_EQ(keras.steps_per_epoch(), 5);
@@ -370,13 +372,13 @@ TEST(SequenceProtocol, NonFiniteStepIsAppliedOnlyUnderKeras) {
   // finite), SEED's applies it (W turns NaN, and an evaluation reports kernel_finite = false).
   Dataset train = fake_mnist(32, 1);
   for (int i = 0; i < train.n; ++i) train.x[static_cast<std::size_t>(i) * 784] = std::nanf("");
-  SequenceTaskSpec s;
+  SequenceWorkloadSpec s;
   s.hidden = 4;
   s.batch = 16;
-  SequenceTaskSpec k = s;
+  SequenceWorkloadSpec k = s;
   k.protocol = SequenceProtocol::keras();
-  SequenceTask<float> measured(s, &train, nullptr, make_engine("nan", 1));
-  SequenceTask<float> keras(k, &train, nullptr, make_engine("nan", 1));
+  SequenceWorkload<float> measured(s, &train, nullptr, make_engine("nan", 1));
+  SequenceWorkload<float> keras(k, &train, nullptr, make_engine("nan", 1));
   EXPECT_TRUE(std::isnan(measured.step()));
   EXPECT_TRUE(std::isnan(keras.step()));
   EXPECT_TRUE(std::isfinite(measured.recurrent_kernel().data()[0]));
@@ -389,19 +391,19 @@ TEST(SequenceProtocol, NonFiniteStepIsAppliedOnlyUnderKeras) {
 
 TEST(SequenceProtocol, CallerBuiltModelsAreChecked) {
   const Dataset train = fake_mnist(40, 1);
-  SequenceTaskSpec s;
+  SequenceWorkloadSpec s;
   s.batch = 8;
   auto update = [](const std::vector<ParamRef<float>>&) {};
   try {
-    SequenceTask<float>(s, Rnn<float>(RnnConfig{5, 4, 10}), SeqView::Rows, train, Dataset{}, update,
-                        make_engine("m", 1), "Owner");
+    SequenceWorkload<float>(s, Rnn<float>(RnnConfig{5, 4, 10}), SeqView::Rows, train, Dataset{},
+                            update, make_engine("m", 1), "Owner");
     ADD_FAILURE() << "no exception for input_dim";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("Owner: the model's input_dim 5"), std::string::npos)
         << e.what();
   }
   s.batch = 41;
-  EXPECT_THROW(SequenceTask<float>(s, Rnn<float>(RnnConfig{28, 4, 10}), SeqView::Rows, train,
-                                   Dataset{}, update, make_engine("m", 1)),
+  EXPECT_THROW(SequenceWorkload<float>(s, Rnn<float>(RnnConfig{28, 4, 10}), SeqView::Rows, train,
+                                       Dataset{}, update, make_engine("m", 1)),
                std::invalid_argument);
 }

@@ -1,5 +1,5 @@
-// Recurrent models on sequence problems as trainer tasks: see sequence_tasks.hpp.
-#include "isobench/train/sequence_tasks.hpp"
+// Recurrent models on sequence problems as trainer workloads: see sequence_workload.hpp.
+#include "isobench/train/sequence_workload.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "isobench/core/linalg.hpp"
+#include "isobench/core/decompositions.hpp"
 #include "isobench/core/non_finite.hpp"
 #include "isobench/objective/loss.hpp"
 
@@ -68,7 +68,7 @@ namespace {
 constexpr const char* kKernel = "the recurrent kernel";
 
 [[noreturn]] void bad(const std::string& what) {
-  throw std::invalid_argument("SequenceTask: " + what);
+  throw std::invalid_argument("SequenceWorkload: " + what);
 }
 
 SeqView mnist_view(SequenceProblem p) {
@@ -82,7 +82,7 @@ SeqView mnist_view(SequenceProblem p) {
   }
 }
 
-const SequenceTaskSpec& checked(const SequenceTaskSpec& s, const Dataset* train) {
+const SequenceWorkloadSpec& checked(const SequenceWorkloadSpec& s, const Dataset* train) {
   if (s.hidden < 1) bad("hidden must be >= 1 (got " + std::to_string(s.hidden) + ")");
   if (s.batch < 1) bad("batch must be >= 1 (got " + std::to_string(s.batch) + ")");
   if (!(s.lr > 0) || !std::isfinite(s.lr)) bad("lr must be a positive number");
@@ -116,8 +116,8 @@ const SequenceTaskSpec& checked(const SequenceTaskSpec& s, const Dataset* train)
 }  // namespace
 
 template <class T>
-SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train,
-                              const Dataset* val, Engine eng)
+SequenceWorkload<T>::SequenceWorkload(const SequenceWorkloadSpec& spec, const Dataset* train,
+                                      const Dataset* val, Engine eng)
     : spec_(checked(spec, train)),
       train_(train),
       val_(val),
@@ -165,13 +165,13 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, const Dataset* train
       c.per_gate_init = false;
     model_.template emplace<1>(c);
   }
-  set_up("SequenceTask");
+  set_up("SequenceWorkload");
 }
 
 template <class T>
-SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, Model model, SeqView view,
-                              const Dataset& train, const Dataset& val, UpdateFn update, Engine eng,
-                              const std::string& owner)
+SequenceWorkload<T>::SequenceWorkload(const SequenceWorkloadSpec& spec, Model model, SeqView view,
+                                      const Dataset& train, const Dataset& val, UpdateFn update,
+                                      Engine eng, const std::string& owner)
     : spec_(spec),
       train_(&train),
       val_(&val),
@@ -211,7 +211,7 @@ SequenceTask<T>::SequenceTask(const SequenceTaskSpec& spec, Model model, SeqView
 }
 
 template <class T>
-void SequenceTask<T>::set_up_mnist(SeqView view) {
+void SequenceWorkload<T>::set_up_mnist(SeqView view) {
   gatherer_.emplace_back(view, train_->rows, train_->cols, spec_.perm_seed);
   steps_ = gatherer_[0].steps();
   features_ = gatherer_[0].features();
@@ -221,13 +221,13 @@ void SequenceTask<T>::set_up_mnist(SeqView view) {
 }
 
 template <class T>
-int SequenceTask<T>::eval_chunk() const {
+int SequenceWorkload<T>::eval_chunk() const {
   return !batches_.empty() && spec_.protocol.eval_chunk > 0 ? spec_.protocol.eval_chunk
                                                             : spec_.batch;
 }
 
 template <class T>
-void SequenceTask<T>::set_up(const std::string& owner) {
+void SequenceWorkload<T>::set_up(const std::string& owner) {
   const SequenceProtocol& p = spec_.protocol;
   const int rows = std::max(spec_.batch, eval_chunk());  // the largest forward pass
   // The weights (W, U, V in that order), then the one draw (header).
@@ -286,33 +286,33 @@ void SequenceTask<T>::set_up(const std::string& owner) {
 }
 
 template <class T>
-Matrix<T>& SequenceTask<T>::recurrent_kernel() {
+Matrix<T>& SequenceWorkload<T>::recurrent_kernel() {
   return std::visit([](auto& m) -> Matrix<T>& { return m.recurrent_kernel(); }, model_);
 }
 
 template <class T>
-int SequenceTask<T>::steps_per_epoch() const {
+int SequenceWorkload<T>::steps_per_epoch() const {
   return batches_.empty() ? spec_.synthetic_steps_per_epoch : batches_[0].num_batches();
 }
 
 template <class T>
-void SequenceTask<T>::begin_epoch(int /*epoch*/) {
+void SequenceWorkload<T>::begin_epoch(int /*epoch*/) {
   if (!batches_.empty()) batches_[0].shuffle(eng_);
   batch_in_epoch_ = 0;
 }
 
 template <class T>
-const T* SequenceTask<T>::forward(const T* x, int B) {
+const T* SequenceWorkload<T>::forward(const T* x, int B) {
   return std::visit([&](auto& m) { return m.forward(x, steps_, B); }, model_);
 }
 
 template <class T>
-void SequenceTask<T>::backward(const T* dlogits) {
+void SequenceWorkload<T>::backward(const T* dlogits) {
   std::visit([&](auto& m) { m.backward(dlogits); }, model_);
 }
 
 template <class T>
-void SequenceTask<T>::draw_batch() {
+void SequenceWorkload<T>::draw_batch() {
   const int B = spec_.batch;
   if (!batches_.empty()) {
     if (batch_in_epoch_ >= batches_[0].num_batches() && spec_.protocol.reshuffle_when_exhausted)
@@ -333,8 +333,8 @@ void SequenceTask<T>::draw_batch() {
 }
 
 template <class T>
-double SequenceTask<T>::data_loss(const T* logits, int B, const int* labels, const T* values,
-                                  long* correct) {
+double SequenceWorkload<T>::data_loss(const T* logits, int B, const int* labels, const T* values,
+                                      long* correct) {
   if (!adding_.empty()) return mse_loss(logits, values, B, 1, dlogits_.data());
   const int rows = many_to_many_ ? steps_ * B : B;
   const double loss = softmax_xent(logits, labels, rows, outputs_, dlogits_.data());
@@ -351,12 +351,12 @@ double SequenceTask<T>::data_loss(const T* logits, int B, const int* labels, con
 }
 
 template <class T>
-const Matrix<T>& SequenceTask<T>::kernel_grad() const {
+const Matrix<T>& SequenceWorkload<T>::kernel_grad() const {
   return *treat_->kernels()[0].grad;
 }
 
 template <class T>
-double SequenceTask<T>::loss_and_grad(const T* x, const int* labels, const T* values, int B) {
+double SequenceWorkload<T>::loss_and_grad(const T* x, const int* labels, const T* values, int B) {
   const T* logits = forward(x, B);  // forward
   long correct = 0;
   const bool running =
@@ -369,12 +369,12 @@ double SequenceTask<T>::loss_and_grad(const T* x, const int* labels, const T* va
 }
 
 template <class T>
-double SequenceTask<T>::objective_and_gradient() {
+double SequenceWorkload<T>::objective_and_gradient() {
   return loss_and_grad(x_.data(), labels_.data(), values_.data(), batch_size_);
 }
 
 template <class T>
-double SequenceTask<T>::objective_and_gradient(const T* x, const int* labels, int B) {
+double SequenceWorkload<T>::objective_and_gradient(const T* x, const int* labels, int B) {
   if (batches_.empty() || B < 1 || B > std::max(spec_.batch, eval_chunk()))
     bad("objective_and_gradient(x, labels, B) needs an MNIST problem and 1 <= B <= " +
         std::to_string(std::max(spec_.batch, eval_chunk())) + " (got " + std::to_string(B) + ")");
@@ -382,7 +382,7 @@ double SequenceTask<T>::objective_and_gradient(const T* x, const int* labels, in
 }
 
 template <class T>
-double SequenceTask<T>::step() {
+double SequenceWorkload<T>::step() {
   const SequenceProtocol& p = spec_.protocol;
   draw_batch();                                  // batch
   const double loss = objective_and_gradient();  // forward, loss, backward, penalty
@@ -397,7 +397,8 @@ double SequenceTask<T>::step() {
 }
 
 template <class T>
-typename SequenceTask<T>::Measure SequenceTask<T>::measure(const Dataset& d, int max_samples) {
+typename SequenceWorkload<T>::Measure SequenceWorkload<T>::measure(const Dataset& d,
+                                                                   int max_samples) {
   if (gatherer_.empty())
     bad(std::string("measure on the synthetic task ") + sequence_problem_name(spec_.problem));
   Measure m;
@@ -421,7 +422,7 @@ typename SequenceTask<T>::Measure SequenceTask<T>::measure(const Dataset& d, int
 }
 
 template <class T>
-typename SequenceTask<T>::Measure SequenceTask<T>::measure_synthetic() {
+typename SequenceWorkload<T>::Measure SequenceWorkload<T>::measure_synthetic() {
   Measure m;
   const int B = spec_.batch;
   const std::size_t xs = static_cast<std::size_t>(steps_) * B * features_;
@@ -443,7 +444,7 @@ typename SequenceTask<T>::Measure SequenceTask<T>::measure_synthetic() {
 }
 
 template <class T>
-void SequenceTask<T>::evaluate(EvalRecord& r) {
+void SequenceWorkload<T>::evaluate(EvalRecord& r) {
   const SequenceProtocol& p = spec_.protocol;
   const bool running =
       p.train_figures == SequenceProtocol::TrainFigures::Running && !batches_.empty();
@@ -478,7 +479,7 @@ void SequenceTask<T>::evaluate(EvalRecord& r) {
 }
 
 template <class T>
-double SequenceTask<T>::mnist_accuracy(const Dataset& d, int max_samples) {
+double SequenceWorkload<T>::mnist_accuracy(const Dataset& d, int max_samples) {
   if (gatherer_.empty())
     bad(std::string("mnist_accuracy on the synthetic task ") +
         sequence_problem_name(spec_.problem));
@@ -488,20 +489,20 @@ double SequenceTask<T>::mnist_accuracy(const Dataset& d, int max_samples) {
 }
 
 template <class T>
-double SequenceTask<T>::baseline_loss() const {
+double SequenceWorkload<T>::baseline_loss() const {
   if (!copy_.empty()) return copy_task_baseline(spec_.length);
   if (!adding_.empty()) return adding_task_baseline();
   return std::numeric_limits<double>::quiet_NaN();
 }
 
 template <class T>
-bool SequenceTask<T>::reached_target(const EvalRecord& r) const {
+bool SequenceWorkload<T>::reached_target(const EvalRecord& r) const {
   if (!batches_.empty()) return r.val_acc >= spec_.target_val_acc;
   return r.loss <= spec_.target_fraction * baseline_loss();
 }
 
 template <class T>
-bool SequenceTask<T>::diverged(const EvalRecord& r) const {
+bool SequenceWorkload<T>::diverged(const EvalRecord& r) const {
   if (!std::isfinite(r.loss)) return true;
   if (spec_.protocol.nonfinite_val_diverges && r.val_acc >= 0 && !std::isfinite(r.val_loss))
     return true;
@@ -511,21 +512,21 @@ bool SequenceTask<T>::diverged(const EvalRecord& r) const {
 }
 
 template <class T>
-double SequenceTask<T>::orthogonality_error() {
+double SequenceWorkload<T>::orthogonality_error() {
   return isobench::orthogonality_error(recurrent_kernel(), gain_);
 }
 
 template <class T>
-SingularValueStats SequenceTask<T>::kernel_singular_values() {
-  return weight_singular_value_stats(recurrent_kernel());
+SpectrumSummary SequenceWorkload<T>::kernel_singular_values() {
+  return summarize_spectrum(recurrent_kernel());
 }
 
 template <class T>
-KernelSpectrum SequenceTask<T>::kernel_spectrum() {
+SpectrumSummary SequenceWorkload<T>::kernel_spectrum() {
   return isobench::kernel_spectrum(recurrent_kernel(), gain_);
 }
 
-template class SequenceTask<float>;
-template class SequenceTask<double>;
+template class SequenceWorkload<float>;
+template class SequenceWorkload<double>;
 
 }  // namespace isobench
