@@ -50,7 +50,7 @@ TEST(SentimentWorkload, WholeChainGradientMatchesFiniteDifferences) {
   Engine data_eng = make_engine("test/sentiment/data", 1);
   const int V = 9, L = 6;
   const TextSet train = toy(12, L, V, data_eng), val;
-  for (const std::string& kind : {"none", "so_gain_adjusted", "seed_notebook"}) {
+  for (const char* kind : {"none", "so_gain_adjusted", "seed_notebook"}) {
     SentimentSpec spec = small_spec();
     spec.recurrent = InitSpec::orthogonal(1.25);
     spec.penalty = {kind, PenaltyNorm::Sum, 0.3, 1.25};
