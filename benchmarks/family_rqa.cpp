@@ -116,7 +116,7 @@ struct RunConfig {
   int depth, width, seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order).
+// The run's name, from the fields of its configuration the run uses (docs/CONTRACT.md key order).
 Name name_of(const RunConfig& c) {
   Name n("RQA", "mlp");
   n.kv("act", activation_name(c.act))

@@ -117,8 +117,8 @@ struct Config {
   long budget;          // steps per rate
 };
 
-// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order);
-// `lr` only for a fixed rate (the grid's best rate is a counter).
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key
+// order); `lr` only for a fixed rate (the grid's best rate is a counter).
 Name name_of(const Config& c) {
   Name n("RQB", "mlp");
   n.kv("dataset", kDataset)

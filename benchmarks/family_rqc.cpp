@@ -175,8 +175,8 @@ struct RunConfig {
   int seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order);
-// depth and width are the profile's, the optimizer Opt.
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key
+// order); depth and width are the profile's, the optimizer Opt.
 template <class Profile, class Opt>
 Name name_of(const RunConfig& c) {
   Name n("RQC", "mlp");

@@ -1,5 +1,6 @@
-// RQD — can a hard orthogonality constraint hurt? (docs/RESEARCH.md §3; Vorontsov, Trabelsi, Kadoury &
-// Pal 2017, "On orthogonality and learning recurrent networks with long term dependencies").
+// RQD — can a hard orthogonality constraint hurt? (docs/RESEARCH.md §3; Vorontsov, Trabelsi,
+// Kadoury & Pal 2017, "On orthogonality and learning recurrent networks with long term
+// dependencies").
 //
 // A vanilla tanh RNN (orthogonal recurrent init, Glorot-uniform input kernel and read-out) on
 // sequential MNIST, trained with Adam (lr 1e-3), under one treatment of its recurrent kernel W:
@@ -99,7 +100,7 @@ struct RunConfig {
   int seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order).
+// The run's name, from the fields of its configuration the run uses (docs/CONTRACT.md key order).
 Name name_of(const RunConfig& c) {
   const SequenceWorkloadSpec& s = c.spec;
   Name n("RQD", recurrent_model_name(s.model));

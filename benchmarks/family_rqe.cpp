@@ -124,7 +124,7 @@ struct RunConfig {
   int seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order).
+// The run's name, from the fields of its configuration the run uses (docs/CONTRACT.md key order).
 // λ is `V` (constant) or `V-bansal` (with Bansal's decay, the only schedule of this family).
 template <class Profile>
 Name name_of(const RunConfig& c) {

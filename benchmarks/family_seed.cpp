@@ -116,7 +116,7 @@ SplitKey data_key(const Config& c) {
           c.max_train, Standardize::None, "SEED quick profile"};
 }
 
-// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order).
+// The run's name, from the fields of its configuration the run uses (docs/CONTRACT.md key order).
 Name name_of(const Config& c) {
   Name n("SEED", "rnn");
   n.kv("task", task_name(c.view))

@@ -250,8 +250,8 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
   }
 }
 
-// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order);
-// `n` is the snippets in the pool (all, or the faithful half).
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key
+// order); `n` is the snippets in the pool (all, or the faithful half).
 Name name_of(const Config& c) {
   Name n("SENT", "lstm");
   n.kv("task", kTask).kv("dataset", kDataset).kv("init", c.recurrent.method);

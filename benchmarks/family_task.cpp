@@ -6,9 +6,9 @@
 // Models (SequenceWorkload, sequence_workload.hpp), all trained with Adam and global gradient-norm
 // clipping at 1 (Pascanu et al. 2013):
 //   rnn   tanh RNN, recurrent init orthogonal / glorot_uniform / identity (Le et al. 2015), each
-//         with constraint:none and constraint:cayley (Cayley step on W, its default rate 0.03, instead of
-//         Adam: it keeps W's singular values — orthogonal W stays orthogonal, a Glorot W keeps its
-//         spread). Input kernel and read-out Glorot-uniform.
+//         with constraint:none and constraint:cayley (Cayley step on W, its default rate 0.03,
+//         instead of Adam: it keeps W's singular values — orthogonal W stays orthogonal, a Glorot W
+//         keeps its spread). Input kernel and read-out Glorot-uniform.
 //   lstm  forget-gate LSTM, orthogonal recurrent blocks, forget bias 1 (Keras defaults).
 //
 // Copy memory (delay T; T + 20 steps, softmax at every step): loss = mean per-step cross-entropy,
@@ -104,8 +104,8 @@ struct RunConfig {
   int seed;
 };
 
-// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key order):
-// the activation, init and constraint for the RNN only, the penalty only when one is set.
+// The run's name, from the fields of its configuration that the run uses (docs/CONTRACT.md key
+// order): the activation, init and constraint for the RNN only, the penalty only when one is set.
 Name name_of(const RunConfig& c) {
   const SequenceWorkloadSpec& s = c.spec;
   const bool rnn = s.model == RecurrentModel::Rnn;

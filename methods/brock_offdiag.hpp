@@ -16,8 +16,8 @@
 //
 // The worked example of a user method: this file (the type and its registration line) is all
 // isobench needs; it then runs in every family with a penalty axis (`./isobench bench --method
-// brock_offdiag --list`), has its gradient checked by tests/ortho/test_penalty.cpp (as every registered
-// penalty) and its value and BigGAN's step by tests/ortho/test_methods.cpp.
+// brock_offdiag --list`), has its gradient checked by tests/ortho/test_penalty.cpp (as every
+// registered penalty) and its value and BigGAN's step by tests/ortho/test_methods.cpp.
 #pragma once
 
 #include <algorithm>

@@ -2,7 +2,7 @@
 # Memory-safety sample (issue 18): builds the `asan` preset (AddressSanitizer + UBSan,
 # CMakePresets.json) and runs, under it,
 #   - a sample of every family's runs: 1–4 of the cheapest runs of each bench_* binary (below),
-#   - the bad inputs: the data unit tests, which replay the fuzz corpora under tests/data and
+#   - the bad inputs: the data unit tests, which replay the fuzz corpora under tests/fixtures and
 #     build truncated / oversized / wrong-encoding files themselves, plus the optimizer and
 #     constraint tests (state bound to parameter sizes, NaN/Inf refused).
 # Any sanitizer report fails the command (halt_on_error); so does a run that reports an error or

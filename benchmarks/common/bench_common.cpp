@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "isobench/core/rng.hpp"
 #include "run_guard.hpp"
 #include "write_errors.hpp"
 
@@ -65,12 +66,7 @@ void add_run(const std::string& name, BenchFn fn) {
 }
 
 std::uint64_t name_hash(std::string_view name) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : name) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
+  return text_hash(name);
 }
 
 std::string config_key(std::string_view name) {

@@ -1,5 +1,5 @@
-// Shared plumbing of the benchmark families: docs/CONTRACT.md names, the run registry (with sharding),
-// the results context, and per-run traces.
+// Shared plumbing of the benchmark families: docs/CONTRACT.md names, the run registry (with
+// sharding), the results context, and per-run traces.
 //
 // A family registers its grid with `add(name, fn)` from a static registrar; the shared main()
 // (bench_main.cpp) keeps only this shard's names and hands them to Google Benchmark.
@@ -47,8 +47,8 @@ class Name {
 };
 
 // `constraint:NAME`, then `margin:m` for a method that reads the margin and `rate:r` when the rate
-// differs from the method's default (docs/CONTRACT.md key order) — one place, so a run's name and its
-// ConstraintSpec cannot disagree. "none" adds `constraint:none`.
+// differs from the method's default (docs/CONTRACT.md key order) — one place, so a run's name and
+// its ConstraintSpec cannot disagree. "none" adds `constraint:none`.
 void add_constraint_keys(Name& n, const ConstraintSpec& c);
 
 using BenchFn = std::function<void(benchmark::State&)>;
@@ -60,7 +60,7 @@ void add(const std::string& name, BenchFn fn, Configure configure = {});
 // Single-shot training runs: one iteration, seconds, no repetitions.
 void add_run(const std::string& name, BenchFn fn);
 
-// Stable 64-bit hash of a name (FNV-1a); a run belongs to shard hash % K.
+// Stable 64-bit hash of a name (text_hash, core/rng.hpp); a run belongs to shard hash % K.
 std::uint64_t name_hash(std::string_view name);
 
 // The run's configuration: its name without the `/seed:N` part. Runs seed their engine with
@@ -92,8 +92,9 @@ class TraceWriter {
 
 // Records which files a dataset came from, for the results context ("datasets"): appended to
 // $ISOBENCH_OUT/datasets.jsonl, which `isobench bench` folds into results.json's context
-// (sweep/isobench_sweep/merge_runs.py adds each file's md5 of the decompressed bytes). files: one entry per
-// file read (role, full path, samples it holds). A failed write is noted as TraceWriter's is.
+// (sweep/isobench_sweep/merge_runs.py adds each file's md5 of the decompressed bytes). files: one
+// entry per file read (role, full path, samples it holds). A failed write is noted as TraceWriter's
+// is.
 void note_dataset(const std::string& dataset, const std::string& description,
                   const std::vector<DataFile>& files = {});
 

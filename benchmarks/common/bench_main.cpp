@@ -12,13 +12,13 @@
 //                            [aggregate_name, aggregate_unit], [error_occurred, error_message],
 //                            iterations, real_time, cpu_time, time_unit, every counter, [label];
 //                            a non-finite number is written as the string "NaN", "Infinity" or
-//                            "-Infinity" (strict JSON; sweep/isobench_sweep/merge_runs.py turns it back).
-//                            --benchmark_out still gets the usual JSON file (it must be JSON;
-//                            without --benchmark_out it goes to /dev/null).
-//   --isobench_filter=REGEX  keep the runs whose name (as docs/CONTRACT.md writes it, without Google
-//                            Benchmark's "/iterations:1") contains a match of the POSIX extended
-//                            REGEX — what `isobench bench --filter` passes; a bad REGEX is an
-//                            error.
+//                            "-Infinity" (strict JSON; sweep/isobench_sweep/merge_runs.py turns it
+//                            back). --benchmark_out still gets the usual JSON file (it must be
+//                            JSON; without --benchmark_out it goes to /dev/null).
+//   --isobench_filter=REGEX  keep the runs whose name (as docs/CONTRACT.md writes it, without
+//                            Google Benchmark's "/iterations:1") contains a match of the POSIX
+//                            extended REGEX — what `isobench bench --filter` passes; a bad REGEX
+//                            is an error.
 //   --isobench_resume        with --isobench_runlog: runs that PATH already records without an
 //                            error are not registered (so --benchmark_list_tests lists what is
 //                            left); failed runs, and runs whose record carries "write_errors",
@@ -29,8 +29,8 @@
 // Write errors (write_errors.hpp): an output that could not be written is printed to stderr, is
 // listed in the run's log line as "write_errors": [{"path", "reason"}], and makes the process
 // exit 3 after its runs. Failures of the run log itself (which no run line can carry) are
-// appended to PATH.write_errors (JSON lines {"path", "reason"}) — sweep/isobench_sweep/merge_runs.py reads
-// both into results.json's context.
+// appended to PATH.write_errors (JSON lines {"path", "reason"}) —
+// sweep/isobench_sweep/merge_runs.py reads both into results.json's context.
 //
 // Test hook (for tests/sweep/test_faults.sh only): ISOBENCH_TEST_CRASH_RUN=REGEX makes every run
 // whose name matches the POSIX extended REGEX call std::abort(), to exercise the driver's crash
@@ -68,7 +68,7 @@ using namespace isobench::bench;  // write_errors.hpp
 
 constexpr const char* kIterSuffix = "/iterations:1";
 
-// Google Benchmark appends "/iterations:1" to single-shot runs; docs/CONTRACT.md names do not carry it.
+// Google Benchmark appends "/iterations:1" to single-shot runs; docs/CONTRACT.md's names lack it.
 std::string strip_iterations(std::string name) {
   const std::size_t n = std::strlen(kIterSuffix);
   if (name.size() >= n && name.compare(name.size() - n, n, kIterSuffix) == 0)

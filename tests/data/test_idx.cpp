@@ -86,8 +86,9 @@ TEST(Idx, ReadsImageAndLabelFilesRawAndGzip) {
 }
 
 TEST(Idx, ShippedTinyFilesRead) {
-  // tests/data/tiny-*: 5 images of 4×3, the pattern of data_test_util.hpp, labels (3i+1) mod 10.
-  const std::string d = ISOBENCH_TEST_DATA_DIR;
+  // tests/fixtures/tiny-*: 5 images of 4×3, the pattern of data_test_util.hpp, labels
+  // (3i+1) mod 10.
+  const std::string d = ISOBENCH_TEST_FIXTURES_DIR;
   const IdxImages im = read_idx_images(d + "/tiny-images-idx3-ubyte.gz");
   ASSERT_EQ(im.n, 5);
   ASSERT_EQ(im.rows, 4);
@@ -294,7 +295,7 @@ TEST(Idx, WriteToUnwritablePathThrows) {
 // Every input the fuzzer kept (seeds and former crashes) must parse or throw IdxError.
 TEST(Idx, FuzzCorpusAndCrashRegressions) {
   const std::filesystem::path corpus =
-      std::filesystem::path(ISOBENCH_TEST_DATA_DIR) / "fuzz_corpus";
+      std::filesystem::path(ISOBENCH_TEST_FIXTURES_DIR) / "fuzz_corpus";
   if (!std::filesystem::exists(corpus)) GTEST_SKIP() << corpus << " is absent";
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(corpus)) {

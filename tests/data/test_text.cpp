@@ -171,7 +171,7 @@ TEST(Text, ByteOrderMarkBeforeInvalidUtf8IsAnErrorAtFileOffset) {
 // with no raw bytes in the message, and its lines are valid UTF-8.
 TEST(Text, FuzzCorpusAndCrashRegressions) {
   const std::filesystem::path corpus =
-      std::filesystem::path(ISOBENCH_TEST_DATA_DIR) / "fuzz_corpus_text";
+      std::filesystem::path(ISOBENCH_TEST_FIXTURES_DIR) / "fuzz_corpus_text";
   ASSERT_TRUE(std::filesystem::exists(corpus)) << corpus;
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(corpus)) {

@@ -352,7 +352,7 @@ def tracked_files():
             dirs[:] = [d for d in dirs if d not in (".git", "build", "out")]
             files += [os.path.relpath(os.path.join(base, n), ROOT) for n in names]
     for rel in sorted(files):
-        if rel.startswith("tests/data/") or rel == "tests/docs/test_docs.py":
+        if rel.startswith("tests/fixtures/") or rel == "tests/docs/test_docs.py":
             continue  # test inputs and fuzz corpora; this file's own examples of bad references
         try:
             with open(os.path.join(ROOT, rel), "rb") as f:

@@ -1,7 +1,7 @@
 // libFuzzer target for the IDX reader (lib/src/data/idx.cpp): any byte string must either parse or
 // raise IdxError — no crash, no sanitizer report, no other exception, no unbounded allocation.
 // Build and run: see tests/fuzz/CMakeLists.txt. Every crash it finds goes into
-// tests/data/fuzz_corpus/, which test_idx replays (Idx.FuzzCorpusAndCrashRegressions).
+// tests/fixtures/fuzz_corpus/, which test_idx replays (Idx.FuzzCorpusAndCrashRegressions).
 
 #include <cstddef>
 #include <cstdint>

@@ -1,9 +1,9 @@
 // libFuzzer target for the rt-polarity text decoding and tokenizing (lib/src/data/text_decode.cpp,
-// lib/src/data/vocabulary.cpp): any byte string must either decode or raise std::runtime_error with a
-// printable message; decoded lines are valid UTF-8 without line breaks, a UTF-8 file is kept
+// lib/src/data/vocabulary.cpp): any byte string must either decode or raise std::runtime_error with
+// a printable message; decoded lines are valid UTF-8 without line breaks, a UTF-8 file is kept
 // byte for byte, and the vocabulary built from the tokens maps them back. Build and run: see
-// tests/fuzz/CMakeLists.txt. Seeds and former crashes live in tests/data/fuzz_corpus_text/, which
-// test_text replays.
+// tests/fuzz/CMakeLists.txt. Seeds and former crashes live in
+// tests/fixtures/fuzz_corpus_text/, which test_text replays.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>

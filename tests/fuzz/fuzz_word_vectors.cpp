@@ -3,7 +3,7 @@
 // crash, sanitizer report, other exception or unbounded allocation. What is read must be
 // consistent (sizes, finite values, unique words, vocabulary filter) and the same through gzip.
 // Build and run: see tests/fuzz/CMakeLists.txt. Seeds and former crashes live in
-// tests/data/fuzz_corpus_word_vectors/, which test_embedding replays.
+// tests/fixtures/fuzz_corpus_word_vectors/, which test_embedding replays.
 
 #include <cmath>
 #include <cstddef>

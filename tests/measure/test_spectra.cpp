@@ -180,7 +180,8 @@ TEST(Spectrum, LinearOrthogonalIsExactlyIsometric) {
 }
 
 TEST(Spectrum, TanhOrthogonalAtTheIsometricPointMatchesFreeProbability) {
-  // N = 256 ≥ 200, L ≤ 16, three seeds: mean within 5 %, variance within 15 % (docs/RESEARCH.md §2).
+  // N = 256 ≥ 200, L ≤ 16, three seeds: mean within 5 %, variance within 15 % (docs/RESEARCH.md
+  // §2).
   const double sw2 = 1.05, sb2 = 2.01e-5;
   const MeanField mf = mean_field(Activation::Tanh, sw2, sb2);
   for (int L : {4, 16}) {
@@ -219,8 +220,8 @@ TEST(Spectrum, GaussianVarianceFarExceedsOrthogonal) {
 
 TEST(GradientNorms, RatioFollowsChiToTheHalfDepth) {
   // ‖∂L/∂W_1‖/‖∂L/∂W_L‖ ≈ χ^{(L−1)/2} (Schoenholz et al. 2017), within a factor 1.5, three
-  // seeds (geometric mean), docs/CONTRACT.md's probe (batch 16): tanh at the chaotic point (2, 0) and
-  // at the isometric point, where different inputs stay nearly uncorrelated through the net.
+  // seeds (geometric mean), docs/CONTRACT.md's probe (batch 16): tanh at the chaotic point (2, 0)
+  // and at the isometric point, where different inputs stay nearly uncorrelated through the net.
   struct Case {
     double sw2, sb2;
     int batch;

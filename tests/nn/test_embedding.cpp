@@ -388,7 +388,7 @@ TEST(WordVectors, SpecialFileIsRefusedNamingIt) {
 // the file, with no raw bytes in the message.
 TEST(WordVectors, FuzzCorpusAndCrashRegressions) {
   const std::filesystem::path corpus =
-      std::filesystem::path(ISOBENCH_TEST_DATA_DIR) / "fuzz_corpus_word_vectors";
+      std::filesystem::path(ISOBENCH_TEST_FIXTURES_DIR) / "fuzz_corpus_word_vectors";
   ASSERT_TRUE(std::filesystem::exists(corpus)) << corpus;
   const Vocabulary vocab = Vocabulary::build({{"the", "film", "good", "a"}});
   int files = 0, read = 0;

@@ -5,8 +5,8 @@
 //
 //   GramSchmidtOrthogonalInit  W = g·Q, Q from modified Gram–Schmidt of a Gaussian matrix (tall:
 //                              columns, wide: rows). Gram–Schmidt gives the QR factor with
-//                              diag(R) > 0, so Q is Haar (Mezzadri 2007, §4) — a second, independent
-//                              implementation the Haar checks must accept.
+//                              diag(R) > 0, so Q is Haar (Mezzadri 2007, §4) — a second,
+//                              independent implementation the Haar checks must accept.
 //   PlainQrInit                Q of a plain Householder QR (no sign fix), declared Haar: it is
 //                              not (Mezzadri 2007), so the Haar checks must reject it.
 //   WideGaussianInit           N(0, 1.2·σ_w²/fan_in) declared Gaussian: the variance check must

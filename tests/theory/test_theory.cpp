@@ -215,7 +215,8 @@ TEST(FreeProbability, MaxEigenvalueClosedForms) {
 }
 
 TEST(FreeProbability, TanhIsometricEdgeMatchesPaper) {
-  // docs/RESEARCH.md: orthogonal tanh at the isometric point, L = 64: theory max 2.30, variance 0.273.
+  // docs/RESEARCH.md: orthogonal tanh at the isometric point, L = 64: theory max 2.30, variance
+  // 0.273.
   const MeanField mf = mean_field(Activation::Tanh, 1.05, 2.01e-5);
   EXPECT_NEAR(jjt_max_eigenvalue(mf, 64, WeightEnsemble::Orthogonal), 2.30, 0.01);
   EXPECT_NEAR(jjt_variance(mf, 64, WeightEnsemble::Orthogonal), 0.273, 0.001);

@@ -4,13 +4,17 @@
 
 namespace isobench {
 
-std::uint64_t derive_seed(std::string_view config, std::uint64_t seed) {
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
-  for (unsigned char c : config) {
+std::uint64_t text_hash(std::string_view text) {
+  std::uint64_t h = 1469598103934665603ull;  // see rng.hpp: not the standard basis, on purpose
+  for (unsigned char c : text) {
     h ^= c;
     h *= 1099511628211ull;
   }
-  std::uint64_t z = h ^ (seed + 0x9e3779b97f4a7c15ull);  // splitmix64 finalizer
+  return h;
+}
+
+std::uint64_t derive_seed(std::string_view config, std::uint64_t seed) {
+  std::uint64_t z = text_hash(config) ^ (seed + 0x9e3779b97f4a7c15ull);  // splitmix64 finalizer
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);

@@ -70,9 +70,9 @@ class Sharding(unittest.TestCase):
         self.assertEqual(sharding.name_hash(""), 1469598103934665603)
         self.assertEqual(sharding.name_hash("a"), 0x44bd8ad473cd9906)
         self.assertEqual(sharding.name_hash("RQB/mlp/seed:1"), 0x1b5334f4c96cc541)
-        with open(os.path.join(ROOT, "benchmarks", "common", "bench_common.cpp")) as f:
-            src = f.read()
-        body = src[src.index("std::uint64_t name_hash("):][:300]
+        with open(os.path.join(ROOT, "lib", "src", "core", "rng.cpp")) as f:
+            src = f.read()  # text_hash: the binaries' name_hash and every run's seed
+        body = src[src.index("std::uint64_t text_hash("):][:300]
         self.assertIn(f"h = {sharding.FNV_OFFSET}ull;", body)
         self.assertIn(f"h *= {sharding.FNV_PRIME}ull;", body)
 

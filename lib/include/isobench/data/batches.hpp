@@ -1,7 +1,7 @@
 // Mini-batches and the views the research questions feed to their models.
 //
-// Views of a 28×28 image (docs/RESEARCH.md §3): flat 784-vectors for MLPs; row-sequential (28 steps of
-// 28 pixels, the SEED task); pixel-sequential (784 steps of 1 pixel); permuted pixel-sequential
+// Views of a 28×28 image (docs/RESEARCH.md §3): flat 784-vectors for MLPs; row-sequential (28 steps
+// of 28 pixels, the SEED task); pixel-sequential (784 steps of 1 pixel); permuted pixel-sequential
 // (the same fixed random permutation of the 784 pixels for every image, Le et al. 2015).
 // Sequential batches are TIME-MAJOR, (T × B × F) contiguous: row t·B + b is sample b at step t,
 // so one step of an RNN reads a contiguous (B × F) block and can hand it to gemm directly.

@@ -40,8 +40,8 @@ Matrix<double> input_output_jacobian(Mlp<double>& net, const double* x0);
 // docs/RESEARCH.md §2). Throws std::invalid_argument if q < σ_b² or σ_w² ≤ 0.
 void fill_inputs_at_q(double q, double sw2, double sb2, Engine& eng, Matrix<double>& x);
 
-// The docs/CONTRACT.md gradient probe: read-out R and targets drawn at construction (R first, then the
-// targets, row by row), then loss and gradients of any MLP whose output has `in_dim` units.
+// The docs/CONTRACT.md gradient probe: read-out R and targets drawn at construction (R first, then
+// the targets, row by row), then loss and gradients of any MLP whose output has `in_dim` units.
 class GradientProbe {
  public:
   static constexpr int kBatch = 16;

@@ -14,10 +14,10 @@
 //
 // Defaults: the first two by the shared 151-node Gauss–Hermite rule (normal_quadrature.hpp; for
 // analytic φ to 1e-12 while q ≤ 1, less as the integrand narrows, e.g. 1e-4 for erf's μ₃ at q = 4;
-// kinks cost much more: ReLU's μ₁ is off by 0.05 — tests/nn/test_activation_moments.cpp); M by 16-point Gauss–Legendre on a graded mesh
-// over h ∈ [−12, 12] that resolves the peak of width ~ε at h = 0 where d → 1. M assumes |φ'| ≤ 1
-// (else it diverges) with any maximum |φ'| = 1 at u = 0, and loses relative accuracy where
-// 1 − d < ~1e-12 (it forms 1 − d by subtraction).
+// kinks cost much more: ReLU's μ₁ is off by 0.05 — tests/nn/test_activation_moments.cpp); M by
+// 16-point Gauss–Legendre on a graded mesh over h ∈ [−12, 12] that resolves the peak of width ~ε at
+// h = 0 where d → 1. M assumes |φ'| ≤ 1 (else it diverges) with any maximum |φ'| = 1 at u = 0, and
+// loses relative accuracy where 1 − d < ~1e-12 (it forms 1 − d by subtraction).
 //
 // Each policy also declares its `length_map` (how the theory finds q*), so a policy without one is
 // a compile error in theory.cpp rather than a silent gap.

@@ -8,8 +8,8 @@
 //   → penalty     loss += Σ_k λ·s(t)·P(W_k),  ∂L/∂W_k += λ·s(t)·∂P/∂W_k   add_penalty(t, loss)
 //   → clip        ‖g‖ = √(Σ_p Σ_i g_{p,i}²) over every parameter; g ← g·c/‖g‖ when ‖g‖ > c
 //                 (Pascanu, Mikolov & Bengio 2013; grad_clip.hpp)                clip()
-//   → update      the optimizer on optimizer_params(): every parameter except the kernels
-//                 under cayley                                          opt.step(optimizer_params())
+//   → update      the optimizer on optimizer_params(): every parameter except the
+//                 kernels under cayley                                 opt.step(optimizer_params())
 //   → constraint  cayley: W ← (I + η/2·A)⁻¹(I − η/2·A)W, A = G Wᵀ − W Gᵀ, with its own rate η,
 //                 INSTEAD of the optimizer step (Wisdom et al. 2016; Vorontsov et al. 2017);
 //                 qr / polar / margin: W put back on / into a band around {WᵀW = g²I} right

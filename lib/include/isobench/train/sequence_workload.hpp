@@ -26,7 +26,8 @@
 //              cayley
 //   → constraint  cayley's step W ← (I + η/2 A)⁻¹(I − η/2 A) W, A = G Wᵀ − W Gᵀ, with its own
 //              rate η, instead of the optimizer's for W; qr / polar / margin put W back on / into
-//              a band around the scaled orthogonal manifold right after the update (constraint.hpp).
+//              a band around the scaled orthogonal manifold right after the update
+//              (constraint.hpp).
 // The constraint's gain g is the recurrent init's (orthogonality_gain: OrthogonalInit{g},
 // IdentityInit{g}); 1 for other inits. On the LSTM the constraint acts on the whole kernel
 // (constraint_scope WholeKernel) or on each H × H gate block (PerGate; the only scope cayley

@@ -20,11 +20,11 @@
 //   bool   reached_target(const EvalRecord&) const
 //   bool   diverged(const EvalRecord&) const    (a non-finite loss is always divergence)
 //
-// Divergence (docs/CONTRACT.md `diverged`): a NaN or Inf loss, weight or gradient. A non-finite step
-// loss, a non-finite evaluation loss or workload.diverged() stop the run; so does a NonFiniteError
-// (non_finite.hpp) thrown by step(), evaluate() or a callback — a constraint, penalty or
-// spectrum that met a NaN/Inf weight or gradient — and its message, naming the kernel, is kept
-// in TrainResult::diverged_reason. Any other exception propagates.
+// Divergence (docs/CONTRACT.md `diverged`): a NaN or Inf loss, weight or gradient. A non-finite
+// step loss, a non-finite evaluation loss or workload.diverged() stop the run; so does a
+// NonFiniteError (non_finite.hpp) thrown by step(), evaluate() or a callback — a constraint,
+// penalty or spectrum that met a NaN/Inf weight or gradient — and its message, naming the kernel,
+// is kept in TrainResult::diverged_reason. Any other exception propagates.
 #pragma once
 
 #include <chrono>
