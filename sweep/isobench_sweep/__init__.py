@@ -18,3 +18,8 @@ Modules, one concern each:
   report_cmd `./isobench report` (direct report, or shard merge then report)
   cli        the command-line entry (sweep/sweep.py, `python3 -m isobench_sweep`)
 """
+
+# The interpreter of the Python programs a command starts (reports/report.py), as the bash
+# driver's PY: Debian's python3 has matplotlib and numpy; a pyenv shim or a venv that happens to
+# run this package may lack them.
+PYTHON = "/usr/bin/python3"
