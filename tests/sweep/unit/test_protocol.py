@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -16,8 +17,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(ROOT, "sweep"))
 
-from isobench_sweep import bench, crash, merge_runs, merge_shards, resume, runlog, selection  # noqa: E402,E501
-from isobench_sweep import sharding, write_checks  # noqa: E402
+from isobench_sweep import bench, crash, merge_runs, merge_shards, resume  # noqa: E402
+from isobench_sweep import runlog, selection, sharding, write_checks  # noqa: E402
 from isobench_sweep.binaries import Runner  # noqa: E402
 from isobench_sweep.messages import Die  # noqa: E402
 
@@ -101,7 +102,8 @@ class Options(unittest.TestCase):
     def test_flags_and_errors(self):
         o = bench.parse(["--profile=paper", "--filter", "^A/", "--shard", "1/2", "--resume",
                          "--no-build", "--no-report", "--method=cayley"])
-        self.assertEqual((o.profile, o.filter, o.shard, o.method), ("paper", "^A/", "1/2", "cayley"))
+        self.assertEqual((o.profile, o.filter, o.shard, o.method),
+                         ("paper", "^A/", "1/2", "cayley"))
         self.assertTrue(o.resume and not o.build and not o.report and not o.list)
         for args, msg in ((["--frob"], "bench: unknown option '--frob' (see ./isobench help)"),
                           (["--filter"], "--filter needs a value"),
@@ -178,7 +180,8 @@ class HalfFinishedLog(Tmp):
         self.assertEqual(rc, 1)
         self.assertIn("2 selected run(s) have no result (A/r:0/seed:1, A/r:2/seed:1)", err)
         c = load(os.path.join(self.d, "results.json"))["context"]
-        self.assertEqual((c["runs_missing"], c["complete"]), (["A/r:0/seed:1", "A/r:2/seed:1"], False))
+        self.assertEqual((c["runs_missing"], c["complete"]),
+                         (["A/r:0/seed:1", "A/r:2/seed:1"], False))
         # The resumed attempt appends the rest (and a retry of r:1, whose latest record wins).
         with open(os.path.join(self.d, "runs/bench_a.jsonl"), "a") as f:
             f.write("\n" + '{"context": {"profile": "quick"}}\n' + "".join(
@@ -408,7 +411,8 @@ class WriteChecks(Tmp):
         self.write("runs/bench_a.jsonl", record("A/x", write_errors=[
             {"path": "/t/A_x.jsonl", "reason": "File too large"}]) + "\n" + record("A/y") + "\n")
         self.write("runs/bench_a.jsonl.write_errors",
-                   json.dumps({"path": "/r/bench_a.jsonl", "reason": "No space left on device"}) + "\n")
+                   json.dumps({"path": "/r/bench_a.jsonl",
+                               "reason": "No space left on device"}) + "\n")
         self.write("selection/bench_b.txt", "B/z\n")
         self.write("runs/bench_b.jsonl", record("B/z") + "\n")
         out = os.path.join(self.d, "results.json")
@@ -434,6 +438,42 @@ class WriteChecks(Tmp):
             self.assertEqual(f.read(), "x")
         err = write_checks.replace_file(os.path.join(self.d, "no/dir/f"), put)
         self.assertIn("no/dir/f.tmp: No such file or directory", err)
+
+
+class SharedWithTheReport(unittest.TestCase):
+    """One implementation of what both the sweep and the report read: a run's trace file, a
+    recorded shard, the shards a set of inputs lacks; one path setup per package."""
+
+    def test_absent_shards(self):
+        self.assertEqual(sharding.absent([(1, 3), (0, 2), (1, 2), (1, 3)]), {3: [0, 2], 2: []})
+        self.assertEqual(sharding.absent([]), {})
+
+    def test_the_report_and_the_merge_use_the_protocols_rules(self):
+        from isobench_report import inputs
+        from isobench_sweep import traces
+        self.assertEqual(traces.sanitize("RQB/mlp/lr:0.5/seed:1 x"), "RQB_mlp_lr_0.5_seed_1_x")
+        self.assertIs(inputs.sanitize, traces.sanitize)
+        self.assertIs(merge_shards.sanitize, traces.sanitize)
+        self.assertIs(inputs.parse_recorded, sharding.parse_recorded)
+        self.assertIs(inputs.absent, sharding.absent)
+
+    def test_one_path_setup_per_package(self):
+        pkg = os.path.join(ROOT, "sweep", "isobench_sweep")
+        for f in sorted(os.listdir(pkg)):
+            if f.endswith(".py") and f != "__init__.py":
+                with open(os.path.join(pkg, f)) as fh:
+                    self.assertIsNone(re.search(r"sys\.path\.(insert|append)", fh.read()), f)
+
+
+class Style(unittest.TestCase):
+    def test_no_line_over_100_columns(self):
+        # The protocol's Python and its Python tests (the shell tests are not wrapped yet).
+        for top in ("sweep", os.path.join("tests", "sweep")):
+            for d, _, files in os.walk(os.path.join(ROOT, top)):
+                for f in (f for f in files if f.endswith(".py")):
+                    with open(os.path.join(d, f), encoding="utf-8") as fh:
+                        for n, line in enumerate(fh, 1):
+                            self.assertLessEqual(len(line.rstrip("\n")), 100, f"{d}/{f}:{n}")
 
 
 class MethodSelection(unittest.TestCase):
