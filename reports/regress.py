@@ -57,7 +57,8 @@ def load(path):
 
 def digests(entry):
     """({role: set of md5}, why not) of a dataset's files (context["datasets"][name] as
-    merge_results.py writes it): the digests, or None and the reason some file has none."""
+    sweep/isobench_sweep/merge_runs.py writes it): the digests, or None and the reason some file
+    has none."""
     files = entry.get("files") if isinstance(entry, dict) else None
     if not files:
         return None, "records no files for it (made before isobench recorded md5s)"

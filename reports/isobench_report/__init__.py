@@ -6,4 +6,17 @@ helpers: seed bands on a common step grid, saving), `training` and `seed_study` 
 verdicts shared by the training families), `verdicts` (verdict objects and the uncertainty
 hook), `methods` / `method_select` (the "METHOD against the baselines" sections), the package
 `families` (one module per family, discovered) and `cli` (assembles report.md). docs/REPORT.md
-describes how they fit."""
+describes how they fit.
+
+The report shares the sweep protocol's rules for what a sweep wrote (sweep/isobench_sweep/,
+standard library only): a run's trace file name (traces.sanitize), a recorded shard
+(sharding.parse_recorded) and the shards a set of inputs lacks (sharding.absent). This is the one
+place that makes that package importable: sweep/ is appended to sys.path (after everything else,
+so it shadows nothing)."""
+import os
+import sys
+
+_SWEEP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__)))), "sweep")
+if _SWEEP not in sys.path:
+    sys.path.append(_SWEEP)

@@ -8,6 +8,11 @@ import statistics
 import sys
 from collections import OrderedDict
 
+# The sweep protocol's rules (on sys.path by this package's __init__): a run's trace file, a
+# recorded shard, the shards a set of inputs lacks.
+from isobench_sweep.sharding import absent, parse_recorded
+from isobench_sweep.traces import sanitize  # noqa: F401 — also the report's name for it
+
 # Keys of a Google Benchmark entry that are not isobench counters.
 NON_COUNTER_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type",
                     "repetitions", "repetition_index", "threads", "iterations", "real_time",
@@ -195,12 +200,6 @@ def load_inputs(paths):
     return inp
 
 
-def sanitize(name):
-    """docs/CONTRACT.md: a trace file is the run name with every character outside
-    [A-Za-z0-9._-] replaced by '_'."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
-
-
 def parse_name(name):
     """FAMILY/MODEL/key:value/... → (family, model, OrderedDict of keys)."""
     parts = name.split("/")
@@ -350,13 +349,17 @@ def gaps(inp):
     """Messages about what is missing from a sweep: shards of a --shard I/K split that no input
     holds, and configurations with fewer seeds than the rest of their family."""
     out = []
-    ks = {}
+    parts = []
     for sh in inp.shards:
-        m = re.fullmatch(r"(\d+)/(\d+)", str(sh)) if sh else None
-        if m:
-            ks.setdefault(int(m.group(2)), set()).add(int(m.group(1)))
-    for k, have in ks.items():
-        missing = sorted(set(range(k)) - have)
+        if not sh:  # a run without --shard
+            continue
+        part = parse_recorded(str(sh))
+        if part is None:
+            out.append(f"an input's context.shard '{sh}' is not I/K with 0 <= I < K: which part "
+                       f"of a sweep it holds is unknown")
+        else:
+            parts.append(part)
+    for k, missing in absent(parts).items():
         if missing:
             out.append(f"shards {', '.join(f'{i}/{k}' for i in missing)} of the {k}-way split "
                        f"are not among the inputs: their runs are missing from this report")

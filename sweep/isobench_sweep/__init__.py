@@ -17,4 +17,23 @@ Modules, one concern each:
   bench      `./isobench bench` (the whole protocol, in order)
   report_cmd `./isobench report` (direct report, or shard merge then report)
   cli        the command-line entry (sweep/sweep.py, `python3 -m isobench_sweep`)
+  traces     the trace file of a run (shared with the report)
+
+The package uses two pieces of reports/ (standard library only): isobench_report.method_select
+(which runs --method selects) and regress.dataset_difference (same data = same content digests).
+This is the one place that makes them importable: reports/ is appended to sys.path (after
+everything else, so it shadows nothing). The report does the same for sweep/ in
+reports/isobench_report/__init__.py.
 """
+import os
+import sys
+
+_REPORTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__)))), "reports")
+if _REPORTS not in sys.path:
+    sys.path.append(_REPORTS)
+
+# The interpreter of the Python programs a command starts (reports/report.py), as the bash
+# driver's PY: Debian's python3 has matplotlib and numpy; a pyenv shim or a venv that happens to
+# run this package may lack them.
+PYTHON = "/usr/bin/python3"

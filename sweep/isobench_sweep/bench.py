@@ -5,14 +5,17 @@
     `./isobench build --profile P` (unless --no-build)
  3. selection: --method -> one anchored filter (selection.py); the flags for the binaries
  4. --list: print what would run (with --resume: what is left) and stop
- 5. check the selection before touching $ISOBENCH_OUT (a bad or empty filter costs nothing)
+ 5. check the selection before touching $ISOBENCH_OUT: every binary lists its runs (sharded: its
+    shard checked against sharding.part of its whole selection); a bad or empty filter, a binary
+    that cannot list or shards otherwise costs nothing
  6. resume or start afresh (resume.py); the stamp runs/sweep.txt
- 7. per binary: selection/BIN.txt (and, sharded, selection/all/BIN.txt, the whole sweep's order,
-    checked against sharding.part), then its runs with crash restart (crash.py)
+ 7. per binary: selection/BIN.txt (and, sharded, selection/all/BIN.txt, the whole sweep's order),
+    then its runs with crash restart (crash.py)
  8. results.json from the run logs (merge_runs.py), the write checks
  9. stopped by SIGINT/SIGTERM: say how to resume, exit 130/143; else the report; exit 1 when
     anything failed.
 """
+import contextlib
 import os
 import shutil
 import subprocess
@@ -21,6 +24,7 @@ import time
 
 from . import crash, merge_runs, resume, sharding
 from .binaries import Runner, find_binaries, list_runs, names_of
+from . import PYTHON
 from .messages import die, say
 from .selection import method_filter
 
@@ -97,6 +101,18 @@ def git_version():
     return "unknown"
 
 
+def reason(e):
+    """'PATH: the system's reason' of an OSError (what failed and why, for a message)."""
+    return f"{e.filename}: {e.strerror}" if e.filename and e.strerror else str(e)
+
+
+def write_text(path, text):
+    """Writes text to path, creating its directory; raises OSError."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def bench_dir(o, root):
     """The directory of the binaries; builds them first when the sweep should."""
     given = os.environ.get("ISOBENCH_BENCH_DIR", "")
@@ -140,43 +156,64 @@ def main(args, root):
                 return rc
         return 0
 
-    # A bad or empty --filter must not cost the results of an earlier run.
-    anything = False
+    # Check the selection before touching $ISOBENCH_OUT: a bad or empty --filter, a binary that
+    # cannot list its runs or one that shards otherwise must not cost an earlier sweep's results.
+    listed = {}  # binary -> (its selection, the whole selection's listing when sharded, or None)
     for b in bins:
+        name = os.path.basename(b)
         rc, text = list_runs(b, flags)
         if rc != 0:
-            die(f"{os.path.basename(b)} could not list its runs (see above); {out} was left as "
-                f"it was")
-        anything = anything or bool(text.strip())
-    if not anything and not o.shard:
+            die(f"{name} could not list its runs (see above); {out} was left as it was")
+        whole = None
+        if o.shard:
+            # The whole selection's order (all shards), so merged shards keep a single run's order.
+            rc_all, whole = list_runs(b, [f"--isobench_filter={flt}"] if flt else [],
+                                      show_errors=False)
+            si, sk = sharding.parse(o.shard)
+            if rc_all == 0 and sharding.part(names_of(whole), si, sk) != names_of(text):
+                die(f"{name}: its shard {o.shard} ({len(names_of(text))} runs) is not the part of "
+                    f"its selection that the name hash assigns (docs/SWEEPS.md, Sharding); rebuild "
+                    f"the binaries (./isobench build); {out} was left as it was")
+        listed[b] = (text, whole)
+    if not any(names_of(text) for text, _ in listed.values()) and not o.shard:
         die(f"no run matches --filter '{flt}' (see ./isobench bench --list); {out} was left as "
             f"it was")
 
-    os.makedirs(out, exist_ok=True)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        die(f"cannot create the output directory {out}: {reason(e)}; set ISOBENCH_OUT to a "
+            f"directory you can write")
     os.environ["ISOBENCH_OUT"] = out
     version = os.environ["ISOBENCH_VERSION"] = git_version()
     stamp = os.path.join(out, resume.STAMP)
-    if o.resume and os.path.isfile(stamp):
-        resume.check(out, o.profile, version)
-        say(f"resuming the sweep in {out}: finished runs are kept, the rest run")
-    else:
-        if o.resume:
-            say(f"--resume: no earlier sweep in {out}; starting one")
-        resume.fresh_start(out)
-    os.makedirs(os.path.join(out, "runs"), exist_ok=True)
-    os.makedirs(os.path.join(out, "selection"), exist_ok=True)
-    # Write errors of the run logs themselves, per attempt: their runs are missing and run again.
-    for f in os.listdir(os.path.join(out, "runs")):
-        if f.endswith(".write_errors"):
-            os.remove(os.path.join(out, "runs", f))
-    if not (o.resume and os.path.isfile(stamp)):
-        with open(stamp, "w") as f:
-            f.write(resume.stamp_text(o.profile, version))
     sel_dir = os.path.join(out, "selection")
-    for f in os.listdir(sel_dir):
-        if f.endswith(".txt"):
-            os.remove(os.path.join(sel_dir, f))
-    shutil.rmtree(os.path.join(sel_dir, "all"), ignore_errors=True)
+    resuming = o.resume and os.path.isfile(stamp)
+    try:
+        if resuming:
+            resume.check(out, o.profile, version)
+            say(f"resuming the sweep in {out}: finished runs are kept, the rest run")
+        else:
+            if o.resume:
+                say(f"--resume: no earlier sweep in {out}; starting one")
+            resume.fresh_start(out)
+        os.makedirs(os.path.join(out, "runs"), exist_ok=True)
+        os.makedirs(sel_dir, exist_ok=True)
+        # Write errors of the run logs themselves, per attempt: their runs are missing and run
+        # again.
+        for f in os.listdir(os.path.join(out, "runs")):
+            if f.endswith(".write_errors"):
+                os.remove(os.path.join(out, "runs", f))
+        if not resuming:
+            with open(stamp, "w") as f:
+                f.write(resume.stamp_text(o.profile, version))
+        for f in os.listdir(sel_dir):
+            if f.endswith(".txt"):
+                os.remove(os.path.join(sel_dir, f))
+        shutil.rmtree(os.path.join(sel_dir, "all"), ignore_errors=True)
+    except OSError as e:
+        die(f"cannot prepare the sweep in {out}: {reason(e)}; nothing ran — free space or fix "
+            f"the directory, then run the same command again")
 
     failed, selected, write_failed = False, 0, []
     t0 = time.monotonic()
@@ -187,26 +224,19 @@ def main(args, root):
             break
         name = os.path.basename(b)
         sel, log = os.path.join(sel_dir, name + ".txt"), os.path.join(out, "runs", name + ".jsonl")
-        rc, text = list_runs(b, flags)
-        if rc != 0:
-            say(f"{name} could not list its runs")
+        text, whole = listed[b]
+        try:
+            write_text(sel, text)
+            if whole is not None:
+                write_text(os.path.join(sel_dir, "all", name + ".txt"), whole)
+        except OSError as e:
+            say(f"{name} could not list its runs: {reason(e)}; its runs are skipped (free space or "
+                f"fix {sel_dir}, then ./isobench bench --resume)")
+            with contextlib.suppress(OSError):
+                os.remove(sel)  # as the bash driver: a binary without a selection did not run
             failed = True
             continue
-        with open(sel, "w") as f:
-            f.write(text)
         names = names_of(text)
-        if o.shard:
-            # The whole selection's order (all shards), so merged shards keep a single run's order.
-            os.makedirs(os.path.join(sel_dir, "all"), exist_ok=True)
-            rc_all, whole = list_runs(b, [f"--isobench_filter={flt}"] if flt else [],
-                                      show_errors=False)
-            with open(os.path.join(sel_dir, "all", name + ".txt"), "w") as f:
-                f.write(whole)
-            si, sk = sharding.parse(o.shard)
-            if rc_all == 0 and sharding.part(names_of(whole), si, sk) != names:
-                die(f"{name}: its shard {o.shard} ({len(names)} runs) is not the part of its "
-                    f"selection that the name hash assigns (docs/SWEEPS.md, Sharding); rebuild "
-                    f"the binaries (./isobench build)")
         total = len(names)
         if total == 0:
             os.remove(sel)
@@ -261,7 +291,7 @@ def main(args, root):
     if merged == 3:
         die("results.json could not be written (see above); no report")
     if o.report:
-        rc = subprocess.call([sys.executable, "reports/report.py", "--out", out, results])
+        rc = subprocess.call([PYTHON, "reports/report.py", "--out", out, results])
         if rc != 0:
             say("the report failed (see above); results.json is intact")
             failed = True

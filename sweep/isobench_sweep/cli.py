@@ -39,5 +39,13 @@ def main(argv):
         return e.status
     except KeyboardInterrupt:  # Ctrl-C outside the sweep loop: as the shell would end
         return 130
+    except BrokenPipeError:
+        # The reader went away (`bench --list | head -1`): quiet, and the status of a process
+        # killed by SIGPIPE, as the bash driver. Output still buffered goes nowhere, so Python's
+        # flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141
     print(USAGE, file=sys.stderr)
     return 2

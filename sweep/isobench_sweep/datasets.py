@@ -43,7 +43,8 @@ def read_datasets(path):
         for src in r.get("sources") or []:
             if not isinstance(src, dict) or not isinstance(src.get("path"), str):
                 continue
-            if any(f["path"] == src["path"] and f["role"] == src.get("role") for f in entry["files"]):
+            if any(f["path"] == src["path"] and f["role"] == src.get("role")
+                   for f in entry["files"]):
                 continue
             md5, err = content_md5(src["path"], cache)
             f = {"role": src.get("role"), "path": src["path"], "samples": src.get("samples"),

@@ -65,7 +65,8 @@ def read_parts(parts):
             with open(p) as f:
                 d = json.load(f)
         except (OSError, ValueError) as e:
-            print(f"merge: {p}: not valid JSON ({e}); skipped — rerun that family", file=sys.stderr)
+            print(f"merge: {p}: not valid JSON ({e}); skipped — rerun that family",
+                  file=sys.stderr)
             bad = 1
             continue
         if context is None:

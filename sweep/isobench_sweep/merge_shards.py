@@ -30,22 +30,16 @@ bad usage (e.g. OUT is one of the inputs)."""
 import argparse
 import json
 import os
-import re
 import shutil
 import sys
 
-from .sharding import parse_recorded
+# regress.py (the convergence check, reports/: on sys.path by this package's __init__) owns the
+# rule "same data = same content digests".
+from regress import dataset_difference
+
+from .sharding import absent, parse_recorded
+from .traces import sanitize
 from .write_checks import replace_file
-
-# regress.py (the convergence check) owns the rule "same data = same content digests".
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "reports"))
-from regress import dataset_difference  # noqa: E402
-
-
-def sanitize(name):
-    """docs/CONTRACT.md: the trace file of a run is its name with [^A-Za-z0-9._-] replaced by '_'."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
 def load(path):
@@ -72,7 +66,8 @@ def merge(out, inputs):
         try:
             f, ctx, entries = load(p)
         except FileNotFoundError:
-            problems.append(f"{p}: no results.json there (a shard that never ran or wrote nothing?)")
+            problems.append(f"{p}: no results.json there (a shard that never ran or wrote "
+                            f"nothing?)")
             continue
         except (OSError, ValueError, UnicodeDecodeError) as e:
             problems.append(f"{p}: cannot be read ({e})")
@@ -106,9 +101,9 @@ def merge(out, inputs):
             if shard[0] in seen:
                 problems.append(f"shard {shard[0]}/{k} given twice: {seen[shard[0]]} and {f}")
             seen.setdefault(shard[0], f)
-        absent = [i for i in range(k) if i not in seen]
-        if absent:
-            problems.append(f"missing shard(s) {', '.join(f'{i}/{k}' for i in absent)} of {k}: "
+        lacking = absent((i, k) for i in seen)[k]
+        if lacking:
+            problems.append(f"missing shard(s) {', '.join(f'{i}/{k}' for i in lacking)} of {k}: "
                             f"merge their directories too, or run them (--shard I/{k})")
 
     runs, owner, merged_from, datasets, write_errors = [], {}, [], {}, []
@@ -151,8 +146,8 @@ def merge(out, inputs):
     base = next((x for x in loaded if "date" in x[2]), first)
     context = dict(base[2]) if base else {}
     # Shards recorded the whole sweep's order: merged runs come as a single run's would.
-    order = next((c["sweep_order"] for _, _, c, _ in loaded if isinstance(c.get("sweep_order"), list)),
-                 None)
+    order = next((c["sweep_order"] for _, _, c, _ in loaded
+                  if isinstance(c.get("sweep_order"), list)), None)
     if order:
         pos = {n: i for i, n in enumerate(order)}
         runs.sort(key=lambda b: pos.get(b["name"], len(pos)))  # stable: unknown names last
@@ -169,7 +164,8 @@ def merge(out, inputs):
     shutil.rmtree(traces, ignore_errors=True)
     os.makedirs(traces)
     for b in runs:
-        src = os.path.join(os.path.dirname(owner[b["name"]]), "traces", sanitize(b["name"]) + ".jsonl")
+        src = os.path.join(os.path.dirname(owner[b["name"]]), "traces",
+                           sanitize(b["name"]) + ".jsonl")
         if os.path.exists(src):
             dst = os.path.join(traces, os.path.basename(src))
             try:
@@ -211,6 +207,7 @@ def main(argv=None):
         print(f"merge: warning: {w}", file=sys.stderr)
     for p in problems:
         print(f"merge: {p}", file=sys.stderr)
-    print(f"merge: {n} runs from {len(a.inputs)} input(s) into {os.path.join(a.out, 'results.json')}"
+    print(f"merge: {n} runs from {len(a.inputs)} input(s) into "
+          f"{os.path.join(a.out, 'results.json')}"
           + (f"; {len(problems)} problem(s)" if problems else ""), file=sys.stderr)
     return 1 if problems else 0

@@ -5,9 +5,8 @@ problems) and report the merged directory. Exit 1 when the merge had problems (t
 written all the same), when it could not merge at all, or when the report failed."""
 import os
 import subprocess
-import sys
 
-from . import merge_shards
+from . import PYTHON, merge_shards
 from .messages import die
 
 
@@ -17,13 +16,16 @@ def same_dir(a, b):
 
 def main(inputs):
     out = os.environ.get("ISOBENCH_OUT") or "reports/out"
-    report = [sys.executable, "reports/report.py", "--out", out]
+    report = [PYTHON, "reports/report.py", "--out", out]
     in_dir = ""
     if len(inputs) == 1:
         in_dir = inputs[0] if os.path.isdir(inputs[0]) else (os.path.dirname(inputs[0]) or ".")
     if not inputs or (in_dir and os.path.isdir(out) and same_dir(in_dir, out)):
         return subprocess.call(report + (inputs or [os.path.join(out, "results.json")]))
-    merged = merge_shards.main(["--out", out, *inputs])
+    try:
+        merged = merge_shards.main(["--out", out, *inputs])
+    except SystemExit as e:  # its argparse on bad usage (an input starting with '-'): status 2
+        merged = e.code if isinstance(e.code, int) else 2
     if merged == 2:
         die(f"report: cannot merge into {out} (see above)")
     if subprocess.call(report + [os.path.join(out, "results.json")]) != 0:

@@ -10,13 +10,12 @@ sharding, resume and merge treat it like any --filter.
 import os
 import sys
 
+# method_select is the report's knowledge of run names (standard library only; reports/ is on
+# sys.path by this package's __init__).
+from isobench_report.method_select import NoRuns, anchored_regex, select
+
 from .binaries import list_runs, names_of
 from .messages import error, say
-
-# method_select is the report's knowledge of run names (standard library only).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "reports"))
-from isobench_report.method_select import NoRuns, anchored_regex, select  # noqa: E402
 
 
 class NoSelection(Exception):

@@ -3,10 +3,12 @@
 A run belongs to shard name_hash(name) % K, the name as the contract writes it (no
 "/iterations:1"), hashed over its UTF-8 bytes. The binaries apply it when registering runs
 (--isobench_shard=I/K; name_hash in benchmarks/common/bench_common.cpp), since only a binary
-knows the runs it registers; this module is the rule's statement in the protocol: bench.py
-checks each binary's shard listing against part() of the whole selection, and the tests use it. Since the shard of a
-run depends on its name alone, filtering then sharding gives the same set as the reverse, the K
-parts are disjoint and they cover the selection.
+knows the runs it registers; this module is the rule's statement in the
+protocol: bench.py checks each binary's shard listing against part() of the whole selection, and
+the tests use it. Since the shard of a run depends on its name alone, filtering then sharding
+gives the same set as the reverse, the K parts are disjoint and they cover the selection.
+A recorded shard (results.json context "shard") is read by parse_recorded(), and absent() finds
+the shards a set of inputs lacks: the shard merge and the report share both.
 """
 import re
 
@@ -44,6 +46,16 @@ def parse_recorded(text):
     if not m or int(m.group(2)) < 1 or int(m.group(1)) >= int(m.group(2)):
         return None
     return int(m.group(1)), int(m.group(2))
+
+
+def absent(parts):
+    """The shards that parts — (I, K) pairs, e.g. of the inputs of a merge or a report — lack:
+    {K: [I in 0..K-1 that no pair holds, ascending]} for each K-way split among parts, in the
+    order the splits first appear (a complete split maps to [])."""
+    have = {}
+    for i, k in parts:
+        have.setdefault(k, set()).add(i)
+    return {k: [i for i in range(k) if i not in got] for k, got in have.items()}
 
 
 def part(names, i, k):

@@ -228,6 +228,15 @@ class BadInputs(Tmp):
                       "`RQB/mlp/dataset:mnist/act:linear/init:gaussian/depth:8/width:64` lacks "
                       "seed 2", md)
 
+    def test_a_shard_that_is_not_i_of_k_is_named_not_skipped(self):
+        inp = inputs.Inputs()
+        inp.shards = ["5/3", "0/2", None]  # None: an input without --shard
+        g = inputs.gaps(inp)
+        self.assertEqual(g, ["an input's context.shard '5/3' is not I/K with 0 <= I < K: which "
+                             "part of a sweep it holds is unknown",
+                             "shards 1/2 of the 2-way split are not among the inputs: their runs "
+                             "are missing from this report"])
+
     def test_merge_problems_and_unfinished_runs_from_the_context(self):
         d = self.synth(families=["RQB"])
         p = os.path.join(d, "results.json")

@@ -133,7 +133,8 @@ class MergeDatasetDigests(unittest.TestCase):
         self.assertEqual(ds["description"], "second family")
         files = ds["files"]
         self.assertEqual([f["role"] for f in files], ["train images", "test labels", "test images"])
-        self.assertEqual(files[0], {"role": "train images", "path": os.path.join(self.d, "train.gz"),
+        self.assertEqual(files[0], {"role": "train images",
+                                    "path": os.path.join(self.d, "train.gz"),
                                     "samples": 60000, "md5": want})
         self.assertEqual(files[1]["md5"], want)
         self.assertEqual(files[1]["samples"], 10000)

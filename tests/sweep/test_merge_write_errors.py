@@ -73,7 +73,8 @@ class WriteErrors(unittest.TestCase):
             run("A/2")])
         self.write("runs/bench_b.jsonl", [run("B/1")])
         self.write("runs/bench_b.jsonl.write_errors",
-                   [json.dumps({"path": "/o/runs/bench_b.jsonl", "reason": "No space left on device"})])
+                   [json.dumps({"path": "/o/runs/bench_b.jsonl",
+                                "reason": "No space left on device"})])
         self.write("runs/bench_c.jsonl", [run("C/1")])
         # bench_b recorded its error; bench_c exited 3 and recorded nothing.
         p = self.merge("--write-failed", "bench_b", "--write-failed", "bench_c")
@@ -101,7 +102,8 @@ class WriteErrors(unittest.TestCase):
         self.assertFalse(os.path.lexists(self.out + ".tmp"))
 
     def test_merge_shards_carries_write_errors(self):
-        for i, errors in ((0, []), (1, [{"path": "/s1/traces/B.jsonl", "reason": "File too large"}])):
+        for i, errors in ((0, []),
+                          (1, [{"path": "/s1/traces/B.jsonl", "reason": "File too large"}])):
             d = os.path.join(self.d, f"shard{i}")
             os.makedirs(d)
             with open(os.path.join(d, "results.json"), "w") as f:
@@ -116,7 +118,8 @@ class WriteErrors(unittest.TestCase):
         self.assertIn("could not write all its outputs", p.stderr)
         c = load(os.path.join(merged, "results.json"))["context"]
         self.assertIs(c["complete"], False)
-        self.assertEqual(c["write_errors"], [{"path": "/s1/traces/B.jsonl", "reason": "File too large"}])
+        self.assertEqual(c["write_errors"],
+                         [{"path": "/s1/traces/B.jsonl", "reason": "File too large"}])
 
 
 if __name__ == "__main__":

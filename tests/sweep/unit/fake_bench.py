@@ -2,8 +2,8 @@
 """A stand-in benchmark binary for the protocol's unit tests: the flags of bench_main.cpp that
 the sweep passes (--benchmark_list_tests, --isobench_filter, --isobench_shard, --isobench_runlog,
 --isobench_resume, --isobench_skip), three runs F/r:N/seed:1, no C++ needed.
-FAKE_CRASH=NAME: abort() when about to run NAME; FAKE_IGNORE_SKIP=1: ignore --isobench_skip; FAKE_BAD_SHARD=1: shard by
-another rule; FAKE_EXIT=N: exit N after the runs."""
+FAKE_CRASH=NAME: abort() when about to run NAME; FAKE_IGNORE_SKIP=1: ignore --isobench_skip;
+FAKE_BAD_SHARD=1: shard by another rule; FAKE_EXIT=N: exit N after the runs."""
 import json
 import os
 import re

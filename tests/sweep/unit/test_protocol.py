@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -16,8 +17,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(ROOT, "sweep"))
 
-from isobench_sweep import bench, crash, merge_runs, merge_shards, resume, runlog, selection  # noqa: E402,E501
-from isobench_sweep import sharding, write_checks  # noqa: E402
+from isobench_sweep import bench, crash, merge_runs, merge_shards, resume  # noqa: E402
+from isobench_sweep import runlog, selection, sharding, write_checks  # noqa: E402
 from isobench_sweep.binaries import Runner  # noqa: E402
 from isobench_sweep.messages import Die  # noqa: E402
 
@@ -101,7 +102,8 @@ class Options(unittest.TestCase):
     def test_flags_and_errors(self):
         o = bench.parse(["--profile=paper", "--filter", "^A/", "--shard", "1/2", "--resume",
                          "--no-build", "--no-report", "--method=cayley"])
-        self.assertEqual((o.profile, o.filter, o.shard, o.method), ("paper", "^A/", "1/2", "cayley"))
+        self.assertEqual((o.profile, o.filter, o.shard, o.method),
+                         ("paper", "^A/", "1/2", "cayley"))
         self.assertTrue(o.resume and not o.build and not o.report and not o.list)
         for args, msg in ((["--frob"], "bench: unknown option '--frob' (see ./isobench help)"),
                           (["--filter"], "--filter needs a value"),
@@ -178,7 +180,8 @@ class HalfFinishedLog(Tmp):
         self.assertEqual(rc, 1)
         self.assertIn("2 selected run(s) have no result (A/r:0/seed:1, A/r:2/seed:1)", err)
         c = load(os.path.join(self.d, "results.json"))["context"]
-        self.assertEqual((c["runs_missing"], c["complete"]), (["A/r:0/seed:1", "A/r:2/seed:1"], False))
+        self.assertEqual((c["runs_missing"], c["complete"]),
+                         (["A/r:0/seed:1", "A/r:2/seed:1"], False))
         # The resumed attempt appends the rest (and a retry of r:1, whose latest record wins).
         with open(os.path.join(self.d, "runs/bench_a.jsonl"), "a") as f:
             f.write("\n" + '{"context": {"profile": "quick"}}\n' + "".join(
@@ -234,16 +237,19 @@ class CrashRestart(Tmp):
 class BenchWithStandIn(Tmp):
     """`sweep.py bench` end to end on the stand-in binary (bench_f -> fake_bench.py)."""
 
-    def bench(self, *args, **env):
+    def bench(self, *args, command="bench", binaries=("bench_f",), stdout=None, **env):
         import subprocess
         bins = os.path.join(self.d, "bin")
         os.makedirs(bins, exist_ok=True)
-        if not os.path.lexists(os.path.join(bins, "bench_f")):
-            os.symlink(FAKE, os.path.join(bins, "bench_f"))
-        e = dict(os.environ, ISOBENCH_BENCH_DIR=bins, ISOBENCH_OUT=os.path.join(self.d, "out"),
-                 **env)
-        return subprocess.run([sys.executable, os.path.join(ROOT, "sweep", "sweep.py"), "bench",
-                               *args], cwd=ROOT, env=e, capture_output=True, text=True)
+        for b in binaries:
+            if not os.path.lexists(os.path.join(bins, b)):
+                os.symlink(FAKE, os.path.join(bins, b))
+        e = dict(os.environ, ISOBENCH_BENCH_DIR=bins, ISOBENCH_OUT=os.path.join(self.d, "out"))
+        e.update(env)
+        out = {"capture_output": True} if stdout is None else {"stdout": stdout,
+                                                               "stderr": subprocess.PIPE}
+        return subprocess.run([sys.executable, os.path.join(ROOT, "sweep", "sweep.py"), command,
+                               *args], cwd=ROOT, env=e, text=True, **out)
 
     def test_shard_resume_and_results(self):
         p = self.bench("--shard", "1/2", "--no-report")
@@ -258,11 +264,80 @@ class BenchWithStandIn(Tmp):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(f"bench_f: all {len(names)} runs already finished", p.stderr)
 
-    def test_a_binary_sharding_otherwise_is_stopped(self):
-        p = self.bench("--shard", "0/2", "--no-report", FAKE_BAD_SHARD="1")
+    def test_a_binary_sharding_otherwise_is_stopped_before_the_output_is_touched(self):
+        earlier = {rel: self.write(rel, "an earlier sweep's\n") for rel in
+                   ("out/results.json", "out/runs/bench_f.jsonl", "out/selection/bench_f.txt")}
+        p = self.bench("--shard", "0/2", "--no-report", binaries=("bench_a", "bench_f"),
+                       FAKE_BAD_SHARD="1")
         self.assertEqual(p.returncode, 1)
-        self.assertIn("bench_f: its shard 0/2", p.stderr)
+        self.assertIn("bench_a: its shard 0/2", p.stderr)
         self.assertIn("is not the part of its selection that the name hash assigns", p.stderr)
+        self.assertIn("was left as it was", p.stderr)
+        self.assertNotIn("[1/2]", p.stderr)  # nothing ran
+        for path in earlier.values():
+            with open(path) as f:
+                self.assertEqual(f.read(), "an earlier sweep's\n", path)
+
+    def test_list_into_a_closed_pipe_is_quiet_with_sigpipes_status(self):
+        r, w = os.pipe()
+        os.close(r)  # `| head -1` that has gone: the first write fails with EPIPE
+        try:
+            p = self.bench("--no-build", "--list", stdout=w)
+        finally:
+            os.close(w)
+        self.assertEqual(p.returncode, 141, p.stderr)
+        self.assertEqual(p.stderr, "")
+
+    def test_an_output_directory_that_cannot_be_made_is_named(self):
+        self.write("plain_file", "")
+        p = self.bench("--no-report", ISOBENCH_OUT=os.path.join(self.d, "plain_file", "out"))
+        self.assertEqual(p.returncode, 1)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertIn(f"isobench: error: cannot create the output directory "
+                      f"{self.d}/plain_file/out: {self.d}/plain_file/out: Not a directory; set "
+                      f"ISOBENCH_OUT to a directory you can write", p.stderr)
+
+    def test_a_stamp_that_cannot_be_written_is_named(self):
+        # runs/ a symlink (fresh_start's rmtree leaves it), its sweep.txt on a full disk.
+        os.makedirs(os.path.join(self.d, "out", "elsewhere"))
+        os.symlink("elsewhere", os.path.join(self.d, "out", "runs"))
+        os.symlink("/dev/full", os.path.join(self.d, "out", "elsewhere", "sweep.txt"))
+        p = self.bench("--no-report")
+        self.assertEqual(p.returncode, 1)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertIn("isobench: error: cannot prepare the sweep in", p.stderr)
+        self.assertIn("No space left on device; nothing ran", p.stderr)
+        self.assertNotIn("[1/1]", p.stderr)
+
+    def test_a_selection_file_that_cannot_be_written_fails_that_binary_only(self):
+        long_name = "bench_a" + "x" * 245  # a valid file name; with ".txt" too long for one
+        p = self.bench("--no-report", binaries=(long_name, "bench_f"))
+        self.assertEqual(p.returncode, 1)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertIn(f"{long_name} could not list its runs: {self.d}/out/selection/{long_name}"
+                      f".txt: File name too long; its runs are skipped", p.stderr)
+        self.assertIn("[2/2] bench_f: 3 runs", p.stderr)
+        self.assertIn("isobench: error: some runs failed", p.stderr)
+        d = load(os.path.join(self.d, "out", "results.json"))
+        self.assertEqual([b["name"] for b in d["benchmarks"]],
+                         [f"F/r:{i}/seed:1" for i in range(3)])
+
+    def test_report_of_an_input_that_looks_like_a_flag_cannot_merge(self):
+        p = self.bench("-x", command="report")
+        self.assertEqual(p.returncode, 1)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertIn(f"isobench: error: report: cannot merge into {self.d}/out", p.stderr)
+
+    def test_python_steps_run_debians_python(self):
+        # The report needs matplotlib: /usr/bin/python3, as the bash driver, not whichever
+        # interpreter runs the package.
+        from isobench_sweep import PYTHON
+        self.assertEqual(PYTHON, "/usr/bin/python3")
+        pkg = os.path.join(ROOT, "sweep", "isobench_sweep")
+        for f in sorted(os.listdir(pkg)):
+            if f.endswith(".py"):
+                with open(os.path.join(pkg, f)) as fh:
+                    self.assertNotIn("sys.executable", fh.read(), f)
 
     def test_empty_selection_leaves_the_output_alone(self):
         p = self.bench("--filter", "^NOTHING/", "--no-report")
@@ -336,7 +411,8 @@ class WriteChecks(Tmp):
         self.write("runs/bench_a.jsonl", record("A/x", write_errors=[
             {"path": "/t/A_x.jsonl", "reason": "File too large"}]) + "\n" + record("A/y") + "\n")
         self.write("runs/bench_a.jsonl.write_errors",
-                   json.dumps({"path": "/r/bench_a.jsonl", "reason": "No space left on device"}) + "\n")
+                   json.dumps({"path": "/r/bench_a.jsonl",
+                               "reason": "No space left on device"}) + "\n")
         self.write("selection/bench_b.txt", "B/z\n")
         self.write("runs/bench_b.jsonl", record("B/z") + "\n")
         out = os.path.join(self.d, "results.json")
@@ -362,6 +438,42 @@ class WriteChecks(Tmp):
             self.assertEqual(f.read(), "x")
         err = write_checks.replace_file(os.path.join(self.d, "no/dir/f"), put)
         self.assertIn("no/dir/f.tmp: No such file or directory", err)
+
+
+class SharedWithTheReport(unittest.TestCase):
+    """One implementation of what both the sweep and the report read: a run's trace file, a
+    recorded shard, the shards a set of inputs lacks; one path setup per package."""
+
+    def test_absent_shards(self):
+        self.assertEqual(sharding.absent([(1, 3), (0, 2), (1, 2), (1, 3)]), {3: [0, 2], 2: []})
+        self.assertEqual(sharding.absent([]), {})
+
+    def test_the_report_and_the_merge_use_the_protocols_rules(self):
+        from isobench_report import inputs
+        from isobench_sweep import traces
+        self.assertEqual(traces.sanitize("RQB/mlp/lr:0.5/seed:1 x"), "RQB_mlp_lr_0.5_seed_1_x")
+        self.assertIs(inputs.sanitize, traces.sanitize)
+        self.assertIs(merge_shards.sanitize, traces.sanitize)
+        self.assertIs(inputs.parse_recorded, sharding.parse_recorded)
+        self.assertIs(inputs.absent, sharding.absent)
+
+    def test_one_path_setup_per_package(self):
+        pkg = os.path.join(ROOT, "sweep", "isobench_sweep")
+        for f in sorted(os.listdir(pkg)):
+            if f.endswith(".py") and f != "__init__.py":
+                with open(os.path.join(pkg, f)) as fh:
+                    self.assertIsNone(re.search(r"sys\.path\.(insert|append)", fh.read()), f)
+
+
+class Style(unittest.TestCase):
+    def test_no_line_over_100_columns(self):
+        # The protocol's Python and its Python tests (the shell tests are not wrapped yet).
+        for top in ("sweep", os.path.join("tests", "sweep")):
+            for d, _, files in os.walk(os.path.join(ROOT, top)):
+                for f in (f for f in files if f.endswith(".py")):
+                    with open(os.path.join(d, f), encoding="utf-8") as fh:
+                        for n, line in enumerate(fh, 1):
+                            self.assertLessEqual(len(line.rstrip("\n")), 100, f"{d}/{f}:{n}")
 
 
 class MethodSelection(unittest.TestCase):
