@@ -5,8 +5,9 @@ A run belongs to shard name_hash(name) % K, the name as the contract writes it (
 (--isobench_shard=I/K; name_hash in benchmarks/common/bench_common.cpp, which is text_hash of
 lib/src/core/rng.cpp), since only a binary knows the runs it registers; this module is the
 rule's statement in the protocol: bench.py checks each binary's shard listing against part()
-of the whole selection, and the tests use it. Since the shard of a run depends on its name alone, filtering then sharding
-gives the same set as the reverse, the K parts are disjoint and they cover the selection.
+of the whole selection, and the tests use it. Since the shard of a run depends on its name
+alone, filtering then sharding gives the same set as the reverse, the K parts are disjoint and
+they cover the selection.
 A recorded shard (results.json context "shard") is read by parse_recorded(), and absent() finds
 the shards a set of inputs lacks: the shard merge and the report share both.
 """
