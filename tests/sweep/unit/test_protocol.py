@@ -497,3 +497,20 @@ class MethodSelection(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DriverHelp(Tmp):
+    """`./isobench COMMAND --help` prints the usage and exits 0 without doing the command (a
+    report --help once merged and reported $ISOBENCH_OUT and exited 1)."""
+
+    def test_help_of_each_command_does_nothing_else(self):
+        import subprocess
+        out = os.path.join(self.d, "out")
+        env = dict(os.environ, ISOBENCH_OUT=out)
+        for cmd in ("bench", "report", "test", "methods", "build", "deps"):
+            for flag in ("--help", "-h"):
+                p = subprocess.run([os.path.join(ROOT, "isobench"), cmd, flag], env=env,
+                                   capture_output=True, text=True, timeout=30)
+                self.assertEqual(p.returncode, 0, f"{cmd} {flag}: {p.stderr}")
+                self.assertIn("usage: ./isobench COMMAND", p.stdout, f"{cmd} {flag}")
+                self.assertFalse(os.path.exists(out), f"{cmd} {flag} wrote {out}")

@@ -45,11 +45,15 @@ struct is_penalty_method<
 
 // In a user's methods/NAME.hpp, after the type: checks the type and marks it for the build's
 // list (the build reads this line; it must be on one line, at namespace scope).
-#define ISOBENCH_REGISTER_PENALTY(Type)                                            \
-  static_assert(::isobench::is_penalty_method<Type>::value, #Type                  \
-                " is not a penalty method: it needs name, formula, source, "       \
-                "reads_gain, flops(spec, r, c), workspace(r, c) and Term<T> with " \
-                "operator()(const T* w, T* grad, double lam, T* work) (penalty_methods.hpp)")
+// A user's penalty also needs lambda_grid() (the built-in ones run at each family's own λ).
+#define ISOBENCH_REGISTER_PENALTY(Type)                                                        \
+  static_assert(::isobench::is_penalty_method<Type>::value, #Type                              \
+                " is not a penalty method: it needs name, formula, source, "                   \
+                "reads_gain, flops(spec, r, c), workspace(r, c) and Term<T> with "             \
+                "operator()(const T* w, T* grad, double lam, T* work) (penalty_methods.hpp)"); \
+  static_assert(::isobench::method_detail::has_lambda_grid<Type>::value, #Type                 \
+                " needs static std::vector<double> lambda_grid(): the λ values the "          \
+                "families run it at (penalty_methods.hpp)")
 
 namespace method_detail {
 template <class P, class = void>
