@@ -4,7 +4,7 @@ Why: a full disk or a file-size limit must not lose part of the report silently 
 "Writes"). Each file is written to PATH.tmp and renamed, so a failed write leaves an earlier
 file whole; the failure is printed with the path and the system's reason ("No space left on
 device", "File too large"), kept in FAILED, and makes report.py exit 1 (cli.write_report)."""
-import os
+from isobench_sweep.write_checks import replace_or_error  # sweep/ is on the path (__init__.py)
 
 from .inputs import warn
 
@@ -14,18 +14,11 @@ FAILED = []  # (path, reason) of every file that could not be written, in order
 def write_file(path, write):
     """Calls write(tmp_path), then renames tmp_path to path. Returns True, or False after noting
     the failure (path, the system's reason) in FAILED and on stderr."""
-    tmp = path + ".tmp"
-    try:
-        write(tmp)
-        os.replace(tmp, path)
+    e = replace_or_error(path, write)
+    if e is None:
         return True
-    except OSError as e:
-        reason = e.strerror or str(e)
-        FAILED.append((path, reason))
-        warn(f"cannot write {path}: {reason} (free space or raise the limit, then rerun "
-             f"./isobench report)")
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        return False
+    reason = e.strerror or str(e)
+    FAILED.append((path, reason))
+    warn(f"cannot write {path}: {reason} (free space or raise the limit, then rerun "
+         f"./isobench report)")
+    return False

@@ -203,7 +203,8 @@ def sections(fam, runs, out, inp=None, builtins=None, method_runs=None):
         try:
             md += section_body(fam, kind, method, runs, out)
         except Exception as e:  # a broken comparison must not cost the rest of the report
-            msg = f"{fam}: the comparison of {method} could not be computed ({type(e).__name__}: {e})"
+            msg = (f"{fam}: the comparison of {method} could not be computed "
+                   f"({type(e).__name__}: {e})")
             if inp is not None:
                 inp.problems.add(msg)
             md += [f"> Note: {msg}.", ""]

@@ -11,9 +11,10 @@ import sys
 WRITE_FAILED_STATUS = 3
 
 
-def replace_file(path, write):
-    """write(path + ".tmp"), then rename it to path: None, or "FILE: the system's reason" after
-    removing the temporary file (path is left as it was)."""
+def replace_or_error(path, write):
+    """write(path + ".tmp"), then rename it to path: None, or the OSError after removing the
+    temporary file (path is left as it was). The report's files are written through this too
+    (reports/isobench_report/checked_write.py)."""
     tmp = path + ".tmp"
     try:
         write(tmp)
@@ -24,7 +25,13 @@ def replace_file(path, write):
             os.remove(tmp)
         except OSError:
             pass
-        return f"{e.filename or tmp}: {e.strerror or e}"
+        return e
+
+
+def replace_file(path, write):
+    """replace_or_error: None, or "FILE: the system's reason"."""
+    e = replace_or_error(path, write)
+    return None if e is None else f"{e.filename or path + '.tmp'}: {e.strerror or e}"
 
 
 def write_results(path, data):

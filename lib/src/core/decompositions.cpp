@@ -34,6 +34,10 @@ void sgesv_(const int* n, const int* nrhs, float* a, const int* lda, int* ipiv, 
             const int* ldb, int* info);
 void dgesv_(const int* n, const int* nrhs, double* a, const int* lda, int* ipiv, double* b,
             const int* ldb, int* info);
+void dsyev_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+            double* work, const int* lwork, int* info);
+void dstev_(const char* jobz, const int* n, double* d, double* e, double* z, const int* ldz,
+            double* work, int* info);
 }
 
 namespace isobench::lapack {
@@ -110,9 +114,6 @@ constexpr RoutineArgs kArgs[] = {
      {"JOBZ", "M", "N", "A", "LDA", "S", "U", "LDU", "VT", "LDVT", "WORK", "LWORK", "IWORK",
       "INFO"}},
     {"gesv", {"N", "NRHS", "A", "LDA", "IPIV", "B", "LDB", "INFO"}},
-    {"geev",
-     {"JOBVL", "JOBVR", "N", "A", "LDA", "WR", "WI", "VL", "LDVL", "VR", "LDVR", "WORK", "LWORK",
-      "INFO"}},
     {"syev", {"JOBZ", "UPLO", "N", "A", "LDA", "W", "WORK", "LWORK", "INFO"}},
     {"stev", {"JOBZ", "N", "D", "E", "Z", "LDZ", "WORK", "INFO"}},
 };
@@ -160,9 +161,6 @@ std::string info_message(const char* routine, int info) {
   else if (base == "gesv")
     what = "U(" + std::to_string(info) + "," + std::to_string(info) +
            ") is exactly zero: the matrix is singular and no solution was computed";
-  else if (base == "geev")
-    what = "the QR algorithm did not converge (only eigenvalues " + std::to_string(info + 1) +
-           ".. were computed)";
   else if (base == "syev" || base == "stev")
     what = "did not converge: " + std::to_string(info) +
            " off-diagonal elements of the tridiagonal form did not reach zero";
@@ -285,5 +283,23 @@ std::vector<double> singular_values(const Matrix<T>& a) {
 }
 template std::vector<double> singular_values<float>(const Matrix<float>&);
 template std::vector<double> singular_values<double>(const Matrix<double>&);
+
+void symmetric_eigen(int n, double* a, double* w) {
+  int lwork = -1, info = 0;
+  double wq = 0;
+  dsyev_("V", "U", &n, a, &n, w, &wq, &lwork, &info);
+  lwork = static_cast<int>(wq) + 1;
+  std::vector<double> work(static_cast<std::size_t>(lwork));
+  dsyev_("V", "U", &n, a, &n, w, work.data(), &lwork, &info);
+  lapack::check_info("dsyev", info);
+}
+
+void tridiagonal_eigenvalues(int n, double* d, double* e) {
+  const char jobz = 'N';
+  int ldz = 1, info = 0;
+  double dummy = 0, work = 0;  // jobz = 'N': neither Z nor WORK is referenced
+  dstev_(&jobz, &n, d, e, &dummy, &ldz, &work, &info);
+  lapack::check_info("dstev", info);
+}
 
 }  // namespace isobench

@@ -7,9 +7,6 @@
 
 #include "isobench/core/decompositions.hpp"
 
-extern "C" void dstev_(const char* jobz, const int* n, double* d, double* e, double* z,
-                       const int* ldz, double* work, int* info);
-
 namespace isobench {
 namespace {
 constexpr double kPi = 3.14159265358979323846;
@@ -56,13 +53,7 @@ GaussRule gauss_hermite_normal(int n) {
   const double pim4 = 0.7511255444649425;  // π^{−1/4}
   std::vector<double> x(static_cast<std::size_t>(n), 0.0), off(static_cast<std::size_t>(n - 1));
   for (int k = 1; k < n; ++k) off[static_cast<std::size_t>(k - 1)] = std::sqrt(0.5 * k);
-  {
-    const char jobz = 'N';
-    int nn = n, ldz = 1, info = 0;
-    double dummy = 0, work = 0;
-    dstev_(&jobz, &nn, x.data(), off.data(), &dummy, &ldz, &work, &info);
-    lapack::check_info("dstev", info);  // gauss_hermite_normal
-  }
+  tridiagonal_eigenvalues(n, x.data(), off.data());
   GaussRule r;
   for (int i = 0; i < n; ++i) {
     double z = x[static_cast<std::size_t>(i)], pp = 1, log_scale = 0;

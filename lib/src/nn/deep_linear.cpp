@@ -8,9 +8,6 @@
 #include "isobench/core/blas.hpp"
 #include "isobench/core/decompositions.hpp"
 
-extern "C" void dsyev_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda,
-                       double* w, double* work, const int* lwork, int* info);
-
 namespace isobench {
 namespace {
 std::size_t sz(int v) {
@@ -36,13 +33,7 @@ SecondMoments second_moments(const double* x, const double* y, int n, int d, int
 double least_squares_floor(const SecondMoments& m, double* lambda_max) {
   const int d = static_cast<int>(m.sxx.shape(0)), k = static_cast<int>(m.syx.shape(0));
   std::vector<double> a(m.sxx.begin(), m.sxx.end()), w(sz(d));
-  int lwork = -1, info = 0;
-  double wq = 0;
-  dsyev_("V", "U", &d, a.data(), &d, w.data(), &wq, &lwork, &info);
-  lwork = static_cast<int>(wq) + 1;
-  std::vector<double> work(sz(lwork));
-  dsyev_("V", "U", &d, a.data(), &d, w.data(), work.data(), &lwork, &info);
-  lapack::check_info("dsyev", info);
+  symmetric_eigen(d, a.data(), w.data());
   const double lmax = *std::max_element(w.begin(), w.end());
   if (lambda_max) *lambda_max = lmax;
   // tr(Σyx Σxx⁺ Σxy) = Σ_j ‖Σyx v_j‖² / λ_j over the non-null eigenvectors v_j (columns of a;

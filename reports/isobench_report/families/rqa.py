@@ -91,11 +91,14 @@ def stat(rs, key):
 
 
 # --------------------------------------------------------------------------------- figures
+def deepest_panels(points):
+    """One panel per (activation, σ_w², σ_b²) point: (point, its inits' runs, its largest depth)."""
+    return [(pt, inits, max(d for by_depth in inits.values() for d in by_depth))
+            for pt, inits in points.items()]
+
+
 def fig_grad_norms(points, inp, out, notes):
-    panels = []
-    for pt, inits in points.items():
-        depth = max(d for by_depth in inits.values() for d in by_depth)
-        panels.append((pt, inits, depth))
+    panels = deepest_panels(points)
     fig, axes = subplots_grid(len(panels), ncols=2, panel=(4.6, 3.4))
     missing, drawn = [], 0
     for ax, (pt, inits, depth) in zip(axes, panels):
@@ -152,10 +155,7 @@ def fig_grad_norms(points, inp, out, notes):
 
 
 def fig_jjt_hist(points, inp, out, notes):
-    panels = []
-    for pt, inits in points.items():
-        depth = max(d for by_depth in inits.values() for d in by_depth)
-        panels.append((pt, inits, depth))
+    panels = deepest_panels(points)
     fig, axes = subplots_grid(len(panels), ncols=2, panel=(4.6, 3.4))
     drawn = 0
     for ax, (pt, inits, depth) in zip(axes, panels):

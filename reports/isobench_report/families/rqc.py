@@ -10,8 +10,8 @@ from ..inputs import (counters, groups_by_config, mean_spread, ok_runs, parse_na
                       short_label, varying_keys)
 from ..plotting import colors, plt, save
 from ..tables import fmt
-from ..training import generic_figures, generic_verdicts, mean_by, pick_counter, safe
-from ..verdicts import Verdict
+from ..training import (claim_verdict, generic_figures, generic_verdicts, mean_by,
+                        pick_counter)
 from . import Family
 
 
@@ -68,8 +68,6 @@ def fig_acc_vs_isometry(fam, runs, out, notes):
     return save(fig, out, f"{fam.lower()}_acc_vs_isometry.png")
 
 
-
-
 def figures(s):
     figs = generic_figures(s)
     p = fig_acc_vs_isometry("RQC", s.runs, s.out, s.notes)
@@ -81,15 +79,10 @@ def figures(s):
 
 def verdicts(s):
     """Pennington's ordering first, then the ranking of configurations."""
-    out = []
-    text = safe(lambda: rqc_verdict(s.runs), s.notes, "RQC verdict")
-    if text:
-        out.append(Verdict(text=text, claim="orthogonal tanh trains fastest, ReLU slowest "
-                                            "(Pennington et al. 2017)",
-                           runs=tuple(n for n, b in ok_runs(s.runs).items()
-                                      if "act" in parse_name(n)[2]
-                                      and "steps_to_target" in counters(b))))
-    return out + generic_verdicts(s)
+    used = [n for n, b in ok_runs(s.runs).items()
+            if "act" in parse_name(n)[2] and "steps_to_target" in counters(b)]
+    return claim_verdict(s, rqc_verdict, "orthogonal tanh trains fastest, ReLU slowest "
+                         "(Pennington et al. 2017)", used) + generic_verdicts(s)
 
 
 FAMILY = Family(

@@ -4,12 +4,10 @@ margin) or a penalty, against none. Figures: accuracy against steps, accuracy an
 constraint, the kernel's singular values per epoch, accuracy against depth; verdicts: Vorontsov
 et al. 2017's finding and the ranking. The family module (families/__init__.py: the interface).
 """
-from ..inputs import ok_runs
 from ..seed_study import fig_kernel_sv
 from ..tables import fmt
 from ..training import (ACC_COUNTERS, fig_bars, fig_vs_depth, generic_figures, generic_verdicts,
-                        keep_drawn, mean_by, pick_counter, safe)
-from ..verdicts import Verdict
+                        keep_drawn, mean_by, pick_counter, claim_verdict)
 from . import Family
 
 
@@ -69,13 +67,8 @@ def figures(s):
 
 def verdicts(s):
     """Vorontsov's finding first, then the ranking of configurations."""
-    out = []
-    text = safe(lambda: rqd_verdict(s.runs), s.notes, "RQD verdict")
-    if text:
-        out.append(Verdict(text=text, claim="a pure hard orthogonality constraint is worse than "
-                                            "a margin or none (Vorontsov et al. 2017)",
-                           runs=tuple(ok_runs(s.runs))))
-    return out + generic_verdicts(s)
+    return claim_verdict(s, rqd_verdict, "a pure hard orthogonality constraint is worse than a "
+                         "margin or none (Vorontsov et al. 2017)") + generic_verdicts(s)
 
 
 FAMILY = Family(

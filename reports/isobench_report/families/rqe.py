@@ -7,10 +7,9 @@ against depth; verdicts: the best penalty's gain per depth and initialization (B
 import math
 from collections import OrderedDict
 
-from ..inputs import ok_runs, parse_name
+from ..inputs import parse_name
 from ..training import (ACC_COUNTERS, acc_by_config, fig_bars, fig_vs_depth, generic_figures,
-                        generic_verdicts, keep_drawn, natural, pick_counter, safe)
-from ..verdicts import Verdict
+                        generic_verdicts, keep_drawn, natural, pick_counter, claim_verdict)
 from . import Family
 
 
@@ -71,13 +70,8 @@ def figures(s):
 
 def verdicts(s):
     """The best penalty's gain over none per depth and initialization, then the ranking."""
-    out = []
-    text = safe(lambda: rqe_verdict(s.runs), s.notes, "RQE verdict")
-    if text:
-        out.append(Verdict(text=text, claim="a soft orthogonality penalty pays, more so with "
-                                            "depth (Bansal et al. 2018)",
-                           runs=tuple(ok_runs(s.runs))))
-    return out + generic_verdicts(s)
+    return claim_verdict(s, rqe_verdict, "a soft orthogonality penalty pays, more so with depth "
+                         "(Bansal et al. 2018)") + generic_verdicts(s)
 
 
 FAMILY = Family(

@@ -7,8 +7,7 @@ import math
 
 from ..inputs import counters, groups_by_config, mean_spread, ok_runs, short_label, varying_keys
 from ..tables import fmt
-from ..training import fig_curves, keep_drawn, safe
-from ..verdicts import Verdict
+from ..training import claim_verdict, fig_curves, keep_drawn
 from . import Family
 
 
@@ -39,13 +38,10 @@ def figures(s):
 
 
 def verdicts(s):
-    text = safe(lambda: task_verdict(s.runs), s.notes, "TASK verdict")
-    if not text:
-        return []
-    used = tuple(n for n, b in ok_runs(s.runs).items()
-                 if "final_loss" in counters(b) and "baseline_loss" in counters(b))
-    return [Verdict(text=text, claim="the networks learn the long-memory tasks (final loss "
-                                     "below the trivial baseline)", runs=used)]
+    used = [n for n, b in ok_runs(s.runs).items()
+            if "final_loss" in counters(b) and "baseline_loss" in counters(b)]
+    return claim_verdict(s, task_verdict, "the networks learn the long-memory tasks (final loss "
+                         "below the trivial baseline)", used)
 
 
 FAMILY = Family(

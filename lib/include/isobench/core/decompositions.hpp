@@ -5,7 +5,8 @@
 // they must be (LAPACK's lwork = −1 query), so a caller allocates once and reuses — what the
 // per-step constraints need, and the one QR of the library (qr_thin; OrthogonalInit uses it too).
 // isobench::singular_values: an allocating convenience on a row-major isobench matrix, for
-// measurements (spectra at evaluations, never per step).
+// measurements (spectra at evaluations, never per step); symmetric_eigen and
+// tridiagonal_eigenvalues: allocating, for setup and theory.
 //
 // Setup, theory and test code may use xtensor-blas (xt::linalg) instead; the per-step calls keep
 // these wrappers, because xtensor-blas's LAPACK allocates its work arrays on every call and copies
@@ -35,6 +36,16 @@ namespace isobench {
 // saying what info means.
 template <class T>
 std::vector<double> singular_values(const Matrix<T>& a);
+
+// Setup-time eigen-decompositions (allocating, double only):
+// symmetric_eigen: the symmetric (n × n) matrix `a` (lda = n, upper triangle read; symmetric, so
+// the layout does not matter) → its eigenvalues in `w` (n, ascending) and its orthonormal
+// eigenvectors as the columns of `a` (dsyev 'V', 'U' — RQB's input covariance; docs/ARCHITECTURE.md
+// says why it stays syev). tridiagonal_eigenvalues: the symmetric tridiagonal matrix with diagonal
+// `d` (n; overwritten by the eigenvalues, ascending) and off-diagonal `e` (n − 1; destroyed)
+// (dstev 'N' — the Gauss–Hermite nodes). A LAPACK failure: std::runtime_error (check_info).
+void symmetric_eigen(int n, double* a, double* w);
+void tridiagonal_eigenvalues(int n, double* d, double* e);
 
 }  // namespace isobench
 
