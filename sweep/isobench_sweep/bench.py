@@ -243,7 +243,8 @@ def main(args, root):
             continue
         selected += total
         rl = runlog_flags(name)
-        _, left = list_runs(b, flags + rl, show_errors=False)
+        # What is left differs from the selection only when finished runs are skipped (--resume).
+        left = list_runs(b, flags + rl, show_errors=False)[1] if o.resume else text
         n = len(names_of(left))
         if n == 0:
             say(f"[{i}/{len(bins)}] {name}: all {total} runs already finished")
