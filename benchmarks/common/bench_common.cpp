@@ -143,15 +143,30 @@ double lr_scale() {
   return v;
 }
 
-bool paper_profile() {
+namespace {
+bool compiled_paper_profile() {
 #ifdef ISOBENCH_PROFILE_PAPER
   return true;
 #else
   return false;
 #endif
 }
+}  // namespace
+
+std::string list_profile() {
+  const char* s = std::getenv("ISOBENCH_LIST_PROFILE");
+  return s ? std::string(s) : std::string();
+}
+
+bool paper_profile() {
+  const std::string listed = list_profile();
+  if (listed.empty()) return compiled_paper_profile();
+  if (listed == "paper") return true;
+  if (listed == "quick") return false;
+  return compiled_paper_profile();  // another value: main() refuses it before anything runs
+}
 const char* profile_name() {
-  return paper_profile() ? "paper" : "quick";
+  return compiled_paper_profile() ? "paper" : "quick";
 }
 
 }  // namespace isobench::bench

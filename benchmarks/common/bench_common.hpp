@@ -109,8 +109,15 @@ void for_each_type(F&& f) {
 // naming the variable when it is not a positive number.
 double lr_scale();
 
+// The profile whose grid the families register: the one compiled in (ISOBENCH_PROFILE), unless
+// ISOBENCH_LIST_PROFILE=quick|paper names the other one — for listing only (the sweep's cost
+// estimates and their test list both profiles from one build); main() refuses to run anything
+// then, and refuses a value other than quick or paper.
 bool paper_profile();
+// The compiled-in profile, "quick" or "paper" (results.json's context "profile").
 const char* profile_name();
+// The value of ISOBENCH_LIST_PROFILE, or "" when it is unset or empty.
+std::string list_profile();
 
 namespace detail {
 struct Registered {

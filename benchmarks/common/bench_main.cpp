@@ -25,6 +25,14 @@
 //                            are run again.
 //   --isobench_skip=NAME     (repeatable) do not register the run NAME: the driver restarts a
 //                            crashed binary with the run that crashed it skipped.
+//   --isobench_run=NAME      (repeatable) register only the runs named (still in registration
+//                            order, still subject to the other flags): `isobench bench --jobs N`
+//                            hands each process its part of the selection. A NAME that the binary
+//                            does not have is an error (exit 2).
+//
+// Environment: ISOBENCH_JOBS (the sweep's --jobs, recorded as the context's "jobs"; "1" when
+// unset), ISOBENCH_LIST_PROFILE=quick|paper (list the other profile's grid; listing only, see
+// bench_common.hpp).
 //
 // Write errors (write_errors.hpp): an output that could not be written is printed to stderr, is
 // listed in the run's log line as "write_errors": [{"path", "reason"}], and makes the process
@@ -302,7 +310,7 @@ int main(int argc, char** argv) {
   using namespace isobench::bench;
   unsigned long shard_i = 0, shard_k = 1;
   std::string runlog, filter;
-  std::unordered_set<std::string> skip;
+  std::unordered_set<std::string> skip, only;
   bool resume = false, has_out = false, listing = false, has_filter = false;
   std::vector<char*> args;
   for (int a = 0; a < argc; ++a) {
@@ -335,6 +343,11 @@ int main(int argc, char** argv) {
       skip.insert(argv[a] + std::strlen(skip_flag));
       continue;
     }
+    const char* run_flag = "--isobench_run=";
+    if (a > 0 && starts_with(argv[a], run_flag)) {
+      only.insert(argv[a] + std::strlen(run_flag));
+      continue;
+    }
     // `./isobench methods [--json]`: the method registry, then exit.
     if (a > 0 && (std::strcmp(argv[a], "--isobench_methods") == 0 ||
                   std::strcmp(argv[a], "--isobench_methods=json") == 0)) {
@@ -352,6 +365,19 @@ int main(int argc, char** argv) {
          std::strcmp(argv[a], "--benchmark_list_tests=0") != 0))
       listing = true;
     args.push_back(argv[a]);
+  }
+  const std::string other_profile = list_profile();
+  if (!other_profile.empty() && other_profile != "quick" && other_profile != "paper") {
+    std::cerr << "error: ISOBENCH_LIST_PROFILE='" << other_profile
+              << "' is not quick or paper (unset it for normal runs)\n";
+    return 2;
+  }
+  if (!other_profile.empty() && !listing) {
+    std::cerr << "error: ISOBENCH_LIST_PROFILE=" << other_profile
+              << " lists that profile's runs and runs nothing; use it with "
+                 "--benchmark_list_tests, or unset it (the profile that runs is the one built: "
+              << profile_name() << ")\n";
+    return 2;
   }
   if (resume && runlog.empty()) {
     std::cerr << "error: --isobench_resume needs --isobench_runlog=PATH (the log to resume)\n";
@@ -386,6 +412,10 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("profile", profile_name());
   benchmark::AddCustomContext("blas_threads", std::to_string(threads));
   benchmark::AddCustomContext("shard", std::to_string(shard_i) + "/" + std::to_string(shard_k));
+  // Runs beside other runs (isobench bench --jobs N > 1) take longer: the report compares costs
+  // only of runs that ran alone.
+  const char* jobs = std::getenv("ISOBENCH_JOBS");
+  benchmark::AddCustomContext("jobs", jobs && *jobs ? jobs : "1");
   // The user's methods (methods/) compiled in, as kind-key:name (the report's method sections).
   std::string user_methods;
   for (const auto& m : isobench::user_penalties())
@@ -418,8 +448,21 @@ int main(int argc, char** argv) {
 
   std::unordered_set<std::string> done;
   if (resume) done = finished_runs(runlog);
+  if (!only.empty()) {
+    std::unordered_set<std::string> unknown = only;
+    for (const auto& r : detail::registry()) unknown.erase(r.name);
+    if (!unknown.empty()) {
+      std::cerr << "error: --isobench_run=" << *unknown.begin() << ": this binary has no such run"
+                << (unknown.size() > 1 ? " (and " + std::to_string(unknown.size() - 1) +
+                                             " more unknown)"
+                                       : std::string())
+                << "; list its runs with --benchmark_list_tests\n";
+      return 2;
+    }
+  }
   std::size_t skipped = 0;
   for (auto& r : detail::registry()) {
+    if (!only.empty() && !only.count(r.name)) continue;
     if (has_filter && !std::regex_search(r.name, filter_re)) continue;
     if (name_hash(r.name) % shard_k != shard_i) continue;
     if (done.count(r.name)) {
