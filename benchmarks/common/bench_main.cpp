@@ -29,6 +29,10 @@
 //                            order, still subject to the other flags): `isobench bench --jobs N`
 //                            hands each process its part of the selection. A NAME that the binary
 //                            does not have is an error (exit 2).
+//   --isobench_quiet         print no context banner, no table and no training progress: only a
+//                            line per failed run on stdout ("NAME ERROR OCCURRED: 'message'") and
+//                            errors on stderr — for processes whose output the driver collects
+//                            and shows after they end (--jobs N > 1); results are in the run log.
 //
 // Environment: ISOBENCH_JOBS (the sweep's --jobs, recorded as the context's "jobs"; "1" when
 // unset), ISOBENCH_LIST_PROFILE=quick|paper (list the other profile's grid; listing only, see
@@ -68,6 +72,7 @@
 #include "isobench/ortho/method_registry.hpp"
 #include "isobench/ortho/penalty.hpp"
 #include "isobench/train/method_listing.hpp"
+#include "isobench/train/trainer.hpp"
 #include "write_errors.hpp"
 
 namespace {
@@ -130,6 +135,19 @@ std::unordered_set<std::string> finished_runs(const std::string& path) {
 
 // The --benchmark_out file reporter (Google Benchmark's JSON) that also appends every finished
 // run to the run log.
+// The display reporter of --isobench_quiet: failed runs only.
+class FailuresReporter : public benchmark::ConsoleReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs)
+      if (r.error_occurred)
+        GetOutputStream() << r.benchmark_name() << " ERROR OCCURRED: '" << r.error_message
+                          << "'\n";
+    GetOutputStream() << std::flush;
+  }
+};
+
 class RunLogReporter : public benchmark::JSONReporter {
  public:
   explicit RunLogReporter(const std::string& path) : path_(path) {
@@ -311,7 +329,7 @@ int main(int argc, char** argv) {
   unsigned long shard_i = 0, shard_k = 1;
   std::string runlog, filter;
   std::unordered_set<std::string> skip, only;
-  bool resume = false, has_out = false, listing = false, has_filter = false;
+  bool resume = false, quiet = false, has_out = false, listing = false, has_filter = false;
   std::vector<char*> args;
   for (int a = 0; a < argc; ++a) {
     const char* shard_flag = "--isobench_shard=";
@@ -356,6 +374,10 @@ int main(int argc, char** argv) {
     }
     if (a > 0 && std::strcmp(argv[a], "--isobench_resume") == 0) {
       resume = true;
+      continue;
+    }
+    if (a > 0 && std::strcmp(argv[a], "--isobench_quiet") == 0) {
+      quiet = true;
       continue;
     }
     if (starts_with(argv[a], "--benchmark_out=")) has_out = true;
@@ -480,6 +502,11 @@ int main(int argc, char** argv) {
     std::cerr << "resume: " << skipped << " run(s) already finished in " << runlog
               << " are not run again\n";
 
+  std::unique_ptr<benchmark::BenchmarkReporter> display;  // null: Google Benchmark's console
+  if (quiet && !listing) {
+    display = std::make_unique<FailuresReporter>();
+    isobench::progress_lines_enabled() = false;
+  }
   std::unique_ptr<RunLogReporter> log;
   if (!runlog.empty() && !listing) {  // listing runs nothing: no log to open
     log = std::make_unique<RunLogReporter>(runlog);
@@ -489,10 +516,10 @@ int main(int argc, char** argv) {
                 << " (check that its directory exists and is writable)\n";
       return 2;
     }
-    benchmark::RunSpecifiedBenchmarks(nullptr, log.get());
+    benchmark::RunSpecifiedBenchmarks(display.get(), log.get());
     log.reset();  // closed (and checked) before the side file is written
   } else {
-    benchmark::RunSpecifiedBenchmarks();
+    benchmark::RunSpecifiedBenchmarks(display.get());
   }
   benchmark::Shutdown();
   if (!any_write_error()) return 0;

@@ -1,6 +1,7 @@
 """`./isobench bench`: the sweep protocol, in order (docs/SWEEPS.md).
 
- 1. options: --profile, --filter, --method, --shard, --list, --resume, --no-build, --no-report
+ 1. options: --profile, --filter, --method, --shard, --jobs, --list, --resume, --no-build,
+    --no-report
  2. binaries: $ISOBENCH_BENCH_DIR as built, else build/<preset>/benchmarks after
     `./isobench build --profile P` (unless --no-build)
  3. selection: --method -> one anchored filter (selection.py); the flags for the binaries
@@ -10,7 +11,9 @@
     that cannot list or shards otherwise costs nothing
  6. resume or start afresh (resume.py); the stamp runs/sweep.txt
  7. per binary: selection/BIN.txt (and, sharded, selection/all/BIN.txt, the whole sweep's order),
-    then its runs with crash restart (crash.py)
+    then its runs with crash restart (crash.py): with --jobs 1 each binary in one process, one
+    after another; with --jobs N > 1 in tasks of a few runs, N at a time, PERF last and alone
+    (parallel.py)
  8. results.json from the run logs (merge_runs.py), the write checks
  9. stopped by SIGINT/SIGTERM: say how to resume, exit 130/143; else the report; exit 1 when
     anything failed.
@@ -22,7 +25,7 @@ import subprocess
 import sys
 import time
 
-from . import crash, merge_runs, resume, sharding
+from . import crash, merge_runs, parallel, resume, sharding
 from .binaries import Runner, find_binaries, list_runs, names_of
 from . import PYTHON
 from .messages import die, say
@@ -41,6 +44,23 @@ class Options:
         self.profile, self.filter, self.method, self.shard = "quick", "", "", ""
         self.list = self.resume = False
         self.build = self.report = True
+        self.jobs = None  # default_jobs() unless --jobs
+
+
+def default_jobs():
+    """--jobs when not given: $ISOBENCH_JOBS (the tests pin it to 1, so `ctest -j` does not
+    oversubscribe), else the cores this process may use."""
+    given = os.environ.get("ISOBENCH_JOBS", "")
+    if given:
+        return parse_jobs(given, "ISOBENCH_JOBS")
+    return parallel.usable_cores()
+
+
+def parse_jobs(text, where="--jobs"):
+    """A positive number of jobs from text, or Die naming where it came from."""
+    if not text.isdigit() or int(text) < 1:
+        die(f"bad {where} '{text}' (expected a positive number of runs at once, e.g. 2)")
+    return int(text)
 
 
 def parse(args):
@@ -71,6 +91,8 @@ def parse(args):
             o.method = value("--method")
         elif key == "--shard":
             o.shard = value("--shard")
+        elif key == "--jobs":
+            o.jobs = parse_jobs(value("--jobs"))
         elif a == "--list":
             o.list, i = True, i + 1
         elif a == "--resume":
@@ -86,6 +108,8 @@ def parse(args):
             sharding.parse(o.shard)
         except ValueError as e:
             die(str(e))
+    if o.jobs is None:
+        o.jobs = default_jobs()
     return o
 
 
@@ -217,13 +241,15 @@ def main(args, root):
 
     failed, selected, write_failed = False, 0, []
     t0 = time.monotonic()
-    runner = Runner()
+    runner = Runner(capture=o.jobs > 1)
     runner.install()
+    os.environ["ISOBENCH_JOBS"] = "1"  # what the binaries record as their context's "jobs"
+    todo = []  # (binary, the names it has left to run)
     for i, b in enumerate(bins, 1):
         if runner.stopped:
             break
         name = os.path.basename(b)
-        sel, log = os.path.join(sel_dir, name + ".txt"), os.path.join(out, "runs", name + ".jsonl")
+        sel = os.path.join(sel_dir, name + ".txt")
         text, whole = listed[b]
         try:
             write_text(sel, text)
@@ -242,20 +268,40 @@ def main(args, root):
             os.remove(sel)
             continue
         selected += total
-        rl = runlog_flags(name)
         # What is left differs from the selection only when finished runs are skipped (--resume).
-        left = list_runs(b, flags + rl, show_errors=False)[1] if o.resume else text
+        left = list_runs(b, flags + runlog_flags(name), show_errors=False)[1] if o.resume else text
         n = len(names_of(left))
         if n == 0:
             say(f"[{i}/{len(bins)}] {name}: all {total} runs already finished")
             continue
         rest = f" (of {total}; the rest finished earlier)" if n != total else ""
+        if o.jobs > 1:
+            say(f"[{i}/{len(bins)}] {name}: {n} runs{rest}")
+            todo.append((b, names_of(left)))
+            continue
         say(f"[{i}/{len(bins)}] {name}: {n} runs{rest} (elapsed {int(time.monotonic() - t0)} s)")
-        result = crash.run_with_restarts(runner, b, name, flags + rl, log)
+        log = os.path.join(out, "runs", name + ".jsonl")
+        result = crash.run_with_restarts(runner, b, name, flags + runlog_flags(name), log)
         if result in (crash.FAILED, crash.WRITE_FAILED):
             failed = True
         if result == crash.WRITE_FAILED:
             write_failed.append(name)
+    if todo and not runner.stopped:
+        tasks, alone = parallel.plan(todo, lambda run: 1.0)
+        runs = sum(len(t.runs) for t in tasks + alone)
+        say(f"{runs} runs in {len(tasks) + len(alone)} processes, {o.jobs} at a time"
+            + (f"; the {sum(len(t.runs) for t in alone)} PERF runs after them, alone" if alone
+               else ""))
+        results, peak = parallel.run(
+            runner, tasks, alone, o.jobs,
+            lambda b: flags + [runlog_flags(os.path.basename(b))[0]],
+            lambda b: os.path.join(out, "runs", os.path.basename(b) + ".jsonl"))
+        for name, got in results.items():
+            if crash.FAILED in got or crash.WRITE_FAILED in got:
+                failed = True
+            if crash.WRITE_FAILED in got:
+                write_failed.append(name)
+        say(f"peak memory of the runs in flight at once: {peak / 1024:.0f} MiB ({o.jobs} jobs)")
     if selected == 0:
         # A shard may legitimately hold nothing of a small selection; it still writes results.json.
         if not o.shard:

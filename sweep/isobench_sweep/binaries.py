@@ -6,6 +6,7 @@ The binaries (benchmarks/common/bench_main.cpp) implement the per-run flags the 
   --isobench_runlog=PATH    append each finished run to PATH (runlog.py reads it)
   --isobench_resume         with --isobench_runlog: do not register runs PATH records as finished
   --isobench_skip=NAME      do not register NAME (crash restart)
+  --isobench_run=NAME       register only the runs named (--jobs: each process's part)
 Only the binary knows which runs it registers, so every selection is the binary's own listing
 (--benchmark_list_tests); the decisions of which flags to pass are this package's.
 """
@@ -13,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
 ITER_SUFFIX = "/iterations:1"
 # Google Benchmark's note when a filter leaves a binary nothing: not an error for a sweep.
@@ -65,13 +67,22 @@ def exit_status(returncode):
 
 
 class Runner:
-    """Runs benchmark binaries one at a time and turns SIGINT/SIGTERM into a stop request: the
-    binary in flight gets SIGTERM, `stopped` names the signal ("INT"/"TERM") and the sweep loop
-    ends after it (bench.py writes results.json for what finished and the resume command)."""
+    """Runs benchmark binaries — one at a time, or several at once from worker threads (--jobs) —
+    and turns SIGINT/SIGTERM into a stop request: every binary in flight gets SIGTERM, `stopped`
+    names the signal ("INT"/"TERM") and the sweep ends after them (bench.py writes results.json
+    for what finished and the resume command).
 
-    def __init__(self):
-        self.child = None
+    capture=False: a binary's stdout and stderr are ours (the serial sweep: its table scrolls by).
+    capture=True (runs beside others): both are collected and, when the binary ends, its stderr
+    and its stdout lines reporting a failed run ("ERROR OCCURRED") are printed as one block under
+    a line naming the binary and its runs, so parallel output does not interleave mid-line. The
+    rest of stdout is Google Benchmark's table, whose numbers results.json holds."""
+
+    def __init__(self, capture=False):
+        self.capture = capture
+        self.children = set()
         self.stopped = ""
+        self._lock = threading.Lock()
 
     def install(self):
         signal.signal(signal.SIGINT, self._on_signal)
@@ -84,25 +95,63 @@ class Runner:
 
     def _on_signal(self, signum, _frame):
         self.stopped = "INT" if signum == signal.SIGINT else "TERM"
-        self._stop_child()
+        self._stop_children()
 
-    def _stop_child(self):
-        if self.child is not None and self.child.poll() is None:
-            try:
-                self.child.send_signal(signal.SIGTERM)
-            except OSError:
-                pass
+    def _stop_children(self):
+        with self._lock:
+            children = list(self.children)
+        for child in children:
+            if child.poll() is None:
+                try:
+                    child.send_signal(signal.SIGTERM)
+                except OSError:
+                    pass
+
+    def pids(self):
+        """The process ids of the binaries in flight."""
+        with self._lock:
+            return [c.pid for c in self.children]
 
     def run(self, command):
-        """Runs command (stdout, stderr ours) to its end: its exit status, 128+N for signal N.
-        The binary ignores SIGINT (a terminal's Ctrl-C reaches the whole process group): the
-        handler stops it with SIGTERM, as the shell driver did for its background job."""
+        """Runs command to its end: its exit status, 128+N for signal N. The binary ignores
+        SIGINT (a terminal's Ctrl-C reaches the whole process group): the handler stops it with
+        SIGTERM, as the shell driver did for its background job."""
         sys.stdout.flush()
         sys.stderr.flush()
-        self.child = subprocess.Popen(
-            command, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE} if self.capture else {}
+        child = subprocess.Popen(
+            command, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN), **pipes)
+        with self._lock:
+            self.children.add(child)
         if self.stopped:  # a signal that came before the binary started
-            self._stop_child()
-        rc = self.child.wait()
-        self.child = None
+            self._stop_children()
+        if self.capture:
+            out, err = child.communicate()
+            show_output(command, out, err)
+        rc = child.wait()
+        with self._lock:
+            self.children.discard(child)
         return exit_status(rc)
+
+
+RUN_FLAG = "--isobench_run="
+FAILED_RUN_MARK = "ERROR OCCURRED"
+_print_lock = threading.Lock()
+
+
+def show_output(command, out, err):
+    """Prints what a captured binary said that matters: its stderr and its failed-run lines,
+    under a line naming it and its runs (Runner, capture=True)."""
+    failed = [line for line in out.decode(errors="replace").splitlines()
+              if FAILED_RUN_MARK in line]
+    text = err.decode(errors="replace")
+    if not failed and not text.strip():
+        return
+    runs = [a[len(RUN_FLAG):] for a in command if a.startswith(RUN_FLAG)]
+    what = runs[0] if len(runs) == 1 else f"{len(runs)} runs from {runs[0]}" if runs else "all"
+    with _print_lock:
+        sys.stderr.write(f"[isobench] --- {os.path.basename(command[0])} ({what}) said:\n")
+        sys.stderr.write("".join(line + "\n" for line in failed) + text)
+        if text and not text.endswith("\n"):
+            sys.stderr.write("\n")
+        sys.stderr.flush()

@@ -7,7 +7,8 @@ Two sources:
   (`--benchmark_list_tests`, one per line). A run's latest record wins, so a log holding an
   interrupted attempt and its `--resume` gives the same results.json as an uninterrupted run:
   entries come in selection order (binaries by file name, then registration order), the context
-  is the first binary's latest one, and the process-local family_index/per_family_instance_index
+  is the first binary's latest one (with "jobs", the largest of every process's: runs beside
+  others take longer; bench_main.cpp), and the process-local family_index/per_family_instance_index
   are left out. Selected runs without a record are listed in context["runs_missing"] (exit 1).
 - Google Benchmark JSON files (positional PARTS, e.g. --benchmark_out files): entries in order,
   the first file's context.
@@ -87,10 +88,18 @@ def run_record(r):
     return clean_entry(b)
 
 
+def jobs_of(context):
+    """A process's "jobs" (runs at once in its sweep; 1 for binaries older than --jobs)."""
+    try:
+        return max(1, int(context.get("jobs", 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
 def read_runlogs(runs_dir, selection_dir, write_failed=()):
     """(context, entries, missing, expected, write_errors) from run logs, in selection order."""
     context, entries, missing, expected, outside = None, [], [], 0, 0
-    write_errors = []
+    write_errors, jobs = [], []
     bins = sorted(f[: -len(".txt")] for f in os.listdir(selection_dir) if f.endswith(".txt"))
     for binary in bins:
         with open(os.path.join(selection_dir, binary + ".txt")) as f:
@@ -101,6 +110,7 @@ def read_runlogs(runs_dir, selection_dir, write_failed=()):
         for r in read_lines(os.path.join(runs_dir, binary + ".jsonl")):
             if isinstance(r.get("context"), dict):
                 bin_context = r["context"]
+                jobs.append(jobs_of(bin_context))
                 continue
             if not isinstance(r.get("run_name"), str):
                 continue
@@ -128,6 +138,9 @@ def read_runlogs(runs_dir, selection_dir, write_failed=()):
         if binary in write_failed and len(write_errors) == found:
             write_errors.append({"path": binary, "reason": "a write failed (exit status 3) and "
                                  "could not be recorded; see its messages on stderr"})
+    if context is not None and jobs:
+        # Processes of one log do not tell which of their runs ran beside others: the largest.
+        context = dict(context, jobs=str(max(jobs)))
     if outside:
         print(f"merge: {outside} record(s) in {runs_dir} belong to runs outside this selection "
               f"(an earlier sweep with another filter or shard); left out", file=sys.stderr)

@@ -234,6 +234,13 @@ struct TraceCallback {
   void on_evaluation(const EvalRecord& r) { sink.write(r.to_json()); }
 };
 
+// Whether ProgressCallback prints (default yes). A process whose output is collected and shown
+// only after it ends (isobench bench --jobs N > 1) turns it off: live progress is noise there.
+inline bool& progress_lines_enabled() {
+  static bool enabled = true;
+  return enabled;
+}
+
 // Progress on stderr for long runs: at most one line every `interval` seconds.
 struct ProgressCallback {
   std::string run;
@@ -241,7 +248,7 @@ struct ProgressCallback {
   double interval = 10;
   double last_print = -1e9;
   void on_evaluation(const EvalRecord& r) {
-    if (r.seconds - last_print < interval) return;
+    if (!progress_lines_enabled() || r.seconds - last_print < interval) return;
     last_print = r.seconds;
     const double eta =
         (r.step > 0 && step_budget > 0) ? r.seconds * (step_budget - r.step) / r.step : 0;
