@@ -142,8 +142,7 @@ class FailuresReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs)
       if (r.error_occurred)
-        GetOutputStream() << r.benchmark_name() << " ERROR OCCURRED: '" << r.error_message
-                          << "'\n";
+        GetOutputStream() << r.benchmark_name() << " ERROR OCCURRED: '" << r.error_message << "'\n";
     GetOutputStream() << std::flush;
   }
 };
@@ -475,9 +474,9 @@ int main(int argc, char** argv) {
     for (const auto& r : detail::registry()) unknown.erase(r.name);
     if (!unknown.empty()) {
       std::cerr << "error: --isobench_run=" << *unknown.begin() << ": this binary has no such run"
-                << (unknown.size() > 1 ? " (and " + std::to_string(unknown.size() - 1) +
-                                             " more unknown)"
-                                       : std::string())
+                << (unknown.size() > 1
+                        ? " (and " + std::to_string(unknown.size() - 1) + " more unknown)"
+                        : std::string())
                 << "; list its runs with --benchmark_list_tests\n";
       return 2;
     }

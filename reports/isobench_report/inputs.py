@@ -10,6 +10,7 @@ from collections import OrderedDict
 
 # The sweep protocol's rules (on sys.path by this package's __init__): a run's trace file, a
 # recorded shard, the shards a set of inputs lacks.
+from isobench_sweep.merge_runs import jobs_of
 from isobench_sweep.sharding import absent, parse_recorded
 from isobench_sweep.traces import sanitize  # noqa: F401 — also the report's name for it
 
@@ -51,6 +52,9 @@ class Inputs:
         self.problems = Problems()
         self.files = []
         self.shards = []  # context["shard"] of each input read ("I/K" or None)
+        # Runs at once when the inputs ran (--jobs; the largest): wall times of runs that ran
+        # beside others are inflated, so cost comparisons need 1 (or PERF, which runs alone).
+        self.jobs = 1
         self.merged_from = []  # context["merged_from"] entries (merge_shards.py)
         self.side_dirs = []  # where merged shards came from: searched for side files last
         self._trace_cache = {}
@@ -154,6 +158,7 @@ def load_inputs(paths):
             inp.input_dirs.append(fdir)
         ctx = d.get("context") if isinstance(d.get("context"), dict) else {}
         inp.shards.append(ctx.get("shard"))
+        inp.jobs = max(inp.jobs, jobs_of(ctx))
         # What `isobench report` (merge_shards.py) or an interrupted `bench` recorded.
         for msg in ctx.get("merge_problems") or []:
             inp.problems.add(f"merging the shards: {msg}")

@@ -123,14 +123,24 @@ def natural(s):
             for t in re.split(r"(\d+(?:\.\d+)?)", s) if t]
 
 
-def fig_bars(fam, runs, out, notes, by_key, filename, what=None):
+def co_run_note(fam, jobs, what):
+    """The note for a family whose wall times are not compared: its runs ran `jobs` at a time."""
+    return (f"{fam}: {what} not compared: these runs ran {jobs} at a time (--jobs {jobs}), which "
+            f"inflates wall times unevenly; compare costs in PERF (which runs alone) or rerun "
+            f"{fam} with --jobs 1.")
+
+
+def fig_bars(fam, runs, out, notes, by_key, filename, what=None, jobs=1):
     """Horizontal bars per configuration (mean ± std over seeds): accuracy and cost counters.
-    Bars are grouped and coloured by `by_key` (a name key, or a function of the keys)."""
+    Bars are grouped and coloured by `by_key` (a name key, or a function of the keys). The cost
+    bars (wall times) are drawn only when the runs ran alone (jobs == 1)."""
     group = by_key if callable(by_key) else (lambda k: k.get(by_key, "—"))
     runs = ok_runs(runs)
     groups = groups_by_config(runs)
     acc = pick_counter(runs, ACC_COUNTERS)
-    wanted = [c for c in [acc, "epoch_seconds", "train_seconds"] if c]
+    wanted = [c for c in [acc] + (["epoch_seconds", "train_seconds"] if jobs == 1 else []) if c]
+    if jobs != 1:
+        notes.append(co_run_note(fam, jobs, "the epoch and training times"))
     present = [c for c in wanted if any(c in counters(b) for b in runs.values())]
     if not groups or not present:
         notes.append(f"{fam}: no accuracy or cost counters; the bar chart is skipped.")

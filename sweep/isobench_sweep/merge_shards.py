@@ -37,6 +37,7 @@ import sys
 # rule "same data = same content digests".
 from regress import dataset_difference
 
+from .merge_runs import jobs_of
 from .sharding import absent, parse_recorded
 from .traces import sanitize
 from .write_checks import replace_file
@@ -156,6 +157,9 @@ def merge(out, inputs):
     context["runs_expected"] = sum(c.get("runs_expected", 0) for _, _, c, _ in loaded
                                    if isinstance(c.get("runs_expected", 0), int))
     context["merged_from"] = merged_from
+    if any("jobs" in c for _, _, c, _ in loaded):
+        # Runs beside others take longer (merge_runs.jobs_of): the largest of the shards.
+        context["jobs"] = str(max(jobs_of(c) for _, _, c, _ in loaded))
     context["datasets"] = datasets
     context["merge_problems"] = problems
 

@@ -265,3 +265,35 @@ class Hooks(Tmp):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CoRunCosts(Tmp):
+    """Wall times of runs that ran beside others (context "jobs" > 1) are not compared: RQD's
+    epoch-time ratios and RQD/RQE's cost bars need jobs 1 (or PERF, which runs alone)."""
+
+    def synth_with_jobs(self, jobs):
+        d = os.path.join(self.tmp, f"jobs{jobs}")
+        synth.write_all(d, families=["RQD", "RQE"])
+        path = os.path.join(d, "results.json")
+        with open(path) as f:
+            r = json.load(f)
+        if jobs is not None:
+            r["context"]["jobs"] = str(jobs)
+        with open(path, "w") as f:
+            json.dump(r, f)
+        return path
+
+    def test_jobs_2_drops_the_time_comparisons_and_says_why(self):
+        code, md, _ = self.report([self.synth_with_jobs(2)])
+        self.assertIn("epoch times are not compared (the runs ran 2 at a time: --jobs 2; see "
+                      "PERF)", md)
+        self.assertNotIn("epoch time relative to none", md)
+        for fam in ("RQD", "RQE"):
+            self.assertIn(f"{fam}: the epoch and training times not compared: these runs ran 2 at "
+                          f"a time (--jobs 2)", md)
+
+    def test_jobs_1_or_absent_compares_them(self):
+        for jobs in (1, None):
+            code, md, _ = self.report([self.synth_with_jobs(jobs)])
+            self.assertIn("epoch time relative to none", md)
+            self.assertNotIn("not compared", md)

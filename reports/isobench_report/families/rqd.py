@@ -20,8 +20,9 @@ def rqd_kind(k):
                                   f"penalty {k.get('reg')}")
 
 
-def rqd_verdict(runs):
-    """Vorontsov et al. 2017: the pure hard constraint (margin 0) is worse than a margin."""
+def rqd_verdict(runs, jobs=1):
+    """Vorontsov et al. 2017: the pure hard constraint (margin 0) is worse than a margin; with
+    the epoch times relative to none when the runs ran alone (jobs == 1)."""
     acc = pick_counter(runs, ACC_COUNTERS)
     if acc is None:
         return None
@@ -38,9 +39,12 @@ def rqd_verdict(runs):
         verdict = (f"; the worst pure hard constraint is {fmt(d)} below the best margin/none — "
                    + ("Vorontsov's finding (hard constraints hurt) holds" if d > 0.005 else
                       "no clear harm from a hard constraint here"))
-    t = mean_by(runs, "epoch_seconds", kind)
+    t = mean_by(runs, "epoch_seconds", kind) if jobs == 1 else {}
     cost = ""
-    if "none" in t and t["none"][0]:
+    if jobs != 1:
+        cost = (f"; epoch times are not compared (the runs ran {jobs} at a time: --jobs {jobs}; "
+                f"see PERF)")
+    elif "none" in t and t["none"][0]:
         base = t["none"][0]
         cost = "; epoch time relative to none: " + ", ".join(
             f"{k} {m / base:.2f}×" for k, (m, _, _) in t.items() if k != "none")
@@ -51,7 +55,7 @@ def figures(s):
     runs, inp, out, notes = s.runs, s.inp, s.out, s.notes
     figs = generic_figures(s)
     figs += keep_drawn([(fig_bars("RQD", runs, out, notes, rqd_kind, "rqd_cost.png",
-                                  "constraint or penalty"),
+                                  "constraint or penalty", jobs=inp.jobs),
                          "Accuracy and cost (epoch/training wall time) per constraint or "
                          "penalty.")])
     # Its notes are dropped (as before issue 23): RQD's runs need not trace the kernel.
@@ -67,8 +71,9 @@ def figures(s):
 
 def verdicts(s):
     """Vorontsov's finding first, then the ranking of configurations."""
-    return claim_verdict(s, rqd_verdict, "a pure hard orthogonality constraint is worse than a "
-                         "margin or none (Vorontsov et al. 2017)") + generic_verdicts(s)
+    return claim_verdict(s, lambda runs: rqd_verdict(runs, s.inp.jobs),
+                         "a pure hard orthogonality constraint is worse than a margin or none "
+                         "(Vorontsov et al. 2017)") + generic_verdicts(s)
 
 
 FAMILY = Family(

@@ -59,7 +59,8 @@ def rqe_verdict(runs):
 def figures(s):
     runs, out, notes = s.runs, s.out, s.notes
     figs = generic_figures(s)
-    figs += keep_drawn([(fig_bars("RQE", runs, out, notes, "reg", "rqe_cost.png"),
+    figs += keep_drawn([(fig_bars("RQE", runs, out, notes, "reg", "rqe_cost.png",
+                                  jobs=s.inp.jobs),
                          "Accuracy and cost (training wall time) per penalty.")])
     p = fig_vs_depth("RQE", runs, out, notes, "rqe_acc_vs_depth.png")
     if p:

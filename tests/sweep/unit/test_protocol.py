@@ -244,7 +244,8 @@ class BenchWithStandIn(Tmp):
         for b in binaries:
             if not os.path.lexists(os.path.join(bins, b)):
                 os.symlink(FAKE, os.path.join(bins, b))
-        e = dict(os.environ, ISOBENCH_BENCH_DIR=bins, ISOBENCH_OUT=os.path.join(self.d, "out"))
+        e = dict(os.environ, ISOBENCH_BENCH_DIR=bins, ISOBENCH_OUT=os.path.join(self.d, "out"),
+                 ISOBENCH_JOBS="1")  # serial unless a test asks for --jobs
         e.update(env)
         out = {"capture_output": True} if stdout is None else {"stdout": stdout,
                                                                "stderr": subprocess.PIPE}

@@ -1,0 +1,127 @@
+"""Unit tests of --jobs (sweep/isobench_sweep/parallel.py) with the stand-in binary: the plan
+(tasks of a few runs, longest first, PERF apart), a parallel sweep whose results equal a serial
+one's, PERF alone after the others, the context's "jobs", a crash in a parallel task, progress
+lines, captured output shown under its binary, and bad --jobs values named."""
+import contextlib
+import io
+import json
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(ROOT, "sweep"))
+sys.path.insert(0, HERE)
+
+from isobench_sweep import parallel  # noqa: E402
+from isobench_sweep.binaries import Runner  # noqa: E402
+from test_protocol import BenchWithStandIn  # noqa: E402
+
+
+class Plan(unittest.TestCase):
+    def test_tasks_reach_the_chunk_cost_longest_first_and_perf_apart(self):
+        cost = {"A/1": 0.5, "A/2": 0.5, "A/3": 3.0, "A/4": 0.25, "PERF/x": 1.0, "B/1": 1.5,
+                "B/2": 1.5}
+        tasks, alone = parallel.plan(
+            [("d/bench_a", ["A/1", "A/2", "A/3", "A/4", "PERF/x"]), ("d/bench_b", ["B/1", "B/2"])],
+            cost.get, chunk=2.0)
+        # A/1+A/2+A/3 reach 2.0 at A/3; A/4 is bench_a's rest; B/1+B/2 = 3.0.
+        self.assertEqual([t.runs for t in tasks], [["A/1", "A/2", "A/3"], ["B/1", "B/2"],
+                                                   ["A/4"]])
+        self.assertEqual([t.cost for t in tasks], [4.0, 3.0, 0.25])
+        self.assertEqual([(t.name, t.runs, t.alone) for t in alone],
+                         [("bench_a", ["PERF/x"], True)])
+
+    def test_ties_keep_selection_order(self):
+        tasks, _ = parallel.plan([("b1", ["x", "y"]), ("b2", ["z"])], lambda n: 5.0, chunk=2.0)
+        self.assertEqual([t.runs for t in tasks], [["x"], ["y"], ["z"]])
+
+    def test_durations(self):
+        self.assertEqual([parallel.duration(s) for s in (5, 600, 9000)], ["5 s", "10 min", "2.5 h"])
+
+
+class CapturedOutput(unittest.TestCase):
+    def test_stderr_and_failed_runs_are_shown_under_the_binary(self):
+        err = io.StringIO()
+        script = ("import sys; print('table line'); print('X/1 ERROR OCCURRED: \\'boom\\''); "
+                  "print('a warning', file=sys.stderr)")
+        with contextlib.redirect_stderr(err):
+            rc = Runner(capture=True).run([sys.executable, "-c", script, "--isobench_run=X/1"])
+        self.assertEqual(rc, 0)
+        text = err.getvalue()
+        self.assertIn("said:\nX/1 ERROR OCCURRED: 'boom'\na warning\n", text)
+        self.assertIn("(X/1)", text)
+        self.assertNotIn("table line", text)
+
+
+class ParallelSweep(BenchWithStandIn):
+    BINS = ("bench_f", "bench_g", "bench_perf")
+
+    def results(self):
+        with open(os.path.join(self.d, "out", "results.json")) as f:
+            return json.load(f)
+
+    def sweep(self, *args, **env):
+        env.setdefault("FAKE_RUNS", "7")
+        return self.bench("--no-report", *args, binaries=self.BINS, **env)
+
+    def test_results_equal_a_serial_sweep_and_perf_runs_alone(self):
+        p = self.sweep("--jobs", "1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        serial = self.results()
+        p = self.sweep("--jobs", "2")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        par = self.results()
+        drop = ("pid", "jobs")
+        def same(runs):
+            return [{k: v for k, v in b.items() if k not in drop} for b in runs]
+
+        self.assertEqual(same(serial["benchmarks"]), same(par["benchmarks"]))
+        self.assertEqual(len(par["benchmarks"]), 21)
+        self.assertEqual(serial["context"]["jobs"], "1")
+        self.assertEqual(par["context"]["jobs"], "2")
+        runs = par["benchmarks"]
+        perf = [b for b in runs if b["name"].startswith("PERF/")]
+        other = [b for b in runs if not b["name"].startswith("PERF/")]
+        self.assertEqual({b["jobs"] for b in perf}, {1})  # alone
+        self.assertEqual({b["jobs"] for b in other}, {2})
+        self.assertEqual(len({b["pid"] for b in perf}), 1)  # one process for the binary's PERF runs
+        self.assertGreater(len({b["pid"] for b in other}), 2)  # tasks of a few runs
+        # PERF starts after every other task ended: its lines come last in the output.
+        err = p.stderr
+        self.assertIn("21 runs in 9 processes, 2 at a time", err)
+        self.assertIn("the 7 PERF runs after them, alone", err)
+        self.assertGreater(err.index("bench_perf: 7 PERF run(s) alone"),
+                           err.rindex("bench_g ("))
+        self.assertRegex(err, r"\[21/21 runs\] .*ETA 0 s")
+        self.assertIn("peak memory of the runs in flight at once:", err)
+
+    def test_a_crash_fails_its_run_only(self):
+        p = self.sweep("--jobs", "2", FAKE_CRASH="F/r:3/seed:1")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("CRASHED (signal 6, SIGABRT) during F/r:3/seed:1: that run is marked failed",
+                      p.stderr)
+        runs = {b["name"]: bool(b.get("error_occurred")) for b in self.results()["benchmarks"]}
+        self.assertEqual(len(runs), 21)
+        self.assertEqual([n for n, e in runs.items() if e], ["F/r:3/seed:1"])
+
+    def test_resume_runs_what_is_left_in_parallel(self):
+        p = self.sweep("--jobs", "2", "--filter", "r:[0-3]")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.sweep("--jobs", "2", "--resume")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("3 runs (of 7; the rest finished earlier)", p.stderr)
+        self.assertEqual(len(self.results()["benchmarks"]), 21)
+
+    def test_bad_jobs_are_named(self):
+        for bad in ("0", "-1", "two", ""):
+            p = self.bench("--jobs", bad, "--list")
+            self.assertEqual(p.returncode, 1, bad)
+            self.assertIn(f"bad --jobs '{bad}' (expected a positive number", p.stderr)
+        p = self.bench("--list", ISOBENCH_JOBS="many")
+        self.assertIn("bad ISOBENCH_JOBS 'many'", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
