@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections import OrderedDict, defaultdict
 
-from . import families, methods
+from . import families, methods, sweep_cost
 from .checked_write import FAILED, write_file
 from .inputs import FAMILY_KEYS, gaps, load_inputs, warn
 from .tables import family_table, fmt, md_table, write_csv
@@ -143,6 +143,8 @@ def write_report(inputs, out, known=None):
                "No runs could be read from the inputs: nothing to report (see the problems "
                "above).", ""]
     md += body
+    if present:
+        md += sweep_cost.section(inp.runs, inp.context)
     if FAILED:  # figures and CSVs that could not be written are named in the report too
         md += ["## Files that could not be written", ""] + \
               [f"- `{p}`: {r}" for p, r in FAILED] + [""]
