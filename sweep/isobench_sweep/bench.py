@@ -1,11 +1,16 @@
 """`./isobench bench`: the sweep protocol, in order (docs/SWEEPS.md).
 
- 1. options: --profile, --filter, --method, --shard, --jobs, --list, --resume, --no-build,
-    --no-report
+ 1. options: --profile, --filter, --method, --shard, --shard-mode, --jobs, --list, --resume,
+    --no-build, --no-report
  2. binaries: $ISOBENCH_BENCH_DIR as built, else build/<preset>/benchmarks after
     `./isobench build --profile P` (unless --no-build)
  3. selection: --method -> one anchored filter (selection.py); the flags for the binaries
- 4. --list: print what would run (with --resume: what is left) and stop
+ 3b. the cost table (costs.py): estimates for the task plan, the --list summary and balanced
+    shards; --shard I/K --shard-mode balanced (the default) splits the whole selection by cost
+    (costs.balanced_parts) and hands each binary its part by name (--isobench_run); hash: the
+    binaries keep the runs whose name hash falls in the shard (sharding.py)
+ 4. --list: print what would run (with --resume: what is left) and stop; on stderr, lines
+    starting with "# ": the estimated CPU time per family and in total, the wall time at --jobs
  5. check the selection before touching $ISOBENCH_OUT: every binary lists its runs (sharded: its
     shard checked against sharding.part of its whole selection); a bad or empty filter, a binary
     that cannot list or shards otherwise costs nothing
@@ -25,13 +30,16 @@ import subprocess
 import sys
 import time
 
-from . import crash, merge_runs, parallel, resume, sharding
-from .binaries import Runner, find_binaries, list_runs, names_of
+import hashlib
+
+from . import costs, crash, merge_runs, parallel, resume, sharding
+from .binaries import RUN_FLAG, Runner, find_binaries, list_runs, names_of
 from . import PYTHON
 from .messages import die, say
 from .selection import method_filter
 
 PROFILES = ("quick", "paper")
+SHARD_MODES = ("balanced", "hash")
 
 
 def preset_for(profile):
@@ -42,6 +50,7 @@ def preset_for(profile):
 class Options:
     def __init__(self):
         self.profile, self.filter, self.method, self.shard = "quick", "", "", ""
+        self.shard_mode = "balanced"
         self.list = self.resume = False
         self.build = self.report = True
         self.jobs = None  # default_jobs() unless --jobs
@@ -91,6 +100,10 @@ def parse(args):
             o.method = value("--method")
         elif key == "--shard":
             o.shard = value("--shard")
+        elif key == "--shard-mode":
+            o.shard_mode = value("--shard-mode")
+            if o.shard_mode not in SHARD_MODES:
+                die(f"bad --shard-mode '{o.shard_mode}' (expected balanced or hash)")
         elif key == "--jobs":
             o.jobs = parse_jobs(value("--jobs"))
         elif a == "--list":
@@ -163,21 +176,81 @@ def main(args, root):
         flt = method_filter(o.method, o.filter, bins)
         if flt is None:
             return 1
-    flags = [f"--isobench_filter={flt}"] if flt else []
-    flags += [f"--isobench_shard={o.shard}"] if o.shard else []
+    filt = [f"--isobench_filter={flt}"] if flt else []
     out = os.environ.get("ISOBENCH_OUT") or "reports/out"
+    table, table_error = None, ""
+    try:
+        table = costs.load(root, o.profile)
+    except costs.CostTableError as e:
+        table_error = str(e)
 
     def runlog_flags(name):
         log = os.path.join(out, "runs", name + ".jsonl")
         return [f"--isobench_runlog={log}"] + (["--isobench_resume"] if o.resume else [])
 
-    if o.list:
+    # The flags that select each binary's part of the sweep (None: it has no run in this shard),
+    # the whole selection's listing per binary when sharded, and how the shards were split.
+    bflags, whole, split = {}, {}, {}
+    if o.shard:
         for b in bins:
-            rc, text = list_runs(b, flags + (runlog_flags(os.path.basename(b)) if o.resume else []))
+            rc, text = list_runs(b, filt)
+            if rc != 0:
+                die(f"{os.path.basename(b)} could not list its runs (see above); {out} was left "
+                    f"as it was")
+            whole[b] = text
+        si, sk = sharding.parse(o.shard)
+        everything = [n for b in bins for n in names_of(whole[b])]
+        split = {"shard_mode": o.shard_mode}
+        if o.shard_mode == "balanced":
+            if table is None:
+                die(f"--shard-mode balanced needs the cost table: {table_error}; or split by "
+                    f"name hash: --shard-mode hash")
+            try:
+                mine = set(costs.balanced_parts(everything, table, sk)[si])
+            except costs.CostTableError as e:
+                die(f"--shard-mode balanced: {e}; or split by name hash: --shard-mode hash")
+            # What the split depends on: a requeued task must split the same (resume.check).
+            split["cost_table"] = table.digest
+            split["shard_selection"] = hashlib.sha256(
+                "\n".join(everything).encode()).hexdigest()
+            for b in bins:
+                own = [n for n in names_of(whole[b]) if n in mine]
+                bflags[b] = filt + [RUN_FLAG + n for n in own] if own else None
+        else:
+            for b in bins:
+                bflags[b] = filt + [f"--isobench_shard={o.shard}"]
+    else:
+        for b in bins:
+            bflags[b] = filt
+
+    def listing(b, extra=(), show_errors=True):
+        """(status, text) of binary b's part of the sweep (+ extra flags)."""
+        if bflags[b] is None:
+            return 0, ""
+        return list_runs(b, bflags[b] + list(extra), show_errors)
+
+    def estimate(name):
+        try:
+            return table.estimate(name) if table is not None else 1.0
+        except costs.CostTableError:
+            return 1.0  # a run the model cannot estimate (said by --list) counts as one second
+
+    if o.list:
+        names = []
+        for b in bins:
+            rc, text = listing(b, runlog_flags(os.path.basename(b)) if o.resume else ())
             sys.stdout.write(text)
             sys.stdout.flush()
             if rc != 0:
                 return rc
+            names += names_of(text)
+        try:
+            lines = costs.summary_lines(names, table, o.jobs) if table else [
+                f"# no cost estimate: {table_error}"]
+        except costs.CostTableError as e:
+            lines = [f"# no cost estimate: {e}"]
+        if names:
+            sys.stderr.write("".join(line + "\n" for line in lines))
         return 0
 
     # Check the selection before touching $ISOBENCH_OUT: a bad or empty --filter, a binary that
@@ -185,20 +258,16 @@ def main(args, root):
     listed = {}  # binary -> (its selection, the whole selection's listing when sharded, or None)
     for b in bins:
         name = os.path.basename(b)
-        rc, text = list_runs(b, flags)
+        rc, text = listing(b)
         if rc != 0:
             die(f"{name} could not list its runs (see above); {out} was left as it was")
-        whole = None
-        if o.shard:
-            # The whole selection's order (all shards), so merged shards keep a single run's order.
-            rc_all, whole = list_runs(b, [f"--isobench_filter={flt}"] if flt else [],
-                                      show_errors=False)
+        if o.shard and o.shard_mode == "hash":
             si, sk = sharding.parse(o.shard)
-            if rc_all == 0 and sharding.part(names_of(whole), si, sk) != names_of(text):
+            if sharding.part(names_of(whole[b]), si, sk) != names_of(text):
                 die(f"{name}: its shard {o.shard} ({len(names_of(text))} runs) is not the part of "
                     f"its selection that the name hash assigns (docs/SWEEPS.md, Sharding); rebuild "
                     f"the binaries (./isobench build); {out} was left as it was")
-        listed[b] = (text, whole)
+        listed[b] = (text, whole.get(b))
     if not any(names_of(text) for text, _ in listed.values()) and not o.shard:
         die(f"no run matches --filter '{flt}' (see ./isobench bench --list); {out} was left as "
             f"it was")
@@ -215,7 +284,7 @@ def main(args, root):
     resuming = o.resume and os.path.isfile(stamp)
     try:
         if resuming:
-            resume.check(out, o.profile, version)
+            resume.check(out, o.profile, version, split=split)
             say(f"resuming the sweep in {out}: finished runs are kept, the rest run")
         else:
             if o.resume:
@@ -230,7 +299,7 @@ def main(args, root):
                 os.remove(os.path.join(out, "runs", f))
         if not resuming:
             with open(stamp, "w") as f:
-                f.write(resume.stamp_text(o.profile, version))
+                f.write(resume.stamp_text(o.profile, version, split=split))
         for f in os.listdir(sel_dir):
             if f.endswith(".txt"):
                 os.remove(os.path.join(sel_dir, f))
@@ -269,7 +338,7 @@ def main(args, root):
             continue
         selected += total
         # What is left differs from the selection only when finished runs are skipped (--resume).
-        left = list_runs(b, flags + runlog_flags(name), show_errors=False)[1] if o.resume else text
+        left = listing(b, runlog_flags(name), show_errors=False)[1] if o.resume else text
         n = len(names_of(left))
         if n == 0:
             say(f"[{i}/{len(bins)}] {name}: all {total} runs already finished")
@@ -281,20 +350,22 @@ def main(args, root):
             continue
         say(f"[{i}/{len(bins)}] {name}: {n} runs{rest} (elapsed {int(time.monotonic() - t0)} s)")
         log = os.path.join(out, "runs", name + ".jsonl")
-        result = crash.run_with_restarts(runner, b, name, flags + runlog_flags(name), log)
+        result = crash.run_with_restarts(runner, b, name, bflags[b] + runlog_flags(name), log)
         if result in (crash.FAILED, crash.WRITE_FAILED):
             failed = True
         if result == crash.WRITE_FAILED:
             write_failed.append(name)
     if todo and not runner.stopped:
-        tasks, alone = parallel.plan(todo, lambda run: 1.0)
+        tasks, alone = parallel.plan(todo, estimate)
         runs = sum(len(t.runs) for t in tasks + alone)
         say(f"{runs} runs in {len(tasks) + len(alone)} processes, {o.jobs} at a time"
             + (f"; the {sum(len(t.runs) for t in alone)} PERF runs after them, alone" if alone
                else ""))
         results, peak = parallel.run(
             runner, tasks, alone, o.jobs,
-            lambda b: flags + [runlog_flags(os.path.basename(b))[0]],
+            # The task's --isobench_run names narrow the binary's part (its own names, if any).
+            lambda b: [f for f in bflags[b] if not f.startswith(RUN_FLAG)]
+            + [runlog_flags(os.path.basename(b))[0]],
             lambda b: os.path.join(out, "runs", os.path.basename(b) + ".jsonl"))
         for name, got in results.items():
             if crash.FAILED in got or crash.WRITE_FAILED in got:
@@ -311,7 +382,8 @@ def main(args, root):
     results = os.path.join(out, "results.json")
     try:
         merged = merge_runs.merge(results, o.profile, o.shard, flt, os.path.join(out, "runs"),
-                                  sel_dir, os.path.join(out, "datasets.jsonl"), write_failed)
+                                  sel_dir, os.path.join(out, "datasets.jsonl"), write_failed,
+                                  identity=split)
     except Exception:  # noqa: BLE001 — a bug must not pass for a written results.json
         import traceback
         traceback.print_exc()

@@ -148,7 +148,7 @@ def read_runlogs(runs_dir, selection_dir, write_failed=()):
 
 
 def merge(out, profile="quick", shard="", filter_=None, runs="", selection="", datasets="",
-          write_failed=(), parts=()):
+          write_failed=(), parts=(), identity=None):
     """Writes results.json to out from the run logs in runs/ (with the selections in selection/)
     and/or Google Benchmark JSON files parts; prints every problem on stderr. Returns 0 (written,
     no problem), 1 (written, with problems said above) or 3 (results.json not written)."""
@@ -170,6 +170,8 @@ def merge(out, profile="quick", shard="", filter_=None, runs="", selection="", d
     context["profile"] = built or profile
     if shard:
         context["shard"] = shard
+    # How a shard was split (shard_mode; balanced: cost_table and shard_selection digests).
+    context.update(identity or {})
     if filter_ is not None:
         context["filter"] = filter_
     if expected is not None:

@@ -9,7 +9,8 @@ without --shard is "0/1") and which of its selected runs did not finish ("runs_m
 
 Checked, each a problem printed to stderr and kept in OUT/results.json context["merge_problems"]:
 - an input that cannot be read;
-- shards of different sweeps: another K, profile or filter than the first input;
+- shards of different sweeps: another K, profile or filter than the first input, or another
+  split (context "shard_mode", "cost_table", "shard_selection": --shard-mode and its inputs);
 - missing shards (some I in 0..K-1 absent) and shards given twice;
 - duplicated runs: a name in two inputs (the first input's copy is kept);
 - runs a shard selected but did not finish (rerun it with --resume).
@@ -41,6 +42,17 @@ from .merge_runs import jobs_of
 from .sharding import absent, parse_recorded
 from .traces import sanitize
 from .write_checks import replace_file
+
+
+# How a shard was split (bench.py): the mode and, for balanced shards, the digests it used.
+SPLIT_KEYS = ("shard_mode", "cost_table", "shard_selection")
+
+
+def split_value(ctx, key):
+    """A shard's split key; a shard recorded before --shard-mode was split by hash."""
+    if key == "shard_mode":
+        return ctx.get(key, "hash")
+    return ctx.get(key, "")
 
 
 def load(path):
@@ -88,6 +100,15 @@ def merge(out, inputs):
                 if ctx.get(key) != first[2].get(key):
                     problems.append(f"{f}: {key} {ctx.get(key)!r} differs from {first[1]}'s "
                                     f"{first[2].get(key)!r} (shards of different sweeps?)")
+        # Shards split by other rules (mode, cost table, selection) may overlap or leave runs
+        # out even when every I of K is present. A shard without the keys is of a hash split.
+        for key in SPLIT_KEYS:
+            for shard, f, ctx, _ in loaded[1:]:
+                v, v0 = split_value(ctx, key), split_value(first[2], key)
+                if v != v0:
+                    problems.append(f"{f}: its shard was split with {key} {v!r}, {first[1]}'s "
+                                    f"with {v0!r}: the parts may overlap or leave runs out; rerun "
+                                    f"the shards with one --shard-mode and cost table")
         for shard, f, ctx, _ in loaded[1:]:
             v, v0 = ctx.get("isobench_version"), first[2].get("isobench_version")
             if v and v0 and v != v0:
@@ -152,7 +173,7 @@ def merge(out, inputs):
     if order:
         pos = {n: i for i, n in enumerate(order)}
         runs.sort(key=lambda b: pos.get(b["name"], len(pos)))  # stable: unknown names last
-    for key in ("shard", "runs_missing", "sweep_order"):
+    for key in ("shard", "runs_missing", "sweep_order") + SPLIT_KEYS:
         context.pop(key, None)
     context["runs_expected"] = sum(c.get("runs_expected", 0) for _, _, c, _ in loaded
                                    if isinstance(c.get("runs_expected", 0), int))

@@ -1,8 +1,10 @@
 """--resume: what a sweep in $ISOBENCH_OUT keeps, and with which settings it may go on.
 
-The stamp runs/sweep.txt records how the sweep began: "profile=P", "version=V" (git describe)
-and "env:VAR=value" for each variable of SWEEP_ENV (paths resolved). --resume refuses another
-profile or another value of a recorded variable (runs that read other data or trained otherwise
+The stamp runs/sweep.txt records how the sweep began: "profile=P", "version=V" (git describe),
+"env:VAR=value" for each variable of SWEEP_ENV (paths resolved) and, for a shard, how it was
+split ("split:shard_mode=balanced|hash"; balanced: "split:cost_table=SHA256" of the cost table
+and "split:shard_selection=SHA256" of the whole selection's names). --resume refuses another
+profile, another split or another value of a recorded variable (runs that read other data or trained otherwise
 are not comparable) and warns on another version. Which runs are finished is the binaries'
 reading of their run logs (--isobench_resume: a record without an error and without
 write_errors). Without --resume the sweep starts afresh: fresh_start() removes the outputs of the
@@ -31,10 +33,12 @@ def env_value(var, environ=None):
     return v
 
 
-def stamp_text(profile, version, environ=None):
-    """The contents of runs/sweep.txt for a sweep beginning now."""
+def stamp_text(profile, version, environ=None, split=None):
+    """The contents of runs/sweep.txt for a sweep beginning now; split: how a shard was chosen
+    ({"shard_mode", and for balanced shards "cost_table", "shard_selection": digests})."""
     lines = [f"profile={profile}", f"version={version}"]
     lines += [f"env:{v}={env_value(v, environ)}" for v in SWEEP_ENV]
+    lines += [f"split:{k}={v}" for k, v in sorted((split or {}).items())]
     return "".join(line + "\n" for line in lines)
 
 
@@ -49,10 +53,21 @@ def read_stamp(path):
     return out
 
 
-def check(out, profile, version, environ=None):
-    """For --resume on the sweep in out (its stamp exists): Die when the profile or a recorded
-    variable differs; a warning when the version does."""
+def check(out, profile, version, environ=None, split=None):
+    """For --resume on the sweep in out (its stamp exists): Die when the profile, a recorded
+    variable or the shard split (mode, cost table, selection) differs; a warning when the
+    version does."""
     stamp = read_stamp(os.path.join(out, STAMP))
+    if any(k.startswith("split:") for k in stamp) or split:
+        was = {k[len("split:"):]: v for k, v in stamp.items() if k.startswith("split:")}
+        now = dict(split or {})
+        for key in sorted(set(was) | set(now)):
+            if was.get(key, "") != now.get(key, ""):
+                die(f"--resume: the shard in {out} was split with {key} '{was.get(key, '')}', "
+                    f"now it would be '{now.get(key, '')}' — the cost table or the selection "
+                    f"changed since, so this shard's part would differ from the one its finished "
+                    f"runs belong to; resume with the same (git checkout the table, the same "
+                    f"binaries and options), or start this shard afresh (without --resume)")
     was = stamp.get("profile", "")
     if was != profile:
         die(f"--resume: {out} holds a '{was}' sweep; resume it with --profile {was}, or use "
