@@ -19,8 +19,12 @@ _UNIT = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 
 def mnist_of(context):
     """'10k' or 'full' from the context's MNIST training file (None when not recorded)."""
-    for f in (context.get("datasets") or {}).get("mnist", {}).get("files", []) or []:
-        if f.get("role") == "train images" and isinstance(f.get("samples"), int):
+    mnist = context.get("datasets") if isinstance(context.get("datasets"), dict) else {}
+    mnist = mnist.get("mnist")
+    files = mnist.get("files") if isinstance(mnist, dict) else None
+    for f in files if isinstance(files, list) else []:
+        if isinstance(f, dict) and f.get("role") == "train images" and \
+                isinstance(f.get("samples"), int):
             return "full" if f["samples"] >= 60000 else "10k"
     return None
 
@@ -40,7 +44,8 @@ def section(runs, context, root=_ROOT):
         if fam == "PERF":
             perf += 1
             continue
-        if b.get("error_occurred") or b.get("time_unit") not in _UNIT:
+        if b.get("error_occurred") or b.get("time_unit") not in _UNIT or \
+                not isinstance(b.get("real_time"), (int, float)):
             continue
         try:
             est = table.estimate(name)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Fit the cost table sweep/costs/costs.json from measured runs (numpy; run by hand, not by a sweep).
+"""Fit the cost table sweep/costs/costs.json from measured runs (numpy, scipy; run by hand).
 
   fit.py [--quick-results RESULTS.json]
 

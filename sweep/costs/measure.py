@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Measure runs' costs for the cost table (sweep/costs/costs.json): one run per process, serially.
 
-  measure.py BIN_DIR OUT.json NAME...                 whole runs: the process's wall time
+  measure.py BIN_DIR OUT.json NAME...                 whole runs: the process's CPU time
   measure.py --truncate S BIN_DIR OUT.json NAME...    long runs, cut after about S seconds
 
 Each run is started alone (`bench_X --isobench_run=NAME`, ISOBENCH_OUT in a temporary
@@ -14,7 +14,8 @@ epoch E step S … elapsed Xs eta<=Ys", X the training time so far) at wall time
 S > 0, and its whole cost taken as c1 + Y·c1/t1: the CPU time c1 so far (setup, data,
 evaluations) plus the trainer's own estimate of the training left (X·(budget − S)/S, wall
 time), scaled by the CPU share c1/t1 the process got. The evaluations after the cut
-and the final test pass are not included (an underestimate of a few per cent). OUT.json gets {name: {"seconds": s, "how": "..."}}, merged into an existing
+and the final test pass are not included (an underestimate of a few per cent).
+OUT.json gets {name: {"seconds": s, "how": "..."}}, merged into an existing
 file. Nothing of the benchmarks is changed to do this.
 """
 import json
@@ -74,7 +75,8 @@ def run_one(bin_dir, name, truncate):
         wall = time.monotonic() - start
         if p.returncode != 0:
             raise SystemExit(f"measure.py: {name}: {cmd[0]} exited {p.returncode}")
-        return usage.ru_utime + usage.ru_stime, f"whole run, own process, CPU time ({wall:.2f} s wall)"
+        return (usage.ru_utime + usage.ru_stime,
+                f"whole run, own process, CPU time ({wall:.2f} s wall)")
 
 
 def main(argv):

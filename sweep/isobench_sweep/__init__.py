@@ -7,6 +7,8 @@ Modules, one concern each:
   binaries   listing and running one benchmark binary (the flags of bench_main.cpp)
   selection  --filter / --method into the binaries' --isobench_filter; the per-binary selection
   sharding   --shard I/K: parsing and the name hash that splits the selection
+  costs      what runs cost: the committed table, the scaling model, the --list summary lines,
+             the cost-balanced shard split (sweep/costs/costs.json)
   runlog     the per-run log runs/BIN.jsonl: reading records, the crashed run, its failure record
   resume     the sweep stamp runs/sweep.txt: what --resume checks; a fresh start's cleanup
   crash      one binary's runs with crash restart

@@ -369,9 +369,8 @@ def summary_lines(names, table, jobs):
         fam = parse_name(n)[0]
         per[fam] = per.get(fam, 0.0) + table.estimate(n)
         count[fam] = count.get(fam, 0) + 1
-    data = ("full MNIST" if table.mnist == "full" else "the 10k MNIST digits")
-    lines = [f"# estimated CPU time ({table.profile} profile, {data}; one core of the machine "
-             f"that measured {TABLE}):"]
+    data = "full MNIST" if table.mnist == "full" else "10k MNIST digits"
+    lines = [f"# estimated CPU time, one core ({table.profile} profile, {data}; {TABLE}):"]
     for fam in per:
         lines.append(f"#   {fam:<5} {count[fam]:>5} runs  {human(per[fam]):>9}")
     total = sum(per.values())

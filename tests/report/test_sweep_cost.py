@@ -59,6 +59,7 @@ class Section(unittest.TestCase):
         ctx["datasets"]["mnist"]["files"][0]["samples"] = 10000
         self.assertEqual(sweep_cost.mnist_of(ctx), "10k")
         self.assertIsNone(sweep_cost.mnist_of({}))
+        self.assertIsNone(sweep_cost.mnist_of({"datasets": {"mnist": "a description"}}))
 
     def test_in_the_written_report(self):
         d = tempfile.mkdtemp()
