@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Fit the cost table sweep/costs/costs.json from measured runs (numpy, scipy; run by hand).
+"""Fit the cost table sweep/costs/costs.json from measured runs (numpy, scipy; by hand).
 
   fit.py [--quick-results RESULTS.json]
 

@@ -180,7 +180,8 @@ def main(args, root):
     out = os.environ.get("ISOBENCH_OUT") or "reports/out"
     table, table_error = None, ""
     try:
-        table = costs.load(root, o.profile)
+        table = costs.load(root, o.profile, costs.mnist_present(root),
+                           os.environ.get("ISOBENCH_COSTS") or None)
     except costs.CostTableError as e:
         table_error = str(e)
 

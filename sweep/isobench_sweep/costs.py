@@ -263,12 +263,30 @@ def _scaled(scale, name):
     return 0.0
 
 
-def load(root, profile, mnist=None):
-    """The cost table under repository root `root` for `profile` ('quick' or 'paper'). mnist:
-    'full' or '10k' (the MNIST training digits present; default: '10k' for quick as measured,
-    'full' for paper). Raises CostTableError naming the file when it is missing, unreadable or
-    malformed."""
-    path = os.path.join(root, TABLE)
+def mnist_present(root, environ=None):
+    """'full' when the MNIST the runs would read is the full training set, '10k' when it is the
+    10,000 training digits, None when neither is found. The locations and their order are the
+    data stage's (lib/src/data/datasets.cpp data_search_path): $ISOBENCH_DATA_DIR/mnist,
+    $ISOBENCH_ROOT (default root)/data/mnist, then ../shared/data/mnist beside it."""
+    environ = os.environ if environ is None else environ
+    top = environ.get("ISOBENCH_ROOT") or root
+    dirs = [os.path.join(environ["ISOBENCH_DATA_DIR"], "mnist")] \
+        if environ.get("ISOBENCH_DATA_DIR") else []
+    dirs += [os.path.join(top, "data", "mnist"), os.path.join(top, "..", "shared", "data", "mnist")]
+    for d in dirs:
+        for stem, kind in (("train-images-idx3-ubyte", "full"),
+                           ("train-10k-images-idx3-ubyte", "10k")):
+            if any(os.path.exists(os.path.join(d, stem + ext)) for ext in ("", ".gz")):
+                return kind
+    return None
+
+
+def load(root, profile, mnist=None, path=None):
+    """The cost table under repository root `root` (or at `path`: $ISOBENCH_COSTS, a table
+    measured elsewhere) for `profile` ('quick' or 'paper'). mnist: 'full' or '10k' (the MNIST
+    training digits present; default: '10k' for quick as measured, 'full' for paper). Raises
+    CostTableError naming the file when it is missing, unreadable or malformed."""
+    path = path or os.path.join(root, TABLE)
     if profile not in PROFILES:
         raise CostTableError(f"no cost estimates for profile '{profile}' (known: quick, paper)")
     if mnist is None:
@@ -370,7 +388,8 @@ def summary_lines(names, table, jobs):
         per[fam] = per.get(fam, 0.0) + table.estimate(n)
         count[fam] = count.get(fam, 0) + 1
     data = "full MNIST" if table.mnist == "full" else "10k MNIST digits"
-    lines = [f"# estimated CPU time, one core ({table.profile} profile, {data}; {TABLE}):"]
+    lines = [f"# estimated CPU time, one core ({table.profile} profile, {data}; "
+             f"{os.path.relpath(table.path)}):"]
     for fam in per:
         lines.append(f"#   {fam:<5} {count[fam]:>5} runs  {human(per[fam]):>9}")
     total = sum(per.values())

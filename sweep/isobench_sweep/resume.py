@@ -4,8 +4,9 @@ The stamp runs/sweep.txt records how the sweep began: "profile=P", "version=V" (
 "env:VAR=value" for each variable of SWEEP_ENV (paths resolved) and, for a shard, how it was
 split ("split:shard_mode=balanced|hash"; balanced: "split:cost_table=SHA256" of the cost table
 and "split:shard_selection=SHA256" of the whole selection's names). --resume refuses another
-profile, another split or another value of a recorded variable (runs that read other data or trained otherwise
-are not comparable) and warns on another version. Which runs are finished is the binaries'
+profile, another split (a requeued shard must run the part its finished runs belong to) or
+another value of a recorded variable (runs that read other data or trained otherwise are not
+comparable) and warns on another version. Which runs are finished is the binaries'
 reading of their run logs (--isobench_resume: a record without an error and without
 write_errors). Without --resume the sweep starts afresh: fresh_start() removes the outputs of the
 earlier one.
@@ -61,7 +62,9 @@ def check(out, profile, version, environ=None, split=None):
     if any(k.startswith("split:") for k in stamp) or split:
         was = {k[len("split:"):]: v for k, v in stamp.items() if k.startswith("split:")}
         now = dict(split or {})
-        for key in sorted(set(was) | set(now)):
+        first = ("shard_mode", "cost_table", "shard_selection")  # the mode before its inputs
+        for key in sorted(set(was) | set(now), key=lambda k: (k not in first, first.index(k)
+                                                               if k in first else 0, k)):
             if was.get(key, "") != now.get(key, ""):
                 die(f"--resume: the shard in {out} was split with {key} '{was.get(key, '')}', "
                     f"now it would be '{now.get(key, '')}' — the cost table or the selection "

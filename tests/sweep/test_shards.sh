@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `./isobench bench --shard I/K`: the K parts are disjoint, cover `--list`'s selection (with and
-# without --filter) and follow name_hash(name) % K (sweep/isobench_sweep/sharding.py); shards run apart and merged by
-# `./isobench report` equal an unsharded run (same runs, order, counters and report); the merge
+# without --filter) and follow the split of their --shard-mode: hash, name_hash(name) % K
+# (sweep/isobench_sweep/sharding.py); balanced (the default), costs.balanced_parts with the
+# committed cost table; shards run apart (balanced) and merged by `./isobench report` equal an
+# unsharded run (same runs, order, counters and report); the merge
 # reports missing shards, shards given twice, duplicated runs and unfinished shards.
 #
 # usage: test_shards.sh BENCH_DIR   (the directory holding the bench_* binaries)
@@ -17,17 +19,20 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 cd "$root"
 
-echo "== K = 3 parts are disjoint, cover the selection and follow name_hash(name) % K"
+echo "== K = 3 parts are disjoint, cover the selection and follow their mode's split"
+for mode in hash balanced; do
 for filter in '' '^RQB/' 'init:orthogonal'; do
-  ./isobench bench ${filter:+--filter "$filter"} --list >"$tmp/all.txt"
+  ./isobench bench ${filter:+--filter "$filter"} --list >"$tmp/all.txt" 2>/dev/null
   for i in 0 1 2; do
-    ./isobench bench ${filter:+--filter "$filter"} --shard "$i/3" --list >"$tmp/part$i.txt"
+    ./isobench bench ${filter:+--filter "$filter"} --shard "$i/3" --shard-mode "$mode" --list \
+      >"$tmp/part$i.txt" 2>/dev/null
   done
-  "$PY" - "$tmp" "$filter" "$root" <<'EOF' || fail "sharding of filter '$filter'"
+  "$PY" - "$tmp" "$filter" "$root" "$mode" <<'EOF' || fail "$mode sharding of filter '$filter'"
 import os, sys
-tmp, flt = sys.argv[1], sys.argv[2]
+tmp, flt, mode = sys.argv[1], sys.argv[2], sys.argv[4]
 sys.path.insert(0, os.path.join(sys.argv[3], "sweep"))
-from isobench_sweep.sharding import name_hash  # the protocol's statement of the split
+from isobench_sweep import costs  # the protocol's statements of the two splits
+from isobench_sweep.sharding import name_hash
 read = lambda p: [l.rstrip("\n") for l in open(p) if l.strip()]
 allnames = read(f"{tmp}/all.txt")
 parts = [read(f"{tmp}/part{i}.txt") for i in range(3)]
@@ -36,11 +41,18 @@ assert len(set(allnames)) == len(allnames), "duplicated names in --list"
 flat = [n for p in parts for n in p]
 assert len(flat) == len(set(flat)), "a name is in two shards"
 assert set(flat) == set(allnames), f"shards miss {set(allnames) - set(flat)} / add {set(flat) - set(allnames)}"
-for i, p in enumerate(parts):
-    bad = [n for n in p if name_hash(n) % 3 != i]
-    assert not bad, f"shard {i} holds names of another shard: {bad[:3]}"
-print(f"filter '{flt}': {len(allnames)} runs -> {[len(p) for p in parts]}")
+if mode == "hash":
+    for i, p in enumerate(parts):
+        bad = [n for n in p if name_hash(n) % 3 != i]
+        assert not bad, f"shard {i} holds names of another shard: {bad[:3]}"
+else:
+    table = costs.load(sys.argv[3], "quick", costs.mnist_present(sys.argv[3]))
+    want = costs.balanced_parts(allnames, table, 3)
+    assert parts == want, "the balanced shards are not costs.balanced_parts of the selection"
+    print(f"  balanced: estimated makespan / mean {costs.makespan_ratio(parts, table):.2f}")
+print(f"{mode}, filter '{flt}': {len(allnames)} runs -> {[len(p) for p in parts]}")
 EOF
+done
 done
 
 echo "== shards run apart and merged equal an unsharded run"
@@ -57,8 +69,10 @@ ISOBENCH_OUT="$tmp/merged" ./isobench report "$tmp"/sweep/shard-* >"$tmp/merge.l
   || { cat "$tmp/merge.log"; fail "merging the three shards failed"; }
 "$PY" "$root/reports/compare_results.py" --same-order "$tmp/whole/results.json" "$tmp/merged/results.json" \
   || fail "merged shards differ from the unsharded run"
-# The same report, but for its header (inputs, date, version).
-diff <(grep -v '^- ' "$tmp/whole/report.md") <(grep -v '^- ' "$tmp/merged/report.md") \
+# The same report, but for its header (inputs, date, version) and the measured wall times of its
+# last section ("What the sweep cost").
+same_part() { sed '/^## What the sweep cost/,$d' "$1" | grep -v '^- '; }
+diff <(same_part "$tmp/whole/report.md") <(same_part "$tmp/merged/report.md") \
   || fail "the merged shards' report differs from the unsharded run's"
 [ "$(ls "$tmp/merged/traces" | wc -l)" -eq "$(ls "$tmp/whole/traces" | wc -l)" ] \
   || fail "the merged directory lacks traces"

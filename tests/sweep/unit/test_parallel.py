@@ -16,7 +16,7 @@ sys.path.insert(0, HERE)
 
 from isobench_sweep import parallel  # noqa: E402
 from isobench_sweep.binaries import Runner  # noqa: E402
-from test_protocol import BenchWithStandIn  # noqa: E402
+import test_protocol  # noqa: E402 (not its classes: unittest would run them here again)
 
 
 class Plan(unittest.TestCase):
@@ -55,7 +55,7 @@ class CapturedOutput(unittest.TestCase):
         self.assertNotIn("table line", text)
 
 
-class ParallelSweep(BenchWithStandIn):
+class ParallelSweep(test_protocol.StandIn):
     BINS = ("bench_f", "bench_g", "bench_perf")
 
     def results(self):
@@ -121,6 +121,74 @@ class ParallelSweep(BenchWithStandIn):
             self.assertIn(f"bad --jobs '{bad}' (expected a positive number", p.stderr)
         p = self.bench("--list", ISOBENCH_JOBS="many")
         self.assertIn("bad ISOBENCH_JOBS 'many'", p.stderr)
+
+
+class BalancedShards(test_protocol.StandIn):
+    """--shard I/K --shard-mode balanced (the default) with a cost table of the stand-in's runs
+    ($ISOBENCH_COSTS): the parts are costs.balanced_parts of the whole selection, they cover it,
+    the split is recorded and checked by the shard merge; --list ends with the estimate."""
+    BINS = ("bench_f", "bench_g")
+
+    def setUp(self):
+        super().setUp()
+        measured = {f"{fam}/r:{i}/seed:1": float(1 + (7 * i + len(fam)) % 5)
+                    for fam in ("F", "G") for i in range(6)}
+        self.table = os.path.join(self.d, "costs.json")
+        with open(self.table, "w") as f:
+            json.dump({"format": 1, "measured": {"quick": measured}, "families": {}}, f)
+
+    def sweep(self, out, *args):
+        return self.bench("--no-report", *args, binaries=self.BINS, FAKE_RUNS="6",
+                          ISOBENCH_COSTS=self.table, ISOBENCH_OUT=os.path.join(self.d, out))
+
+    def test_parts_are_the_cost_split_and_merge_back(self):
+        sys.path.insert(0, os.path.join(test_protocol.ROOT, "sweep"))
+        from isobench_sweep import costs
+        table = costs.load(test_protocol.ROOT, "quick", path=self.table)
+        everything = [f"{fam}/r:{i}/seed:1" for fam in ("F", "G") for i in range(6)]
+        parts = costs.balanced_parts(everything, table, 3)
+        got = []
+        for i in range(3):
+            p = self.sweep(f"s{i}", "--shard", f"{i}/3", "--jobs", "2")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(os.path.join(self.d, f"s{i}", "results.json")) as f:
+                d = json.load(f)
+            self.assertEqual([b["name"] for b in d["benchmarks"]], parts[i])
+            self.assertEqual(d["context"]["shard"], f"{i}/3")
+            self.assertEqual(d["context"]["shard_mode"], "balanced")
+            self.assertEqual(d["context"]["cost_table"], table.digest)
+            got += parts[i]
+        self.assertEqual(sorted(got), sorted(everything))
+        p = self.bench(*[os.path.join(self.d, f"s{i}") for i in range(3)], command="report",
+                       ISOBENCH_OUT=os.path.join(self.d, "merged"))
+        self.assertNotIn("split with", p.stderr)
+        with open(os.path.join(self.d, "merged", "results.json")) as f:
+            merged = json.load(f)
+        self.assertEqual([b["name"] for b in merged["benchmarks"]], everything)
+        self.assertEqual(merged["context"]["merge_problems"], [])
+
+    def test_shards_split_otherwise_are_a_merge_problem(self):
+        self.assertEqual(self.sweep("a", "--shard", "0/2").returncode, 0)
+        self.assertEqual(self.sweep("b", "--shard", "1/2", "--shard-mode", "hash").returncode, 0)
+        p = self.bench(os.path.join(self.d, "a"), os.path.join(self.d, "b"), command="report",
+                       ISOBENCH_OUT=os.path.join(self.d, "merged"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("its shard was split with shard_mode 'hash'", p.stderr)
+
+    def test_list_prints_the_estimate_on_stderr(self):
+        p = self.sweep("l", "--list", "--jobs", "2")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(p.stdout.split()), 12)  # the names only
+        lines = [line for line in p.stderr.splitlines() if line.strip()]
+        self.assertTrue(lines and all(line.startswith("# ") for line in lines), lines)
+        self.assertIn("# estimated wall time at --jobs 2:", p.stderr)
+
+    def test_a_run_without_estimate_is_refused_for_a_balanced_split(self):
+        p = self.bench("--no-report", "--shard", "0/2", binaries=self.BINS, FAKE_RUNS="7",
+                       ISOBENCH_COSTS=self.table)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--shard-mode balanced: no cost estimate for run 'F/r:6/seed:1'", p.stderr)
+        self.assertIn("--shard-mode hash", p.stderr)
 
 
 if __name__ == "__main__":

@@ -234,8 +234,9 @@ class CrashRestart(Tmp):
         self.assertEqual(result, crash.OK)
 
 
-class BenchWithStandIn(Tmp):
-    """`sweep.py bench` end to end on the stand-in binary (bench_f -> fake_bench.py)."""
+class StandIn(Tmp):
+    """`sweep.py bench` end to end on the stand-in binary (bench_f -> fake_bench.py): the helper
+    (no tests here, so modules that subclass it do not run these tests again)."""
 
     def bench(self, *args, command="bench", binaries=("bench_f",), stdout=None, **env):
         import subprocess
@@ -252,8 +253,11 @@ class BenchWithStandIn(Tmp):
         return subprocess.run([sys.executable, os.path.join(ROOT, "sweep", "sweep.py"), command,
                                *args], cwd=ROOT, env=e, text=True, **out)
 
+
+
+class BenchWithStandIn(StandIn):
     def test_shard_resume_and_results(self):
-        p = self.bench("--shard", "1/2", "--no-report")
+        p = self.bench("--shard", "1/2", "--shard-mode", "hash", "--no-report")
         self.assertEqual(p.returncode, 0, p.stderr)
         names = [n for n in (f"F/r:{i}/seed:1" for i in range(3)) if sharding.name_hash(n) % 2 == 1]
         with open(os.path.join(self.d, "out", "results.json")) as f:
@@ -261,15 +265,22 @@ class BenchWithStandIn(Tmp):
         self.assertEqual([b["name"] for b in d["benchmarks"]], names)
         self.assertEqual(d["context"]["shard"], "1/2")
         self.assertEqual(d["context"]["sweep_order"], [f"F/r:{i}/seed:1" for i in range(3)])
-        p = self.bench("--shard", "1/2", "--no-report", "--resume")
+        p = self.bench("--shard", "1/2", "--shard-mode", "hash", "--no-report", "--resume")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(f"bench_f: all {len(names)} runs already finished", p.stderr)
+        self.assertEqual(d["context"]["shard_mode"], "hash")
+        # The split is part of the sweep's identity: --resume refuses another.
+        table = self.write("costs.json", json.dumps({"format": 1, "families": {}, "measured": {
+            "quick": {f"F/r:{i}/seed:1": 1.0 for i in range(3)}}}))
+        p = self.bench("--shard", "1/2", "--no-report", "--resume", ISOBENCH_COSTS=table)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("was split with shard_mode 'hash', now it would be 'balanced'", p.stderr)
 
     def test_a_binary_sharding_otherwise_is_stopped_before_the_output_is_touched(self):
         earlier = {rel: self.write(rel, "an earlier sweep's\n") for rel in
                    ("out/results.json", "out/runs/bench_f.jsonl", "out/selection/bench_f.txt")}
-        p = self.bench("--shard", "0/2", "--no-report", binaries=("bench_a", "bench_f"),
-                       FAKE_BAD_SHARD="1")
+        p = self.bench("--shard", "0/2", "--shard-mode", "hash", "--no-report",
+                       binaries=("bench_a", "bench_f"), FAKE_BAD_SHARD="1")
         self.assertEqual(p.returncode, 1)
         self.assertIn("bench_a: its shard 0/2", p.stderr)
         self.assertIn("is not the part of its selection that the name hash assigns", p.stderr)
