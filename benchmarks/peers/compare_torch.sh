@@ -2,6 +2,9 @@
 # isobench vs PyTorch on the SEED network (PERF/rnn_epoch, PERF/lstm_epoch), each at its fastest
 # thread count (1 or 2), measured back to back in one run. Needs a release build
 # (./isobench build) and, for the peer, Debian's python3-torch (skipped cleanly without it).
+# A one-shot look, not the measurement to report: OpenBLAS inside torch is not pinned here (it may
+# use every core at "1 thread"). compare_peers.sh interleaves repetitions on one thread each,
+# with libtorch too, and reports medians and IQRs.
 #
 # usage: benchmarks/peers/compare_torch.sh [rnn|lstm]
 set -euo pipefail

@@ -4,13 +4,19 @@
 Many-to-one tanh RNN (or LSTM), 28 steps × 28 features → hidden 128 → dense 10, softmax
 cross-entropy, Adam lr 1e-4, batch 128, 8,000 training rows-of-MNIST images (the 10k training
 digits minus the 20 % validation split; synthetic N(0,1) inputs of that shape when no MNIST file
-is found — the cost is the same). Times one training epoch (training only, no evaluation) after
-one warm-up epoch, at each thread count given, and prints one JSON line per measurement.
+is found — the cost is the same). Initialized as benchmarks/family_perf_rnn.cpp does (orthogonal
+recurrent kernels, Glorot-uniform input kernels and read-out, zero biases). An epoch is what
+isobench times: shuffle, gather each batch, train (no evaluation). One warm-up epoch, then
+--epochs timed epochs (the fastest is reported), at each thread count given; one JSON line per
+thread count. torch.set_num_threads does not bound Debian's OpenBLAS, which starts a thread per
+core unless OPENBLAS_NUM_THREADS is set (the line records it; compare_peers.sh sets 1). The C++ twin is libtorch_seed_rnn.cpp; compare_peers.sh interleaves both with
+isobench.
 
 Optional: needs Debian's python3-torch (1.13), which `./isobench deps` does not install; without
-it the script says so and exits 0 (skipped).
+it the script prints {"skipped": reason} and exits 0. --check only tells whether torch imports
+({"available": version} or {"skipped": reason}).
 
-usage: /usr/bin/python3 torch_seed_rnn.py [--model rnn|lstm] [--threads 1 2] [--epochs 3]
+usage: /usr/bin/python3 torch_seed_rnn.py [--model rnn|lstm] [--threads 1 2] [--epochs 3] [--check]
 """
 import argparse
 import gzip
@@ -40,11 +46,18 @@ def main():
     ap.add_argument("--model", choices=["rnn", "lstm"], default="rnn")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--epochs", type=int, default=3, help="timed epochs (the best is reported)")
+    ap.add_argument("--check", action="store_true", help="only report whether torch imports")
     a = ap.parse_args()
+    if a.epochs < 1 or min(a.threads) < 1:
+        ap.error("--epochs and --threads expect positive integers")
     try:
         import torch
-    except ImportError:
-        print(json.dumps({"skipped": "python3-torch is not installed (apt-get install python3-torch)"}))
+    except ImportError as e:
+        print(json.dumps({"skipped": "python3-torch is not installed (apt-get install "
+                                     f"python3-torch; import torch: {e})"}))
+        return 0
+    if a.check:
+        print(json.dumps({"available": torch.__version__}))
         return 0
     import numpy as np
 
@@ -60,6 +73,15 @@ def main():
             cell = torch.nn.RNN if a.model == "rnn" else torch.nn.LSTM
             self.rnn = cell(28, hidden, batch_first=True)
             self.out = torch.nn.Linear(hidden, 10)
+            with torch.no_grad():  # the SEED initialization, as family_perf_rnn.cpp
+                for name, w in self.named_parameters():
+                    if "bias" in name:
+                        w.zero_()
+                    elif "weight_hh" in name:  # per gate block for the LSTM
+                        for block in w.split(hidden, dim=0):
+                            torch.nn.init.orthogonal_(block)
+                    else:
+                        torch.nn.init.xavier_uniform_(w)
 
         def forward(self, x):
             h, _ = self.rnn(x)
@@ -73,8 +95,8 @@ def main():
         lossf = torch.nn.CrossEntropyLoss()
 
         def epoch():
-            perm = torch.randperm(n)
             t0 = time.perf_counter()
+            perm = torch.randperm(n)  # isobench times its shuffle too
             for i in range(0, n, batch):
                 idx = perm[i:i + batch]
                 opt.zero_grad(set_to_none=True)
@@ -86,7 +108,9 @@ def main():
         epoch()  # warm-up
         best = min(epoch() for _ in range(a.epochs))
         print(json.dumps({"peer": "pytorch", "torch_version": torch.__version__, "model": a.model,
-                          "threads": threads, "epoch_seconds": best, "samples": n, "batch": batch,
+                          "threads": threads, "epoch_seconds": best, "timed_epochs": a.epochs,
+                          "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
+                          "samples": n, "batch": batch,
                           "hidden": hidden, "data": source}))
         sys.stdout.flush()
     return 0
