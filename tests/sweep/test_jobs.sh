@@ -99,10 +99,11 @@ sweep shard --jobs 2 --shard 1/2 || { cat "$tmp/shard.log"; fail "the sharded sw
 $PY - "$tmp/serial/results.json" "$tmp/shard/results.json" <<'PYEOF' || fail "wrong shard"
 import json, sys
 sys.path.insert(0, "sweep")
-from isobench_sweep.sharding import part
+from isobench_sweep import costs  # the default --shard-mode, balanced by the committed table
 whole = [b["name"] for b in json.load(open(sys.argv[1]))["benchmarks"]]
 got = [b["name"] for b in json.load(open(sys.argv[2]))["benchmarks"]]
-assert got == part(whole, 1, 2), (got, part(whole, 1, 2))
+want = costs.balanced_parts(whole, costs.load(".", "quick", costs.mnist_present(".")), 2)[1]
+assert got == want, (got, want)
 PYEOF
 $PY reports/compare_results.py --common "$tmp/serial" "$tmp/shard" >/dev/null \
   || fail "the shard's counters differ from the serial sweep's"
