@@ -62,6 +62,8 @@ def check(out, profile, version, environ=None, split=None):
     if any(k.startswith("split:") for k in stamp) or split:
         was = {k[len("split:"):]: v for k, v in stamp.items() if k.startswith("split:")}
         now = dict(split or {})
+        if not was and now:
+            was = {"shard_mode": "hash"}  # a stamp from before --shard-mode: hash was the split
         first = ("shard_mode", "cost_table", "shard_selection")  # the mode before its inputs
         for key in sorted(set(was) | set(now), key=lambda k: (k not in first, first.index(k)
                                                                if k in first else 0, k)):

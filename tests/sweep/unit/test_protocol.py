@@ -142,6 +142,17 @@ class Resume(Tmp):
         resume.fresh_start(self.d)
         self.assertEqual(sorted(os.listdir(self.d)), ["report.md"])
 
+    def test_a_shard_stamped_before_shard_modes_resumes_as_hash(self):
+        out = os.path.join(self.d, "old")
+        self.write("old/runs/sweep.txt", "profile=quick\nversion=v1\n")
+        resume.check(out, "quick", "v1", environ={}, split={"shard_mode": "hash"})
+        resume.check(out, "quick", "v1", environ={})  # unsharded, as it may have been
+        with self.assertRaises(Die) as e:
+            resume.check(out, "quick", "v1", environ={},
+                         split={"shard_mode": "balanced", "cost_table": "abc"})
+        self.assertIn("was split with shard_mode 'hash', now it would be 'balanced'",
+                      str(e.exception))
+
     def test_resume_command(self):
         cmd = resume.command("/o ut", ["--filter", "^RQB/.*", "--resume", "--no-report"],
                              {"ISOBENCH_DATA_DIR": "/d", "ISOBENCH_BLAS_THREADS": "1"})
