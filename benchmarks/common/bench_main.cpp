@@ -432,6 +432,9 @@ int main(int argc, char** argv) {
                               version && *version ? version : ISOBENCH_GIT_VERSION);
   benchmark::AddCustomContext("profile", profile_name());
   benchmark::AddCustomContext("blas_threads", std::to_string(threads));
+  // The instruction set isobench's code was built for (cmake/IsobenchMarch.cmake); the numbers
+  // do not depend on it, the speed does a little.
+  benchmark::AddCustomContext("march", ISOBENCH_MARCH);
   benchmark::AddCustomContext("shard", std::to_string(shard_i) + "/" + std::to_string(shard_k));
   // Runs beside other runs (isobench bench --jobs N > 1) take longer: the report compares costs
   // only of runs that ran alone.

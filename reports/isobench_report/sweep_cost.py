@@ -34,7 +34,9 @@ def section(runs, context, root=_ROOT):
     md = ["## What the sweep cost: estimate against measured", ""]
     profile = context.get("profile") or "quick"
     try:
-        table = costs.load(root, profile, mnist_of(context))
+        # The table the sweep used: $ISOBENCH_COSTS when set, else the committed one.
+        table = costs.load(root, profile, mnist_of(context),
+                           os.environ.get("ISOBENCH_COSTS") or None)
     except costs.CostTableError as e:
         return md + [f"No estimate: {e}", ""]
     rows, per = [], {}
@@ -64,7 +66,8 @@ def section(runs, context, root=_ROOT):
         note = f" ({missing} without an estimate)" if missing else ""
         rows.append(f"| {fam} | {n}{note} | {costs.human(est)} | {costs.human(meas)} | {ratio} |")
         tot = [tot[0] + n, tot[1] + est, tot[2] + meas]
-    md.append(f"Estimated CPU time (the committed table `{costs.TABLE}`, {profile} profile, "
+    md.append(f"Estimated CPU time (the table `{os.path.relpath(table.path, root)}`, {profile} "
+              f"profile, "
               f"{'full MNIST' if table.mnist == 'full' else 'the 10k MNIST digits'}) against "
               f"the measured sum of each run's real_time; ratio = measured / estimate.")
     md.append("")

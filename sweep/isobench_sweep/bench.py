@@ -11,9 +11,9 @@
     binaries keep the runs whose name hash falls in the shard (sharding.py)
  4. --list: print what would run (with --resume: what is left) and stop; on stderr, lines
     starting with "# ": the estimated CPU time per family and in total, the wall time at --jobs
- 5. check the selection before touching $ISOBENCH_OUT: every binary lists its runs (sharded: its
-    shard checked against sharding.part of its whole selection); a bad or empty filter, a binary
-    that cannot list or shards otherwise costs nothing
+ 5. check the selection before touching $ISOBENCH_OUT: every binary lists its runs (a hash
+    shard: checked against sharding.part of its whole selection); a bad or empty filter, a binary
+    that cannot list or shards otherwise, a run a balanced split cannot estimate costs nothing
  6. resume or start afresh (resume.py); the stamp runs/sweep.txt
  7. per binary: selection/BIN.txt (and, sharded, selection/all/BIN.txt, the whole sweep's order),
     then its runs with crash restart (crash.py): with --jobs 1 each binary in one process, one
@@ -24,13 +24,12 @@
     anything failed.
 """
 import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import time
-
-import hashlib
 
 from . import costs, crash, merge_runs, parallel, resume, sharding
 from .binaries import RUN_FLAG, Runner, find_binaries, list_runs, names_of
@@ -314,6 +313,10 @@ def main(args, root):
     runner = Runner(capture=o.jobs > 1)
     runner.install()
     os.environ["ISOBENCH_JOBS"] = "1"  # what the binaries record as their context's "jobs"
+    # OpenBLAS sizes its thread pool when it loads, before main() sets ISOBENCH_BLAS_THREADS: at
+    # the default (a thread per core) the idle worker spins in sched_yield on another core — 18 %
+    # of a process's CPU samples in PERF/rnn_epoch — which runs beside other jobs would feel.
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ.get("ISOBENCH_BLAS_THREADS") or "1"
     todo = []  # (binary, the names it has left to run)
     for i, b in enumerate(bins, 1):
         if runner.stopped:
@@ -357,6 +360,10 @@ def main(args, root):
         if result == crash.WRITE_FAILED:
             write_failed.append(name)
     if todo and not runner.stopped:
+        blas = os.environ.get("ISOBENCH_BLAS_THREADS", "1")
+        if blas.isdigit() and int(blas) > 1:
+            say(f"warning: ISOBENCH_BLAS_THREADS={blas} with --jobs {o.jobs}: up to "
+                f"{int(blas) * o.jobs} threads on {parallel.usable_cores()} cores")
         tasks, alone = parallel.plan(todo, estimate)
         runs = sum(len(t.runs) for t in tasks + alone)
         say(f"{runs} runs in {len(tasks) + len(alone)} processes, {o.jobs} at a time"

@@ -164,8 +164,13 @@ def run(runner, tasks, alone, jobs, flags_of, log_of):
         # shown only when it ends); alone, its output scrolls by as in a serial sweep.
         quiet = [] if task.alone else ["--isobench_quiet"]
         flags = flags_of(task.binary) + quiet + [RUN_FLAG + r for r in task.runs]
-        result = crash.run_with_restarts(runner, task.binary, task.name, flags,
-                                         log_of(task.binary))
+        try:
+            result = crash.run_with_restarts(runner, task.binary, task.name, flags,
+                                             log_of(task.binary))
+        except Exception as e:  # noqa: BLE001 — e.g. a binary that cannot start: the task fails
+            say(f"{task.name}: could not run {task.label()}: {e}; its runs are missing "
+                f"(./isobench bench --resume runs them again)")
+            result = crash.FAILED
         with results_lock:
             results.setdefault(task.name, []).append(result)
         if result != crash.STOPPED:
