@@ -11,7 +11,19 @@
 set(ISOBENCH_MARCH "auto" CACHE STRING
     "-march for isobench's code: auto (x86-64-v3 when this CPU has it, else x86-64-v2) or a value")
 
-if(ISOBENCH_MARCH STREQUAL "auto")
+if(NOT CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  # Not x86-64: the x86-64 levels do not apply; the compiler's default, contraction off all the
+  # same.
+  set(ISOBENCH_MARCH_USED "default")
+  add_compile_options(-ffp-contract=off)
+  message(STATUS "isobench: no -march (${CMAKE_SYSTEM_PROCESSOR}); -ffp-contract=off")
+  return()
+endif()
+
+if(ISOBENCH_MARCH STREQUAL "auto" AND CMAKE_CROSSCOMPILING)
+  set(ISOBENCH_MARCH_USED "x86-64-v2")  # the CPU that builds says nothing about the target
+  message(STATUS "isobench: -march=x86-64-v2 (cross-compiling; set ISOBENCH_MARCH to choose)")
+elseif(ISOBENCH_MARCH STREQUAL "auto")
   # Compiled without -march, so that the check itself runs on any x86-64.
   set(_src "${CMAKE_BINARY_DIR}/isobench_cpu_check.cpp")
   file(WRITE "${_src}" [=[

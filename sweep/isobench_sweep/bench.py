@@ -49,7 +49,7 @@ def preset_for(profile):
 class Options:
     def __init__(self):
         self.profile, self.filter, self.method, self.shard = "quick", "", "", ""
-        self.shard_mode = "balanced"
+        self.shard_mode, self.shard_mode_given = "balanced", False
         self.list = self.resume = False
         self.build = self.report = True
         self.jobs = None  # default_jobs() unless --jobs
@@ -100,7 +100,7 @@ def parse(args):
         elif key == "--shard":
             o.shard = value("--shard")
         elif key == "--shard-mode":
-            o.shard_mode = value("--shard-mode")
+            o.shard_mode, o.shard_mode_given = value("--shard-mode"), True
             if o.shard_mode not in SHARD_MODES:
                 die(f"bad --shard-mode '{o.shard_mode}' (expected balanced or hash)")
         elif key == "--jobs":
@@ -120,6 +120,8 @@ def parse(args):
             sharding.parse(o.shard)
         except ValueError as e:
             die(str(e))
+    if o.shard_mode_given and not o.shard:
+        die("--shard-mode needs --shard I/K (it says how the shards are split)")
     if o.jobs is None:
         o.jobs = default_jobs()
     return o
@@ -200,7 +202,7 @@ def main(args, root):
             whole[b] = text
         si, sk = sharding.parse(o.shard)
         everything = [n for b in bins for n in names_of(whole[b])]
-        split = {"shard_mode": o.shard_mode}
+        split = {"shard_mode": o.shard_mode, "shard": o.shard}
         if o.shard_mode == "balanced":
             if table is None:
                 die(f"--shard-mode balanced needs the cost table: {table_error}; or split by "
@@ -211,6 +213,7 @@ def main(args, root):
                 die(f"--shard-mode balanced: {e}; or split by name hash: --shard-mode hash")
             # What the split depends on: a requeued task must split the same (resume.check).
             split["cost_table"] = table.digest
+            split["cost_mnist"] = table.mnist  # the MNIST size the estimates assumed
             split["shard_selection"] = hashlib.sha256(
                 "\n".join(everything).encode()).hexdigest()
             for b in bins:
@@ -268,6 +271,15 @@ def main(args, root):
                     f"its selection that the name hash assigns (docs/SWEEPS.md, Sharding); rebuild "
                     f"the binaries (./isobench build); {out} was left as it was")
         listed[b] = (text, whole.get(b))
+    if o.jobs > 1 or (o.shard and o.shard_mode == "balanced"):
+        # Binaries built before --isobench_run would run everything for every task: refuse them.
+        for b in bins:
+            first = names_of(listed[b][0])[:1]
+            if first and names_of(list_runs(b, filt + [RUN_FLAG + first[0]],
+                                            show_errors=False)[1]) != first:
+                die(f"{os.path.basename(b)} does not run a single named run "
+                    f"(--isobench_run): it was built before --jobs and balanced shards; rebuild "
+                    f"the binaries (./isobench build); {out} was left as it was")
     if not any(names_of(text) for text, _ in listed.values()) and not o.shard:
         die(f"no run matches --filter '{flt}' (see ./isobench bench --list); {out} was left as "
             f"it was")

@@ -224,6 +224,12 @@ class Table:
         except _NoEstimate as e:
             raise CostTableError(f"no cost estimate for run '{name}': {e} ({self.path}); extend "
                                  f"the model in sweep/isobench_sweep/costs.py") from None
+        except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
+            # A table (e.g. $ISOBENCH_COSTS) whose budgets lack a key or hold a bad value.
+            raise CostTableError(f"no cost estimate for run '{name}': the {self.profile} budgets "
+                                 f"of family {fam} in {self.path} are incomplete or invalid "
+                                 f"({type(e).__name__}: {e}); refit the table with "
+                                 f"sweep/costs/fit.py") from None
         return f["a"] + f["b"] * g
 
     def estimate(self, name):

@@ -45,7 +45,7 @@ from .write_checks import replace_file
 
 
 # How a shard was split (bench.py): the mode and, for balanced shards, the digests it used.
-SPLIT_KEYS = ("shard_mode", "cost_table", "shard_selection")
+SPLIT_KEYS = ("shard_mode", "cost_table", "cost_mnist", "shard_selection")
 
 
 def split_value(ctx, key):

@@ -64,15 +64,27 @@ def check(out, profile, version, environ=None, split=None):
         now = dict(split or {})
         if not was and now:
             was = {"shard_mode": "hash"}  # a stamp from before --shard-mode: hash was the split
-        first = ("shard_mode", "cost_table", "shard_selection")  # the mode before its inputs
+        if not now:
+            die(f"--resume: the sweep in {out} is shard {was.get('shard', '?')} "
+                f"({was.get('shard_mode', 'hash')} split); resume it with the same --shard "
+                f"(and --shard-mode), or start afresh (without --resume)")
+        first = ("shard", "shard_mode", "cost_table", "cost_mnist", "shard_selection")
         for key in sorted(set(was) | set(now), key=lambda k: (k not in first, first.index(k)
                                                                if k in first else 0, k)):
-            if was.get(key, "") != now.get(key, ""):
-                die(f"--resume: the shard in {out} was split with {key} '{was.get(key, '')}', "
-                    f"now it would be '{now.get(key, '')}' — the cost table or the selection "
-                    f"changed since, so this shard's part would differ from the one its finished "
-                    f"runs belong to; resume with the same (git checkout the table, the same "
-                    f"binaries and options), or start this shard afresh (without --resume)")
+            if key == "shard" and key not in was:
+                continue  # stamped before the shard was recorded
+            w, n = was.get(key, ""), now.get(key, "")
+            if w == n:
+                continue
+            if key in ("shard", "shard_mode"):
+                flag = "--shard" if key == "shard" else "--shard-mode"
+                die(f"--resume: the sweep in {out} was split with {key} '{w}', now it would be "
+                    f"'{n}'; resume it with {flag} {w}, or start afresh (without --resume)")
+            die(f"--resume: the shard in {out} was split with {key} '{w}', now it would be "
+                f"'{n}' — the cost table, the MNIST present or the selection changed since, so "
+                f"this shard's part would differ from the one its finished runs belong to; resume "
+                f"with the same (git checkout the table, the same data, binaries and options), or "
+                f"start this shard afresh (without --resume)")
     was = stamp.get("profile", "")
     if was != profile:
         die(f"--resume: {out} holds a '{was}' sweep; resume it with --profile {was}, or use "

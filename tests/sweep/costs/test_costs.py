@@ -8,6 +8,7 @@ measured value cannot hide a broken model).
 """
 import glob
 import hashlib
+import json
 import math
 import os
 import shutil
@@ -145,6 +146,21 @@ class Table(unittest.TestCase):
                 costs.load(self.dir, "quick")
             self.assertIn(self.path, str(e.exception))
             self.assertIn("malformed", str(e.exception))
+
+    def test_incomplete_budgets_are_named_not_a_traceback(self):
+        with open(os.path.join(ROOT, costs.TABLE)) as f:
+            data = json.load(f)
+        data["measured"] = {"quick": {}, "paper": {}}
+        data["families"]["RQC"]["budgets"]["quick"] = {}  # every budget key missing
+        with open(self.path, "w") as f:
+            json.dump(data, f)
+        t = costs.load(self.dir, "quick")
+        name = ("RQC/mlp/dataset:mnist/act:tanh/init:orthogonal/sw2:1.05/sb2:2.01e-05/depth:32/"
+                "width:128/opt:sgd/lr:0.01/seed:1")
+        with self.assertRaises(costs.CostTableError) as e:
+            t.estimate(name)
+        self.assertIn("budgets of family RQC", str(e.exception))
+        self.assertIn(self.path, str(e.exception))
 
     def test_unknown_profile(self):
         with self.assertRaises(costs.CostTableError):

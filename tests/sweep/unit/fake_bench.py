@@ -5,7 +5,8 @@ the sweep passes (--benchmark_list_tests, --isobench_filter, --isobench_shard, -
 (FAKE_RUNS=N: N runs; bench_g: G/r:N/seed:1; bench_perf*: PERF/r:N), no C++ needed. Each run line
 records the process's ISOBENCH_JOBS and pid.
 FAKE_CRASH=NAME: abort() when about to run NAME; FAKE_IGNORE_SKIP=1: ignore --isobench_skip;
-FAKE_BAD_SHARD=1: shard by another rule; FAKE_EXIT=N: exit N after the runs."""
+FAKE_BAD_SHARD=1: shard by another rule; FAKE_EXIT=N: exit N after the runs; FAKE_IGNORE_RUN=1:
+ignore --isobench_run (a binary older than it)."""
 import json
 import os
 import re
@@ -36,6 +37,8 @@ if log and "--isobench_resume" in args and os.path.exists(log):
         if "run_name" in r and not r.get("error_occurred") and "write_errors" not in r:
             done.add(r["run_name"].replace("/iterations:1", ""))
 only = [a.split("=", 1)[1] for a in args if a.startswith("--isobench_run=")]
+if os.environ.get("FAKE_IGNORE_RUN"):  # a binary built before --isobench_run
+    only = []
 unknown = [n for n in only if n not in NAMES]
 if unknown:
     print(f"error: --isobench_run={unknown[0]}: this binary has no such run", file=sys.stderr)

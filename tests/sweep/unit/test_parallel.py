@@ -114,6 +114,13 @@ class ParallelSweep(test_protocol.StandIn):
         self.assertIn("3 runs (of 7; the rest finished earlier)", p.stderr)
         self.assertEqual(len(self.results()["benchmarks"]), 21)
 
+    def test_binaries_without_isobench_run_are_refused_before_anything_runs(self):
+        p = self.sweep("--jobs", "2", FAKE_IGNORE_RUN="1")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("bench_f does not run a single named run (--isobench_run): it was built "
+                      "before --jobs and balanced shards; rebuild the binaries", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.d, "out", "results.json")))
+
     def test_bad_jobs_are_named(self):
         for bad in ("0", "-1", "two", ""):
             p = self.bench("--jobs", bad, "--list")

@@ -99,6 +99,11 @@ class Sharding(unittest.TestCase):
 
 
 class Options(unittest.TestCase):
+    def test_shard_mode_needs_a_shard(self):
+        with self.assertRaises(Die) as e:
+            bench.parse(["--shard-mode", "hash"])
+        self.assertIn("--shard-mode needs --shard I/K", str(e.exception))
+
     def test_flags_and_errors(self):
         o = bench.parse(["--profile=paper", "--filter", "^A/", "--shard", "1/2", "--resume",
                          "--no-build", "--no-report", "--method=cayley"])
@@ -151,6 +156,24 @@ class Resume(Tmp):
             resume.check(out, "quick", "v1", environ={},
                          split={"shard_mode": "balanced", "cost_table": "abc"})
         self.assertIn("was split with shard_mode 'hash', now it would be 'balanced'",
+                      str(e.exception))
+
+    def test_a_balanced_shard_resumes_only_with_the_same_split(self):
+        out = os.path.join(self.d, "bal")
+        split = {"shard": "1/4", "shard_mode": "balanced", "cost_table": "t1",
+                 "cost_mnist": "10k", "shard_selection": "s1"}
+        self.write("bal/runs/sweep.txt", resume.stamp_text("quick", "v1", {}, split))
+        resume.check(out, "quick", "v1", environ={}, split=dict(split))
+        for key, value, says in (("cost_mnist", "full", "the MNIST present"),
+                                 ("cost_table", "t2", "the cost table"),
+                                 ("shard", "0/4", "resume it with --shard 1/4"),
+                                 ("shard_mode", "hash", "resume it with --shard-mode balanced")):
+            with self.assertRaises(Die) as e:
+                resume.check(out, "quick", "v1", environ={}, split=dict(split, **{key: value}))
+            self.assertIn(says, str(e.exception))
+        with self.assertRaises(Die) as e:
+            resume.check(out, "quick", "v1", environ={})
+        self.assertIn("is shard 1/4 (balanced split); resume it with the same --shard",
                       str(e.exception))
 
     def test_resume_command(self):
