@@ -113,7 +113,10 @@ total1="$(grep -c . "$tmp/sweep/shard-$R/selection/bench_rqb.txt")"
 [ "$runs1" -eq "$total1" ] \
   || fail "shard $R's log holds $runs1 run records for $total1 runs: the requeued task did not resume cleanly"
 if [ "$first" -lt "$total1" ]; then
-  grep -q "the rest finished earlier" "$tmp"/sweep/slurm-*_"$R".out \
+  # Resumed: it ran the rest, or (when the kill came after its last run) found them all done.
+  grep -Eq "resuming the sweep in .*/shard-$R" "$tmp"/sweep/slurm-*_"$R".out \
+    && grep -Eq "the rest finished earlier|all $total1 runs already finished" \
+         "$tmp"/sweep/slurm-*_"$R".out \
     || { cat "$tmp"/sweep/slurm-*_"$R".out; fail "the requeued shard $R did not resume"; }
   echo "shard $R was requeued after $first of $total1 runs and resumed"
 else
