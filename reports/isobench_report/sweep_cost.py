@@ -13,8 +13,9 @@ import os
 
 from isobench_sweep import costs
 
+from .inputs import time_ms
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_UNIT = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 
 
 def mnist_of(context):
@@ -46,8 +47,8 @@ def section(runs, context, root=_ROOT):
         if fam == "PERF":
             perf += 1
             continue
-        if b.get("error_occurred") or b.get("time_unit") not in _UNIT or \
-                not isinstance(b.get("real_time"), (int, float)):
+        ms = time_ms(b)  # a training run's whole wall time (one iteration)
+        if b.get("error_occurred") or ms is None:
             continue
         try:
             est = table.estimate(name)
@@ -55,7 +56,7 @@ def section(runs, context, root=_ROOT):
             est = None
         f = per.setdefault(fam, [0, 0.0, 0.0, 0])
         f[0] += 1
-        f[2] += b.get("real_time", 0.0) * _UNIT[b["time_unit"]]
+        f[2] += ms / 1e3
         if est is None:
             f[3] += 1
         else:

@@ -15,26 +15,15 @@
 Exit 1 when the hold-out sample is too small (< 10 runs or < 4 families), overlaps the fit, or
 misses the 25 % target.
 """
-import glob
 import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "sweep"))
 from isobench_sweep import costs, sharding  # noqa: E402
-
-
-def paper_names(bin_dir):
-    names = []
-    env = dict(os.environ, ISOBENCH_LIST_PROFILE="paper")
-    for b in sorted(glob.glob(os.path.join(bin_dir, "bench_*"))):
-        out = subprocess.run([b, "--benchmark_list_tests"], env=env, capture_output=True,
-                             text=True, check=True).stdout
-        names += [n.removesuffix("/iterations:1") for n in out.split()]
-    return names
+from isobench_sweep.binaries import profile_names  # noqa: E402
 
 
 def holdout():
@@ -62,7 +51,7 @@ def holdout():
 
 
 def shards(bin_dir):
-    names = paper_names(bin_dir)
+    names = profile_names(bin_dir, "paper")
     table = costs.load(ROOT, "paper")
     total = sum(table.estimate(n) for n in names)
     print(f"paper profile: {len(names)} runs, {costs.human(total)} of CPU (full MNIST)")

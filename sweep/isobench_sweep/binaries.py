@@ -38,14 +38,15 @@ def find_binaries(directory):
     return [p for p in paths if os.path.isfile(p) and os.access(p, os.X_OK)]
 
 
-def list_runs(binary, flags, show_errors=True):
+def list_runs(binary, flags, show_errors=True, env=None):
     """(status, text): what `binary flags... --benchmark_list_tests` prints, one name a line,
     each without "/iterations:1". The binary's stderr goes to ours (without Google Benchmark's
-    no-match note) when show_errors, else is dropped. status is the binary's exit status."""
+    no-match note) when show_errors, else is dropped. status is the binary's exit status. env:
+    the binary's environment (default ours)."""
     sys.stdout.flush()
     sys.stderr.flush()
     p = subprocess.run([binary, *flags, "--benchmark_list_tests"], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE if show_errors else subprocess.DEVNULL)
+                       stderr=subprocess.PIPE if show_errors else subprocess.DEVNULL, env=env)
     text = p.stdout.decode(errors="surrogateescape")
     lines = text.split("\n")
     text = "\n".join(strip_iter(line) for line in lines)
@@ -54,6 +55,21 @@ def list_runs(binary, flags, show_errors=True):
         sys.stderr.write("".join(line for line in err if not line.startswith(NO_MATCH_NOTE)))
         sys.stderr.flush()
     return exit_status(p.returncode), text
+
+
+def profile_names(directory, profile):
+    """Every run name the binaries in directory list for profile ("quick" or "paper", whichever
+    they were built for: ISOBENCH_LIST_PROFILE), in sweep order. RuntimeError naming a binary
+    that cannot list."""
+    env = dict(os.environ, ISOBENCH_LIST_PROFILE=profile)
+    names = []
+    for b in find_binaries(directory):
+        rc, text = list_runs(b, [], show_errors=False, env=env)
+        if rc != 0:
+            raise RuntimeError(f"{b} --benchmark_list_tests (ISOBENCH_LIST_PROFILE={profile}) "
+                               f"exited {rc}")
+        names += names_of(text)
+    return names
 
 
 def names_of(text):

@@ -42,6 +42,8 @@ import math
 import os
 import re
 
+from .binaries import strip_iter
+
 TABLE = os.path.join("sweep", "costs", "costs.json")
 PROFILES = ("quick", "paper")
 MNIST_TRAIN = {"full": 48000, "10k": 8000}  # training digits after the 80/20 split
@@ -56,9 +58,7 @@ class CostTableError(Exception):
 def parse_name(name):
     """'FAM/model/k:v/...' -> (family, model, {key: value string}). Google Benchmark's
     '/iterations:1' suffix is dropped."""
-    if name.endswith("/iterations:1"):
-        name = name[: -len("/iterations:1")]
-    parts = name.split("/")
+    parts = strip_iter(name).split("/")
     keys = {}
     for p in parts[2:]:
         k, sep, v = p.partition(":")
@@ -237,8 +237,7 @@ class Table:
         the measured value when the table has it for this profile (or, for a run that is the
         same in both profiles, the quick one), else the model (× the family's profile scale).
         Raises CostTableError for a name the model cannot estimate."""
-        if name.endswith("/iterations:1"):
-            name = name[: -len("/iterations:1")]
+        name = strip_iter(name)
         c = self._cache.get(name)
         if c is not None:
             return c

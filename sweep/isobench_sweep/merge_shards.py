@@ -39,13 +39,9 @@ import sys
 from regress import dataset_difference
 
 from .merge_runs import jobs_of
-from .sharding import absent, parse_recorded
+from .sharding import SPLIT_KEYS, absent, parse_recorded
 from .traces import sanitize
 from .write_checks import replace_file
-
-
-# How a shard was split (bench.py): the mode and, for balanced shards, the digests it used.
-SPLIT_KEYS = ("shard_mode", "cost_table", "cost_mnist", "shard_selection")
 
 
 def split_value(ctx, key):

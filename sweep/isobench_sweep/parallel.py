@@ -81,8 +81,7 @@ def plan(selected, cost, chunk=CHUNK_SECONDS):
                 group, total = [], 0.0
         if group:
             tasks.append(Task(binary, group, total))
-    order = {id(t): i for i, t in enumerate(tasks)}
-    tasks.sort(key=lambda t: (-t.cost, order[id(t)]))
+    tasks.sort(key=lambda t: -t.cost)  # stable: equal costs keep the selection's order
     return tasks, alone
 
 

@@ -16,6 +16,7 @@ import shlex
 import shutil
 
 from .messages import die, say
+from .sharding import SPLIT_KEYS
 
 # The environment that decides what a sweep's runs read and compute: recorded with the sweep,
 # checked by --resume and repeated in the resume command.
@@ -68,7 +69,7 @@ def check(out, profile, version, environ=None, split=None):
             die(f"--resume: the sweep in {out} is shard {was.get('shard', '?')} "
                 f"({was.get('shard_mode', 'hash')} split); resume it with the same --shard "
                 f"(and --shard-mode), or start afresh (without --resume)")
-        first = ("shard", "shard_mode", "cost_table", "cost_mnist", "shard_selection")
+        first = ("shard",) + SPLIT_KEYS  # the shard, the mode, then what the mode depends on
         for key in sorted(set(was) | set(now), key=lambda k: (k not in first, first.index(k)
                                                                if k in first else 0, k)):
             if key == "shard" and key not in was:

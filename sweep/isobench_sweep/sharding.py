@@ -21,6 +21,11 @@ FNV_OFFSET = 1469598103934665603
 FNV_PRIME = 1099511628211
 
 
+# How a shard was split, as results.json's context and the resume stamp record it (bench.py): the
+# mode, then what a balanced split depends on. resume.check also compares the shard I/K itself.
+SPLIT_KEYS = ("shard_mode", "cost_table", "cost_mnist", "shard_selection")
+
+
 def name_hash(name):
     """The 64-bit hash of name's UTF-8 bytes that the binaries shard by (an int in [0, 2**64))."""
     h = FNV_OFFSET

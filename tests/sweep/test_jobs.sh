@@ -9,21 +9,8 @@
 # runs, two small RQE runs, four TASK adding runs and one PERF run (which must run alone, last).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-. "$here/../pin_data.sh"
-pin_test_data mnist
-export ISOBENCH_BENCH_DIR="$1"
-PY=/usr/bin/python3
+. "$here/setup.sh"
 filter='^(RQA/mlp/act:tanh/init:orthogonal/.*/depth:(1|4)/|RQB/.*/lr:0\.125/|RQE/.*/init:orthogonal/depth:4/width:128/reg:none/|TASK/rnn/task:adding/act:tanh/init:(glorot_uniform|orthogonal)/hidden:32/|PERF/orthogonal_init/n:128$)'
-tmp="$(mktemp -d)"
-pgid=""
-cleanup() {
-  [ -n "$pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-cd "$root"
 sweep() {  # sweep OUT_NAME ARGS...: a sweep of the selection into $tmp/OUT_NAME, its log beside
   local name="$1"
   shift

@@ -8,21 +8,8 @@
 # does — once the first run is in the run log; resuming must run only the rest.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-. "$here/../pin_data.sh"
-pin_test_data mnist
-export ISOBENCH_BENCH_DIR="$1"
-PY=/usr/bin/python3
+. "$here/setup.sh"
 filter='^RQB/.*/lr:0\.125/'
-tmp="$(mktemp -d)"
-pgid=""
-cleanup() {
-  [ -n "$pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-cd "$root"
 
 runs_in() { if [ -f "$1" ]; then grep -c '"run_name"' "$1" || true; else echo 0; fi; }
 

@@ -9,15 +9,7 @@
 # usage: test_shards.sh BENCH_DIR   (the directory holding the bench_* binaries)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-. "$here/../pin_data.sh"
-pin_test_data mnist
-export ISOBENCH_BENCH_DIR="$1"
-PY=/usr/bin/python3
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-cd "$root"
+. "$here/setup.sh"
 
 echo "== K = 3 parts are disjoint, cover the selection and follow their mode's split"
 for mode in hash balanced; do

@@ -12,7 +12,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -21,6 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "sweep"))
 from isobench_sweep import costs, sharding  # noqa: E402
+from isobench_sweep.binaries import profile_names  # noqa: E402
 
 
 def listed(profile):
@@ -29,19 +29,9 @@ def listed(profile):
     if not bins:
         raise AssertionError("ISOBENCH_COST_BINS is not set: run this test through ctest "
                              "(sweep.costs), which points it at the build's binaries")
-    env = dict(os.environ)
-    if profile == "paper":
-        env["ISOBENCH_LIST_PROFILE"] = "paper"
-    names = []
-    paths = sorted(glob.glob(os.path.join(bins, "bench_*")))
-    if not paths:
+    if not glob.glob(os.path.join(bins, "bench_*")):
         raise AssertionError(f"no bench_* binaries in {bins}")
-    for b in paths:
-        out = subprocess.run([b, "--benchmark_list_tests"], env=env, capture_output=True,
-                             text=True, check=True).stdout
-        names += [n[: -len("/iterations:1")] if n.endswith("/iterations:1") else n
-                  for n in out.split()]
-    return names
+    return profile_names(bins, profile)
 
 
 class FakeTable:
