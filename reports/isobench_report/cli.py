@@ -12,11 +12,11 @@ import sys
 import traceback
 from collections import OrderedDict, defaultdict
 
-from . import families, methods, sweep_cost
+from . import families, methods, stats, sweep_cost
 from .checked_write import FAILED, write_file
 from .inputs import FAMILY_KEYS, gaps, load_inputs, warn
 from .tables import family_table, fmt, md_table, write_csv
-from .verdicts import render, with_uncertainty
+from . import verdicts as V
 
 
 def header_lines(inp, inputs):
@@ -63,9 +63,10 @@ def contained(what, fam, inp, notes, fn, suffix=""):
         return None
 
 
-def family_section(family, runs, inp, out):
-    """The markdown lines of one family's section (a families.Family); writes its CSV and
-    figures."""
+def family_section(family, runs, inp, out, judged=None):
+    """The markdown lines of one family's section (a families.Family); writes its CSVs and
+    figures. The family's judged claims (stats.Verdict) are appended to `judged` (for
+    verdicts.json)."""
     fam = family.name
     md = [f"## {family.title}", ""]
     nerr = sum(1 for b in runs.values() if b.get("error_occurred"))
@@ -74,15 +75,38 @@ def family_section(family, runs, inp, out):
     s = families.Section(name=fam, runs=runs, inp=inp, out=out)
     figs = contained("figures", fam, inp, s.notes, lambda: family.figures(s),
                      "; the table below is complete") or []
-    # Each verdict through the statistics hook (verdicts.UNCERTAINTY; none installed today).
-    verdicts = contained("verdicts", fam, inp, s.notes,
-                         lambda: [with_uncertainty(v) for v in family.verdicts(s)]) or []
-    for v in verdicts:
-        md.append(f"**Verdict:** {render(v, fmt)}")
+    # The claims, judged together (stats.judge: Holm across the family's claims).
+    mine = []
+    if family.claims is not None:
+        mine = contained("claims", fam, inp, s.notes,
+                         lambda: stats.judge(family.claims(s))) or []
+    for v in mine:
+        md.append(f"**Verdict:** {V.render_judged(v)}")
+        md.append("")
+    observed = contained("observations", fam, inp, s.notes, lambda: family.verdicts(s)) or []
+    for v in observed:
+        md.append(f"**Observed:** {V.render(v, fmt)}")
         md.append("")
     for n in s.notes:
         md.append(f"> Note: {n}")
         md.append("")
+    if mine:
+        rows = V.table_rows(mine)
+        csv_path = os.path.join(out, f"{fam.lower()}_verdicts.csv")
+        write_csv(csv_path, V.CSV_HEADER, rows)
+        md.append(f"Claims of {fam}, judged together (α = {stats.ALPHA}, Holm across the "
+                  f"{len(mine)} claims; simultaneous = Bonferroni at α/{len(mine)}; mde at power "
+                  f"{stats.POWER}) ([{os.path.basename(csv_path)}]({os.path.basename(csv_path)})):")
+        md.append("")
+        md.append(md_table(V.TABLE_HEADER, rows))
+        md.append("")
+        p = contained("verdict figure", fam, inp, s.notes, lambda: V.fig_effects(fam, mine, out))
+        if p:
+            figs = [(p, "Each claim's effect with its 95 % interval (thick) and simultaneous "
+                        "interval (thin); green supported, red contradicted, grey "
+                        "inconclusive; n in each title.")] + list(figs)
+        if judged is not None:
+            judged.extend(mine)
     for path, caption in figs:
         md.append(f"![{fam}: {os.path.basename(path)}]({os.path.basename(path)})")
         md.append("")
@@ -116,10 +140,10 @@ def write_report(inputs, out, known=None):
     present = [f for f in known if f in by_family] + \
         sorted(f for f in by_family if f not in known)
 
-    body = []
+    body, judged = [], []
     for fam in present:
         family = known.get(fam) or families.generic(fam)
-        body += family_section(family, by_family[fam], inp, out)
+        body += family_section(family, by_family[fam], inp, out, judged)
         # user methods vs baselines, on the runs the family's hook chooses
         body += methods.sections(fam, by_family[fam], out, inp, method_runs=family.method_runs)
     absent = [f for f in known if f not in by_family]
@@ -148,6 +172,7 @@ def write_report(inputs, out, known=None):
     if FAILED:  # figures and CSVs that could not be written are named in the report too
         md += ["## Files that could not be written", ""] + \
               [f"- `{p}`: {r}" for p, r in FAILED] + [""]
+    V.write_json(os.path.join(out, "verdicts.json"), judged)
     path = os.path.join(out, "report.md")
 
     def write(tmp):

@@ -7,7 +7,6 @@ too), Figure 8 (validation accuracy per epoch) and the study's claims as verdict
 Why shared: issue 23 (the report by family) — SEED and SENT draw and judge alike; their family
 modules (families/seed.py, families/sent.py) differ in name, title and nothing else here.
 """
-import math
 import re
 import textwrap
 from collections import OrderedDict
@@ -18,10 +17,8 @@ from matplotlib.ticker import MaxNLocator
 from .inputs import (config_of, groups_by_config, is_number, ok_runs, short_label,
                      varying_keys)
 from .plotting import colors, plot_band, save, subplots_grid, tight
-from .tables import fmt
-from .training import (acc_by_config, keep_drawn, mean_by, pick_counter, pick_field,
-                       ranking_verdict, safe, split_panels)
-from .verdicts import as_verdicts
+from . import claims, stats
+from .training import keep_drawn, pick_counter, pick_field, ranking_verdict, safe, split_panels
 
 SV_FIELDS = ("kernel_sv_mean", "kernel_sv_std", "kernel_sv_min", "kernel_sv_max")
 
@@ -133,59 +130,66 @@ def fig_val_acc_epochs(fam, runs, inp, out, notes):
     return save(fig, out, f"{fam.lower()}_fig8_val_acc.png")
 
 
-# ------------------------------------------------------------------------------ verdicts
-def seed_verdict(runs, fam):
-    """The study's claims: gain-adjusted beats plain at the same g, λ; orthogonal beats Glorot."""
+# ------------------------------------------------------------------------------ claims
+STUDY = "Hlav 2019 (the seed study)"
+# SENT: the study found the configurations alike; "alike" = within one point of accuracy.
+ALIKE_MARGIN = 0.01
+ALIKE_REASON = ("one point of accuracy: the regression check's tolerance; the study called "
+                "configurations this close alike")
+# (gain-adjusted, plain) penalty forms: the paper's formula, and the study's code's formula.
+FORM_PAIRS = (("so_gain_adjusted", "so"), ("seed_notebook", "seed_notebook_plain"))
+
+
+def base_label(base):
+    """A pairing key's distinguishing keys as text (e.g. 'gain:1.25 norm:mean lambda:1')."""
+    return " ".join(f"{k}:{v}" for k, v in base if k in ("task", "gain", "norm", "lambda", "lr"))
+
+
+def seed_claims(s):
+    """The study's claims, paired by seed (runs that differ only in the penalty, or only in the
+    initialization, share their draws): the gain-adjusted penalty beats the plain one at the same
+    form, g, λ and norm; orthogonal initialization (g = 1, no penalty) beats Glorot at the same
+    learning rate. SEED tests differences; SENT, where the study found every configuration
+    alike, tests equivalence within one point."""
+    fam, runs = s.name, s.runs
     acc = pick_counter(runs, ["best_val_acc", "final_acc", "test_acc"])
     if acc is None:
-        return None
-    stats = acc_by_config(runs, acc)
-    diffs = []  # (gain-adjusted − plain, standard error of the difference)
-    # (gain-adjusted, plain) forms: the paper's formula, and the study's code's formula.
-    pairs = [("/reg:so_gain_adjusted/", "/reg:so/"), ("/reg:seed_notebook/",
-                                                      "/reg:seed_notebook_plain/")]
-    for cfg, (m, s, n) in stats.items():
-        adj = next((p for p in pairs if p[0] in cfg + "/"), None)
-        if adj is None:
-            continue
-        plain = (cfg + "/").replace(adj[0], adj[1])[:-1]
-        if plain in stats:
-            pm, ps, pn = stats[plain]
-            se = math.sqrt((s * s) / max(n, 1) + (ps * ps) / max(pn, 1))
-            diffs.append((m - pm, se))
+        return []
+    alike = fam == "SENT"
+    kind = dict(kind="equivalence", margin=ALIKE_MARGIN, margin_reason=ALIKE_REASON) if alike \
+        else dict(kind="difference", direction=+1)
     out = []
-    if diffs:
-        wins = sum(1 for d, _ in diffs if d > 0)
-        clear = sum(1 for d, se in diffs if d > 2 * se and se > 0)
-        clear_losses = sum(1 for d, se in diffs if d < -2 * se and se > 0)
-        ds = [d for d, _ in diffs]
-        if wins == len(diffs) and clear:
-            judged = "the study's claim holds here"
-        elif clear == 0 and clear_losses == 0:
-            judged = "within seed noise: the study's claim is not confirmed here"
-        elif clear_losses > clear:
-            judged = "the study's claim does not hold here"
-        else:
-            judged = "the study's claim holds only partly here"
-        out.append(f"{fam}: gain-adjusted beats the plain penalty (same form, g, λ, norm) in "
-                   f"{wins} of {len(diffs)} pairs, {clear} of them by more than 2 standard errors "
-                   f"({clear_losses} clearly lost); {acc} difference mean "
-                   f"{sum(ds) / len(ds):+.4f} (from {min(ds):+.4f} to {max(ds):+.4f}) — {judged}.")
-    # Orthogonal (no penalty) vs Glorot at the same learning rate only: an extra configuration at
-    # another rate (e.g. SENT's lr-1e-2 pipeline check) must not weigh on either side.
-    o = mean_by(runs, acc, lambda k: ("orthogonal", k.get("lr")) if k.get("init") == "orthogonal"
-                and k.get("reg", "none") == "none" else
-                (("glorot", k.get("lr")) if k.get("init", "").startswith("glorot") else None))
-    lrs = sorted({lr for (kind, lr) in o if kind == "glorot" and ("orthogonal", lr) in o},
-                 key=lambda v: str(v))
-    for lr in lrs:
-        om, gm = o[("orthogonal", lr)][0], o[("glorot", lr)][0]
-        at = f" at lr {lr}" if lr is not None else ""
-        out.append(f"{fam}: orthogonal init (no penalty) vs Glorot{at}, mean over data sets, "
-                   f"gains and seeds: {acc} {fmt(om)} vs {fmt(gm)} ({om - gm:+.4f}).")
+    for adj, plain in FORM_PAIRS:
+        tab = claims.table(runs, acc, lambda k, _: k.get("reg") if k.get("reg") in (adj, plain)
+                           else None, lambda k, _: claims.drop(k, "reg"))
+        for base, arms in tab.items():
+            if adj not in arms or plain not in arms:
+                continue
+            diffs, lone = claims.paired({base: arms}, adj, plain)
+            verb = "matches" if alike else "beats"
+            out.append(stats.Claim(
+                family=fam, claim=f"{adj} {verb} {plain} ({base_label(base)})",
+                metric=f"{acc}, {adj} − {plain}, paired by seed", values=diffs, source=STUDY,
+                note=claims.pairing_note(lone), **kind))
+
+    def init_arm(k, _):
+        if k.get("reg", "none") != "none" or k.get("constraint", "none") != "none":
+            return None
+        if k.get("init") == "orthogonal" and k.get("gain", "1") in ("1", "1.0"):
+            return "orthogonal"
+        return "glorot" if k.get("init", "").startswith("glorot") else None
+    tab = claims.table(runs, acc, init_arm, lambda k, _: claims.drop(k, "init", "gain"))
+    for base, arms in tab.items():
+        if "orthogonal" not in arms or "glorot" not in arms:
+            continue
+        diffs, lone = claims.paired({base: arms}, "orthogonal", "glorot")
+        verb = "matches" if alike else "beats"
+        out.append(stats.Claim(
+            family=fam, claim=f"orthogonal init (g = 1, no penalty) {verb} Glorot "
+                              f"({base_label(base)})",
+            metric=f"{acc}, orthogonal − Glorot, paired by seed", values=diffs, source=STUDY,
+            note=claims.pairing_note(lone), **kind))
     return out
-
-
 
 
 # ------------------------------------------------------------------------------ entry points
@@ -209,13 +213,6 @@ def figures(s):
 
 
 def verdicts(s):
-    """The study's claims (seed_verdict), then the ranking verdict."""
-    fam, runs = s.name, s.runs
-    used = tuple(ok_runs(runs))
-    out = as_verdicts(safe(lambda: seed_verdict(runs, fam), s.notes, f"{fam} verdict"),
-                      claim=f"{fam}: the seed study's claims (gain-adjusted beats plain; "
-                            f"orthogonal beats Glorot)", runs=used)
-    v = safe(lambda: ranking_verdict(fam, runs), s.notes, f"{fam} ranking")
-    if v:
-        out.append(v)
-    return out
+    """The ranking of configurations (what was measured; the claims judge)."""
+    v = safe(lambda: ranking_verdict(s.name, s.runs), s.notes, f"{s.name} ranking")
+    return [v] if v else []

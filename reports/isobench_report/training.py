@@ -297,17 +297,6 @@ def safe(fn, notes, what):
         return None
 
 
-def claim_verdict(s, compute, claim, runs=None):
-    """[Verdict] of the family's own claim: compute(s.runs) → its sentence (or None), run under
-    safe() so a failure becomes a note; `runs` the runs it used (default: every finished run).
-    [] when there is no sentence."""
-    text = safe(lambda: compute(s.runs), s.notes, f"{s.name} verdict")
-    if not text:
-        return []
-    used = tuple(runs if runs is not None else ok_runs(s.runs))
-    return [Verdict(text=text, claim=claim, runs=used)]
-
-
 def mean_by(runs, counter, keyfn):
     """OrderedDict keyfn(keys) → mean_spread over runs (keyfn may return None to skip)."""
     acc = OrderedDict()

@@ -1,32 +1,32 @@
-"""Verdict objects: what a family concludes from its runs, with the numbers behind it.
+"""Verdicts and observations: how the report prints what a family measured and what it judged.
 
-Why: issue 23 (the report by family) — the statistics issue will replace how a verdict's
-uncertainty is computed; this module is the one place it plugs in, so no family module changes.
-A family's `verdicts` returns Verdict objects (families/__init__.py); the CLI passes each through
-`with_uncertainty` (the installed estimator) and prints `render(verdict)`.
+Why: issue 20 (verdicts a statistician would sign). A family gives two kinds of lines:
 
-Today no estimator is installed (`UNCERTAINTY` is None): every verdict keeps the interval and
-uncertainty its family gave (None for all of them) and renders as its family's sentence, byte
-for byte as before the refactor.
+- observations (`Verdict` objects from Family.verdicts: a sentence with its numbers, judging
+  nothing; printed as "**Observed:** …");
+- claims (stats.Claim from Family.claims), judged together by stats.judge (the test, Holm
+  across the family's claims, the outcome) and printed here: one "**Verdict:** …" line per
+  claim, the family's claims table (markdown + `FAM_verdicts.csv`), a figure of the effects with
+  their intervals (`fam_verdicts.png`), and `verdicts.json` for the whole report.
 """
-from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping, Optional, Sequence, Tuple
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence, Tuple
+
+from . import stats
+from .checked_write import write_file
+from .plotting import plt, save
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """One conclusion of a family.
+    """One observation of a family: what was measured, in a sentence (its numbers included).
 
-    text:        the sentence the report prints, with its numbers (today's wording).
-    claim:       the claim tested, short (e.g. "orthogonal tanh fastest, ReLU slowest
-                 (Pennington et al. 2017)"); not printed today.
-    estimate:    the headline number (a difference of means, a ratio, a count), or None when the
-                 sentence has several of equal standing.
-    interval:    (low, high) around `estimate`, or None (none is computed today).
-    uncertainty: how `interval` was computed (e.g. "t-based 95%"), or None.
-    runs:        names of the runs the verdict used, in report order.
-    samples:     {arm label: per-run values} the estimate was computed from, when the verdict
-                 compares arms: what an uncertainty estimator works on. None when not given.
+    text:     the sentence the report prints after "**Observed:** ".
+    claim:    unused by the report (kept for family modules written against the old form).
+    estimate, interval, uncertainty, samples: optional numbers behind the sentence.
+    runs:     names of the runs the sentence used.
     """
     text: str
     claim: str = ""
@@ -37,36 +37,8 @@ class Verdict:
     samples: Optional[Mapping[str, Sequence[float]]] = field(default=None, compare=False)
 
 
-# The uncertainty estimator: a function Verdict → (interval, uncertainty) or None for "leave it
-# as the family gave it". None (today): no estimator; install one with set_uncertainty.
-UNCERTAINTY: Optional[Callable[[Verdict], Optional[Tuple[Optional[Tuple[float, float]],
-                                                         Optional[str]]]]] = None
-
-
-def set_uncertainty(fn):
-    """Installs `fn` (or None) as the estimator every verdict passes through; returns the
-    previous one (so a test can put it back)."""
-    global UNCERTAINTY
-    prev, UNCERTAINTY = UNCERTAINTY, fn
-    return prev
-
-
-def with_uncertainty(v):
-    """The verdict with the installed estimator's interval and uncertainty (unchanged when
-    there is none or it returns None)."""
-    if UNCERTAINTY is None:
-        return v
-    got = UNCERTAINTY(v)
-    if got is None:
-        return v
-    interval, how = got
-    return replace(v, interval=interval, uncertainty=how)
-
-
 def render(v, fmt=None):
-    """The verdict's line in report.md (after "**Verdict:** "): its sentence, and when an
-    interval is known, " (estimate E, interval [L, H], HOW)" after it. `fmt` formats numbers
-    (tables.fmt)."""
+    """An observation's line in report.md (after "**Observed:** ")."""
     if v.interval is None:
         return v.text
     f = fmt or (lambda x: f"{x:.4g}")
@@ -76,11 +48,135 @@ def render(v, fmt=None):
 
 
 def as_verdicts(items, **common):
-    """Verdicts from a list of sentences or Verdicts (None entries dropped): for code that
-    produces plain sentences; `common` fills the fields of the sentences' Verdicts."""
+    """Observations from a list of sentences or Verdicts (None entries dropped)."""
     out = []
     for x in items or []:
         if x is None:
             continue
         out.append(x if isinstance(x, Verdict) else Verdict(text=x, **common))
     return out
+
+
+# ------------------------------------------------------------------------ judged claims
+def num(x, digits=3):
+    """A number for a verdict line: `digits` significant digits, '—' for None."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if x == 0:
+        return "0"
+    return f"{x:+.{digits}g}" if x < 0 else f"{x:.{digits}g}"
+
+
+def pval(p):
+    if p is None:
+        return "—"
+    return "< 0.0001" if p < 1e-4 else f"{p:.2g}"
+
+
+def interval(lo, hi):
+    return "—" if lo is None or hi is None else f"[{num(lo)}, {num(hi)}]"
+
+
+def hypothesis(v):
+    """The claim's hypothesis in words: 'effect > 0', '|effect| < 0.2', 'effect > −0.01'."""
+    if v.kind == "difference":
+        return "effect > 0" if v.direction > 0 else "effect < 0"
+    if v.kind == "equivalence":
+        return f"|effect| < {num(v.margin)}"
+    return f"effect > {num(-v.margin)}" if v.direction > 0 else f"effect < {num(v.margin)}"
+
+
+def render_judged(v):
+    """A judged claim's line in report.md (after "**Verdict:** ")."""
+    head = (f"**{v.outcome}** — {v.claim.claim} ({v.kind}: {hypothesis(v)}; "
+            f"{v.metric}). ")
+    if v.effect is None:
+        return head + f"Not tested: {v.reason} (n = {v.n})."
+    body = (f"Effect {num(v.effect)}, 95 % CI {interval(v.ci_low, v.ci_high)}, simultaneous "
+            f"{interval(v.sim_low, v.sim_high)}; {v.test}, Holm-adjusted p {pval(v.p_adjusted)}, "
+            f"n = {v.n}.")
+    if v.outcome == "inconclusive" and v.mde is not None:
+        if v.kind == "equivalence":
+            body += (f" Equivalence is shown with power 0.8 (at α/m) only while |true effect| < "
+                     f"{num(v.mde)}." if v.mde > 0 else
+                     " These seeds cannot show equivalence within this margin with power 0.8 "
+                     "(at α/m) even at no effect.")
+        else:
+            body += f" Smallest effect detectable with power 0.8 at α/m: {num(v.mde)}."
+        if v.claim.literature_effect is not None:
+            body += (f" The expected effect {num(v.claim.literature_effect)} needs "
+                     f"{v.seeds_needed} seeds." if v.seeds_needed else
+                     f" The expected effect {num(v.claim.literature_effect)}: no number of "
+                     f"seeds reaches power 0.8.")
+    extra = "; ".join(x for x in (v.claim.note, v.claim.margin_reason and
+                                  f"margin: {v.claim.margin_reason}",
+                                  v.claim.source and f"source: {v.claim.source}") if x)
+    return head + body + (f" ({extra})" if extra else "")
+
+
+TABLE_HEADER = ["claim", "kind", "effect", "95% CI", "simultaneous CI", "test", "p (Holm)", "n",
+                "outcome", "mde", "seeds needed"]
+CSV_HEADER = ["family", "claim", "kind", "metric", "effect", "ci_low", "ci_high", "sim_low",
+              "sim_high", "test", "p", "p_adjusted", "n", "outcome", "mde", "seeds_needed",
+              "margin"]
+
+
+def table_rows(judged):
+    """(markdown cells, csv cells) per judged claim."""
+    rows = []
+    for v in judged:
+        j = v.as_json()
+        md = [v.claim.claim, v.kind + (f" (±{num(v.margin)})" if v.kind == "equivalence" else
+                                       f" ({hypothesis(v)})" if v.kind == "non-inferiority"
+                                       else ""),
+              num(v.effect), interval(v.ci_low, v.ci_high), interval(v.sim_low, v.sim_high),
+              v.test, pval(v.p_adjusted), str(v.n), v.outcome, num(v.mde),
+              "—" if v.seeds_needed is None else str(v.seeds_needed)]
+        rows.append((md, ["" if j.get(k) is None else j.get(k) for k in CSV_HEADER]))
+    return rows
+
+
+OUTCOME_COLORS = {"supported": "#2ca02c", "contradicted": "#d62728", "inconclusive": "#7f7f7f"}
+
+
+def fig_effects(fam, judged, out):
+    """Each claim's effect with its 95 % interval (thick) and simultaneous interval (thin), the
+    null or margin marked, coloured by outcome; n in the label. None when no claim has an
+    effect. Claims on different scales share the figure: each row is its own metric."""
+    rows = [v for v in judged if v.effect is not None]
+    if not rows:
+        return None
+    fig, axes = plt.subplots(len(rows), 1, figsize=(8.6, 0.62 * len(rows) + 0.9), squeeze=False)
+    for ax, v in zip(axes[:, 0], rows):
+        c = OUTCOME_COLORS.get(v.outcome, "black")
+        if v.sim_low is not None:
+            ax.plot([v.sim_low, v.sim_high], [0, 0], color=c, lw=1.2)
+        if v.ci_low is not None:
+            ax.plot([v.ci_low, v.ci_high], [0, 0], color=c, lw=4, alpha=0.7)
+        ax.plot([v.effect], [0], "o", color=c, ms=6)
+        ax.axvline(0, color="grey", lw=0.8)
+        if v.margin is not None and v.kind == "equivalence":
+            for x in (-v.margin, v.margin):
+                ax.axvline(x, color="grey", lw=0.8, ls="--")
+        elif v.margin is not None:
+            ax.axvline(-v.margin * v.direction, color="grey", lw=0.8, ls="--")
+        label = v.claim.claim if len(v.claim.claim) <= 70 else v.claim.claim[:67] + "…"
+        ax.set_title(f"{label} — {v.outcome}, n = {v.n}", fontsize=7.5, loc="left", pad=2)
+        ax.set_yticks([])
+        ax.tick_params(axis="x", labelsize=7)
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+    fig.suptitle(f"{fam}: effects with 95 % intervals (thick) and simultaneous intervals (thin); "
+                 f"dashed: margins", fontsize=9)
+    fig.tight_layout()
+    return save(fig, out, f"{fam.lower()}_verdicts.png")
+
+
+def write_json(path, judged):
+    """verdicts.json: a JSON array, one object per judged claim (stats.Verdict.as_json), in
+    report order; α = stats.ALPHA, power stats.POWER (docs/REPORT.md)."""
+    def write(tmp):
+        with open(tmp, "w") as fh:
+            json.dump([v.as_json() for v in judged], fh, indent=1, allow_nan=False)
+            fh.write("\n")
+    return write_file(path, write)

@@ -17,12 +17,16 @@ The interface. Every module of this package (names not starting with "_") define
 - figures:   fn(Section) → [(png path, caption)]; draws the figures into section.out and appends
              notes (missing fields, skipped figures) to section.notes. Shared figure code lives
              outside this package (plotting, training, seed_study).
-- verdicts:  fn(Section) → [verdicts.Verdict]: the sentences with their numbers, in the order
-             printed. The CLI runs each through verdicts.with_uncertainty (the statistics hook).
+- verdicts:  fn(Section) → [verdicts.Verdict]: what was measured, in sentences with their
+             numbers, printed as **Observed:** lines; they judge nothing (the claims do).
 - key_order: the order of name keys in this family's labels; empty = the contract's
              (inputs.KEY_ORDER; keys outside it follow in name order).
 - key_labels: {key: label form} for this family's names, over inputs.LABEL_FORM
              (e.g. {"widgets": "w={v}"}); empty = the shared forms.
+- claims:    fn(Section) → [stats.Claim]: the family's hypotheses (kind, metric, per-seed
+             values, margin, source); the report judges them together (stats.judge: tests,
+             Holm across the family's claims, outcome) and prints each as a **Verdict** line,
+             in the claims table and figure and in verdicts.json. None = no claims.
 - method_runs: fn(runs) → the runs that enter the "METHOD against the baselines" sections
              (methods.py), or None for none; None (the field) = methods.default_method_runs
              (every run, when some run reports a compared counter).
@@ -59,6 +63,7 @@ class Family:
     key_order: Sequence[str] = ()
     key_labels: Mapping[str, str] = field(default_factory=dict)
     method_runs: Optional[Callable] = None
+    claims: Optional[Callable[[Section], list]] = None
 
 
 class FamilyModuleError(TypeError):
@@ -84,8 +89,9 @@ def check(fam, where):
     for f in ("figures", "verdicts"):
         if not callable(getattr(fam, f)):
             raise FamilyModuleError(f"{where}: FAMILY.{f} must be a function of a Section")
-    if fam.method_runs is not None and not callable(fam.method_runs):
-        raise FamilyModuleError(f"{where}: FAMILY.method_runs must be a function or None")
+    for f in ("method_runs", "claims"):
+        if getattr(fam, f) is not None and not callable(getattr(fam, f)):
+            raise FamilyModuleError(f"{where}: FAMILY.{f} must be a function or None")
     return fam
 
 

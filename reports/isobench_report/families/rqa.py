@@ -19,6 +19,7 @@ import numpy as np
 
 from ..inputs import counters, mean_spread, ok_runs, parse_name
 from ..plotting import INIT_COLORS, depth_axis, plt, save, subplots_grid, tidy_log_axis, tight
+from .. import stats
 from ..verdicts import Verdict
 from . import Family
 
@@ -369,7 +370,7 @@ def sentences(points, width):
             var_lines.append(f"{name}: " + ", ".join(per_init))
     seeds = max((len(rs) for inits in points.values() for bd in inits.values()
                  for rs in bd.values()), default=0)
-    held = "as theory predicts: the literature's claim holds" if not disagree else \
+    held = "theory predicts the same" if not disagree else \
         "theory predicts otherwise for " + ", ".join(disagree)
     gauss_all = [x for x in not_iso if x.endswith("/gaussian")]
     n_gauss = sum(1 for inits in points.values() if "gaussian" in inits)
@@ -412,6 +413,103 @@ def sentences(points, width):
             parts.append(f"off criticality within {w[0]:.2f}× (worst: {w[1]} {w[2]}, L={w[3]})")
         out.append("grad_norm_ratio (first/last layer) against χ^((L−1)/2): " +
                    "; ".join(parts) + f" (note: {GRAD_CAVEAT}).")
+    return out
+
+
+# ---------------------------------------------------------------------------------- claims
+PENNINGTON = "Pennington, Schoenholz & Ganguli 2017, 2018"
+SCHOENHOLZ = "Poole et al. 2016; Schoenholz et al. 2017"
+SMALL_L_OVER_N = 0.02  # Gaussian spectra follow the N → ∞ theory only while L/N is this small
+
+
+def theory_margin(depth, width):
+    """|log(measured / theory)| < log(1 + max(0.1, L/N)): finite-width corrections to the
+    N → ∞ moments are of relative order L/N, and 10 % is the floor."""
+    return math.log(1 + max(0.1, depth / width))
+
+
+def log_ratios(rs, key):
+    """Per-seed log(measured / theory) of `key` (sv2_mean, sv2_var), the runs where both are
+    positive."""
+    out = []
+    for r in rs:
+        m, t = r["c"].get(key), r["c"].get("theory_" + key)
+        if m is not None and t is not None and m > 0 and t > 0:
+            out.append(math.log(m / t))
+    return tuple(out)
+
+
+def spread(rs):
+    """Per-seed log(1 + sv2_var): the spread of JJᵀ's spectrum (0 = isometry), defined at 0."""
+    return tuple(math.log1p(r["c"]["sv2_var"]) for r in rs if r["c"].get("sv2_var") is not None)
+
+
+def claims_of(s):
+    """At the critical points: each measured moment matches theory (equivalence; orthogonal at
+    the deepest depth, Gaussian only at the largest depth with L/N ≤ 0.02), and Gaussian weights
+    are further from isometry than orthogonal ones (difference of log(1 + sv2_var), Welch: RQA's
+    inits draw independently); ReLU is not isometric even with orthogonal weights; off
+    criticality the spectrum's mean shrinks (ordered) or grows (chaotic) with depth."""
+    points, width = collect(s.runs)
+    out = []
+    iso = {}  # act → orthogonal runs at the deepest depth of its critical point
+    for pt, inits in points.items():
+        chi = point_chi(inits)
+        if chi is None:
+            continue
+        name, where = point_label(pt, chi)
+        critical = abs(chi - 1) < 1e-3
+        deepest = {init: max(bd) for init, bd in inits.items()}
+        if not critical:
+            for init, bd in inits.items():
+                d = deepest[init]
+                vals = tuple(math.log(r["c"]["sv2_mean"]) for r in bd[d]
+                             if r["c"].get("sv2_mean", 0) > 0)
+                out.append(stats.Claim(
+                    family="RQA", claim=f"{name} ({where}), {init}: JJᵀ's mean "
+                                        f"{'shrinks' if chi < 1 else 'grows'} with depth "
+                                        f"(χ^L, L={d})",
+                    kind="difference", metric=f"log sv2_mean at depth {d}", values=vals,
+                    direction=-1 if chi < 1 else +1, source=SCHOENHOLZ))
+            continue
+        for init, bd in inits.items():
+            if init == "orthogonal":
+                d = deepest[init]
+            else:
+                small = [x for x in bd if 2 <= x <= SMALL_L_OVER_N * width]
+                if not small:
+                    continue
+                d = max(small)
+            for key, what in (("sv2_mean", "mean"), ("sv2_var", "variance")):
+                vals = log_ratios(bd[d], key)
+                if not vals:
+                    continue
+                out.append(stats.Claim(
+                    family="RQA", claim=f"{name} ({where}), {init}, L={d}, N={width}: JJᵀ's "
+                                        f"{what} matches theory",
+                    kind="equivalence", metric=f"log({key} / theory_{key}), per seed",
+                    values=vals, margin=theory_margin(d, width),
+                    margin_reason="log(1 + max(0.1, L/N)): finite-width corrections are of "
+                                  "relative order L/N",
+                    source=PENNINGTON))
+        if "orthogonal" in inits:
+            iso[pt[0]] = inits["orthogonal"][deepest["orthogonal"]]
+        if "orthogonal" in inits and "gaussian" in inits:
+            d = min(deepest["orthogonal"], deepest["gaussian"])
+            out.append(stats.Claim(
+                family="RQA", claim=f"{name} ({where}), L={d}: Gaussian weights are further "
+                                    f"from isometry than orthogonal ones",
+                kind="difference", metric=f"log(1 + sv2_var) at depth {d}, Gaussian − "
+                                          f"orthogonal (independent draws: Welch)",
+                values=spread(inits["gaussian"][d]), b=spread(inits["orthogonal"][d]),
+                direction=+1, source=PENNINGTON))
+    if "relu" in iso and "tanh" in iso:
+        out.append(stats.Claim(
+            family="RQA", claim="ReLU is not isometric even with orthogonal weights: its "
+                                "spectrum spreads more than critical tanh's",
+            kind="difference", metric="log(1 + sv2_var) at the deepest depth, orthogonal ReLU − "
+                                      "orthogonal tanh (Welch)",
+            values=spread(iso["relu"]), b=spread(iso["tanh"]), direction=+1, source=PENNINGTON))
     return out
 
 
@@ -465,4 +563,4 @@ FAMILY = Family(
     title="RQA — vanishing and exploding gradients at initialization",
     counters=["sv2_mean", "theory_sv2_mean", "sv2_var", "theory_sv2_var", "sv2_max",
               "theory_sv2_max", "sv_min", "cond", "grad_norm_ratio", "theory_chi"],
-    figures=figures, verdicts=verdicts)
+    figures=figures, verdicts=verdicts, claims=claims_of)

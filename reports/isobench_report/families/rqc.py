@@ -10,13 +10,14 @@ from ..inputs import (counters, groups_by_config, mean_spread, ok_runs, parse_na
                       short_label, varying_keys)
 from ..plotting import colors, plt, save
 from ..tables import fmt
-from ..training import (claim_verdict, generic_figures, generic_verdicts, mean_by,
-                        pick_counter)
+from .. import claims, stats
+from ..training import generic_figures, generic_verdicts, mean_by, pick_counter, safe
+from ..verdicts import Verdict
 from . import Family
 
 
 def rqc_verdict(runs):
-    """Pennington et al. 2017: orthogonal tanh fastest, ReLU slowest."""
+    """Mean steps_to_target per activation/initialization, fastest first."""
     c = "steps_to_target" if pick_counter(runs, ["steps_to_target"]) else None
     if c is None:
         return None
@@ -26,11 +27,7 @@ def rqc_verdict(runs):
         return None
     order = sorted(st.items(), key=lambda kv: kv[1][0])
     text = ", ".join(f"{k} {fmt(m)}" for k, (m, _, _) in order)
-    fastest, slowest = order[0][0], order[-1][0]
-    holds = fastest == "tanh/orthogonal" and slowest.startswith("relu")
-    return (f"RQC mean steps_to_target over datasets/optimizers/seeds: {text}. Pennington's "
-            f"ordering (orthogonal tanh fastest, ReLU slowest) "
-            f"{'holds' if holds else 'does not hold here'}.")
+    return f"RQC mean steps_to_target over datasets/optimizers/seeds: {text}."
 
 
 def fig_acc_vs_isometry(fam, runs, out, notes):
@@ -77,16 +74,64 @@ def figures(s):
     return figs
 
 
+# ------------------------------------------------------------------------------- claims
+PENNINGTON = "Pennington, Schoenholz & Ganguli 2017"
+# "At least as accurate": within one point of accuracy (the regression check's tolerance).
+ACC_MARGIN = 0.01
+ACC_REASON = "one point of accuracy: the regression check's tolerance (reports/regress.py)"
+
+
+def arm(k, _model):
+    return f"{k['act']}/{k['init']}" if "act" in k and "init" in k else None
+
+
+def base(k, _model):
+    """Pairs: the same data set, optimizer, depth and width, the same seed (they share the
+    batch order)."""
+    return claims.drop(k, "act", "init", "sw2", "sb2")
+
+
+def claims_of(s):
+    """Pennington et al. 2017's ordering on log steps_to_target (restricted at budget + 1),
+    paired by (data set, optimizer, seed), and orthogonal tanh at least as accurate."""
+    steps = claims.table(s.runs, "steps_to_target", arm, base, claims.log_steps)
+    note = claims.censoring_note(s.runs)
+    metric = "log steps_to_target ({a}) − log steps_to_target ({b}), paired"
+    out = []
+    for a, b, text in (
+            ("tanh/gaussian", "tanh/orthogonal",
+             "orthogonal tanh (isometric) reaches the target faster than Gaussian tanh"),
+            ("relu/gaussian", "tanh/gaussian", "ReLU (Gaussian) is slower than Gaussian tanh"),
+            ("relu/orthogonal", "tanh/gaussian",
+             "ReLU (orthogonal) is slower than Gaussian tanh")):
+        diffs, lone = claims.paired(steps, a, b)
+        if not diffs and not lone:
+            continue
+        out.append(stats.Claim(
+            family="RQC", claim=text, kind="difference", metric=metric.format(a=a, b=b),
+            values=diffs, direction=+1, source=PENNINGTON,
+            note="; ".join(x for x in (note, claims.pairing_note(lone)) if x)))
+    acc = pick_counter(s.runs, ["test_acc", "final_acc", "best_val_acc"])
+    if acc:
+        diffs, lone = claims.paired(claims.table(s.runs, acc, arm, base), "tanh/orthogonal",
+                                    "tanh/gaussian")
+        if diffs or lone:
+            out.append(stats.Claim(
+                family="RQC", claim="orthogonal tanh is at least as accurate as Gaussian tanh",
+                kind="non-inferiority", metric=f"{acc}, orthogonal − Gaussian tanh, paired",
+                values=diffs, direction=+1, margin=ACC_MARGIN, margin_reason=ACC_REASON,
+                source=PENNINGTON, note=claims.pairing_note(lone)))
+    return out
+
+
 def verdicts(s):
-    """Pennington's ordering first, then the ranking of configurations."""
-    used = [n for n, b in ok_runs(s.runs).items()
-            if "act" in parse_name(n)[2] and "steps_to_target" in counters(b)]
-    return claim_verdict(s, rqc_verdict, "orthogonal tanh trains fastest, ReLU slowest "
-                         "(Pennington et al. 2017)", used) + generic_verdicts(s)
+    """Mean steps per activation/initialization (what was measured), then the ranking."""
+    text = safe(lambda: rqc_verdict(s.runs), s.notes, "RQC observation")
+    return ([Verdict(text=text)] if text else []) + generic_verdicts(s)
 
 
 FAMILY = Family(
     name="RQC", order=30, title="RQC — accuracy with and without dynamical isometry",
     counters=["final_acc", "test_acc", "best_val_acc", "steps_to_target", "converged",
               "diverged", "sv2_var", "grad_norm_ratio", "train_seconds"],
-    figures=figures, verdicts=verdicts)
+    figures=figures, verdicts=verdicts, claims=claims_of)

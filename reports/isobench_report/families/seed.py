@@ -10,4 +10,5 @@ FAMILY = Family(
     name="SEED", order=60, title="SEED — the seed study's gain-adjusted orthogonal RNN",
     counters=["best_val_acc", "final_acc", "test_acc", "kernel_sv_mean", "kernel_sv_std",
               "kernel_sv_min", "kernel_sv_max", "ortho_err", "epoch_seconds", "diverged"],
-    figures=seed_study.figures, verdicts=seed_study.verdicts)
+    figures=seed_study.figures, verdicts=seed_study.verdicts,
+    claims=seed_study.seed_claims)
