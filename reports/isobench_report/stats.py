@@ -457,6 +457,8 @@ def judge(claims: Sequence[Claim], alpha: float = ALPHA) -> list:
     m = len(claims)
     raws = [_analyse(c, alpha, m) for c in claims]
     # Untestable claims count in m with p = 1 (header: adding data never tightens silently).
+    # statsmodels 0.13's Holm branch calls gc.collect() (~0.1 s in a loaded process): accepted,
+    # a report judges a few dozen families; loops of thousands (the tests) gc.freeze() first.
     p_all = [1.0 if r.p is None else r.p for r in raws]
     p_adj = multipletests(p_all, alpha=alpha, method="holm")[1]
     out = []
@@ -532,8 +534,9 @@ def reached(steps, budget) -> bool:
 
 def km_median(steps_list: Sequence, budget) -> Optional[float]:
     """Kaplan–Meier median of steps_to_target (statsmodels SurvfuncRight), runs not reaching
-    the target censored at budget + 1; None when the survival curve never falls to one half
-    (or no runs)."""
+    the target censored at budget + 1. statsmodels' convention: the first step at which the
+    survival estimate falls strictly below one half (steps [1, 2, 3, 4] → 3; R's survfit would
+    average to 2.5). None when it never does (fewer than half reached) or there are no runs."""
     pairs = [_check_steps(s, budget) for s in steps_list]
     if not pairs:
         return None
