@@ -145,7 +145,8 @@ def write_report(inputs, out, known=None):
         family = known.get(fam) or families.generic(fam)
         body += family_section(family, by_family[fam], inp, out, judged)
         # user methods vs baselines, on the runs the family's hook chooses
-        body += methods.sections(fam, by_family[fam], out, inp, method_runs=family.method_runs)
+        body += methods.sections(fam, by_family[fam], out, inp, method_runs=family.method_runs,
+                                 judged=judged)
     absent = [f for f in known if f not in by_family]
     inp.finish()
     for g in gaps(inp):

@@ -17,6 +17,8 @@ import os
 import statistics
 from collections import OrderedDict
 
+from . import stats
+from . import verdicts as V
 from .inputs import is_number, ok_runs, varying_keys, value
 from .method_select import (CONTRACT_KEYS, KINDS, NO_TREATMENT, builtin_methods, context,
                             group_span, split_name)
@@ -114,9 +116,11 @@ def arm_label(variant, grid, how):
     return variant.replace("/", " ") + g + (f" ({how})" if how != "only value" else "")
 
 
-def comparison_rows(kind, method, runs):
+def comparison_rows(kind, method, runs, claims=None):
     """The rows (markdown cells, CSV cells) comparing `method` (of `kind`) with its baselines in
-    one family's runs, and the number of the method's runs that failed."""
+    one family's runs, and the number of the method's runs that failed. With `claims` (a list),
+    appends one stats.Claim per (configuration, method arm, baseline arm): the method's
+    CLAIM_ON − the baseline's, paired by seed, a difference > 0."""
     ok = ok_runs(runs)
     failed = sum(1 for n, b in runs.items() if b.get("error_occurred") and
                  arm_of(n, kind)[0].split("/")[0] == method)
@@ -144,7 +148,33 @@ def comparison_rows(kind, method, runs):
                         theirs = table[cfg][bv][bgrid]
                         rows += metric_rows(label, cfg, arm_label(mv, mgrid, mhow),
                                             arm_label(bv, bgrid, bhow), mine, theirs)
+                        if claims is not None:
+                            claims += method_claim(split_name(cfg)[0][0], label,
+                                                   arm_label(mv, mgrid, mhow),
+                                                   arm_label(bv, bgrid, bhow), mine, theirs)
     return rows, failed
+
+
+# A method's claim against each baseline is judged on test accuracy (validation chose the
+# grid values), else on validation accuracy.
+CLAIM_ON = ("test_acc", "best_val_acc")
+
+
+def method_claim(fam, label, mlabel, blabel, mine, theirs):
+    """[stats.Claim] 'METHOD beats BASELINE' on the first CLAIM_ON counter both sides report,
+    paired by seed; [] when neither is reported."""
+    seeds = [s for s in mine if s in theirs]
+    for c in CLAIM_ON:
+        diffs = [value(mine[s], c) - value(theirs[s], c) for s in seeds
+                 if is_number(value(mine[s], c)) and is_number(value(theirs[s], c))]
+        if diffs:
+            return [stats.Claim(
+                family=fam, claim=f"{mlabel} beats {blabel} ({label})", kind="difference",
+                metric=f"{c}, method − baseline, paired by seed", values=tuple(diffs),
+                direction=+1, source="the method's plug-in (methods/)",
+                note="grid values chosen on best_val_acc" if c != SELECT_ON else
+                     "grid values chosen on this counter: the effect is favoured")]
+    return []
 
 
 def metric_rows(label, cfg, mlabel, blabel, mine, theirs):
@@ -188,11 +218,13 @@ def default_method_runs(runs):
     return runs
 
 
-def sections(fam, runs, out, inp=None, builtins=None, method_runs=None):
+def sections(fam, runs, out, inp=None, builtins=None, method_runs=None, judged=None):
     """The markdown lines of the "NAME against the baselines" sections of one family (one per
     user method with runs in it); writes each table as CSV. `method_runs` is the family's hook
-    (Family.method_runs; None: default_method_runs) choosing the runs compared. Never raises on
-    the data: a failure becomes a note in the section and a problem of the inputs."""
+    (Family.method_runs; None: default_method_runs) choosing the runs compared. Each method's
+    claims (one per baseline and configuration) are judged together (Holm over that method's
+    comparisons in this family) and appended to `judged`. Never raises on the data: a failure
+    becomes a note in the section and a problem of the inputs."""
     md = []
     runs = (method_runs or default_method_runs)(runs)
     if not runs:
@@ -201,7 +233,7 @@ def sections(fam, runs, out, inp=None, builtins=None, method_runs=None):
     for kind, method in user_methods(runs, builtins, declared):
         md += [f"## {method} against the baselines — {fam}", ""]
         try:
-            md += section_body(fam, kind, method, runs, out)
+            md += section_body(fam, kind, method, runs, out, judged)
         except Exception as e:  # a broken comparison must not cost the rest of the report
             msg = (f"{fam}: the comparison of {method} could not be computed "
                    f"({type(e).__name__}: {e})")
@@ -211,8 +243,9 @@ def sections(fam, runs, out, inp=None, builtins=None, method_runs=None):
     return md
 
 
-def section_body(fam, kind, method, runs, out):
-    rows, failed = comparison_rows(kind, method, runs)
+def section_body(fam, kind, method, runs, out, judged=None):
+    claims = []
+    rows, failed = comparison_rows(kind, method, runs, claims)
     word = KIND_TITLE[kind]
     grid = " or ".join(GRID_KEYS[kind]).replace("lambda", "λ") or "grid"
     others = f"another {word}" if kind == "init" else f"no {word} or another {word}"
@@ -233,5 +266,15 @@ def section_body(fam, kind, method, runs, out):
         return md
     csv_name = f"{fam.lower()}_{method}_vs_baselines.csv"
     write_csv(os.path.join(out, csv_name), CSV_HEADER, rows)
+    verdicts = stats.judge(claims) if claims else []
+    for v in verdicts:
+        md += [f"**Verdict:** {V.render_judged(v)}", ""]
+    if verdicts:
+        vcsv = f"{fam.lower()}_{method}_verdicts.csv"
+        write_csv(os.path.join(out, vcsv), V.CSV_HEADER, V.table_rows(verdicts))
+        md += [f"The claims above, judged together (Holm over {len(verdicts)}; "
+               f"[{vcsv}]({vcsv})):", "", md_table(V.TABLE_HEADER, V.table_rows(verdicts)), ""]
+        if judged is not None:
+            judged.extend(verdicts)
     md += [f"[{csv_name}]({csv_name}):", "", md_table(HEADER, rows), ""]
     return md
