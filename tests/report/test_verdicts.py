@@ -10,7 +10,10 @@ verdicts.json and report.md.
 - RQB (5 depths, 5 seeds): flat orthogonal steps → the equivalence claim supported, steps
   growing like depth for Gaussian → supported;
 - censored steps_to_target (= step_budget + 1) enter at budget + 1 and the note counts them;
-- report.md has one **Verdict:** line and one claims-table row per verdicts.json object.
+- report.md has one **Verdict:** line and one claims-table row per verdicts.json object;
+- the reference overlay (--reference): per configuration the key counter's mean ± 95 % t
+  half-width and n for both sides, and both sides' verdicts (judged separately; a reference's
+  verdicts.json shown as recorded).
 
     MPLBACKEND=Agg /usr/bin/python3 -m unittest discover -s tests/report -p test_verdicts.py -v
 """
@@ -25,6 +28,7 @@ import tempfile
 import unittest
 
 import numpy as np
+from scipy import stats as sst
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -93,19 +97,21 @@ def rqb_results(out, budget=100000, reached_max=None):
     return w.finish(), truth
 
 
-class Report(unittest.TestCase):
+class Base(unittest.TestCase):
+    """Writing and reading a report; checking verdicts.json and report.md."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="isobench_verdicts_test_")
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def report(self, path, sub="out"):
+    def report(self, path, sub="out", reference=None, want_code=0):
         """write_report on one results.json → (verdicts.json objects, report.md text)."""
         out = os.path.join(self.tmp, sub)
         with contextlib.redirect_stderr(io.StringIO()) as err:
-            code = cli.write_report([path], out)
-        self.assertEqual(code, 0, err.getvalue())
+            code = cli.write_report([path], out, reference_path=reference)
+        self.assertEqual(code, want_code, err.getvalue())
 
         def no_nan(c):
             raise AssertionError(f"verdicts.json holds {c}: numbers must be finite or null")
@@ -152,6 +158,9 @@ class Report(unittest.TestCase):
             self.assertTrue(any(r.startswith(f"| {v['claim']} |") and f"| {v['outcome']} |" in r
                                 for r in md.splitlines()), v["claim"])
 
+
+
+class Report(Base):
     # ------------------------------------------------------------------ SEED, 5 seeds
 
     def test_seed_five_sd_supported_opposite_contradicted_none_inconclusive(self):
@@ -281,6 +290,76 @@ class Report(unittest.TestCase):
         for a, b in zip(got_a, got_b):
             self.assertEqual(a["effect"], b["effect"], a["claim"])
             self.assertEqual(a["note"], b["note"], a["claim"])
+
+
+class Reference(Base):
+    """A new run (SEED, +5 SD) beside a reference (SEED, −5 SD)."""
+
+    def setUp(self):
+        super().setUp()
+        none = np.array([-2.0, -1.0, 0.0, 1.0, 2.0]) / 1024
+        self.now = seed_results(os.path.join(self.tmp, "now"), five_sd_diffs(+1), none)
+        self.ref_dir = os.path.join(self.tmp, "ref")
+        seed_results(self.ref_dir, five_sd_diffs(-1), none)
+
+    def section(self, md):
+        self.assertIn("### SEED against the reference", md)
+        return md.split("### SEED against the reference")[1].split("\n## ")[0]
+
+    def row(self, sec, first_cell):
+        rows = [l for l in sec.splitlines() if l.startswith(f"| {first_cell} |")]
+        self.assertEqual(len(rows), 1, sec)
+        return [c.strip() for c in rows[0].strip("|").split("|")]
+
+    def test_counters_and_verdicts_side_by_side_reference_computed(self):
+        got, md = self.report(self.now, reference=self.ref_dir)
+        # verdicts.json holds this run's verdicts only
+        self.assertEqual([v["outcome"] for v in got], ["supported", "inconclusive"])
+        self.assertIn(f"- reference: `{os.path.join(self.ref_dir, 'results.json')}` (20 runs); "
+                      f"set side by side for SEED", md)
+        sec = self.section(md)
+        self.assertIn("best_val_acc per configuration: mean ± half-width of the 95 % t "
+                      "interval", sec)
+        # so_gain_adjusted: plain (0.85 + 0.01 s) ± the paired difference; by hand
+        cfg = SEED_NAME.format(init="orthogonal", gain="/gain:1.25",
+                               reg="/reg:so_gain_adjusted/norm:mean/lambda:0.5", s=1)
+        cfg = cfg[:cfg.rindex("/seed:")]
+        for col, sign in ((1, +1), (2, -1)):
+            vals = np.array([0.85 + 0.01 * s for s in SEEDS]) + five_sd_diffs(sign)
+            half = sst.t.ppf(0.975, 4) * vals.std(ddof=1) / math.sqrt(5)
+            cells = self.row(sec, cfg)
+            self.assertEqual(cells[col], f"{vals.mean():.4g} ± {half:.4g} (n = 5)")
+        self.assertIn("the reference's computed from the reference's runs by this report's "
+                      "code", sec)
+        cells = self.row(sec, GAIN_CLAIM)
+        self.assertEqual(cells[1], "supported")
+        self.assertEqual(cells[2], "0.01")
+        self.assertEqual(cells[4], "contradicted")
+        self.assertEqual(cells[5], "-0.01")
+        self.assertTrue(cells[3].startswith("[") and cells[6].startswith("[-"))
+        self.assertEqual(self.row(sec, INIT_CLAIM)[1::3], ["inconclusive", "inconclusive"])
+
+    def test_a_recorded_verdicts_json_is_shown_as_recorded(self):
+        rec = {"family": "SEED", "claim": GAIN_CLAIM, "kind": "difference", "metric": "x",
+               "effect": 0.5, "ci_low": 0.25, "ci_high": 0.75, "test": "paired t (df=4)",
+               "p_adjusted": 0.01, "n": 5, "outcome": "supported", "mde": None}
+        with open(os.path.join(self.ref_dir, "verdicts.json"), "w") as f:
+            json.dump([rec], f)
+        got, md = self.report(os.path.join(self.ref_dir, "..", "now", "results.json"),
+                              reference=os.path.join(self.ref_dir, "results.json"))
+        sec = self.section(md)
+        self.assertIn(f"as recorded in `{os.path.join(self.ref_dir, 'verdicts.json')}`", sec)
+        self.assertEqual(self.row(sec, GAIN_CLAIM)[4:], ["supported", "0.5", "[0.25, 0.75]"])
+        # recorded without the second claim: this run's verdict beside "(not judged)"
+        self.assertEqual(self.row(sec, INIT_CLAIM)[4:], ["(not judged)", "—", "—"])
+
+    def test_an_unreadable_reference_is_a_problem(self):
+        got, md = self.report(self.now, reference=os.path.join(self.tmp, "nope.json"),
+                              want_code=1)
+        self.assertIn("reference: `" + os.path.join(self.tmp, "nope.json") + "` does not exist",
+                      md)
+        self.assertNotIn("against the reference", md)
+        self.assertEqual(len(got), 2)  # this run is reported all the same
 
 
 if __name__ == "__main__":
