@@ -12,9 +12,19 @@ For every run present on both sides, each convergence counter is compared under 
   converged         regression when 1 → 0;  diverged: regression when 0 → 1
 
 The mirror-image changes are reported as improvements. Runs missing on either side are listed
-(not a failure: a filtered run is compared with what it has). Exit 1 on any regression, 2 when the
-inputs cannot be compared (unreadable, or made on different data: datasets are compared by the
-md5 of their decompressed files, not by name or location), else 0.
+(not a failure: a filtered run is compared with what it has).
+
+Then the verdicts: each side's claims are judged with the report's own code (every family's
+claims + stats.judge, Holm per family: isobench_report/judge_runs.py; no figures), and the
+section "verdicts whose outcome changed" lists every claim whose outcome differs (family, claim,
+baseline → now outcome, effect and Holm-adjusted p on each side) and the claims judged on one
+side only. Only a supported <-> contradicted flip fails; a change to or from inconclusive (fewer
+seeds, a noisier run, a claim newly testable) is shown, not failed. When the verdicts cannot be
+computed (e.g. SciPy/statsmodels missing) the section says why and the counters alone decide.
+
+Exit 1 on any counter regression or verdict flip, 2 when the inputs cannot be compared
+(unreadable, or made on different data: datasets are compared by the md5 of their decompressed
+files, not by name or location), else 0.
 The same table compares any two results files: an A/B of a change.
 """
 import argparse
@@ -22,8 +32,9 @@ import json
 import os
 import sys
 
-DEFAULT_BASELINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
-                                "regression", "baseline.json")
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_BASELINE = os.path.join(HERE, "..", "tests", "regression", "baseline.json")
+FLIP = {"supported", "contradicted"}
 ITER_SUFFIX = "/iterations:1"
 
 # counter → (direction, relative tolerance, absolute tolerance); direction +1: larger is worse.
@@ -107,6 +118,64 @@ def verdict(counter, base, now):
     return "ok"
 
 
+def judged(path):
+    """{(family, claim): stats.Verdict} of one results file, judged as the report judges."""
+    if HERE not in sys.path:
+        sys.path.insert(0, HERE)
+    import contextlib
+    import io
+    from isobench_report.judge_runs import judge_paths
+    with contextlib.redirect_stderr(io.StringIO()):  # the report's input warnings: not ours
+        _, by_fam, problems = judge_paths([path])
+    for p in problems:
+        print(f"regress: {path}: {p}", file=sys.stderr)
+    return {(v.family, v.claim.claim): v for vs in by_fam.values() for v in vs}
+
+
+def verdict_changes(base_path, now_path):
+    """Prints the section "verdicts whose outcome changed"; returns the number of
+    supported <-> contradicted flips (None when the verdicts could not be computed)."""
+    try:
+        b, n = judged(base_path), judged(now_path)
+        from isobench_report.verdicts import num, pval
+    except Exception as e:  # e.g. SciPy or statsmodels missing: the counters still decide
+        print(f"verdicts whose outcome changed: not computed ({type(e).__name__}: {e}); "
+              f"install python3-scipy and python3-statsmodels (./isobench deps)")
+        return None
+    rows, flips = [], 0
+    for key in sorted(set(b) & set(n)):
+        vb, vn = b[key], n[key]
+        if vb.outcome == vn.outcome:
+            continue
+        flip = {vb.outcome, vn.outcome} == FLIP
+        flips += flip
+        rows.append((key[0], key[1], vb.outcome, vn.outcome,
+                     f"{num(vb.effect)} → {num(vn.effect)}",
+                     f"{pval(vb.p_adjusted)} → {pval(vn.p_adjusted)}",
+                     "FLIP" if flip else "shown"))
+    for key in sorted(set(b) - set(n)):
+        v = b[key]
+        rows.append((key[0], key[1], v.outcome, "(not judged)", f"{num(v.effect)} → —",
+                     f"{pval(v.p_adjusted)} → —", "baseline only"))
+    for key in sorted(set(n) - set(b)):
+        v = n[key]
+        rows.append((key[0], key[1], "(not judged)", v.outcome, f"— → {num(v.effect)}",
+                     f"— → {pval(v.p_adjusted)}", "now only"))
+    both = len(set(b) & set(n))
+    if not rows:
+        print(f"verdicts whose outcome changed: none ({both} claims judged on both sides)")
+        return 0
+    head = ("family", "claim", "baseline", "now", "effect", "p_adjusted", "verdict")
+    print(f"verdicts whose outcome changed (baseline → now; {both} claims judged on both sides; "
+          f"only supported <-> contradicted fails):")
+    w = [max([len(r[i]) for r in rows] + [len(h)]) for i, h in enumerate(head)]
+    line = "  ".join("{:<" + str(x) + "}" for x in w)
+    print(line.format(*head))
+    for r in rows:
+        print(line.format(*r).rstrip())
+    return flips
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("results")
@@ -152,7 +221,10 @@ def main():
     if compared == 0:
         print("regress: no run in common with the baseline: nothing was compared", file=sys.stderr)
         return 2
-    return 1 if regressions else 0
+    flips = verdict_changes(a.baseline, a.results)
+    if flips:
+        print(f"regress: {flips} verdict(s) flipped between supported and contradicted")
+    return 1 if regressions or flips else 0
 
 
 if __name__ == "__main__":

@@ -3,9 +3,12 @@
 Modules: `inputs` (reading and merging results files and traces, never raising on bad input),
 `tables` (per-configuration mean ± std tables, CSV and markdown), `plotting` (shared figure
 helpers: seed bands on a common step grid, saving), `training` and `seed_study` (figures and
-verdicts shared by the training families), `verdicts` (verdict objects and the uncertainty
-hook), `methods` / `method_select` (the "METHOD against the baselines" sections), the package
-`families` (one module per family, discovered) and `cli` (assembles report.md). docs/REPORT.md
+verdicts shared by the training families), `stats` / `claims` (the claims' statistics and what
+the families' claims share), `verdicts` (observations; judged claims as lines, tables, figure and
+verdicts.json), `judge_runs` (judged claims without the report: regress, the reference),
+`reference` (the --reference overlay), `methods` / `method_select` (the "METHOD against the
+baselines" sections), the package `families` (one module per family, discovered) and `cli`
+(assembles report.md). docs/REPORT.md
 describes how they fit.
 
 The report shares the sweep protocol's rules for what a sweep wrote (sweep/isobench_sweep/,

@@ -5,14 +5,15 @@ could not be read.
 
 The families come from the modules of isobench_report/families/ (families.discover): their
 order, titles, table columns, figures and verdicts; a family no module names gets
-families.generic. See docs/REPORT.md."""
+families.generic. `--reference DIR|RESULTS.json` adds, for each family present in both, the
+section "FAM against the reference" (reference.py). See docs/REPORT.md."""
 import argparse
 import os
 import sys
 import traceback
 from collections import OrderedDict, defaultdict
 
-from . import families, methods, stats, sweep_cost
+from . import families, methods, reference, stats, sweep_cost
 from .checked_write import FAILED, write_file
 from .inputs import FAMILY_KEYS, gaps, load_inputs, warn
 from .tables import family_table, fmt, md_table, write_csv
@@ -123,10 +124,11 @@ def family_section(family, runs, inp, out, judged=None):
     return md
 
 
-def write_report(inputs, out, known=None):
-    """Writes the report; returns the exit code (1 when an input could not be read or a file of
-    the report could not be written). `known`: {name: Family} in report order (default:
-    families.discover())."""
+def write_report(inputs, out, known=None, reference_path=None):
+    """Writes the report; returns the exit code (1 when an input or the reference could not be
+    read or a file of the report could not be written). `known`: {name: Family} in report order
+    (default: families.discover()). reference_path: a results.json or a directory holding one,
+    overlaid per family (reference.py); None for none."""
     FAILED.clear()  # this report's failures only
     known = families.discover() if known is None else known
     FAMILY_KEYS.clear()
@@ -134,6 +136,12 @@ def write_report(inputs, out, known=None):
                         for f in known.values() if f.key_order or f.key_labels})
     os.makedirs(out, exist_ok=True)
     inp = load_inputs(inputs)
+    ref = None
+    if reference_path:
+        ref = reference.load(reference_path, known)
+        for p in ref.problems:
+            inp.problems.add(p)
+        inp.problems.unreadable += ref.inp.problems.unreadable  # exit 1, as for an input
     by_family = defaultdict(OrderedDict)
     for name, b in inp.runs.items():
         by_family[name.split("/")[0]][name] = b
@@ -143,7 +151,11 @@ def write_report(inputs, out, known=None):
     body, judged = [], []
     for fam in present:
         family = known.get(fam) or families.generic(fam)
+        first = len(judged)
         body += family_section(family, by_family[fam], inp, out, judged)
+        if ref is not None:
+            body += reference.section(family, by_family[fam],
+                                      [v.as_json() for v in judged[first:]], ref)
         # user methods vs baselines, on the runs the family's hook chooses
         body += methods.sections(fam, by_family[fam], out, inp, method_runs=family.method_runs,
                                  judged=judged)
@@ -153,6 +165,12 @@ def write_report(inputs, out, known=None):
         inp.problems.add(g)
 
     md = ["# isobench report", ""] + header_lines(inp, inputs)
+    if ref is not None:
+        both = [f for f in present if f in ref.runs]
+        only = sorted(f for f in ref.runs if f not in by_family)
+        md.append(f"- reference: `{ref.path}` ({len(ref.inp.runs)} runs); set side by side for "
+                  f"{', '.join(both) or 'no family'}" +
+                  (f"; reference families not in this run: {', '.join(only)}" if only else ""))
     if present:
         md.append(f"- families: {', '.join(present)}" +
                   (f"; not in the inputs: {', '.join(absent)}" if absent else ""))
@@ -190,10 +208,13 @@ def write_report(inputs, out, known=None):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="directory for report.md, PNGs and CSVs")
+    ap.add_argument("--reference", metavar="DIR_OR_RESULTS_JSON",
+                    help="a reference run to set beside this one, per family (its verdicts.json "
+                         "is shown as recorded when it sits next to its results.json)")
     ap.add_argument("inputs", nargs="+", help="results.json files or directories holding one")
     a = ap.parse_args(argv)
     try:
-        return write_report(a.inputs, a.out)
+        return write_report(a.inputs, a.out, reference_path=a.reference)
     except OSError as e:  # the output directory itself is unusable
         warn(f"cannot write the report to `{a.out}`: {e}")
         return 1

@@ -16,6 +16,7 @@ from typing import Mapping, Optional, Sequence, Tuple
 
 from . import stats
 from .checked_write import write_file
+from .inputs import counters, ok_runs
 from .plotting import plt, save
 
 
@@ -35,6 +36,12 @@ class Verdict:
     uncertainty: Optional[str] = None
     runs: Tuple[str, ...] = ()
     samples: Optional[Mapping[str, Sequence[float]]] = field(default=None, compare=False)
+
+
+def runs_reporting(runs, *names):
+    """The names of the finished runs that report any of the counters `names` (an observation's
+    `runs`: which runs its numbers came from)."""
+    return tuple(n for n, b in ok_runs(runs).items() if any(c in counters(b) for c in names))
 
 
 def render(v, fmt=None):

@@ -14,9 +14,24 @@ def same_dir(a, b):
     return os.path.realpath(a) == os.path.realpath(b)
 
 
+def split_reference(args):
+    """(inputs, ["--reference", REF] or []): the report's own option taken out of the inputs."""
+    inputs, ref, it = [], [], iter(args)
+    for a in it:
+        if a == "--reference":
+            ref = ["--reference", next(it, None) or die("report: --reference needs DIR or "
+                                                        "RESULTS.json")]
+        elif a.startswith("--reference="):
+            ref = ["--reference", a.split("=", 1)[1]]
+        else:
+            inputs.append(a)
+    return inputs, ref
+
+
 def main(inputs):
+    inputs, ref = split_reference(inputs)
     out = os.environ.get("ISOBENCH_OUT") or "reports/out"
-    report = [PYTHON, "reports/report.py", "--out", out]
+    report = [PYTHON, "reports/report.py", "--out", out] + ref
     in_dir = ""
     if len(inputs) == 1:
         in_dir = inputs[0] if os.path.isdir(inputs[0]) else (os.path.dirname(inputs[0]) or ".")

@@ -143,8 +143,9 @@ def write_all(out, families=None, seed=0):
                                  "grad_norm_ratio": 1.0, "step_budget": 1000},
                           training_trace(rng, 900, fa))
     if "RQD" in want:
+        # Three margins: the "rises with the margin" trend needs three levels.
         cons = [("none", None), ("qr", None), ("cayley", None), ("margin", "0"),
-                ("margin", "0.1")]
+                ("margin", "0.1"), ("margin", "0.5")]
         for c, m in cons:
             for s in seeds:
                 mk = f"/margin:{m}" if m is not None else ""
@@ -157,13 +158,13 @@ def write_all(out, families=None, seed=0):
                              "kernel_sv_min": 0.98, "kernel_sv_max": 1.02, "diverged": 0},
                       training_trace(rng, 300, fa, extra=kernel_extra(rng, False, 1.0)))
     if "RQE" in want:
-        for depth in [4, 16]:
+        for depth in [4, 16, 64]:  # three depths: "the gain grows with depth" is a trend
             for reg in ["none", "so", "srip"]:
                 for s in seeds:
                     lam = "" if reg == "none" else "/lambda:0.01"
                     name = (f"RQE/mlp/dataset:mnist/act:tanh/init:gaussian/depth:{depth}/width:64/"
                             f"reg:{reg}{lam}/opt:adam/lr:0.001/seed:{s}")
-                    fa = 0.9 + (0.02 if reg != "none" and depth == 16 else 0.0)
+                    fa = 0.9 + (0.0 if reg == "none" else {4: 0.0, 16: 0.02, 64: 0.04}[depth])
                     w.run(name, {"best_val_acc": fa, "steps_to_target": 200, "ortho_err": 0.5,
                                  "train_seconds": 2.0 if reg == "none" else 2.6, "diverged": 0},
                           training_trace(rng, 400, fa))

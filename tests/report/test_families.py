@@ -1,7 +1,7 @@
 """Tests of the report's family interface (reports/isobench_report/families/, issue 23): every
 family module exports it; a new family module dropped into the package is discovered and rendered
-with no other change; a broken module is named; the method-comparison hook and the verdicts'
-uncertainty hook plug in as docs/REPORT.md says.
+with no other change; a broken module is named; the method-comparison hook and the claims hook
+plug in as docs/REPORT.md says; every family with claims in the synthetic data has them judged.
 
     /usr/bin/python3 -m unittest discover -s tests/report -p test_families.py -v
 """
@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(ROOT, "reports"))
 sys.path.insert(0, HERE)
 
 import synth  # noqa: E402
-from isobench_report import cli, families, inputs, verdicts  # noqa: E402
+from isobench_report import cli, families, inputs, stats, verdicts  # noqa: E402
 from isobench_report.families import Family, FamilyModuleError, Section  # noqa: E402
 
 # docs/CONTRACT.md "Benchmark names": the families, in report order.
@@ -123,25 +123,59 @@ class EveryModule(unittest.TestCase):
         self.assertEqual(list(known), CONTRACT_FAMILIES)
         self.assertEqual(len({f.order for f in known.values()}), len(known))
 
-    def test_verdicts_are_verdict_objects_over_the_familys_runs(self):
+    def synthetic_sections(self):
         tmp = tempfile.mkdtemp(prefix="isobench_families_verdicts_")
         self.addCleanup(shutil.rmtree, tmp, True)
         synth.write_all(tmp)
         with contextlib.redirect_stderr(io.StringIO()):
             inp = inputs.load_inputs([tmp])
         for fam in families.discover().values():
+            runs = {n: b for n, b in inp.runs.items() if n.split("/")[0] == fam.name}
+            yield fam, runs, Section(name=fam.name, runs=runs, inp=inp, out=tmp)
+
+    def test_observations_are_verdict_objects_over_the_familys_runs(self):
+        for fam, runs, s in self.synthetic_sections():
             with self.subTest(family=fam.name):
-                runs = {n: b for n, b in inp.runs.items() if n.split("/")[0] == fam.name}
-                s = Section(name=fam.name, runs=runs, inp=inp, out=tmp)
                 vs = fam.verdicts(s)
-                self.assertTrue(vs, f"{fam.name}: no verdict on the synthetic runs")
+                self.assertTrue(vs, f"{fam.name}: no observation on the synthetic runs")
                 for v in vs:
                     self.assertIsInstance(v, verdicts.Verdict)
                     self.assertTrue(v.text)
-                    self.assertTrue(v.runs, f"{fam.name}: a verdict names no run")
+                    self.assertTrue(v.runs, f"{fam.name}: an observation names no run: {v.text}")
                     self.assertLessEqual(set(v.runs), set(runs))
-                    self.assertIsNone(v.interval)  # none computed before the statistics issue
+                    self.assertIsNone(v.interval)  # observations judge nothing: the claims do
                 self.assertEqual(s.notes, [])
+
+    def test_every_family_with_claims_has_them_judged(self):
+        """Every family but PERF states claims on the synthetic data; judged together they
+        give one stats.Verdict per claim, of the family, with an outcome and the numbers."""
+        judged_families = set()
+        for fam, runs, s in self.synthetic_sections():
+            with self.subTest(family=fam.name):
+                if fam.claims is None:
+                    self.assertEqual(fam.name, "PERF", "only PERF (speed) states no claims")
+                    continue
+                cs = fam.claims(s)
+                self.assertTrue(cs, f"{fam.name}: no claim on the synthetic runs")
+                for c in cs:
+                    self.assertIsInstance(c, stats.Claim)
+                    self.assertEqual(c.family, fam.name)
+                    self.assertIn(c.kind, stats.KINDS)
+                    self.assertTrue(c.values, f"{fam.name}: '{c.claim}' has no values")
+                    self.assertTrue(c.source, f"{fam.name}: '{c.claim}' names no source")
+                    if c.kind != "difference":
+                        self.assertTrue(c.margin_reason, f"{fam.name}: '{c.claim}': a margin "
+                                                         f"without its reason")
+                vs = stats.judge(cs)
+                self.assertEqual([v.claim for v in vs], cs)
+                for v in vs:
+                    self.assertIn(v.outcome, stats.OUTCOMES)
+                    self.assertIsNotNone(v.effect)
+                    self.assertIsNotNone(v.p_adjusted, v.reason)
+                    self.assertGreaterEqual(v.n, 2)
+                judged_families.add(fam.name)
+                self.assertEqual(s.notes, [])
+        self.assertEqual(judged_families, set(CONTRACT_FAMILIES) - {"PERF"})
 
 
 class DropIn(Tmp):
@@ -169,8 +203,9 @@ class DropIn(Tmp):
             self.assertEqual(f.readline().strip(), "configuration,seeds,errored,widgets_made,"
                                                    "widgets_made_std")
         # The family's key order and label form: "w=5 size:big", not "size:big widgets:5".
-        self.assertIn("**Verdict:** WIDG (widgets_made, 4 configurations): best `w=5 size:big` "
+        self.assertIn("**Observed:** WIDG (widgets_made, 4 configurations): best `w=5 size:big` "
                       "51.5 ± 0.7071", md)
+        self.assertNotIn("**Verdict:**", md.split("## WIDG")[1])  # WIDG states no claims
 
     def test_without_the_module_the_family_is_generic(self):
         code, md, err = self.report([self.results(self.runs())])
@@ -235,36 +270,55 @@ class Hooks(Tmp):
         self.assertIsNone(families.discover()["PERF"].method_runs(
             {"PERF/penalty/reg:brock_offdiag/n:128": entry("x", test_acc=1.0)}))
 
-    def test_uncertainty_hook_fills_every_verdict_without_touching_families(self):
-        path = self.results(self.rqe_runs())
-        code, plain, _ = self.report([path])
-        line = [l for l in plain.splitlines() if l.startswith("**Verdict:** RQE (")][0]
-        calls = []
-
-        def estimator(v):
-            calls.append(v)
-            if v.estimate is None:
-                return None
-            return (v.estimate - 1, v.estimate + 1), "test interval"
-        prev = verdicts.set_uncertainty(estimator)
-        try:
-            code, md, _ = self.report([path])
-        finally:
-            verdicts.set_uncertainty(prev)
-        self.assertTrue(calls)
-        ranking = [v for v in calls if v.text == line[len("**Verdict:** "):]][0]
-        self.assertEqual(sorted(ranking.samples), sorted(
-            inputs.config_of(n) for n in (self.RQE.format(reg="none", s=1),
-                                          self.RQE.format(reg="brock_offdiag/norm:sum/"
-                                                          "lambda:0.01", s=1))))
-        self.assertIn(line + " (estimate 0.05, interval [-0.95, 1.05], test interval)", md)
-        # Uninstalled again: the sentences are today's, unchanged.
-        code, again, _ = self.report([path])
-        self.assertEqual(again, plain)
+    def test_claims_hook_is_judged_printed_and_written(self):
+        """A family's claims hook (here WIDG's, paired by seed): judged with Holm over the
+        family's claims, one **Verdict** line each, its table, CSV and figure, verdicts.json."""
+        src = DROP_IN.replace("from isobench_report.families import Family", """
+from isobench_report import stats
+from isobench_report.families import Family
+from isobench_report.inputs import counters, parse_name
 
 
-if __name__ == "__main__":
-    unittest.main()
+def claims(s):
+    by = {}
+    for n, b in s.runs.items():
+        k = parse_name(n)[2]
+        by.setdefault(k["widgets"], {})[k["seed"]] = counters(b)["widgets_made"]
+    diffs = tuple(by["5"][sd] - by["3"][sd] for sd in by["5"])
+    return [stats.Claim(family="WIDG", claim="five widgets make more than three",
+                        kind="difference", metric="widgets_made, w=5 − w=3, paired by seed",
+                        values=diffs, source="this test"),
+            stats.Claim(family="WIDG", claim="five widgets make as many as three",
+                        kind="equivalence", metric="widgets_made, w=5 − w=3, paired by seed",
+                        values=diffs, margin=1.0, margin_reason="one widget",
+                        source="this test")]
+""").replace("key_labels={\"widgets\": \"w={v}\"})", "key_labels={\"widgets\": \"w={v}\"}, "
+                                                   "claims=claims)")
+        self.assertIn("claims=claims)", src)
+        runs = [entry(f"WIDG/toy/widgets:{w}/seed:{s}", widgets_made=10 * w + s + (w == 5) * s)
+                for w in (3, 5) for s in (1, 2, 3)]
+        with self.dropped({"widg": src}):
+            code, md, err = self.report([self.results(runs)])
+        self.assertEqual(code, 0, err)
+        lines = [l for l in md.splitlines() if l.startswith("**Verdict:**")]
+        self.assertEqual(len(lines), 2, md)
+        # differences 21, 22, 23: mean 22, sd 1, n 3 (t = 38.1, df 2)
+        self.assertIn("**supported** — five widgets make more than three (difference: "
+                      "effect > 0;", lines[0])
+        self.assertIn("Effect 22, 95 % CI [19.5, 24.5]", lines[0])
+        self.assertIn("paired t (df=2)", lines[0])
+        self.assertIn("**contradicted** — five widgets make as many as three (equivalence: "
+                      "|effect| < 1;", lines[1])
+        self.assertIn("margin: one widget", lines[1])
+        self.assertIn("| five widgets make more than three | difference |", md)
+        self.assertTrue(os.path.exists(os.path.join(self.out, "widg_verdicts.csv")))
+        self.assertTrue(os.path.exists(os.path.join(self.out, "widg_verdicts.png")))
+        with open(os.path.join(self.out, "verdicts.json")) as f:
+            got = json.load(f)
+        self.assertEqual([(v["family"], v["outcome"]) for v in got],
+                         [("WIDG", "supported"), ("WIDG", "contradicted")])
+        self.assertEqual(got[1]["margin"], 1.0)
+        self.assertNotIn("margin", got[0])
 
 
 class CoRunCosts(Tmp):
@@ -297,3 +351,7 @@ class CoRunCosts(Tmp):
             code, md, _ = self.report([self.synth_with_jobs(jobs)])
             self.assertIn("epoch time relative to none", md)
             self.assertNotIn("not compared", md)
+
+
+if __name__ == "__main__":
+    unittest.main()

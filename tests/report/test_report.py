@@ -92,12 +92,29 @@ class EveryFamily(Tmp):
                     self.assertPng(f)
                     self.assertIn(f"]({f})", md)
                 section = md.split(f"## {title}")[1].split("\n## ")[0]
-                self.assertIn("**Verdict:**", section, f"{fam} has no verdict")
-        # Verdicts computed from the data: the synthetic RQB has Gaussian growing with depth.
-        self.assertIn("Saxe's claim holds", md)
+                # Claims are judged (**Verdict:**); PERF states none and only observes.
+                line = "**Observed:**" if fam == "PERF" else "**Verdict:**"
+                self.assertIn(line, section, f"{fam} has no {line}")
+        # Outcomes follow from the synthetic data (verdicts.json, the same as the lines).
+        with open(os.path.join(self.out, "verdicts.json")) as f:
+            outcome = {(v["family"], v["claim"]): v["outcome"] for v in json.load(f)}
+        for key, want in [
+                (("RQB", "orthogonal init: steps to target flat in depth"), "supported"),
+                (("RQB", "scaled Gaussian init: steps to target grow with depth"), "supported"),
+                (("RQD", "accuracy rises with the spectral margin"), "supported"),
+                (("RQE", "gaussian init: the penalties' gain grows with depth"), "supported"),
+                (("TASK", "`copy orthogonal` learns (final loss below the trivial baseline)"),
+                 "supported"),
+                (("TASK", "`copy glorot_uniform` learns (final loss below the trivial "
+                          "baseline)"), "contradicted"),
+                (("SEED", "so_gain_adjusted beats so (task:rowmnist gain:1.25 norm:mean "
+                          "lambda:0.5 lr:0.0001)"), "supported")]:
+            self.assertEqual(outcome.get(key), want, key)
+        self.assertIn("**Verdict:** **supported** — orthogonal init: steps to target flat in "
+                      "depth (equivalence: |effect| < 0.2;", md)
+        # Observations still carry what was measured.
         self.assertIn("only for tanh critical/orthogonal", md)
         self.assertIn("below the trivial baseline in 2 of 4", md)
-        self.assertIn("gain-adjusted beats the plain penalty (same form, g, λ, norm) in 1 of 1", md)
         self.assertIn("batch of 16", md)  # the gradient-probe caveat next to grad ratios
         # mean ± std over seeds in the tables
         self.assertRegex(md, r"\| RQE/mlp/.*reg:none.* \| 2 \| 0\.9 ± 0 \|")
@@ -327,10 +344,10 @@ class BadInputs(Tmp):
         self.assertEqual(code, 0)
         self.assertIn("TASK figures failed (ZeroDivisionError", md)
         self.assertIn("| TASK/rnn/task:copy", md)  # its table is still there
-        self.assertIn("below the trivial baseline", md)  # and its verdict
+        self.assertIn("below the trivial baseline", md)  # and its observation and verdicts
         self.assertPng("perf_gflops.png")
 
-    def test_a_failing_verdict_keeps_the_figures(self):
+    def test_failing_observations_keep_the_figures_and_claims(self):
         d = self.synth(families=["TASK"])
         known = families.discover()
         known["TASK"] = dataclasses.replace(known["TASK"], verdicts=lambda s: [][1])
@@ -340,9 +357,27 @@ class BadInputs(Tmp):
         with open(os.path.join(self.out, "report.md")) as f:
             md = f.read()
         self.assertEqual(code, 0)
-        self.assertIn("TASK verdicts failed (IndexError", md)
-        self.assertNotIn("**Verdict:**", md)
+        self.assertIn("TASK observations failed (IndexError", md)
+        self.assertNotIn("**Observed:**", md)
+        self.assertIn("**Verdict:**", md)  # the claims do not depend on the observations
         self.assertPng("task_loss_vs_steps.png")
+
+    def test_failing_claims_keep_the_observations_and_table(self):
+        d = self.synth(families=["TASK"])
+        known = families.discover()
+        known["TASK"] = dataclasses.replace(known["TASK"], claims=lambda s: 1 / 0)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = cli.write_report([d], self.out, known)
+        with open(os.path.join(self.out, "report.md")) as f:
+            md = f.read()
+        self.assertEqual(code, 0)
+        self.assertIn("TASK claims failed (ZeroDivisionError", md)
+        self.assertNotIn("**Verdict:**", md)
+        self.assertIn("**Observed:** TASK: final_loss below the trivial baseline", md)
+        self.assertIn("| TASK/rnn/task:copy", md)
+        with open(os.path.join(self.out, "verdicts.json")) as f:
+            self.assertEqual(json.load(f), [])
 
     def test_command_line_exit_code_and_no_traceback(self):
         bad = os.path.join(self.tmp, "bad.json")

@@ -8,7 +8,7 @@ from collections import defaultdict
 from ..inputs import counters, ok_runs, parse_name
 from ..plotting import INIT_COLORS, depth_axis, plt, save
 from .. import claims, stats
-from ..verdicts import Verdict
+from ..verdicts import Verdict, runs_reporting
 from . import Family
 
 
@@ -118,8 +118,10 @@ def verdicts(s):
             parts.append(f"{init} {lo:.0f} → {hi:.0f} (depth {depths[0]} → {depths[-1]})")
     if not parts:
         return []
+    used = tuple(n for n in runs_reporting(s.runs, "steps_to_target")
+                 if "lr" not in parse_name(n)[2] and "depth" in parse_name(n)[2])
     return [Verdict(text="RQB mean steps_to_target over seeds at the best rate: " +
-                    "; ".join(parts) + ".")]
+                    "; ".join(parts) + ".", runs=used)]
 
 
 FAMILY = Family(

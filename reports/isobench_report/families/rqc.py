@@ -12,7 +12,7 @@ from ..plotting import colors, plt, save
 from ..tables import fmt
 from .. import claims, stats
 from ..training import generic_figures, generic_verdicts, mean_by, pick_counter, safe
-from ..verdicts import Verdict
+from ..verdicts import Verdict, runs_reporting
 from . import Family
 
 
@@ -127,7 +127,8 @@ def claims_of(s):
 def verdicts(s):
     """Mean steps per activation/initialization (what was measured), then the ranking."""
     text = safe(lambda: rqc_verdict(s.runs), s.notes, "RQC observation")
-    return ([Verdict(text=text)] if text else []) + generic_verdicts(s)
+    used = tuple(n for n in runs_reporting(s.runs, "steps_to_target") if "act" in parse_name(n)[2])
+    return ([Verdict(text=text, runs=used)] if text else []) + generic_verdicts(s)
 
 
 FAMILY = Family(

@@ -10,7 +10,7 @@ from ..seed_study import fig_kernel_sv
 from ..tables import fmt
 from ..training import (ACC_COUNTERS, fig_bars, fig_vs_depth, generic_figures, generic_verdicts,
                         keep_drawn, mean_by, pick_counter, safe)
-from ..verdicts import Verdict
+from ..verdicts import Verdict, runs_reporting
 from . import Family
 
 
@@ -130,7 +130,8 @@ def figures(s):
 def verdicts(s):
     """Accuracy and cost per constraint (what was measured), then the ranking."""
     text = safe(lambda: rqd_verdict(s.runs, s.inp.jobs), s.notes, "RQD observation")
-    return ([Verdict(text=text)] if text else []) + generic_verdicts(s)
+    used = runs_reporting(s.runs, pick_counter(s.runs, ACC_COUNTERS) or "", "epoch_seconds")
+    return ([Verdict(text=text, runs=used)] if text else []) + generic_verdicts(s)
 
 
 FAMILY = Family(

@@ -11,7 +11,7 @@ from .. import claims, stats
 from ..inputs import parse_name
 from ..training import (ACC_COUNTERS, acc_by_config, fig_bars, fig_vs_depth, generic_figures,
                         generic_verdicts, keep_drawn, natural, pick_counter, safe)
-from ..verdicts import Verdict
+from ..verdicts import Verdict, runs_reporting
 from . import Family
 
 
@@ -140,7 +140,8 @@ def verdicts(s):
     """The best penalty's gain over none per depth and initialization (what was measured),
     then the ranking."""
     text = safe(lambda: rqe_verdict(s.runs), s.notes, "RQE observation")
-    return ([Verdict(text=text)] if text else []) + generic_verdicts(s)
+    used = runs_reporting(s.runs, pick_counter(s.runs, ACC_COUNTERS) or "")
+    return ([Verdict(text=text, runs=used)] if text else []) + generic_verdicts(s)
 
 
 FAMILY = Family(

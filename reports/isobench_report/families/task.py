@@ -9,7 +9,7 @@ from ..inputs import counters, groups_by_config, mean_spread, ok_runs, short_lab
 from ..tables import fmt
 from .. import stats
 from ..training import fig_curves, keep_drawn, safe
-from ..verdicts import Verdict
+from ..verdicts import Verdict, runs_reporting
 from . import Family
 
 
@@ -65,7 +65,9 @@ def claims_of(s):
 def verdicts(s):
     """How many configurations end below their baseline (what was measured)."""
     text = safe(lambda: task_verdict(s.runs), s.notes, "TASK observation")
-    return [Verdict(text=text)] if text else []
+    used = tuple(n for n in runs_reporting(s.runs, "final_loss")
+                 if "baseline_loss" in counters(s.runs[n]))
+    return [Verdict(text=text, runs=used)] if text else []
 
 
 FAMILY = Family(
