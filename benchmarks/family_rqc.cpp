@@ -159,8 +159,8 @@ InitFigures hidden_stack_figures(Workload& workload, const Dataset& train,
   f.measured = true;
   f.spec = summarize_spectrum(singular_values(input_output_jacobian(stack, x1.data())));
   // The probe's random read-out and targets: its own stream, keyed by its sizes (streams.hpp).
-  Engine eng = streams.engine("gradient_probe/n:" + std::to_string(N) + "/batch:" +
-                              std::to_string(B));
+  Engine eng =
+      streams.engine("gradient_probe/n:" + std::to_string(N) + "/batch:" + std::to_string(B));
   GradientProbe probe(N, B, eng);
   probe.loss_and_backward(stack, x1.data());
   f.ratio = grad_norm_ratio(layer_grad_norms(stack)).value_or(NAN);
@@ -218,8 +218,7 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
       spec.eval_train = Profile::eval_train;
       spec.eval_val = Profile::eval_val;
       spec.target_val_acc = c.target;
-      workload.emplace(spec, data->train, data->val, Opt::update(),
-                       streams);
+      workload.emplace(spec, data->train, data->val, Opt::update(), streams);
     } catch (const std::exception& e) {
       state.SkipWithError(("RQC " + c.dataset + ": " + e.what()).c_str());
       return;

@@ -21,9 +21,8 @@ std::string split_identity(const SplitKey& key) {
   const char* how = key.standardize == Standardize::None       ? "none"
                     : key.standardize == Standardize::PerPixel ? "per_pixel"
                                                                : "global";
-  return key.dataset + "/val:" + fmt(key.val_fraction) + "/split_seed:" +
-         std::to_string(key.seed) + "/max_train:" + std::to_string(key.max_train) +
-         "/standardize:" + how;
+  return key.dataset + "/val:" + fmt(key.val_fraction) + "/split_seed:" + std::to_string(key.seed) +
+         "/max_train:" + std::to_string(key.max_train) + "/standardize:" + how;
 }
 
 }  // namespace isobench::bench

@@ -44,7 +44,8 @@ TEST(RunStreams, SameKeySameDrawsAnyOtherKeyOrSeedOtherDraws) {
 
 TEST(RunStreams, KeysAreTheDocumentedTexts) {
   const RunStreams s("mnist/val:0.2", 3);
-  EXPECT_EQ(s.weights_key("mlp/weight2", "gaussian", 128, 784), "weights/mlp/weight2/gaussian/128x784");
+  EXPECT_EQ(s.weights_key("mlp/weight2", "gaussian", 128, 784),
+            "weights/mlp/weight2/gaussian/128x784");
   EXPECT_EQ(s.batch_order_key(8000), "batch_order/mnist/val:0.2/n:8000");
   EXPECT_EQ(first(s.weights("mlp/weight2", "gaussian", 128, 784)),
             first(make_engine("weights/mlp/weight2/gaussian/128x784", 3)));

@@ -37,7 +37,8 @@ TEST(InitStreams, EveryBuiltinInitScalesGainFreeDraws) {
       const std::string what = m.name + " " + std::to_string(r) + "x" + std::to_string(c);
       const Matrix<double> base = drawn({m.name, 1.0, 1.0}, r, c, 1);
       if (m.sets_gain) expect_scaled(drawn({m.name, 1.0, 1.25}, r, c, 1), base, 1.25, what);
-      if (m.reads_sw2) expect_scaled(drawn({m.name, 2.0, 1.0}, r, c, 1), base, std::sqrt(2.0), what);
+      if (m.reads_sw2)
+        expect_scaled(drawn({m.name, 2.0, 1.0}, r, c, 1), base, std::sqrt(2.0), what);
       expect_scaled(drawn({m.name, 1.0, 1.0}, r, c, 1), base, 1.0, what);  // deterministic
       if (m.name != "identity") {  // the only built-in init without draws
         const Matrix<double> other = drawn({m.name, 1.0, 1.0}, r, c, 2);

@@ -146,8 +146,7 @@ TEST(SentimentWorkload, BadSettingsNameTheSetting) {
   SentimentSpec spec = small_spec();
   spec.batch = 11;
   try {
-    SentimentWorkload<float, AdamUpdate> t(spec, 10, train, none, AdamUpdate{},
-                                           RunStreams("x", 1));
+    SentimentWorkload<float, AdamUpdate> t(spec, 10, train, none, AdamUpdate{}, RunStreams("x", 1));
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("batch 11"), std::string::npos) << e.what();

@@ -69,8 +69,7 @@ TEST_P(ObjectiveGradient, KernelGradientMatchesFiniteDifferences) {
   s.recurrent_init = InitSpec::glorot_uniform();
   const Dataset mnist = fake_mnist(12, 1);
   const bool is_mnist = is_mnist_problem(problem);
-  SequenceWorkload<double> workload(s, is_mnist ? &mnist : nullptr, nullptr,
-                                    RunStreams("grad", 1));
+  SequenceWorkload<double> workload(s, is_mnist ? &mnist : nullptr, nullptr, RunStreams("grad", 1));
   EXPECT_LT(kernel_grad_error(workload), 1e-6);
 }
 
@@ -336,8 +335,7 @@ TEST(SequenceProtocol, EachOptionTakesEffect) {
   EXPECT_EQ(keras.steps_per_epoch(), 5);
   // srip_seed_from_streams: 0, or the run's srip stream seed.
   EXPECT_EQ(measured.treatment().spec().penalty_seed, 0u);
-  EXPECT_EQ(keras.treatment().spec().penalty_seed,
-            RunStreams("p", 1).seed_of("srip/start_vector"));
+  EXPECT_EQ(keras.treatment().spec().penalty_seed, RunStreams("p", 1).seed_of("srip/start_vector"));
   // clip_readout_before_biases: the clipping's order W, U, V, b, c instead of W, U, b, V, c.
   EXPECT_EQ(measured.params()[2].size, 6u);     // b (H)
   EXPECT_EQ(keras.params()[2].size, 6u * 10u);  // V (H × K)

@@ -16,8 +16,8 @@ std::string join(std::initializer_list<std::string_view> parts) {
 }
 }  // namespace
 
-std::string RunStreams::weights_key(std::string_view role, std::string_view init,
-                                    std::size_t rows, std::size_t cols) const {
+std::string RunStreams::weights_key(std::string_view role, std::string_view init, std::size_t rows,
+                                    std::size_t cols) const {
   const std::string shape = std::to_string(rows) + "x" + std::to_string(cols);
   return join({"weights", role, init, shape});
 }

@@ -119,7 +119,7 @@ void initialize(const InitSpec& spec, Matrix<T>& w, const RunStreams& streams,
   template void HeInit::operator()<T>(Matrix<T>&, Engine&) const;            \
   template void OrthogonalInit::operator()<T>(Matrix<T>&, Engine&) const;    \
   template void IdentityInit::operator()<T>(Matrix<T>&, Engine&) const;      \
-  template void initialize<T>(const InitSpec&, Matrix<T>&, Engine&);        \
+  template void initialize<T>(const InitSpec&, Matrix<T>&, Engine&);         \
   template void initialize<T>(const InitSpec&, Matrix<T>&, const RunStreams&, std::string_view);
 ISOBENCH_INSTANTIATE_INIT(float)
 ISOBENCH_INSTANTIATE_INIT(double)

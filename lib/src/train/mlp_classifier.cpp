@@ -53,8 +53,7 @@ MlpConfig mlp_config(const ClassifierSpec& s, const Dataset& train) {
 template <class T, class Update>
 MlpClassifierWorkload<T, Update>::MlpClassifierWorkload(const ClassifierSpec& spec,
                                                         const Dataset& train, const Dataset& val,
-                                                        Update update,
-                                                        const RunStreams& streams)
+                                                        Update update, const RunStreams& streams)
     : spec_(checked(spec, train)),
       train_(train),
       val_(val),

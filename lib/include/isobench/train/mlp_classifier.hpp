@@ -22,8 +22,9 @@
 // start vectors from seed_of("srip/start_vector"), the shuffles from batch_order(train.n) — none
 // keyed by the treatment (penalty, λ, constraint, rate, optimizer, gain), so two runs that differ
 // only in it at one seed start from the same weights and see the same batches; the init's method
-// does change the weights but not the order. Deterministic given the streams. Evaluation measures loss and accuracy on the first `eval_train` training
-// samples and accuracy on the first `eval_val` validation samples (0: all), in chunks.
+// does change the weights but not the order. Deterministic given the streams.
+// Evaluation measures loss and accuracy on the first `eval_train` training samples and accuracy
+// on the first `eval_val` validation samples (0: all), in chunks.
 // `input_scale` multiplies every input (train, validation and test alike), e.g. to put the first
 // pre-activation's variance at the mean-field fixed point q* (docs/RESEARCH.md §2, "inputs at q*").
 #pragma once

@@ -144,8 +144,8 @@ class RecurrentClassifierWorkload {
   const RecurrentClassifierSpec& spec() const { return spec_; }
   long steps_taken() const { return core_.steps_taken(); }
   const MiniBatches& batches() const { return *core_.batches(); }  // this epoch's order
-  int sequence_steps() const { return core_.seq_steps(); }    // T
-  int sequence_features() const { return core_.features(); }  // F
+  int sequence_steps() const { return core_.seq_steps(); }         // T
+  int sequence_features() const { return core_.features(); }       // F
 
  private:
   RecurrentClassifierSpec spec_;
