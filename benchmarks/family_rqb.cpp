@@ -152,12 +152,11 @@ void run_rqb(benchmark::State& state, const std::string& name, const Config& c) 
       return;
     }
     DeepLinearRegression dl(data->moments, c.width, c.depth);
-    // The initial weights depend on the configuration and seed only (same for every rate).
-    const std::string init_key = config_key(name);
+    // The initial weights: each matrix from its stream, keyed by its layer, the init, its shape
+    // and the seed (core/streams.hpp) — the same for every rate, and depths share their layers.
     std::vector<Matrix<double>> w0;
     {
-      Engine eng = make_engine(init_key, static_cast<std::uint64_t>(c.seed));
-      dl.net().init(c.init, 0.0, eng);
+      dl.net().init(c.init, 0.0, RunStreams("", static_cast<std::uint64_t>(c.seed)));
       for (int l = 1; l <= c.depth; ++l) w0.push_back(dl.net().weight(l));
     }
     const double e0 = dl.loss();

@@ -131,8 +131,8 @@ struct InitFigures {
 };
 
 template <class Workload>
-InitFigures hidden_stack_figures(Workload& workload, const Dataset& train, const std::string& key,
-                                 int seed) {
+InitFigures hidden_stack_figures(Workload& workload, const Dataset& train,
+                                 const RunStreams& streams) {
   Mlp<float>& net = workload.net();
   const int L = net.depth(), N = net.dim(1);
   if (L < 4) return {};  // fewer than two square layers
@@ -158,7 +158,9 @@ InitFigures hidden_stack_figures(Workload& workload, const Dataset& train, const
   InitFigures f;
   f.measured = true;
   f.spec = summarize_spectrum(singular_values(input_output_jacobian(stack, x1.data())));
-  Engine eng = make_engine(key + "/init_probe", static_cast<std::uint64_t>(seed));
+  // The probe's random read-out and targets: its own stream, keyed by its sizes (streams.hpp).
+  Engine eng =
+      streams.engine("gradient_probe/n:" + std::to_string(N) + "/batch:" + std::to_string(B));
   GradientProbe probe(N, B, eng);
   probe.loss_and_backward(stack, x1.data());
   f.ratio = grad_norm_ratio(layer_grad_norms(stack)).value_or(NAN);
@@ -199,7 +201,8 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
     using Workload = MlpClassifierWorkload<float, decltype(Opt::update())>;
     const DataSplit* data = nullptr;
     std::optional<Workload> workload;
-    const std::string key = config_key(name);
+    const RunStreams streams(split_identity(data_key<Profile>(c.dataset)),
+                             static_cast<std::uint64_t>(c.seed));
     try {
       data = &cached_split(data_key<Profile>(c.dataset));
       ClassifierSpec spec;
@@ -215,8 +218,7 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
       spec.eval_train = Profile::eval_train;
       spec.eval_val = Profile::eval_val;
       spec.target_val_acc = c.target;
-      workload.emplace(spec, data->train, data->val, Opt::update(),
-                       make_engine(key, static_cast<std::uint64_t>(c.seed)));
+      workload.emplace(spec, data->train, data->val, Opt::update(), streams);
     } catch (const std::exception& e) {
       state.SkipWithError(("RQC " + c.dataset + ": " + e.what()).c_str());
       return;
@@ -225,7 +227,7 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
     TraceWriter trace(name);
     InitFigures init;
     try {
-      init = hidden_stack_figures(*workload, data->train, key, c.seed);
+      init = hidden_stack_figures(*workload, data->train, streams);
     } catch (const std::exception& e) {  // a LAPACK failure costs the at-init figures only
       trace.write({{"kind", "warning"}, {"message", e.what()}});
     }

@@ -136,7 +136,7 @@ void run_rqd(benchmark::State& state, const std::string& name, const RunConfig& 
       scaled.constraint.rate = constraint_rate(scaled.constraint) * lr_scale();
       workload = std::make_unique<SequenceWorkload<float>>(
           scaled, &data->train, &data->val,
-          make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
+          RunStreams(split_identity(kData), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
       state.SkipWithError(("RQD: " + name + ": " + e.what()).c_str());
       return;

@@ -170,8 +170,9 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
       spec.lr *= lr_scale();
       if (spec.constraint.active())
         spec.constraint.rate = constraint_rate(spec.constraint) * lr_scale();
-      workload.emplace(spec, data->train, data->val, AdamUpdate{},
-                       make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
+      workload.emplace(
+          spec, data->train, data->val, AdamUpdate{},
+          RunStreams(split_identity(data_key<Profile>()), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
       state.SkipWithError(("RQE mnist: " + std::string(e.what())).c_str());
       return;

@@ -160,7 +160,7 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     try {
       workload = std::make_unique<Workload>(
           spec, Rnn<float>(rc), data->train, data->val, AdamUpdate{},
-          make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
+          RunStreams(split_identity(data_key(c)), static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
       state.SkipWithError(("SEED: " + name + ": " + e.what()).c_str());
       return;

@@ -163,6 +163,14 @@ SentView sent_data(bool faithful, int max_train, int dim, int min_count) {
   return {&d, &head};
 }
 
+// The split's identity for the batch-order stream (RunStreams, core/streams.hpp): what decides
+// the training snippets and their ids (the split seed is load_polarity's default, 0).
+std::string split_identity(const SentView& v, bool faithful, int min_count) {
+  return "rt-polarity/faithful:" + std::to_string(faithful ? 1 : 0) +
+         "/min_count:" + std::to_string(min_count) + "/max_len:" + std::to_string(kMaxLen) +
+         "/train:" + std::to_string(v.train->n);
+}
+
 struct Config {
   InitSpec recurrent{OrthogonalInit::name};  // the recurrent kernel's init (σ_w² 1, gain g)
   int hidden = kHidden, batch = kBatch;
@@ -201,7 +209,8 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     try {
       workload = std::make_unique<Workload>(
           spec, data->split.vocab.size(), *view.train, data->split.val, AdamUpdate{},
-          make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
+          RunStreams(split_identity(view, c.faithful, c.min_count),
+                     static_cast<std::uint64_t>(c.seed)));
       if (data->vectors) {
         assign_pretrained(workload->embedding(), *data->vectors, data->split.vocab);
         workload->set_embedding_trainable(!data->frozen);

@@ -137,7 +137,7 @@ void run_task(benchmark::State& state, const std::string& name, const RunConfig&
       scaled.constraint.rate = constraint_rate(scaled.constraint) * lr_scale();
       workload = std::make_unique<SequenceWorkload<float>>(
           scaled, data ? &data->train : nullptr, data ? &data->val : nullptr,
-          make_engine(config_key(name), static_cast<std::uint64_t>(c.seed)));
+          RunStreams(mnist ? split_identity(kMnist) : "", static_cast<std::uint64_t>(c.seed)));
     } catch (const std::exception& e) {
       state.SkipWithError(("TASK: " + name + ": " + e.what()).c_str());
       return;

@@ -63,8 +63,10 @@ void add_run(const std::string& name, BenchFn fn);
 // Stable 64-bit hash of a name (text_hash, core/rng.hpp); a run belongs to shard hash % K.
 std::uint64_t name_hash(std::string_view name);
 
-// The run's configuration: its name without the `/seed:N` part. Runs seed their engine with
-// make_engine(config_key(name), seed), so a run's numbers depend only on its own name.
+// The run's configuration: its name without the `/seed:N` part. Training runs do NOT seed from it
+// (that would give two treatments at one seed unrelated draws): they draw from RunStreams
+// (core/streams.hpp), each stream keyed by what it draws and the seed — common random numbers.
+// RQA and PERF, which do not train, seed one engine from their whole name instead.
 std::string config_key(std::string_view name);
 
 // Where results go: $ISOBENCH_OUT, else reports/out (relative to the working directory).

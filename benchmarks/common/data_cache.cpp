@@ -17,4 +17,12 @@ const DataSplit& cached_split(const SplitKey& key) {
   });
 }
 
+std::string split_identity(const SplitKey& key) {
+  const char* how = key.standardize == Standardize::None       ? "none"
+                    : key.standardize == Standardize::PerPixel ? "per_pixel"
+                                                               : "global";
+  return key.dataset + "/val:" + fmt(key.val_fraction) + "/split_seed:" + std::to_string(key.seed) +
+         "/max_train:" + std::to_string(key.max_train) + "/standardize:" + how;
+}
+
 }  // namespace isobench::bench

@@ -74,6 +74,11 @@ struct SplitKey {
   }
 };
 
+// The split's identity for the run's batch-order stream (RunStreams's `data`, core/streams.hpp):
+// "DATASET/val:F/split_seed:S/max_train:M/standardize:none|per_pixel|global" — what decides
+// which samples the training part holds (not the cap note, a description only).
+std::string split_identity(const SplitKey& key);
+
 // load_split(key.dataset, key.val_fraction, key.seed, key.max_train), standardized as the key
 // says, loaded once per process; the first load notes the data set (note_dataset). Throws what
 // load_split throws (missing or malformed files, named).

@@ -73,9 +73,9 @@ void check_step_gradient(const std::string& kind, double lambda) {
   s.penalty.method = kind;
   s.penalty.lambda = lambda;
   MlpClassifierWorkload<double, SgdUpdate> stepped(s, train, none, SgdUpdate{0.0},
-                                                   make_engine("g", 1));
+                                                   RunStreams("g", 1));
   MlpClassifierWorkload<double, SgdUpdate> probe(s, train, none, SgdUpdate{0.0},
-                                                 make_engine("g", 1));
+                                                 RunStreams("g", 1));
   const std::vector<double> before = flat(stepped.net());
   const double f0 = probe.loss(train) + probe.penalty_value();
   stepped.begin_epoch(0);
@@ -115,8 +115,8 @@ TEST(MlpClassifier, TheGradientCheckCatchesAWrongPenaltyWeight) {
   ClassifierSpec wrong = s;
   wrong.penalty.lambda = 0.1;
   MlpClassifierWorkload<double, SgdUpdate> stepped(wrong, train, none, SgdUpdate{},
-                                                   make_engine("g", 1));
-  MlpClassifierWorkload<double, SgdUpdate> probe(s, train, none, SgdUpdate{}, make_engine("g", 1));
+                                                   RunStreams("g", 1));
+  MlpClassifierWorkload<double, SgdUpdate> probe(s, train, none, SgdUpdate{}, RunStreams("g", 1));
   std::vector<double> before = flat(stepped.net());
   stepped.begin_epoch(0);
   stepped.step();
@@ -138,7 +138,7 @@ TEST(MlpClassifier, LearnsSeparableBlobs) {
     ClassifierSpec s = small_spec();
     s.init = InitSpec{init};
     MlpClassifierWorkload<float, AdamUpdate> workload(s, train, val, AdamUpdate{},
-                                                      make_engine("l", 1));
+                                                      RunStreams("l", 1));
     TrainConfig cfg;
     cfg.step_budget = 300;
     cfg.eval_every = 50;
@@ -161,7 +161,7 @@ TEST(MlpClassifier, LearnsRealMnistDigits) {
   s.eval_train = 500;
   s.eval_val = 1000;
   MlpClassifierWorkload<float, AdamUpdate> workload(s, split.train, split.val, AdamUpdate{},
-                                                    make_engine("m", 1));
+                                                    RunStreams("m", 1));
   TrainConfig cfg;
   cfg.step_budget = 300;
   cfg.eval_every = 100;
@@ -176,7 +176,7 @@ TEST(MlpClassifier, DeterministicGivenTheEngineSeed) {
     ClassifierSpec s = small_spec();
     s.penalty = {"srip", PenaltyNorm::Sum, 0.01};
     MlpClassifierWorkload<float, SgdUpdate> workload(s, train, val, SgdUpdate{0.9},
-                                                     make_engine("d", seed));
+                                                     RunStreams("d", seed));
     std::vector<double> losses;
     for (int e = 0; e < 3; ++e) {
       workload.begin_epoch(e);
@@ -199,7 +199,7 @@ TEST(MlpClassifier, PenaltyPullsSquareWeightsTowardsOrthogonality) {
     s.penalty = {kind, PenaltyNorm::Sum, 1.0};
     s.lambda_schedule = std::move(schedule);
     MlpClassifierWorkload<double, AdamUpdate> workload(s, train, none, AdamUpdate{},
-                                                       make_engine("o", 1));
+                                                       RunStreams("o", 1));
     EXPECT_EQ(workload.square_layers(), (std::vector<int>{2, 3, 4}));
     const double e0 = workload.max_orthogonality_error();
     for (int e = 0; e < 25; ++e) {
@@ -224,11 +224,11 @@ TEST(MlpClassifier, OrthogonalInitHasZeroOrthoErrAtItsGain) {
   ClassifierSpec s = small_spec();
   s.init = InitSpec::orthogonal(std::sqrt(1.05));
   MlpClassifierWorkload<double, AdamUpdate> workload(s, train, none, AdamUpdate{},
-                                                     make_engine("z", 1));
+                                                     RunStreams("z", 1));
   EXPECT_LT(workload.max_orthogonality_error(), 1e-12);
   s.depth = 2;  // no square hidden weight
   MlpClassifierWorkload<double, AdamUpdate> shallow(s, train, none, AdamUpdate{},
-                                                    make_engine("z", 1));
+                                                    RunStreams("z", 1));
   EXPECT_TRUE(shallow.square_layers().empty());
   EXPECT_EQ(shallow.max_orthogonality_error(), 0.0);
 }
@@ -237,7 +237,7 @@ TEST(MlpClassifier, BadSettingsNameTheSetting) {
   const Dataset train = blobs(16, 4, 2, 1.0, 7), none;
   auto message = [&](ClassifierSpec s) {
     try {
-      MlpClassifierWorkload<float, AdamUpdate> t(s, train, none, AdamUpdate{}, make_engine("b", 1));
+      MlpClassifierWorkload<float, AdamUpdate> t(s, train, none, AdamUpdate{}, RunStreams("b", 1));
     } catch (const std::invalid_argument& e) {
       return std::string(e.what());
     }
@@ -262,10 +262,10 @@ TEST(MlpClassifier, InputScaleActsLikeScaledData) {
   ClassifierSpec s = small_spec();
   s.input_scale = 2.0;
   MlpClassifierWorkload<double, SgdUpdate> scaled(s, base, base, SgdUpdate{0.9},
-                                                  make_engine("s", 1));
+                                                  RunStreams("s", 1));
   s.input_scale = 1.0;
   MlpClassifierWorkload<double, SgdUpdate> plain(s, doubled, doubled, SgdUpdate{0.9},
-                                                 make_engine("s", 1));
+                                                 RunStreams("s", 1));
   scaled.begin_epoch(0);
   plain.begin_epoch(0);
   for (int b = 0; b < scaled.steps_per_epoch(); ++b) EXPECT_DOUBLE_EQ(scaled.step(), plain.step());

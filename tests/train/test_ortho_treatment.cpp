@@ -106,7 +106,7 @@ TEST_P(ConstraintOnEveryWorkload, SeedRecurrentKernelStaysOrthogonal) {
   if (constraint_method(spec.constraint.method).default_rate > 0) spec.constraint.rate = 0.3;
   RnnConfig rc{3, 8, 3};
   RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> workload(
-      spec, Rnn<float>(rc), train, Dataset{}, AdamUpdate{}, make_engine("seed", 1));
+      spec, Rnn<float>(rc), train, Dataset{}, AdamUpdate{}, RunStreams("seed", 1));
   const Matrix<float> w0 = workload.model().recurrent_kernel();
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
   EXPECT_GT(moved(workload.model().recurrent_kernel(), w0), 1e-3);
@@ -128,7 +128,7 @@ TEST_P(ConstraintOnEveryWorkload, RqeSquareWeightsStayOrthogonal) {
   s.constraint.method = GetParam();
   if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.3;
   MlpClassifierWorkload<float, AdamUpdate> workload(s, train, Dataset{}, AdamUpdate{},
-                                                    make_engine("rqe", 1));
+                                                    RunStreams("rqe", 1));
   const Matrix<float> w0 = workload.net().weight(2);
   workload.begin_epoch(0);
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
@@ -142,7 +142,7 @@ TEST_P(ConstraintOnEveryWorkload, TaskRnnKernelStaysOrthogonal) {
   s.clip_norm = 1.0;
   s.constraint.method = GetParam();
   if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.3;
-  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+  SequenceWorkload<float> workload(s, nullptr, nullptr, RunStreams("task", 1));
   const Matrix<float> w0 = workload.recurrent_kernel();
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
   EXPECT_GT(moved(workload.recurrent_kernel(), w0), 1e-3);
@@ -156,7 +156,7 @@ TEST_P(ConstraintOnEveryWorkload, TaskLstmGateBlocksStayOrthogonal) {
   s.constraint.method = GetParam();
   if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.3;
   s.constraint_scope = KernelScope::PerGate;
-  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+  SequenceWorkload<float> workload(s, nullptr, nullptr, RunStreams("task", 1));
   ASSERT_TRUE(workload.treatment().per_gate(0));
   const Matrix<float> w0 = workload.recurrent_kernel();
   EXPECT_LE(workload.constrained_orthogonality_error(), kOnManifold);  // per-gate init
@@ -175,7 +175,7 @@ TEST(OrthoTreatment, AnLstmConstraintActsPerGateUnlessTheMethodOrTheWorkloadSays
   for (const char* m : {"qr", "polar", "cayley", "margin"}) {
     SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
     s.constraint.method = m;
-    SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+    SequenceWorkload<float> workload(s, nullptr, nullptr, RunStreams("task", 1));
     EXPECT_TRUE(workload.treatment().per_gate(0)) << m;
   }
   EXPECT_EQ(resolved_scope(KernelScope::Method, ConstraintSpec{}), KernelScope::PerGate);
@@ -187,7 +187,7 @@ TEST(OrthoTreatment, LstmWholeKernelQrKeepsTheWholeKernelOrthogonal) {
   SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
   s.constraint.method = "qr";
   s.constraint_scope = KernelScope::WholeKernel;  // asked for: qr itself acts per gate
-  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+  SequenceWorkload<float> workload(s, nullptr, nullptr, RunStreams("task", 1));
   EXPECT_FALSE(workload.treatment().per_gate(0));
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
   EXPECT_LE(workload.orthogonality_error(), kOnManifold);
@@ -196,7 +196,7 @@ TEST(OrthoTreatment, LstmWholeKernelQrKeepsTheWholeKernelOrthogonal) {
 TEST(OrthoTreatment, WithoutConstraintTheKernelsLeaveTheManifold) {
   // The control of the tests above: the same runs unconstrained are measurably non-orthogonal.
   SequenceWorkloadSpec s = copy_spec(RecurrentModel::Rnn);
-  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("task", 1));
+  SequenceWorkload<float> workload(s, nullptr, nullptr, RunStreams("task", 1));
   for (int i = 0; i < 12; ++i) workload.step();
   EXPECT_GT(workload.orthogonality_error(), 1e-3);
   const Dataset train = bright_rows(64, 4, 3, 3, 1);
@@ -205,7 +205,7 @@ TEST(OrthoTreatment, WithoutConstraintTheKernelsLeaveTheManifold) {
   spec.batch = 16;
   spec.lr = 1e-2;
   RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> seed(
-      spec, Rnn<float>(RnnConfig{3, 8, 3}), train, Dataset{}, AdamUpdate{}, make_engine("seed", 1));
+      spec, Rnn<float>(RnnConfig{3, 8, 3}), train, Dataset{}, AdamUpdate{}, RunStreams("seed", 1));
   for (int i = 0; i < 12; ++i) seed.step();
   EXPECT_GT(seed.treatment().ortho_err(0), 1e-3);
 }
@@ -221,7 +221,7 @@ TEST_P(StepGradient, EveryParameterMatchesFiniteDifferences) {
   s.batch = 3;
   s.recurrent_init = InitSpec::glorot_uniform();  // off the manifold: a non-zero penalty grad
   s.penalty = {"so", PenaltyNorm::Sum, 0.3};
-  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("grad", 1));
+  SequenceWorkload<double> workload(s, nullptr, nullptr, RunStreams("grad", 1));
   workload.draw_batch();
   workload.objective_and_gradient();
   double worst = 0;
@@ -235,7 +235,7 @@ TEST_P(StepGradient, EveryParameterMatchesFiniteDifferences) {
   // And the penalty is in it: without it the kernel's gradient differs.
   SequenceWorkloadSpec plain = s;
   plain.penalty = {};
-  SequenceWorkload<double> bare(plain, nullptr, nullptr, make_engine("grad", 1));
+  SequenceWorkload<double> bare(plain, nullptr, nullptr, RunStreams("grad", 1));
   bare.draw_batch();
   bare.objective_and_gradient();
   EXPECT_GT(moved(bare.kernel_grad(), workload.kernel_grad()), 1e-3);
@@ -256,9 +256,9 @@ TEST(StepGradient, MlpStepMovesByTheGradientOfLossPlusScheduledPenalty) {
   s.penalty = {"so", PenaltyNorm::Sum, 0.05};
   s.lambda_schedule = StepDecayLambda({1}, {0.5});  // s(1) = 0.5
   MlpClassifierWorkload<double, SgdUpdate> stepped(s, train, Dataset{}, SgdUpdate{0.0},
-                                                   make_engine("g", 1));
+                                                   RunStreams("g", 1));
   MlpClassifierWorkload<double, SgdUpdate> probe(s, train, Dataset{}, SgdUpdate{0.0},
-                                                 make_engine("g", 1));
+                                                 RunStreams("g", 1));
   ASSERT_EQ(stepped.lambda_multiplier(1), 0.5);
   std::vector<double> before;
   for (const auto& p : stepped.net().params())
@@ -305,7 +305,7 @@ TEST(OrthoTreatment, ClippedTaskStepFeedsTheOptimizerABoundedGradient) {
   SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
   s.lr = 1e-3;
   s.clip_norm = 1e-3;  // far below the copy task's gradient norm
-  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("clip", 1));
+  SequenceWorkload<double> workload(s, nullptr, nullptr, RunStreams("clip", 1));
   workload.step();
   EXPECT_GT(workload.last_grad_norm(), 1e-2);
   EXPECT_NEAR(grad_norm(workload.params()), 1e-3, 1e-12);
@@ -386,7 +386,7 @@ TEST(OrthoTreatment, BadDeclarationsAreNamed) {
   SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
   s.constraint.method = "cayley";
   s.constraint_scope = KernelScope::WholeKernel;
-  throws_with([&] { SequenceWorkload<float>(s, nullptr, nullptr, make_engine("bad", 1)); },
+  throws_with([&] { SequenceWorkload<float>(s, nullptr, nullptr, RunStreams("bad", 1)); },
               "constraint_scope");
   ConstraintSpec qr_with_rate{"qr"};
   qr_with_rate.rate = 0.1;  // qr has no rate of its own: refused, not ignored
@@ -399,7 +399,7 @@ TEST(OrthoTreatment, PerGateCayleyLeavesTheKernelToTheConstraint) {
   SequenceWorkloadSpec s = copy_spec(RecurrentModel::Lstm);
   s.constraint.method = "cayley";
   s.constraint_scope = KernelScope::PerGate;
-  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("c", 1));
+  SequenceWorkload<float> workload(s, nullptr, nullptr, RunStreams("c", 1));
   const auto& op = workload.treatment().optimizer_params();
   EXPECT_EQ(op.size() + 1, workload.params().size());
   for (const auto& p : op) EXPECT_NE(p.value, workload.recurrent_kernel().data());

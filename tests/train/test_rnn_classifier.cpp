@@ -57,7 +57,7 @@ double max_workload_grad_error(const PenaltySpec& pen, double gain) {
   spec.batch = 5;
   spec.penalty = pen;
   DoubleWorkload workload(spec, make_rnn<double>(3, 6, 3), data, Dataset{}, AdamUpdate{},
-                          make_engine("test/rnn_classifier/grad", 3));
+                          RunStreams("test/rnn_classifier/grad", 3));
   // Random biases, and W moved off g·Q (where so_gain_adjusted's gradient vanishes), so that
   // every gradient is generic.
   Engine eng = make_engine("test/rnn_classifier/bias", 1);
@@ -102,7 +102,7 @@ TEST(RnnClassifier, PenaltyIsAddedToLossAndKernelGradient) {
   RecurrentClassifierSpec pen_spec = spec;
   pen_spec.penalty.method = "so";  // pulls g = 1.25 towards 1: non-zero at init
   pen_spec.penalty.lambda = 0.5;
-  const Engine eng = make_engine("test/rnn_classifier/pen", 1);
+  const RunStreams eng("test/rnn_classifier/pen", 1);
   DoubleWorkload plain(spec, make_rnn<double>(3, 5, 3), data, Dataset{}, AdamUpdate{}, eng);
   DoubleWorkload pen(pen_spec, make_rnn<double>(3, 5, 3), data, Dataset{}, AdamUpdate{}, eng);
   std::vector<int> idx{0, 1, 2, 3}, labels(4);
@@ -129,7 +129,7 @@ TEST(RnnClassifier, InitialEvaluationReportsTheGainedOrthogonalKernel) {
   spec.batch = 8;
   RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> workload(
       spec, make_rnn<float>(3, 16, 3), train, val, AdamUpdate{},
-      make_engine("test/rnn_classifier/eval", 1));
+      RunStreams("test/rnn_classifier/eval", 1));
   EvalRecord r;
   workload.evaluate(r);
   ASSERT_EQ(r.extra["kernel_sv"].size(), 16u);
@@ -144,7 +144,7 @@ TEST(RnnClassifier, InitialEvaluationReportsTheGainedOrthogonalKernel) {
   spec.recurrent = InitSpec::glorot_uniform();
   RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> glorot(
       spec, make_rnn<float>(3, 16, 3), train, val, AdamUpdate{},
-      make_engine("test/rnn_classifier/eval", 1));
+      RunStreams("test/rnn_classifier/eval", 1));
   EXPECT_EQ(orthogonality_gain(glorot.spec().recurrent), 1.0);
   EXPECT_GT(glorot.kernel_spectrum().ortho_err, 1.0);
   EXPECT_GT(glorot.kernel_spectrum().std, 0.1);
@@ -159,7 +159,7 @@ TEST(RnnClassifier, LearnsTheBrightRowTaskAndReportsKerasRunningFigures) {
   spec.target_val_acc = 0.95;
   RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> workload(
       spec, make_rnn<float>(4, 32, 4), train, val, AdamUpdate{},
-      make_engine("test/rnn_classifier/learn", 1));
+      RunStreams("test/rnn_classifier/learn", 1));
   EXPECT_EQ(workload.steps_per_epoch(), 19);  // 600 / 32 = 18.75: the partial batch is kept
   TrainConfig cfg;
   cfg.step_budget = 100000;
@@ -194,7 +194,7 @@ TEST(RnnClassifier, DeterministicGivenTheEngine) {
   spec.lr = 1e-2;
   auto run = [&](std::uint64_t seed) {
     RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> workload(
-        spec, make_rnn<float>(3, 8, 3), train, val, AdamUpdate{}, make_engine("test/det", seed));
+        spec, make_rnn<float>(3, 8, 3), train, val, AdamUpdate{}, RunStreams("test/det", seed));
     TrainConfig cfg;
     cfg.step_budget = 12;
     return isobench::train(workload, cfg).last;
@@ -220,7 +220,7 @@ TEST(RnnClassifier, ExplodingGainIsReportedAsDiverged) {
   spec.penalty.norm = PenaltyNorm::Sum;
   spec.penalty.lambda = 1.0;
   RecurrentClassifierWorkload<Rnn<float>, SgdUpdate> workload(
-      spec, make_rnn<float>(3, 8, 3), train, val, SgdUpdate{}, make_engine("test/explode", 1));
+      spec, make_rnn<float>(3, 8, 3), train, val, SgdUpdate{}, RunStreams("test/explode", 1));
   TrainConfig cfg;
   cfg.step_budget = 200;
   std::vector<nlohmann::json> lines;
@@ -244,7 +244,7 @@ TEST(RnnClassifier, ExplodingGainIsReportedAsDiverged) {
   spec.penalty.method = "none";
   spec.lr = 1e-2;
   RecurrentClassifierWorkload<Rnn<float>, SgdUpdate> calm(
-      spec, make_rnn<float>(3, 8, 3), train, val, SgdUpdate{}, make_engine("test/explode", 1));
+      spec, make_rnn<float>(3, 8, 3), train, val, SgdUpdate{}, RunStreams("test/explode", 1));
   EXPECT_FALSE(isobench::train(calm, cfg).diverged);
 }
 
@@ -255,7 +255,7 @@ TEST(RnnClassifier, BadConfigurationsNameTheSetting) {
   auto msg = [&](const RecurrentClassifierSpec& s, int features, int classes) -> std::string {
     try {
       DoubleWorkload t(s, make_rnn<double>(features, 4, classes), train, Dataset{}, AdamUpdate{},
-                       make_engine("x", 1));
+                       RunStreams("x", 1));
     } catch (const std::invalid_argument& e) {
       return e.what();
     }
@@ -279,7 +279,7 @@ TEST(RnnClassifier, LstmModelTrains) {
   spec.penalty.method = "so_gain_adjusted";
   spec.penalty.lambda = 0.1;
   RecurrentClassifierWorkload<Lstm<float>, AdamUpdate> workload(
-      spec, Lstm<float>(LstmConfig{3, 8, 3}), train, val, AdamUpdate{}, make_engine("lstm", 1));
+      spec, Lstm<float>(LstmConfig{3, 8, 3}), train, val, AdamUpdate{}, RunStreams("lstm", 1));
   TrainConfig cfg;
   cfg.step_budget = 8;
   const TrainResult res = isobench::train(workload, cfg);

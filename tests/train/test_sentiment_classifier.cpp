@@ -55,7 +55,7 @@ TEST(SentimentWorkload, WholeChainGradientMatchesFiniteDifferences) {
     spec.recurrent = InitSpec::orthogonal(1.25);
     spec.penalty = {kind, PenaltyNorm::Sum, 0.3, 1.25};
     SentimentWorkload<double, SgdUpdate> workload(spec, V, train, val, SgdUpdate{},
-                                                  make_engine("test/sentiment/grad", 3));
+                                                  RunStreams("test/sentiment/grad", 3));
     // Move off the initialization so the penalty gradient is not zero.
     for (double& w : workload.model().recurrent_kernel()) w += 0.1 * standard_normal(data_eng);
     std::vector<std::int32_t> ids(train.ids.begin(), train.ids.begin() + 5 * L);
@@ -85,7 +85,7 @@ TEST(SentimentWorkload, OrthogonalInitActsOnTheWholeKernel) {
   spec.recurrent = InitSpec::orthogonal(1.25);
   spec.penalty = {"so_gain_adjusted", PenaltyNorm::Mean, 1.0, 1.25};
   SentimentWorkload<float, AdamUpdate> workload(spec, 10, train, val, AdamUpdate{},
-                                                make_engine("test/sentiment/init", 1));
+                                                RunStreams("test/sentiment/init", 1));
   const auto& w = workload.model().recurrent_kernel();
   ASSERT_EQ(w.shape(0), 24u);
   ASSERT_EQ(w.shape(1), 6u);
@@ -111,7 +111,7 @@ TEST(SentimentWorkload, LearnsASeparableToyTaskDeterministically) {
   spec.target_val_acc = 0.95;
   auto run = [&] {
     SentimentWorkload<float, AdamUpdate> workload(spec, V, train, val, AdamUpdate{},
-                                                  make_engine("test/sentiment/learn", 1));
+                                                  RunStreams("test/sentiment/learn", 1));
     TrainConfig tc;
     tc.epoch_budget = 15;
     tc.step_budget = 15L * workload.steps_per_epoch();
@@ -130,7 +130,7 @@ TEST(SentimentWorkload, FrozenEmbeddingStaysPut) {
   Engine data_eng = make_engine("test/sentiment/data", 4);
   const TextSet train = toy(40, 5, 10, data_eng), val;
   SentimentWorkload<float, AdamUpdate> workload(small_spec(), 10, train, val, AdamUpdate{},
-                                                make_engine("test/sentiment/frozen", 1));
+                                                RunStreams("test/sentiment/frozen", 1));
   workload.set_embedding_trainable(false);
   const Matrix<float> before = workload.embedding().table();
   const Matrix<float> w_before = workload.model().recurrent_kernel();
@@ -146,19 +146,18 @@ TEST(SentimentWorkload, BadSettingsNameTheSetting) {
   SentimentSpec spec = small_spec();
   spec.batch = 11;
   try {
-    SentimentWorkload<float, AdamUpdate> t(spec, 10, train, none, AdamUpdate{},
-                                           make_engine("x", 1));
+    SentimentWorkload<float, AdamUpdate> t(spec, 10, train, none, AdamUpdate{}, RunStreams("x", 1));
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("batch 11"), std::string::npos) << e.what();
   }
   EXPECT_THROW((SentimentWorkload<float, AdamUpdate>(small_spec(), 10, train, val, AdamUpdate{},
-                                                     make_engine("x", 1))),
+                                                     RunStreams("x", 1))),
                std::invalid_argument);  // 6-token validation vs 5-token training
   spec = small_spec();
   spec.lr = 0;
   EXPECT_THROW((SentimentWorkload<float, AdamUpdate>(spec, 10, train, none, AdamUpdate{},
-                                                     make_engine("x", 1))),
+                                                     RunStreams("x", 1))),
                std::invalid_argument);
 }
 

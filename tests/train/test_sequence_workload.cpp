@@ -69,8 +69,7 @@ TEST_P(ObjectiveGradient, KernelGradientMatchesFiniteDifferences) {
   s.recurrent_init = InitSpec::glorot_uniform();
   const Dataset mnist = fake_mnist(12, 1);
   const bool is_mnist = is_mnist_problem(problem);
-  SequenceWorkload<double> workload(s, is_mnist ? &mnist : nullptr, nullptr,
-                                    make_engine("grad", 1));
+  SequenceWorkload<double> workload(s, is_mnist ? &mnist : nullptr, nullptr, RunStreams("grad", 1));
   EXPECT_LT(kernel_grad_error(workload), 1e-6);
 }
 
@@ -86,10 +85,10 @@ TEST(SequenceWorkload, PenaltyChangesTheGradientByItsOwnGradient) {
   // cannot: the difference of the two kernel gradients is exactly ∂(λP)/∂W.
   SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Adding);
   s.recurrent_init = InitSpec::glorot_uniform();
-  SequenceWorkload<double> plain(s, nullptr, nullptr, make_engine("pen", 1));
+  SequenceWorkload<double> plain(s, nullptr, nullptr, RunStreams("pen", 1));
   s.penalty.method = "so";
   s.penalty.lambda = 0.5;
-  SequenceWorkload<double> pen(s, nullptr, nullptr, make_engine("pen", 1));
+  SequenceWorkload<double> pen(s, nullptr, nullptr, RunStreams("pen", 1));
   plain.draw_batch();
   pen.draw_batch();
   const double l0 = plain.objective_and_gradient(), l1 = pen.objective_and_gradient();
@@ -112,7 +111,7 @@ TEST_P(ConstraintDuringTraining, KernelStaysOnTheScaledManifold) {
   s.recurrent_init = InitSpec::orthogonal(1.1);
   s.constraint.method = GetParam();
   if (constraint_method(s.constraint.method).default_rate > 0) s.constraint.rate = 0.5;
-  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("constraint", 2));
+  SequenceWorkload<double> workload(s, nullptr, nullptr, RunStreams("constraint", 2));
   const Matrix<double> w0 = workload.recurrent_kernel();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(std::isfinite(workload.step()));
   EXPECT_DOUBLE_EQ(orthogonality_gain(workload.spec().recurrent_init), 1.1);
@@ -133,7 +132,7 @@ TEST(SequenceWorkload, WithoutConstraintTheKernelLeavesTheManifold) {
   s.hidden = 8;
   s.lr = 1e-2;
   s.recurrent_init = InitSpec::orthogonal(1.1);
-  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("constraint", 2));
+  SequenceWorkload<double> workload(s, nullptr, nullptr, RunStreams("constraint", 2));
   for (int i = 0; i < 20; ++i) workload.step();
   EXPECT_GT(workload.orthogonality_error(), 1e-3);
 }
@@ -144,7 +143,7 @@ TEST(SequenceWorkload, MarginKeepsSingularValuesInTheBand) {
   s.lr = 5e-2;  // large steps push singular values out of the band
   s.constraint.method = "margin";
   s.constraint.margin = 0.1;
-  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("margin", 3));
+  SequenceWorkload<double> workload(s, nullptr, nullptr, RunStreams("margin", 3));
   for (int i = 0; i < 30; ++i) workload.step();
   const auto sv = workload.kernel_singular_values();
   EXPECT_GE(sv.min, 0.9 - 1e-10);
@@ -155,15 +154,15 @@ TEST(SequenceWorkload, MarginKeepsSingularValuesInTheBand) {
 TEST(SequenceWorkload, Baselines) {
   SequenceWorkloadSpec s = small_spec(RecurrentModel::Rnn, SequenceProblem::Copy);
   s.length = 30;
-  SequenceWorkload<float> copy(s, nullptr, nullptr, make_engine("b", 1));
+  SequenceWorkload<float> copy(s, nullptr, nullptr, RunStreams("b", 1));
   EXPECT_NEAR(copy.baseline_loss(), 10 * std::log(8.0) / 50, 1e-12);
   EXPECT_EQ(copy.seq_steps(), 50);
   s.problem = SequenceProblem::Adding;
-  SequenceWorkload<float> adding(s, nullptr, nullptr, make_engine("b", 1));
+  SequenceWorkload<float> adding(s, nullptr, nullptr, RunStreams("b", 1));
   EXPECT_NEAR(adding.baseline_loss(), 1.0 / 6, 1e-12);
   const Dataset mnist = fake_mnist(12, 1);
   s.problem = SequenceProblem::PixelMnist;
-  SequenceWorkload<float> pix(s, &mnist, nullptr, make_engine("b", 1));
+  SequenceWorkload<float> pix(s, &mnist, nullptr, RunStreams("b", 1));
   EXPECT_TRUE(std::isnan(pix.baseline_loss()));
   EXPECT_EQ(pix.seq_steps(), 784);
   EXPECT_EQ(pix.features(), 1);
@@ -171,9 +170,9 @@ TEST(SequenceWorkload, Baselines) {
 
 TEST(SequenceWorkload, SameEngineSameRun) {
   SequenceWorkloadSpec s = small_spec(RecurrentModel::Lstm, SequenceProblem::Copy);
-  SequenceWorkload<float> a(s, nullptr, nullptr, make_engine("det", 7));
-  SequenceWorkload<float> b(s, nullptr, nullptr, make_engine("det", 7));
-  SequenceWorkload<float> c(s, nullptr, nullptr, make_engine("det", 8));
+  SequenceWorkload<float> a(s, nullptr, nullptr, RunStreams("det", 7));
+  SequenceWorkload<float> b(s, nullptr, nullptr, RunStreams("det", 7));
+  SequenceWorkload<float> c(s, nullptr, nullptr, RunStreams("det", 8));
   double la = 0, lb = 0, lc = 0;
   for (int i = 0; i < 5; ++i) {
     la = a.step();
@@ -187,7 +186,7 @@ TEST(SequenceWorkload, SameEngineSameRun) {
 TEST(SequenceWorkload, BadSettingsAreNamed) {
   auto throws_with = [](SequenceWorkloadSpec s, const Dataset* d, const char* what) {
     try {
-      SequenceWorkload<float> t(s, d, nullptr, make_engine("bad", 1));
+      SequenceWorkload<float> t(s, d, nullptr, RunStreams("bad", 1));
       ADD_FAILURE() << "no exception for " << what;
     } catch (const std::invalid_argument& e) {
       EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
@@ -222,7 +221,7 @@ TEST(SequenceWorkload, LearnsTheAddingProblemAndReportsTheTarget) {
   s.synthetic_steps_per_epoch = 50;
   s.eval_samples = 128;
   s.target_fraction = 0.2;
-  SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("learn", 1));
+  SequenceWorkload<float> workload(s, nullptr, nullptr, RunStreams("learn", 1));
   TrainConfig cfg;
   cfg.step_budget = 1500;
   const TrainResult r = train(workload, cfg);
@@ -239,10 +238,10 @@ TEST(SequenceWorkload, MarginOneBoundsOnlyTheLargestSingularValue) {
   s.hidden = 8;
   s.lr = 0.3;
   s.recurrent_init = InitSpec::orthogonal(1.5);
-  SequenceWorkload<double> free_run(s, nullptr, nullptr, make_engine("m1", 4));
+  SequenceWorkload<double> free_run(s, nullptr, nullptr, RunStreams("m1", 4));
   s.constraint.method = "margin";
   s.constraint.margin = 1.0;
-  SequenceWorkload<double> workload(s, nullptr, nullptr, make_engine("m1", 4));
+  SequenceWorkload<double> workload(s, nullptr, nullptr, RunStreams("m1", 4));
   for (int i = 0; i < 10; ++i) {
     free_run.step();
     workload.step();
@@ -261,13 +260,13 @@ TEST(SequenceWorkload, ABlownUpRunStopsAsDiverged) {
   TrainConfig cfg;
   cfg.step_budget = 200;
   s.lr = 10;
-  SequenceWorkload<float> wild(s, nullptr, nullptr, make_engine("div", 1));
+  SequenceWorkload<float> wild(s, nullptr, nullptr, RunStreams("div", 1));
   const TrainResult r = train(wild, cfg);
   EXPECT_TRUE(r.diverged);
   EXPECT_EQ(r.stop_reason, "diverged");
   EXPECT_LT(r.steps, 200);
   s.lr = 1e-3;
-  SequenceWorkload<float> calm(s, nullptr, nullptr, make_engine("div", 1));
+  SequenceWorkload<float> calm(s, nullptr, nullptr, RunStreams("div", 1));
   EXPECT_FALSE(train(calm, cfg).diverged);
 }
 
@@ -293,8 +292,8 @@ TEST(SequenceProtocol, KerasProtocolReproducesTheRecurrentClassifierBitForBit) {
   rs.lr = s.lr;
   rs.penalty = s.penalty;
   RecurrentClassifierWorkload<Rnn<float>, AdamUpdate> seed(
-      rs, Rnn<float>(RnnConfig{28, 6, 10}), train, val, AdamUpdate{}, make_engine("p", 1));
-  SequenceWorkload<float> workload(s, &train, &val, make_engine("p", 1));
+      rs, Rnn<float>(RnnConfig{28, 6, 10}), train, val, AdamUpdate{}, RunStreams("p", 1));
+  SequenceWorkload<float> workload(s, &train, &val, RunStreams("p", 1));
   EXPECT_EQ(workload.steps_per_epoch(), 5);
   EXPECT_EQ(seed.steps_per_epoch(), 5);
   TrainConfig cfg;
@@ -329,16 +328,14 @@ TEST(SequenceProtocol, EachOptionTakesEffect) {
   s.penalty.lambda = 0.1;
   SequenceWorkloadSpec k = s;
   k.protocol = SequenceProtocol::keras();
-  SequenceWorkload<float> measured(s, &train, &val, make_engine("p", 1));
-  SequenceWorkload<float> keras(k, &train, &val, make_engine("p", 1));
+  SequenceWorkload<float> measured(s, &train, &val, RunStreams("p", 1));
+  SequenceWorkload<float> keras(k, &train, &val, RunStreams("p", 1));
   // last_batch: Drop 70/16 → 4 steps, Keep → 5.
   EXPECT_EQ(measured.steps_per_epoch(), 4);
   EXPECT_EQ(keras.steps_per_epoch(), 5);
-  // srip_seed_from_engine: 0, or the engine's draw after the weights (the same draw either way).
+  // srip_seed_from_streams: 0, or the run's srip stream seed.
   EXPECT_EQ(measured.treatment().spec().penalty_seed, 0u);
-  Engine e = make_engine("p", 1);
-  Rnn<float>(RnnConfig{28, 6, 10}).init(s.recurrent_init, s.input_init, s.readout_init, e);
-  EXPECT_EQ(keras.treatment().spec().penalty_seed, e());
+  EXPECT_EQ(keras.treatment().spec().penalty_seed, RunStreams("p", 1).seed_of("srip/start_vector"));
   // clip_readout_before_biases: the clipping's order W, U, V, b, c instead of W, U, b, V, c.
   EXPECT_EQ(measured.params()[2].size, 6u);     // b (H)
   EXPECT_EQ(keras.params()[2].size, 6u * 10u);  // V (H × K)
@@ -377,8 +374,8 @@ TEST(SequenceProtocol, NonFiniteStepIsAppliedOnlyUnderKeras) {
   s.batch = 16;
   SequenceWorkloadSpec k = s;
   k.protocol = SequenceProtocol::keras();
-  SequenceWorkload<float> measured(s, &train, nullptr, make_engine("nan", 1));
-  SequenceWorkload<float> keras(k, &train, nullptr, make_engine("nan", 1));
+  SequenceWorkload<float> measured(s, &train, nullptr, RunStreams("nan", 1));
+  SequenceWorkload<float> keras(k, &train, nullptr, RunStreams("nan", 1));
   EXPECT_TRUE(std::isnan(measured.step()));
   EXPECT_TRUE(std::isnan(keras.step()));
   EXPECT_TRUE(std::isfinite(measured.recurrent_kernel().data()[0]));
@@ -396,7 +393,7 @@ TEST(SequenceProtocol, CallerBuiltModelsAreChecked) {
   auto update = [](const std::vector<ParamRef<float>>&) {};
   try {
     SequenceWorkload<float>(s, Rnn<float>(RnnConfig{5, 4, 10}), SeqView::Rows, train, Dataset{},
-                            update, make_engine("m", 1), "Owner");
+                            update, RunStreams("m", 1), "Owner");
     ADD_FAILURE() << "no exception for input_dim";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("Owner: the model's input_dim 5"), std::string::npos)
@@ -404,6 +401,6 @@ TEST(SequenceProtocol, CallerBuiltModelsAreChecked) {
   }
   s.batch = 41;
   EXPECT_THROW(SequenceWorkload<float>(s, Rnn<float>(RnnConfig{28, 4, 10}), SeqView::Rows, train,
-                                       Dataset{}, update, make_engine("m", 1)),
+                                       Dataset{}, update, RunStreams("m", 1)),
                std::invalid_argument);
 }

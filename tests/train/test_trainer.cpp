@@ -261,7 +261,7 @@ TEST(Trainer, AWorkloadWhoseKernelGoesNonFiniteStopsAsDivergedNamingTheKernel) {
     s.lr = 1e300;  // finite in double, +Inf once cast to float
     s.constraint.method = kind;
     if (constraint_method(kind).uses_margin) s.constraint.margin = 0.1;
-    SequenceWorkload<float> workload(s, nullptr, nullptr, make_engine("diverge", 1));
+    SequenceWorkload<float> workload(s, nullptr, nullptr, RunStreams("diverge", 1));
     TrainConfig cfg;
     cfg.step_budget = 50;
     cfg.eval_every = 10;

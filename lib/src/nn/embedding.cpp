@@ -30,6 +30,12 @@ void Embedding<T>::init(Engine& eng, double scale) {
 }
 
 template <class T>
+void Embedding<T>::init(const RunStreams& streams, double scale) {
+  Engine eng = streams.weights("embedding", "uniform", table_.shape(0), table_.shape(1));
+  init(eng, scale);
+}
+
+template <class T>
 void Embedding<T>::forward(const std::int32_t* ids, int batch, int steps, T* x) const {
   const int D = dim(), V = vocab();
   for (int b = 0; b < batch; ++b) {

@@ -101,6 +101,26 @@ void Lstm<T>::init(const InitSpec& recurrent, const InitSpec& input, const InitS
 }
 
 template <class T>
+void Lstm<T>::init(const InitSpec& recurrent, const InitSpec& input, const InitSpec& readout,
+                   const RunStreams& streams) {
+  const int H = cfg_.hidden;
+  if (cfg_.per_gate_init) {
+    Matrix<T> block(mshape<T>(H, H), T(0));
+    for (int g = 0; g < 4; ++g) {
+      initialize(recurrent, block, streams, "lstm/recurrent/gate" + std::to_string(g));
+      std::copy(block.begin(), block.end(), w_.data() + sz(g) * H * H);
+    }
+  } else {
+    initialize(recurrent, w_, streams, "lstm/recurrent");
+  }
+  initialize(input, u_, streams, "lstm/input");
+  initialize(readout, v_, streams, "lstm/readout");
+  b_.fill(T(0));
+  std::fill(b_.data() + H, b_.data() + 2 * H, static_cast<T>(cfg_.forget_bias));
+  c_.fill(T(0));
+}
+
+template <class T>
 void Lstm<T>::reserve(int steps, int batch) {
   if (steps < 1 || batch < 1)
     throw std::invalid_argument("Lstm::reserve: steps and batch must be positive (got " +

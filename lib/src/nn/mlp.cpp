@@ -77,6 +77,17 @@ void Mlp<T>::init(const InitSpec& w_init, double sb2, Engine& eng) {
 }
 
 template <class T>
+void Mlp<T>::init(const InitSpec& w_init, double sb2, const RunStreams& streams) {
+  const double sb = std::sqrt(std::max(0.0, sb2));
+  for (std::size_t l = 0; l < w_.size(); ++l) {
+    const std::string layer = std::to_string(l + 1);
+    initialize(w_init, w_[l], streams, "mlp/weight" + layer);
+    Engine eng = streams.weights("mlp/bias" + layer, "normal", b_[l].size(), 1);
+    for (auto& x : b_[l]) x = sb > 0 ? static_cast<T>(sb * standard_normal(eng)) : T(0);
+  }
+}
+
+template <class T>
 void Mlp<T>::reserve(int max_batch) {
   if (max_batch <= max_batch_) return;
   max_batch_ = max_batch;

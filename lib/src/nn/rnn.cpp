@@ -47,6 +47,16 @@ void Rnn<T>::init(const InitSpec& recurrent, const InitSpec& input, const InitSp
 }
 
 template <class T>
+void Rnn<T>::init(const InitSpec& recurrent, const InitSpec& input, const InitSpec& readout,
+                  const RunStreams& streams) {
+  initialize(recurrent, w_, streams, "rnn/recurrent");
+  initialize(input, u_, streams, "rnn/input");
+  initialize(readout, v_, streams, "rnn/readout");
+  b_.fill(T(0));
+  c_.fill(T(0));
+}
+
+template <class T>
 void Rnn<T>::reserve(int steps, int batch) {
   if (steps < 1 || batch < 1)
     throw std::invalid_argument("Rnn::reserve: steps and batch must be positive (got " +

@@ -105,6 +105,13 @@ void initialize(const InitSpec& spec, Matrix<T>& w, Engine& eng) {
     m.fill_double(spec, w, eng);
 }
 
+template <class T>
+void initialize(const InitSpec& spec, Matrix<T>& w, const RunStreams& streams,
+                std::string_view role) {
+  Engine eng = streams.weights(role, spec.method, w.shape(0), w.shape(1));
+  initialize(spec, w, eng);
+}
+
 #define ISOBENCH_INSTANTIATE_INIT(T)                                         \
   template void GaussianInit::operator()<T>(Matrix<T>&, Engine&) const;      \
   template void GlorotUniformInit::operator()<T>(Matrix<T>&, Engine&) const; \
@@ -112,7 +119,8 @@ void initialize(const InitSpec& spec, Matrix<T>& w, Engine& eng) {
   template void HeInit::operator()<T>(Matrix<T>&, Engine&) const;            \
   template void OrthogonalInit::operator()<T>(Matrix<T>&, Engine&) const;    \
   template void IdentityInit::operator()<T>(Matrix<T>&, Engine&) const;      \
-  template void initialize<T>(const InitSpec&, Matrix<T>&, Engine&);
+  template void initialize<T>(const InitSpec&, Matrix<T>&, Engine&);         \
+  template void initialize<T>(const InitSpec&, Matrix<T>&, const RunStreams&, std::string_view);
 ISOBENCH_INSTANTIATE_INIT(float)
 ISOBENCH_INSTANTIATE_INIT(double)
 #undef ISOBENCH_INSTANTIATE_INIT

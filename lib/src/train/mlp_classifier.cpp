@@ -53,22 +53,22 @@ MlpConfig mlp_config(const ClassifierSpec& s, const Dataset& train) {
 template <class T, class Update>
 MlpClassifierWorkload<T, Update>::MlpClassifierWorkload(const ClassifierSpec& spec,
                                                         const Dataset& train, const Dataset& val,
-                                                        Update update, Engine eng)
+                                                        Update update, const RunStreams& streams)
     : spec_(checked(spec, train)),
       train_(train),
       val_(val),
-      eng_(std::move(eng)),
+      order_(streams.batch_order(train.n)),
       net_(mlp_config(spec, train)),
       opt_(spec.lr, update),
       batches_(train.n, spec.batch, LastBatch::Drop) {
   if (val_.n > 0 && (val_.dim() != train_.dim() || val_.classes != train_.classes))
     throw std::invalid_argument("MlpClassifierWorkload: validation set " + val_.source +
                                 " has a different image size or class count than " + train_.source);
-  // Draw order: weights and biases, the srip vectors' seed, then one shuffle per epoch.
-  net_.init(spec_.init, spec_.sb2, eng_);
+  // Draws (header): each weight and bias from its stream, srip's seed from its own.
+  net_.init(spec_.init, spec_.sb2, streams);
   for (int l = 2; l <= spec_.depth - 1; ++l) square_.push_back(l);
   const bool penalized = spec_.penalty.active();
-  const std::uint64_t penalty_seed = eng_();
+  const std::uint64_t penalty_seed = streams.seed_of("srip/start_vector");
   std::vector<ParamRef<T>> params = net_.params();
   std::vector<OrthoKernel<T>> kernels;
   const double g = orthogonality_gain(spec_.init);
@@ -113,7 +113,7 @@ void MlpClassifierWorkload<T, Update>::scale_inputs(int rows) {
 
 template <class T, class Update>
 void MlpClassifierWorkload<T, Update>::begin_epoch(int /*epoch*/) {
-  batches_.shuffle(eng_);
+  batches_.shuffle(order_);
   batch_in_epoch_ = 0;
 }
 

@@ -58,14 +58,14 @@ SequenceWorkloadSpec core_spec(const RecurrentClassifierSpec& s, int initial_tra
 template <class Model, class Update>
 RecurrentClassifierWorkload<Model, Update>::RecurrentClassifierWorkload(
     const RecurrentClassifierSpec& spec, Model model, const Dataset& train, const Dataset& val,
-    Update update, Engine eng)
+    Update update, const RunStreams& streams)
     : spec_(checked(spec, train)),
       train_(train),
       core_(
           core_spec(spec_, kInitialTrainSamples), std::move(model), spec_.view, train, val,
           [opt = Optimizer<T, Update>(spec_.lr, update)](
               const std::vector<ParamRef<T>>& p) mutable { opt.step(p); },
-          std::move(eng), "RecurrentClassifierWorkload") {}
+          streams, "RecurrentClassifierWorkload") {}
 
 template <class Model, class Update>
 typename RecurrentClassifierWorkload<Model, Update>::Measure

@@ -56,17 +56,17 @@ LstmConfig lstm_config(const SentimentSpec& s) {
 template <class T, class Update>
 SentimentWorkload<T, Update>::SentimentWorkload(const SentimentSpec& spec, int vocab,
                                                 const TextSet& train, const TextSet& val,
-                                                Update update, Engine eng)
+                                                Update update, const RunStreams& streams)
     : spec_(checked(spec, vocab, train, val)),
       train_(train),
       val_(val),
-      eng_(std::move(eng)),
+      shuffles_(streams.batch_order(train.n)),
       lstm_(lstm_config(spec)),
       emb_(vocab, spec.embed_dim),
       opt_(spec.lr, update) {
-  lstm_.init(spec_.recurrent, spec_.input, spec_.readout, eng_);
-  emb_.init(eng_);
-  penalty_seed_ = eng_();
+  lstm_.init(spec_.recurrent, spec_.input, spec_.readout, streams);  // header: draws
+  emb_.init(streams);
+  penalty_seed_ = streams.seed_of("srip/start_vector");
   const int L = train.max_len, rows = std::max(spec_.batch, spec_.eval_chunk);
   lstm_.reserve(L, rows);
   ids_.assign(sz(rows) * sz(L), 0);
@@ -105,7 +105,7 @@ int SentimentWorkload<T, Update>::steps_per_epoch() const {
 
 template <class T, class Update>
 void SentimentWorkload<T, Update>::begin_epoch(int /*epoch*/) {
-  shuffle_indices(order_, eng_);
+  shuffle_indices(order_, shuffles_);
   batch_in_epoch_ = 0;
 }
 

@@ -47,7 +47,7 @@ SequenceProtocol SequenceProtocol::keras() {
   SequenceProtocol p;
   p.last_batch = LastBatch::Keep;
   p.train_figures = TrainFigures::Running;
-  p.srip_seed_from_engine = true;
+  p.srip_seed_from_streams = true;
   p.eval_chunk = 1000;
   p.kernel_spectrum = true;
   p.full_spectrum = true;
@@ -117,11 +117,10 @@ const SequenceWorkloadSpec& checked(const SequenceWorkloadSpec& s, const Dataset
 
 template <class T>
 SequenceWorkload<T>::SequenceWorkload(const SequenceWorkloadSpec& spec, const Dataset* train,
-                                      const Dataset* val, Engine eng)
+                                      const Dataset* val, const RunStreams& streams)
     : spec_(checked(spec, train)),
       train_(train),
       val_(val),
-      eng_(std::move(eng)),
       model_(std::in_place_index<0>, RnnConfig{1, 1, 1}),
       update_([opt = Optimizer<T, AdamUpdate>(spec.lr)](const std::vector<ParamRef<T>>& p) mutable {
         opt.step(p);
@@ -165,17 +164,16 @@ SequenceWorkload<T>::SequenceWorkload(const SequenceWorkloadSpec& spec, const Da
       c.per_gate_init = false;
     model_.template emplace<1>(c);
   }
-  set_up("SequenceWorkload");
+  set_up("SequenceWorkload", streams);
 }
 
 template <class T>
 SequenceWorkload<T>::SequenceWorkload(const SequenceWorkloadSpec& spec, Model model, SeqView view,
                                       const Dataset& train, const Dataset& val, UpdateFn update,
-                                      Engine eng, const std::string& owner)
+                                      const RunStreams& streams, const std::string& owner)
     : spec_(spec),
       train_(&train),
       val_(&val),
-      eng_(std::move(eng)),
       model_(std::move(model)),
       update_(std::move(update)) {
   auto fail = [&](const std::string& what) { throw std::invalid_argument(owner + ": " + what); };
@@ -207,7 +205,7 @@ SequenceWorkload<T>::SequenceWorkload(const SequenceWorkloadSpec& spec, Model mo
   if (val.n > 0 && (val.rows != train.rows || val.cols != train.cols || val.classes != outputs_))
     fail("validation set " + val.source + " has a different image size or class count than " +
          train.source);
-  set_up(owner);
+  set_up(owner, streams);
 }
 
 template <class T>
@@ -227,29 +225,29 @@ int SequenceWorkload<T>::eval_chunk() const {
 }
 
 template <class T>
-void SequenceWorkload<T>::set_up(const std::string& owner) {
+void SequenceWorkload<T>::set_up(const std::string& owner, const RunStreams& streams) {
   const SequenceProtocol& p = spec_.protocol;
   const int rows = std::max(spec_.batch, eval_chunk());  // the largest forward pass
-  // The weights (W, U, V in that order), then the one draw (header).
+  // The weights, each from its stream (header: draws).
   std::vector<ParamRef<T>> params;
   Matrix<T>* kernel_grad = nullptr;
   bool rnn_bias = false;
   std::visit(
       [&](auto& m) {
-        m.init(spec_.recurrent_init, spec_.input_init, spec_.readout_init, eng_);
+        m.init(spec_.recurrent_init, spec_.input_init, spec_.readout_init, streams);
         m.reserve(steps_, rows);
         params = m.params();  // W first, for both models
         kernel_grad = &m.recurrent_kernel_grad();
         if constexpr (std::is_same_v<std::decay_t<decltype(m)>, Rnn<T>>) rnn_bias = m.config().bias;
       },
       model_);
-  const std::uint64_t draw = eng_();
   // The clipping's norm sum runs over params in order; Rnn::params() is W, U, [b,] V[, c].
   if (p.clip_readout_before_biases && rnn_bias) std::swap(params[2], params[3]);
   gain_ = orthogonality_gain(spec_.recurrent_init);
   OrthoTreatmentSpec ts;
   ts.penalty = spec_.penalty;
-  ts.penalty_seed = p.srip_seed_from_engine ? draw : 0;  // the family's srip seeding (protocol)
+  ts.penalty_seed =  // the family's srip seeding (protocol)
+      p.srip_seed_from_streams ? streams.seed_of("srip/start_vector") : 0;
   ts.clip_norm = spec_.clip_norm;
   ts.constraint = spec_.constraint;
   ts.scope = spec_.constraint_scope;
@@ -258,10 +256,16 @@ void SequenceWorkload<T>::set_up(const std::string& owner) {
   treat_ = std::make_unique<OrthoTreatment<T>>(ts, std::vector<OrthoKernel<T>>{w},
                                                std::move(params), owner);
 
-  // Held-out set of the synthetic problems: whole batches, drawn from their own engine.
+  // MNIST: the shuffles' stream. Synthetic: the training batches' stream and the held-out set,
+  // whole batches drawn from its own.
   const int B = spec_.batch;
-  if (batches_.empty()) {
-    Engine held = make_engine("sequence_task/heldout", draw);
+  if (!batches_.empty()) {
+    draws_ = streams.batch_order(train_->n);
+  } else {
+    const char* task = sequence_problem_name(spec_.problem);
+    const std::string params = "length:" + std::to_string(spec_.length);
+    draws_ = streams.synthetic(task, params, "train");
+    Engine held = streams.synthetic(task, params, "heldout");
     const int chunks = (spec_.eval_samples + B - 1) / B;
     const std::size_t xs = static_cast<std::size_t>(steps_) * B * features_;
     eval_x_.resize(xs * chunks);
@@ -297,7 +301,7 @@ int SequenceWorkload<T>::steps_per_epoch() const {
 
 template <class T>
 void SequenceWorkload<T>::begin_epoch(int /*epoch*/) {
-  if (!batches_.empty()) batches_[0].shuffle(eng_);
+  if (!batches_.empty()) batches_[0].shuffle(draws_);
   batch_in_epoch_ = 0;
 }
 
@@ -325,10 +329,10 @@ void SequenceWorkload<T>::draw_batch() {
     gather_labels(*train_, idx, batch_size_, labels_.data());
   } else if (!copy_.empty()) {
     batch_size_ = B;
-    copy_[0].generate(eng_, B, x_.data(), labels_.data());
+    copy_[0].generate(draws_, B, x_.data(), labels_.data());
   } else {
     batch_size_ = B;
-    adding_[0].generate(eng_, B, x_.data(), values_.data());
+    adding_[0].generate(draws_, B, x_.data(), values_.data());
   }
 }
 

@@ -1,6 +1,8 @@
-// Explicit, per-run randomness. There is no global engine: every run derives its own seed from
-// its configuration string and seed number, so its numbers do not depend on what else runs in
-// the process (or on which shard it lands in).
+// Explicit, per-run randomness. There is no global engine: every engine is seeded by
+// derive_seed(KEY, seed) from a text KEY and the run's seed number, so a run's numbers do not
+// depend on what else runs in the process (or on which shard it lands in). Training runs key one
+// engine per thing drawn by what it draws (RunStreams, streams.hpp: common random numbers across
+// treatments); RQA and PERF key one engine by their name.
 #pragma once
 
 #include <cstdint>

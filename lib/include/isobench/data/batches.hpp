@@ -90,6 +90,7 @@ class MiniBatches {
   const int* indices(int b) const { return order_.data() + static_cast<long>(b) * batch_size_; }
   int batch_size() const { return batch_size_; }
   int num_samples() const { return n_; }
+  const std::vector<int>& order() const { return order_; }  // all n indices, batch 0 first
 
  private:
   int n_, batch_size_;

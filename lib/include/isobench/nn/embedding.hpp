@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "isobench/core/rng.hpp"
+#include "isobench/core/streams.hpp"
 #include "isobench/core/tensor.hpp"
 #include "isobench/data/text.hpp"
 #include "isobench/data/word_vectors.hpp"
@@ -34,6 +35,9 @@ class Embedding {
 
   // Uniform(−scale, scale) entries (Keras: 0.05), padding row zero.
   void init(Engine& eng, double scale = 0.05);
+  // The same from the stream "embedding" (vocab × dim, init "uniform"; core/streams.hpp), the
+  // uniforms drawn before scaling (so two scales share them).
+  void init(const RunStreams& streams, double scale = 0.05);
 
   // ids: (B × L) row-major (sample b's sequence at ids + b·L), every id in [0, vocab) — an id
   // outside throws std::out_of_range. x: (L × B × D) time-major, fully overwritten.

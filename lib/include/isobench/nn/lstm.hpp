@@ -51,6 +51,11 @@ class Lstm {
 
   // W from `recurrent` (per gate or whole, see above), then U from `input`, V from `readout`.
   void init(const InitSpec& recurrent, const InitSpec& input, const InitSpec& readout, Engine& eng);
+  // The same, each matrix from its own stream (core/streams.hpp: common random numbers): per
+  // gate "lstm/recurrent/gate0".."gate3" (H × H each, gates i, f, g, o) or whole
+  // "lstm/recurrent" (4H × H), then "lstm/input" (4H × F), "lstm/readout" (K × H).
+  void init(const InitSpec& recurrent, const InitSpec& input, const InitSpec& readout,
+            const RunStreams& streams);
 
   // Allocates every workspace for sequences of up to `steps` steps and batches of up to `batch`.
   void reserve(int steps, int batch);

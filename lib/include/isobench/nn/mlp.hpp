@@ -48,6 +48,9 @@ class Mlp {
 
   // Weights from `w_init` (all layers), biases ~ N(0, sb2) (0 gives zero biases).
   void init(const InitSpec& w_init, double sb2, Engine& eng);
+  // The same, each matrix from its own stream (core/streams.hpp: common random numbers): W_l
+  // from "mlp/weightL" (d_l × d_{l−1}), b_l = √sb2·z from "mlp/biasL" (d_l × 1, init "normal").
+  void init(const InitSpec& w_init, double sb2, const RunStreams& streams);
 
   // Allocates the workspaces for batches of up to `max_batch` rows.
   void reserve(int max_batch);

@@ -49,6 +49,10 @@ class Rnn {
 
   // W from `recurrent`, U from `input`, V from `readout` (drawn in that order); biases zero.
   void init(const InitSpec& recurrent, const InitSpec& input, const InitSpec& readout, Engine& eng);
+  // The same, each matrix from its own stream (core/streams.hpp: common random numbers):
+  // "rnn/recurrent" (H × H), "rnn/input" (H × F), "rnn/readout" (K × H).
+  void init(const InitSpec& recurrent, const InitSpec& input, const InitSpec& readout,
+            const RunStreams& streams);
 
   // Allocates every workspace for sequences of up to `steps` steps and batches of up to `batch`.
   void reserve(int steps, int batch);

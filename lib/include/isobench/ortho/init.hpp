@@ -21,7 +21,10 @@
 // registered by listing it: the built-in ones in BuiltinInits below, a user's with
 // ISOBENCH_REGISTER_INIT(Type) in its file in methods/ (method_registry.hpp).
 //
-// Each policy fills W from the caller's engine; draws are done in double and rounded to T.
+// Each policy fills W from the caller's engine; draws are done in double and rounded to T. Every
+// built-in policy draws numbers that do not depend on the gain or σ_w² and scales them, so two
+// specs differing only in those draw the same numbers from one engine (W ∝ g for orthogonal):
+// the common random numbers of training runs rely on it (core/streams.hpp).
 #pragma once
 
 #include <stdexcept>
@@ -31,6 +34,7 @@
 #include <vector>
 
 #include "isobench/core/rng.hpp"
+#include "isobench/core/streams.hpp"
 #include "isobench/core/tensor.hpp"
 
 namespace isobench {
@@ -185,5 +189,10 @@ const InitMethod& checked_init(const InitSpec& spec);
 // Fills w (rows × cols) by spec's init from eng (checked_init first).
 template <class T>
 void initialize(const InitSpec& spec, Matrix<T>& w, Engine& eng);
+// The same from the run's stream for this matrix: streams.weights(role, spec.method, rows, cols)
+// — keyed by the matrix's role, the init's name and shape and the seed, not the gain or σ_w².
+template <class T>
+void initialize(const InitSpec& spec, Matrix<T>& w, const RunStreams& streams,
+                std::string_view role);
 
 }  // namespace isobench

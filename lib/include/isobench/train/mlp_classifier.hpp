@@ -17,9 +17,14 @@
 // rate; qr / polar / margin after it; gain g = the init's for orthogonal init, else 1).
 //
 // Each step draws the next mini-batch of a per-epoch shuffle (MiniBatches, LastBatch::Drop so
-// every step sees `batch` samples), from the workload's own engine: the run is deterministic given
-// the engine's seed. Evaluation measures loss and accuracy on the first `eval_train` training
-// samples and accuracy on the first `eval_val` validation samples (0: all), in chunks.
+// every step sees `batch` samples). Draws come from the run's streams (core/streams.hpp, common
+// random numbers): W_l and b_l each from its own ("mlp/weightL", "mlp/biasL": Mlp::init), srip's
+// start vectors from seed_of("srip/start_vector"), the shuffles from batch_order(train.n) — none
+// keyed by the treatment (penalty, λ, constraint, rate, optimizer, gain), so two runs that differ
+// only in it at one seed start from the same weights and see the same batches; the init's method
+// does change the weights but not the order. Deterministic given the streams.
+// Evaluation measures loss and accuracy on the first `eval_train` training samples and accuracy
+// on the first `eval_val` validation samples (0: all), in chunks.
 // `input_scale` multiplies every input (train, validation and test alike), e.g. to put the first
 // pre-activation's variance at the mean-field fixed point q* (docs/RESEARCH.md §2, "inputs at q*").
 #pragma once
@@ -30,6 +35,7 @@
 #include <vector>
 
 #include "isobench/core/rng.hpp"
+#include "isobench/core/streams.hpp"
 #include "isobench/core/tensor.hpp"
 #include "isobench/data/datasets.hpp"
 #include "isobench/nn/activation.hpp"
@@ -65,12 +71,12 @@ template <class T, class Update>
 class MlpClassifierWorkload {
  public:
   // `train` and `val` must outlive the workload; val may be empty (n = 0) when eval_val is unused.
-  // The engine is copied: it draws the weights and biases at construction, then the shuffles.
+  // The weights and biases are drawn at construction, the shuffles per epoch (header: streams).
   // Throws std::invalid_argument naming the setting for a bad spec (depth < 1, width < 1,
   // batch < 1, batch > train.n, lr ≤ 0) or std::invalid_argument for a dataset whose dimension
   // or classes do not fit.
   MlpClassifierWorkload(const ClassifierSpec& spec, const Dataset& train, const Dataset& val,
-                        Update update, Engine eng);
+                        Update update, const RunStreams& streams);
   MlpClassifierWorkload(const MlpClassifierWorkload&) = delete;  // treat_ points into net_
   MlpClassifierWorkload& operator=(const MlpClassifierWorkload&) = delete;
 
@@ -98,6 +104,7 @@ class MlpClassifierWorkload {
   Mlp<T>& net() { return net_; }
   const ClassifierSpec& spec() const { return spec_; }
   long steps_taken() const { return t_; }
+  const MiniBatches& batches() const { return batches_; }  // this epoch's order
   double lambda_multiplier(long t) const;
   const OrthoTreatment<T>& treatment() const { return *treat_; }
 
@@ -111,7 +118,7 @@ class MlpClassifierWorkload {
   ClassifierSpec spec_;
   const Dataset& train_;
   const Dataset& val_;
-  Engine eng_;
+  Engine order_;  // the shuffles: streams.batch_order(train.n)
   Mlp<T> net_;
   Optimizer<T, Update> opt_;
   MiniBatches batches_;

@@ -34,8 +34,9 @@
 // acts on (the gate blocks under PerGate); spectrum(k) = kernel_spectrum (orthogonality.hpp).
 //
 // srip seeding: kernel k's power-iteration vector is seeded with penalty_seed + k; the workload
-// chooses penalty_seed (SequenceWorkload per its protocol: 0 for RQD/TASK, a draw from its engine
-// for SEED; the other classifiers a draw from their engine), so every family keeps its draw order.
+// chooses penalty_seed (SequenceWorkload per its protocol: 0 for RQD/TASK; SEED and the other
+// classifiers the run's streams.seed_of("srip/start_vector"), core/streams.hpp), so runs
+// differing only in λ or the norm share srip's start vectors.
 //
 // Allocation: every workspace (penalties, constraints, gate-block scratch) is allocated at
 // construction; add_penalty, clip and after_update do not allocate.

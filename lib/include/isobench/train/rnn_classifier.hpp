@@ -24,10 +24,13 @@
 //               WholeKernel (cayley: per gate only). The model's own config chooses its init
 //               (per_gate_init).
 //
-// Data order: the engine (copied at construction) draws the model's weights (recurrent, input,
-// read-out kernels, in that order — Rnn::init), then one seed for srip's power-iteration vector,
-// then one shuffle per epoch (MiniBatches, LastBatch::Keep as Keras: the last partial batch is
-// trained on, so every sample is seen once per epoch). The run is deterministic given the seed.
+// Draws: from the run's streams (core/streams.hpp, common random numbers; SequenceWorkload's
+// header): each of the recurrent, input and read-out kernels from its own stream (Rnn::init,
+// Lstm::init), srip's power-iteration vector from seed_of("srip/start_vector"), the per-epoch
+// shuffles from batch_order(train.n) (MiniBatches, LastBatch::Keep as Keras: the last partial
+// batch is trained on, so every sample is seen once per epoch). None is keyed by the treatment
+// (penalty, λ, norm, constraint, rate, optimizer, gain): two runs differing only in it at one seed
+// share their initial weights (W ∝ g for orthogonal init) and batch order. Deterministic.
 //
 // Evaluation (trainer's evaluate), all of the CURRENT weights unless stated:
 //   loss, train_acc  the running mean of the training batches' loss (data + penalty) and accuracy
@@ -54,6 +57,7 @@
 #include <vector>
 
 #include "isobench/core/rng.hpp"
+#include "isobench/core/streams.hpp"
 #include "isobench/core/tensor.hpp"
 #include "isobench/data/batches.hpp"
 #include "isobench/data/datasets.hpp"
@@ -103,7 +107,8 @@ class RecurrentClassifierWorkload {
   // lr ≤ 0 or not finite, eval_chunk < 1, clip_norm < 0), a many-to-many model, or a model whose
   // input size / class count does not fit the data and view; the penalty's own checks apply.
   RecurrentClassifierWorkload(const RecurrentClassifierSpec& spec, Model model,
-                              const Dataset& train, const Dataset& val, Update update, Engine eng);
+                              const Dataset& train, const Dataset& val, Update update,
+                              const RunStreams& streams);
   RecurrentClassifierWorkload(const RecurrentClassifierWorkload&) =
       delete;  // the core points into itself
   RecurrentClassifierWorkload& operator=(const RecurrentClassifierWorkload&) = delete;
@@ -138,8 +143,9 @@ class RecurrentClassifierWorkload {
   Model& model() { return std::get<Model>(core_.model()); }
   const RecurrentClassifierSpec& spec() const { return spec_; }
   long steps_taken() const { return core_.steps_taken(); }
-  int sequence_steps() const { return core_.seq_steps(); }    // T
-  int sequence_features() const { return core_.features(); }  // F
+  const MiniBatches& batches() const { return *core_.batches(); }  // this epoch's order
+  int sequence_steps() const { return core_.seq_steps(); }         // T
+  int sequence_features() const { return core_.features(); }       // F
 
  private:
   RecurrentClassifierSpec spec_;

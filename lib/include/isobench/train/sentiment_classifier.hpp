@@ -25,9 +25,12 @@
 // the init and the penalty; cayley needs PerGate — then init the blocks yourself, the whole-kernel
 // init leaves them non-orthogonal and cayley keeps them so).
 //
-// Data order: the engine (copied at construction) draws the LSTM's weights (recurrent, input,
-// read-out kernels — Lstm::init), then the embedding table, then one seed for srip's power
-// iteration, then one shuffle per epoch (last partial batch kept, as Keras). Deterministic.
+// Draws: from the run's streams (core/streams.hpp, common random numbers): the LSTM's recurrent
+// (whole kernel), input and read-out kernels each from its own (Lstm::init), the embedding table
+// from "embedding" (Embedding::init), srip's power-iteration vector from
+// seed_of("srip/start_vector"), the per-epoch shuffles from batch_order(train.n) (last partial
+// batch kept, as Keras). None is keyed by the treatment (penalty, λ, constraint, rate, gain): two
+// runs differing only in it at one seed share their initial weights and batch order.
 //
 // Evaluation (trainer's evaluate), as RecurrentClassifierWorkload (rnn_classifier.hpp) so SENT's
 // traces read like SEED's: loss / train_acc = running means of the training batches since the
@@ -42,6 +45,7 @@
 #include <vector>
 
 #include "isobench/core/rng.hpp"
+#include "isobench/core/streams.hpp"
 #include "isobench/data/text.hpp"
 #include "isobench/nn/embedding.hpp"
 #include "isobench/nn/lstm.hpp"
@@ -84,7 +88,7 @@ class SentimentWorkload {
   // batch < 1 or > train.n, lr ≤ 0, embed_dim / hidden < 1, eval_chunk < 1, sequences of
   // different lengths in train and val; the penalty's own checks apply.
   SentimentWorkload(const SentimentSpec& spec, int vocab, const TextSet& train, const TextSet& val,
-                    Update update, Engine eng);
+                    Update update, const RunStreams& streams);
   SentimentWorkload(const SentimentWorkload&) = delete;  // treat_ points into lstm_
   SentimentWorkload& operator=(const SentimentWorkload&) = delete;
 
@@ -118,6 +122,7 @@ class SentimentWorkload {
   Lstm<T>& model() { return lstm_; }
   const SentimentSpec& spec() const { return spec_; }
   long steps_taken() const { return t_; }
+  const std::vector<int>& order() const { return order_; }  // this epoch's snippet order
 
  private:
   void gather(const TextSet& d, const int* idx, int batch);  // → ids_, labels_
@@ -125,7 +130,7 @@ class SentimentWorkload {
   SentimentSpec spec_;
   const TextSet& train_;
   const TextSet& val_;
-  Engine eng_;
+  Engine shuffles_;  // streams.batch_order(train.n)
   Lstm<T> lstm_;
   Embedding<T> emb_;
   Optimizer<T, Update> opt_;

@@ -33,10 +33,18 @@
 // (constraint_scope WholeKernel) or on each H × H gate block (PerGate; the only scope cayley
 // accepts on the LSTM). A margin m ≥ 1 (Vorontsov's widest, m = 1) is the band [0, g(1 + m)].
 //
-// Draws: the engine is copied and draws, in order, the model's weights (W, U, V: Rnn::init,
-// Lstm::init), ONE number, then the shuffles (MNIST, one per epoch) or training batches
-// (synthetic). The one number seeds the synthetic problems' held-out set, and srip's
-// power-iteration vector when protocol.srip_seed_from_engine (SEED); otherwise srip is seeded 0.
+// Draws come from the run's streams (core/streams.hpp, common random numbers), each keyed by what
+// it draws and the seed, none by the treatment (penalty, λ, norm, constraint, margin, rate,
+// optimizer, the init's gain):
+//   weights     W, U, V each from its own (Rnn::init "rnn/…", Lstm::init "lstm/…"; the LSTM's
+//               per-gate or whole-kernel W are different streams, chosen as below)
+//   MNIST       the per-epoch shuffles from batch_order(train.n)
+//   synthetic   the training batches from synthetic(TASK, "length:T", "train"), the held-out set
+//               from synthetic(TASK, "length:T", "heldout") (TASK copy or adding)
+//   srip        its power-iteration vector from seed_of("srip/start_vector") when
+//               protocol.srip_seed_from_streams (SEED); otherwise seed 0 (RQD/TASK).
+// So two runs differing only in the treatment at one seed start from the same weights and see
+// the same batches in the same order.
 //
 // Data: MNIST steps walk a per-epoch shuffle of the training set; the synthetic problems draw a
 // fresh batch every step, and an "epoch" is `synthetic_steps_per_epoch` steps (the evaluation
@@ -61,6 +69,7 @@
 #include <vector>
 
 #include "isobench/core/rng.hpp"
+#include "isobench/core/streams.hpp"
 #include "isobench/core/tensor.hpp"
 #include "isobench/data/batches.hpp"
 #include "isobench/data/datasets.hpp"
@@ -107,10 +116,9 @@ struct SequenceProtocol {
   //            (step 0) measured on the first eval_train training samples instead.
   enum class TrainFigures { Measured, Running };
   TrainFigures train_figures = TrainFigures::Measured;
-  // Seed of srip's power-iteration vector. SEED: the engine's one draw after the weights (as its
-  // classifier always drew it); RQD/TASK: 0 (that draw seeds the held-out set of the synthetic
-  // problems and is unused on MNIST). The draw ORDER is the same either way (header).
-  bool srip_seed_from_engine = false;
+  // Seed of srip's power-iteration vector. SEED: the run's streams.seed_of("srip/start_vector");
+  // RQD/TASK: 0 (header: draws).
+  bool srip_seed_from_streams = false;
   // Samples per evaluation forward pass; 0: the batch (RQD/TASK). SEED: 1000. Chunks of a
   // different size sum the loss in a different order, so this is part of the protocol.
   int eval_chunk = 0;
@@ -184,7 +192,7 @@ class SequenceWorkload {
   // batch, lr, length, a missing or too small dataset, a constraint on a non-orthogonalizable
   // kernel, …).
   SequenceWorkload(const SequenceWorkloadSpec& spec, const Dataset* train, const Dataset* val,
-                   Engine eng);
+                   const RunStreams& streams);
   // A caller-built, many-to-one model (its config chooses hidden size, activation, bias, the
   // LSTM's per_gate_init; initialized here from the spec's inits) classifying images of any size
   // viewed as `view` (spec.problem, model, hidden and act are not used; spec.perm_seed is), updated
@@ -193,8 +201,8 @@ class SequenceWorkload {
   // output_dim does not fit the view / classes of `train`, a too small `train`, or a `val` of
   // another image size or class count.
   SequenceWorkload(const SequenceWorkloadSpec& spec, Model model, SeqView view,
-                   const Dataset& train, const Dataset& val, UpdateFn update, Engine eng,
-                   const std::string& owner = "SequenceWorkload");
+                   const Dataset& train, const Dataset& val, UpdateFn update,
+                   const RunStreams& streams, const std::string& owner = "SequenceWorkload");
   SequenceWorkload(const SequenceWorkload&) = delete;
   SequenceWorkload& operator=(const SequenceWorkload&) = delete;
 
@@ -252,6 +260,8 @@ class SequenceWorkload {
   int features() const { return features_; }
   int outputs() const { return outputs_; }
   long steps_taken() const { return t_; }
+  // MNIST: this epoch's order; nullptr for the synthetic problems.
+  const MiniBatches* batches() const { return batches_.empty() ? nullptr : &batches_[0]; }
   double last_grad_norm() const { return treat_->last_grad_norm(); }  // before clipping
   double last_penalty() const { return last_penalty_; }  // λP(W) of the last objective
 
@@ -259,7 +269,7 @@ class SequenceWorkload {
   // Shape of the MNIST problems; the model's weights, the one draw, the treatment, the held-out
   // set and the buffers (header: draws).
   void set_up_mnist(SeqView view);
-  void set_up(const std::string& owner);
+  void set_up(const std::string& owner, const RunStreams& streams);
   const T* forward(const T* x, int B);
   void backward(const T* dlogits);
   // Loss (and dlogits) of logits for B samples; adds the correct count to *correct when
@@ -272,7 +282,7 @@ class SequenceWorkload {
   SequenceWorkloadSpec spec_;
   const Dataset* train_;
   const Dataset* val_;
-  Engine eng_;
+  Engine draws_;  // MNIST: the shuffles; synthetic: the training batches (header: draws)
   Model model_;
   int steps_ = 0, features_ = 0, outputs_ = 0;
   bool many_to_many_ = false;
