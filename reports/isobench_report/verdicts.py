@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence, Tuple
 
-from . import stats
 from .checked_write import write_file
 from .inputs import counters, ok_runs
 from .plotting import plt, save
@@ -102,7 +101,9 @@ def render_judged(v):
     body = (f"Effect {num(v.effect)}, 95 % CI {interval(v.ci_low, v.ci_high)}, simultaneous "
             f"{interval(v.sim_low, v.sim_high)}; {v.test}, Holm-adjusted p {pval(v.p_adjusted)}, "
             f"n = {v.n}.")
-    if v.outcome == "inconclusive" and v.mde is not None:
+    if v.sd == 0:
+        body += f" ({v.reason}.)"
+    elif v.outcome == "inconclusive" and v.mde is not None:
         if v.kind == "equivalence":
             body += (f" Equivalence is shown with power 0.8 (at α/m) only while |true effect| < "
                      f"{num(v.mde)}." if v.mde > 0 else
@@ -181,7 +182,7 @@ def fig_effects(fam, judged, out):
 
 def write_json(path, judged):
     """verdicts.json: a JSON array, one object per judged claim (stats.Verdict.as_json), in
-    report order; α = stats.ALPHA, power stats.POWER (docs/REPORT.md)."""
+    report order; α and power: stats.ALPHA, stats.POWER (docs/REPORT.md)."""
     def write(tmp):
         with open(tmp, "w") as fh:
             json.dump([v.as_json() for v in judged], fh, indent=1, allow_nan=False)
