@@ -276,7 +276,7 @@ const bool registered = [] {
   if (paper_profile())
     register_grid<PaperDepths>(/*width=*/1000, /*samples=*/10000, /*budget=*/20000, /*seeds=*/5);
   else
-    register_grid<QuickDepths>(/*width=*/64, /*samples=*/1000, /*budget=*/3000, /*seeds=*/2);
+    register_grid<QuickDepths>(/*width=*/64, /*samples=*/1000, /*budget=*/3000, /*seeds=*/4);
   return true;
 }();
 
