@@ -39,13 +39,14 @@
 //          present, else the 10,000 training digits — the results context says which; 80 % of it
 //          trained on) and Fashion-MNIST (48,000 / 12,000 / 10,000); evaluation on every
 //          validation sample each epoch, test accuracy on the whole test set.
-//   quick  (CI-sized: ≈ 35 s of one core) MNIST only, the first kQuickTrain = 8,000 samples of
+//   quick  (CI-sized: ≈ 4–5 min of one core) MNIST only, the first kQuickTrain = 8,000 samples of
 //          the 80 % training part (all of it with the 10k digits; a cap when the full set is
 //          present), kQuickEpochs = 5 epochs (315 steps, about the steps of ONE published epoch,
 //          after which the study shows ~0.75), 7 seeds (orthogonal vs Glorot: power 0.8 at
 //          the effect measured, issue 20), λ = 1 only, the key configurations:
 //          NoOrthogonal, orthogonal g = 1, g = 1.25 without penalty and plain vs adjusted in
-//          each form (9 configurations, 18 runs); the whole validation part and test set.
+//          each form (9 configurations, 63 runs; with the plug-in methods/ 11, 77); the whole
+//          validation part and test set.
 //
 // Counters (docs/CONTRACT.md): steps_to_target (optimizer steps until the validation accuracy first
 // reached target_val_acc: 0.85 MNIST / 0.75 Fashion-MNIST in paper, 0.75 in quick;

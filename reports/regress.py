@@ -15,12 +15,15 @@ The mirror-image changes are reported as improvements. Runs missing on either si
 (not a failure: a filtered run is compared with what it has).
 
 Then the verdicts: each side's claims are judged with the report's own code (every family's
-claims + stats.judge, Holm per family: isobench_report/judge_runs.py; no figures), and the
+claims + stats.judge, Holm per family: isobench_report/judge_runs.py; no figures) on the runs
+both files hold (so n and the seeds are the same on both sides), and the
 section "verdicts whose outcome changed" lists every claim whose outcome differs (family, claim,
 baseline → now outcome, effect and Holm-adjusted p on each side) and the claims judged on one
 side only. Only a supported <-> contradicted flip fails; a change to or from inconclusive (fewer
 seeds, a noisier run, a claim newly testable) is shown, not failed. When the verdicts cannot be
 computed (e.g. SciPy/statsmodels missing) the section says why and the counters alone decide.
+The committed baseline holds only RQB's fixed-rate runs, which no claim uses: compare verdicts
+with --baseline set to a whole earlier results.json (e.g. a reference's).
 
 Exit 1 on any counter regression or verdict flip, 2 when the inputs cannot be compared
 (unreadable, or made on different data: datasets are compared by the md5 of their decompressed
@@ -118,25 +121,36 @@ def verdict(counter, base, now):
     return "ok"
 
 
-def judged(path):
-    """{(family, claim): stats.Verdict} of one results file, judged as the report judges."""
+def judged(base_path, now_path):
+    """({(family, claim): stats.Verdict} of the baseline, the same of the results), each judged
+    as the report judges but on the runs both files hold: a claim judged on different runs on
+    the two sides (another n, other seeds) would change for that reason alone."""
     if HERE not in sys.path:
         sys.path.insert(0, HERE)
     import contextlib
     import io
-    from isobench_report.judge_runs import judge_paths
+    from collections import OrderedDict
+    from isobench_report.inputs import load_inputs
+    from isobench_report.judge_runs import judge_inputs
     with contextlib.redirect_stderr(io.StringIO()):  # the report's input warnings: not ours
-        _, by_fam, problems = judge_paths([path])
-    for p in problems:
-        print(f"regress: {path}: {p}", file=sys.stderr)
-    return {(v.family, v.claim.claim): v for vs in by_fam.values() for v in vs}
+        sides = [load_inputs([base_path]), load_inputs([now_path])]
+    shared = set(sides[0].runs) & set(sides[1].runs)
+    out = []
+    for path, inp in zip((base_path, now_path), sides):
+        inp.runs = OrderedDict((k, v) for k, v in inp.runs.items() if k in shared)
+        with contextlib.redirect_stderr(io.StringIO()):
+            by_fam, problems = judge_inputs(inp)
+        for p in problems:
+            print(f"regress: {path}: {p}", file=sys.stderr)
+        out.append({(v.family, v.claim.claim): v for vs in by_fam.values() for v in vs})
+    return out
 
 
 def verdict_changes(base_path, now_path):
     """Prints the section "verdicts whose outcome changed"; returns the number of
     supported <-> contradicted flips (None when the verdicts could not be computed)."""
     try:
-        b, n = judged(base_path), judged(now_path)
+        b, n = judged(base_path, now_path)
         from isobench_report.verdicts import num, pval
     except Exception as e:  # e.g. SciPy or statsmodels missing: the counters still decide
         print(f"verdicts whose outcome changed: not computed ({type(e).__name__}: {e}); "

@@ -39,16 +39,30 @@ def table(runs, counter, arm, base, transform=None):
 
 
 def paired(tab, a, b):
-    """(a − b for every (base, seed) holding both arms, in order; the number of runs of either
-    arm left without a partner)."""
-    diffs, lone = [], 0
+    """(one value per seed, runs left without a partner, most cells averaged into one value).
+
+    For every (base, seed) holding both arms, the difference a − b; the differences of one seed
+    are then averaged over its bases (e.g. RQC's data sets × optimizers): runs of one seed share
+    their initial weights across bases (common random numbers), so the cells of a seed are not
+    independent — the seed is the unit of replication, and n is the number of seeds. Bases that
+    hold only one of the arms (another treatment's runs) count no lone runs."""
+    by_seed = {}
+    lone = 0
     for arms in tab.values():
         xa, xb = arms.get(a, {}), arms.get(b, {})
+        if not xa or not xb:
+            continue
         for seed in xa:
             if seed in xb:
-                diffs.append(xa[seed] - xb[seed])
+                by_seed.setdefault(seed, []).append(xa[seed] - xb[seed])
         lone += len(set(xa) ^ set(xb))
-    return tuple(diffs), lone
+    values = tuple(sum(d) / len(d) for d in by_seed.values())
+    return values, lone, max((len(d) for d in by_seed.values()), default=0)
+
+
+def cells_note(cells, what="configurations"):
+    """'each value averages 4 configurations of one seed' when more than one."""
+    return f"each value averages {cells} {what} of one seed" if cells > 1 else ""
 
 
 def pairing_note(lone):
@@ -57,8 +71,11 @@ def pairing_note(lone):
 
 def log_steps(v, c):
     """log of steps_to_target restricted at budget + 1 (stats.restricted_steps): a run that
-    never reached the target counts as budget + 1 — the restricted mean time, since every run of
-    a comparison shares the same budget (administrative censoring)."""
+    never reached the target counts as budget + 1 — restricted times, whose mean is the
+    restricted mean time since every run of a comparison shares one budget (administrative
+    censoring); on the log scale it is the mean log restricted time. A censored run's true time
+    is larger, so a difference claim is conservative; an equivalence claim must not use censored
+    runs (rqb.py: it is not judged then)."""
     budget = c.get("step_budget")
     if budget is None:
         return None
@@ -67,25 +84,18 @@ def log_steps(v, c):
 
 def censoring_note(runs, names_filter=None):
     """'k of n runs never reached the target …' over the runs that report steps_to_target."""
-    n = k = 0
-    for name, b in ok_runs(runs).items():
-        c = counters(b)
-        if "steps_to_target" not in c or "step_budget" not in c:
-            continue
-        if names_filter and not names_filter(parse_name(name)[2]):
-            continue
-        n += 1
-        k += 0 if stats.reached(c["steps_to_target"], c["step_budget"]) else 1
+    k, n = censored(runs, names_filter)
     if not n:
         return ""
-    return (f"{k} of {n} runs never reached the target (counted at budget + 1: restricted mean "
-            f"steps)" if k else f"all {n} runs reached the target")
+    return (f"{k} of {n} runs never reached the target (counted at budget + 1: a lower bound "
+            f"on their steps)" if k else f"all {n} runs reached the target")
 
 
 def per_seed_series(runs, counter, x_of, group, transform=None):
     """{group: {seed: {x: value}}}: for trends. x_of(keys) → the level (a number) or None;
-    group(keys, model) → the series the run belongs to, or None."""
-    out = defaultdict(lambda: defaultdict(dict))
+    group(keys, model) → the series the run belongs to, or None. Several runs of one (group,
+    seed, level) — e.g. the paper profile's tasks — are averaged (one value per seed and level)."""
+    acc = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for n, b in ok_runs(runs).items():
         _, model, k = parse_name(n)
         g, x = group(k, model), x_of(k)
@@ -94,8 +104,27 @@ def per_seed_series(runs, counter, x_of, group, transform=None):
             continue
         v = transform(c[counter], c) if transform else c[counter]
         if v is not None:
-            out[g][k.get("seed", "")][x] = v
+            acc[g][k.get("seed", "")][x].append(v)
+    out = defaultdict(dict)
+    for g, by_seed in acc.items():
+        out[g] = {seed: {x: sum(vs) / len(vs) for x, vs in by_x.items()}
+                  for seed, by_x in by_seed.items()}
     return out
+
+
+def censored(runs, keep=None):
+    """(runs that never reached the target, runs with steps_to_target) among the finished runs
+    whose keys pass `keep`."""
+    n = k = 0
+    for name, b in ok_runs(runs).items():
+        c = counters(b)
+        if "steps_to_target" not in c or "step_budget" not in c:
+            continue
+        if keep and not keep(parse_name(name)[2]):
+            continue
+        n += 1
+        k += 0 if stats.reached(c["steps_to_target"], c["step_budget"]) else 1
+    return k, n
 
 
 def seed_slopes(series):

@@ -156,7 +156,8 @@ def seed_claims(s):
     if acc is None:
         return []
     alike = fam == "SENT"
-    kind = dict(kind="equivalence", margin=ALIKE_MARGIN, margin_reason=ALIKE_REASON) if alike \
+    kind = dict(kind="equivalence", margin=ALIKE_MARGIN, margin_reason=ALIKE_REASON,
+                literature_effect=0.0) if alike \
         else dict(kind="difference", direction=+1)
     out = []
     for adj, plain in FORM_PAIRS:
@@ -165,7 +166,7 @@ def seed_claims(s):
         for base, arms in tab.items():
             if adj not in arms or plain not in arms:
                 continue
-            diffs, lone = claims.paired({base: arms}, adj, plain)
+            diffs, lone, _ = claims.paired({base: arms}, adj, plain)
             verb = "matches" if alike else "beats"
             out.append(stats.Claim(
                 family=fam, claim=f"{adj} {verb} {plain} ({base_label(base)})",
@@ -182,7 +183,7 @@ def seed_claims(s):
     for base, arms in tab.items():
         if "orthogonal" not in arms or "glorot" not in arms:
             continue
-        diffs, lone = claims.paired({base: arms}, "orthogonal", "glorot")
+        diffs, lone, _ = claims.paired({base: arms}, "orthogonal", "glorot")
         verb = "matches" if alike else "beats"
         out.append(stats.Claim(
             family=fam, claim=f"orthogonal init (g = 1, no penalty) {verb} Glorot "

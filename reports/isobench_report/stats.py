@@ -41,10 +41,12 @@ The rules of `judge` and why:
   None, the outcome "inconclusive". Such a claim still counts in Holm's m, with p = 1, so that a
   claim gaining its data later never makes the family's other claims stricter without notice
   (m is the number of claims stated, not of claims testable). Zero spread (all values
-  identical; two samples: each side constant): the t statistic is undefined, so p = 0 when the
-  hypothesis is plainly met (difference: effect ≠ 0; TOST: |effect| < margin;
-  non-inferiority: direction·effect > −margin), else 1; the intervals collapse to the effect;
-  the reason says "zero spread". Non-finite values raise ValueError naming the claim.
+  identical; two samples: each side constant): the t statistic is undefined, so the p is the
+  exact sign-flip (permutation) test's when the hypothesis is met on every value (difference:
+  effect ≠ 0, two-sided 2·0.5^n; TOST: |effect| < margin, 0.5^n; non-inferiority:
+  direction·effect > −margin, 0.5^n; two constant samples 1/C(n_a + n_b, n_a), doubled
+  two-sided) — so two identical numbers prove nothing — else 1; the intervals collapse to the
+  effect; the reason says "zero spread". Non-finite values raise ValueError naming the claim.
 * mde: the true effect at which the claim's test has power 0.8 at level α/m (Bonferroni =
   Holm's strictest step, so it is the conservative one), from the values' SD and n via
   statsmodels TTestPower (two samples: TTestIndPower with the pooled SD, an equal-variance
@@ -369,10 +371,22 @@ def _analyse(claim: Claim, alpha: float, m: int) -> _Raw:
         met = {"difference": e != 0,
                "equivalence": margin is not None and abs(e) < margin,
                "non-inferiority": margin is not None and d * e > -margin}[claim.kind]
-        r.p = 0.0 if met else 1.0
+        r.p = _exact_zero_spread_p(claim.kind, r.n_a, r.n_b) if met else 1.0
         r.ci = r.sim = (e, e)
-        r.test += ", zero spread"
+        r.test += ", zero spread: exact sign/permutation p"
     return r
+
+
+def _exact_zero_spread_p(kind, n_a, n_b):
+    """The exact p of identical values, where t is undefined: a sign-flip (permutation) test's
+    most extreme outcome. One sample of n equal values on the hypothesis' side: one-sided 0.5^n
+    (scipy.stats.binomtest(n, n)), two-sided twice that; two constant samples: 1/C(n_a + n_b, n_a)
+    one-sided, twice that two-sided. So two identical numbers never prove anything (p ≥ 0.25)."""
+    if n_b:
+        one = 1.0 / math.comb(n_a + n_b, n_a)
+    else:
+        one = float(sst.binomtest(n_a, n_a, 0.5, alternative="greater").pvalue)
+    return min(1.0, 2 * one) if kind == "difference" else one
 
 
 def _mde_and_seeds(claim: Claim, r: _Raw, alpha_m: float):

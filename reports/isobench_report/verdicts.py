@@ -112,10 +112,12 @@ def render_judged(v):
         else:
             body += f" Smallest effect detectable with power 0.8 at α/m: {num(v.mde)}."
         if v.claim.literature_effect is not None:
-            body += (f" The expected effect {num(v.claim.literature_effect)} needs "
-                     f"{v.seeds_needed} seeds." if v.seeds_needed else
+            body += (f" At the expected effect {num(v.claim.literature_effect)}, "
+                     f"{v.seeds_needed} seeds would reach power 0.8." if v.seeds_needed else
                      f" The expected effect {num(v.claim.literature_effect)}: no number of "
-                     f"seeds reaches power 0.8.")
+                     f"seeds reaches power 0.8 at this spread.")
+        else:
+            body += " The source states no effect size to plan seeds for."
     extra = "; ".join(x for x in (v.claim.note, v.claim.margin_reason and
                                   f"margin: {v.claim.margin_reason}",
                                   v.claim.source and f"source: {v.claim.source}") if x)

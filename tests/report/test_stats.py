@@ -321,12 +321,24 @@ class Degenerate(unittest.TestCase):
                    Claim("T", "eq in", "equivalence", "x", values=(0.01,) * 3, margin=0.1),
                    Claim("T", "eq out", "equivalence", "x", values=(0.2,) * 3, margin=0.1),
                    Claim("T", "ni", "non-inferiority", "x", values=(-0.05,) * 3, margin=0.1)])
-        self.assertEqual([x.p for x in v], [0.0, 1.0, 0.0, 1.0, 0.0])
-        self.assertEqual([x.outcome for x in v],
-                         ["supported", "inconclusive", "supported", "contradicted", "supported"])
+        # The exact sign-flip p of n equal values: 2·0.5^n two-sided, 0.5^n one-sided.
+        for got, want in zip([x.p for x in v], [0.125, 1.0, 0.125, 1.0, 0.125]):
+            self.assertAlmostEqual(got, want, places=12)
+        self.assertEqual([x.outcome for x in v], ["inconclusive", "inconclusive", "inconclusive",
+                                                  "contradicted", "inconclusive"])
         for x in v:
             self.assertIn("zero spread", x.reason)
             self.assertEqual((x.ci_low, x.ci_high, x.sim_low, x.sim_high), (x.effect,) * 4)
+
+    def test_two_identical_numbers_prove_nothing(self):
+        # Bit-identical paired runs (common random numbers) must not make a claim "supported".
+        self.assertEqual(judge([diff("two", [0.1, 0.1])])[0].outcome, "inconclusive")
+        self.assertEqual(judge([Claim("T", "two b", "difference", "x", values=(0.3, 0.3),
+                                      b=(0.1, 0.1))])[0].outcome, "inconclusive")
+        # Ten equal positive differences: exact p = 2/1024, supported on its own.
+        v = judge([diff("ten", [0.1] * 10)])[0]
+        self.assertAlmostEqual(v.p, 2 / 1024, places=12)
+        self.assertEqual(v.outcome, "supported")
 
     def test_too_few(self):
         v = judge([diff("empty", []),

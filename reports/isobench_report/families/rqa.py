@@ -439,9 +439,17 @@ def log_ratios(rs, key):
     return tuple(out)
 
 
-def spread(rs):
-    """Per-seed log(1 + sv2_var): the spread of JJᵀ's spectrum (0 = isometry), defined at 0."""
-    return tuple(math.log1p(r["c"]["sv2_var"]) for r in rs if r["c"].get("sv2_var") is not None)
+def spread(rs, key="sv2_var"):
+    """Per-seed log(1 + sv2_var): the spread of JJᵀ's spectrum (0 = isometry), defined at 0.
+    key="theory_sv2_var": the same from theory's prediction."""
+    return tuple(math.log1p(r["c"][key]) for r in rs if r["c"].get(key) is not None)
+
+
+def theory_difference(a, b):
+    """Theory's log(1 + sv2_var) of runs `a` minus that of runs `b` (the expected effect of a
+    difference claim), or None when a side has no prediction."""
+    ta, tb = spread(a, "theory_sv2_var"), spread(b, "theory_sv2_var")
+    return sum(ta) / len(ta) - sum(tb) / len(tb) if ta and tb else None
 
 
 def claims_of(s):
@@ -465,12 +473,16 @@ def claims_of(s):
                 d = deepest[init]
                 vals = tuple(math.log(r["c"]["sv2_mean"]) for r in bd[d]
                              if r["c"].get("sv2_mean", 0) > 0)
+                dropped = len(bd[d]) - len(vals)
                 out.append(stats.Claim(
                     family="RQA", claim=f"{name} ({where}), {init}: JJᵀ's mean "
                                         f"{'shrinks' if chi < 1 else 'grows'} with depth "
                                         f"(χ^L, L={d})",
                     kind="difference", metric=f"log sv2_mean at depth {d}", values=vals,
-                    direction=-1 if chi < 1 else +1, source=SCHOENHOLZ))
+                    direction=-1 if chi < 1 else +1, literature_effect=d * math.log(chi),
+                    source=SCHOENHOLZ + " (expected effect: L·log χ)",
+                    note=f"{dropped} run(s) without a positive sv2_mean left out" if dropped
+                    else ""))
             continue
         for init, bd in inits.items():
             if init == "orthogonal":
@@ -488,7 +500,7 @@ def claims_of(s):
                     family="RQA", claim=f"{name} ({where}), {init}, L={d}, N={width}: JJᵀ's "
                                         f"{what} matches theory",
                     kind="equivalence", metric=f"log({key} / theory_{key}), per seed",
-                    values=vals, margin=theory_margin(d, width),
+                    values=vals, margin=theory_margin(d, width), literature_effect=0.0,
                     margin_reason="log(1 + max(0.1, L/N)): finite-width corrections are of "
                                   "relative order L/N",
                     source=PENNINGTON))
@@ -502,14 +514,18 @@ def claims_of(s):
                 kind="difference", metric=f"log(1 + sv2_var) at depth {d}, Gaussian − "
                                           f"orthogonal (independent draws: Welch)",
                 values=spread(inits["gaussian"][d]), b=spread(inits["orthogonal"][d]),
-                direction=+1, source=PENNINGTON))
+                direction=+1, source=PENNINGTON + " (expected effect: theory's)",
+                literature_effect=theory_difference(inits["gaussian"][d],
+                                                    inits["orthogonal"][d])))
     if "relu" in iso and "tanh" in iso:
         out.append(stats.Claim(
             family="RQA", claim="ReLU is not isometric even with orthogonal weights: its "
                                 "spectrum spreads more than critical tanh's",
             kind="difference", metric="log(1 + sv2_var) at the deepest depth, orthogonal ReLU − "
                                       "orthogonal tanh (Welch)",
-            values=spread(iso["relu"]), b=spread(iso["tanh"]), direction=+1, source=PENNINGTON))
+            values=spread(iso["relu"]), b=spread(iso["tanh"]), direction=+1,
+            literature_effect=theory_difference(iso["relu"], iso["tanh"]),
+            source=PENNINGTON + " (expected effect: theory's)"))
     return out
 
 

@@ -96,7 +96,7 @@ def claims_of(s):
     paired by (data set, optimizer, seed), and orthogonal tanh at least as accurate."""
     steps = claims.table(s.runs, "steps_to_target", arm, base, claims.log_steps)
     note = claims.censoring_note(s.runs)
-    metric = "log steps_to_target ({a}) − log steps_to_target ({b}), paired"
+    metric = "log steps_to_target ({a}) − log steps_to_target ({b}), per seed"
     out = []
     for a, b, text in (
             ("tanh/gaussian", "tanh/orthogonal",
@@ -104,23 +104,26 @@ def claims_of(s):
             ("relu/gaussian", "tanh/gaussian", "ReLU (Gaussian) is slower than Gaussian tanh"),
             ("relu/orthogonal", "tanh/gaussian",
              "ReLU (orthogonal) is slower than Gaussian tanh")):
-        diffs, lone = claims.paired(steps, a, b)
+        diffs, lone, cells = claims.paired(steps, a, b)
         if not diffs and not lone:
             continue
         out.append(stats.Claim(
             family="RQC", claim=text, kind="difference", metric=metric.format(a=a, b=b),
             values=diffs, direction=+1, source=PENNINGTON,
-            note="; ".join(x for x in (note, claims.pairing_note(lone)) if x)))
+            note="; ".join(x for x in (claims.cells_note(cells, "data set × optimizer cells"),
+                                       note, claims.pairing_note(lone)) if x)))
     acc = pick_counter(s.runs, ["test_acc", "final_acc", "best_val_acc"])
     if acc:
-        diffs, lone = claims.paired(claims.table(s.runs, acc, arm, base), "tanh/orthogonal",
-                                    "tanh/gaussian")
+        diffs, lone, cells = claims.paired(claims.table(s.runs, acc, arm, base),
+                                           "tanh/orthogonal", "tanh/gaussian")
         if diffs or lone:
             out.append(stats.Claim(
                 family="RQC", claim="orthogonal tanh is at least as accurate as Gaussian tanh",
-                kind="non-inferiority", metric=f"{acc}, orthogonal − Gaussian tanh, paired",
+                kind="non-inferiority", metric=f"{acc}, orthogonal − Gaussian tanh, per seed",
                 values=diffs, direction=+1, margin=ACC_MARGIN, margin_reason=ACC_REASON,
-                source=PENNINGTON, note=claims.pairing_note(lone)))
+                source=PENNINGTON,
+                note="; ".join(x for x in (claims.cells_note(cells, "data set × optimizer cells"),
+                                           claims.pairing_note(lone)) if x)))
     return out
 
 

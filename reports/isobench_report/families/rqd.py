@@ -84,11 +84,13 @@ def claims_of(s):
     out = []
     kinds = sorted({a for arms in tab.values() for a in arms})
     for hard in [k for k in HARD if k in kinds]:
-        diffs, lone = claims.paired(tab, "none", hard)
+        diffs, lone, cells = claims.paired(tab, "none", hard)
         out.append(stats.Claim(
             family="RQD", claim=f"the pure hard constraint ({hard}) is less accurate than none",
             kind="difference", metric=f"{acc}, none − {hard}, paired by seed", values=diffs,
-            direction=+1, source=VORONTSOV, note=claims.pairing_note(lone)))
+            direction=+1, source=VORONTSOV,
+            note="; ".join(x for x in (claims.cells_note(cells, "tasks"),
+                                       claims.pairing_note(lone)) if x)))
     rank = margin_rank(ok_runs(s.runs))
     if len(rank) >= 3:
         series = claims.per_seed_series(

@@ -66,9 +66,14 @@ def penalty_gains(runs, acc):
     — one pre-specified summary per (init, depth, seed), not the best penalty (picking the best
     after the fact would bias the effect upwards). Only the configurations (reg, norm, λ)
     present at every depth of the init enter the mean, so each depth averages the same set."""
-    tab = claims.table(runs, acc, lambda k, _: "none" if k.get("reg", "none") == "none" else
-                       (claims.drop(k, "init", "depth", "act", "dataset", "width", "opt", "lr")
-                        if k.get("reg") in BANSAL_FORMS else None),
+    def arm(k, _):
+        if k.get("constraint", "none") != "none":
+            return None  # a user constraint's runs are not the untreated baseline
+        if k.get("reg", "none") == "none":
+            return "none"
+        return (claims.drop(k, "init", "depth", "act", "dataset", "width", "opt", "lr")
+                if k.get("reg") in BANSAL_FORMS else None)
+    tab = claims.table(runs, acc, arm,
                        lambda k, _: (k.get("init"), int(k["depth"])) if "depth" in k else None)
     by_init = defaultdict(dict)
     for (init, depth), arms in tab.items():
