@@ -250,10 +250,18 @@ def _std_effect(n_a: int, n_b: int, alpha: float, alternative: str) -> float:
                                      1e-9, hi, xtol=1e-10))
 
 
+HUGE_EFFECT = 1e3  # standardized effects beyond this need n = 2 (see _seeds_for)
+
+
 def _seeds_for(effect_size: float, alpha: float, alternative: str, two_sample: bool):
     """Smallest n ≥ 2 (two samples: per arm, equal arms) with power ≥ POWER, or None."""
     if not (effect_size > 0 and math.isfinite(effect_size)):
         return None
+    if effect_size > HUGE_EFFECT:
+        # SciPy's non-central t (Boost) aborts the whole process (an uncatchable C++ exception)
+        # for noncentralities near 1e15, e.g. a spread of 1e-16 in an exact result; an effect
+        # of more than 1000 SDs is detected by the smallest test anyway.
+        return 2
     if two_sample:
         def power(n):
             return float(TTestIndPower().power(effect_size=effect_size, nobs1=n, ratio=1.0,
