@@ -82,9 +82,27 @@ def seed_band(curves):
     return grid, mean, std, count
 
 
+def mean_interval(values):
+    """(mean, half-width of its 95 % t interval, n) of the finite values; half-width 0 for one
+    value; (None, None, 0) for none."""
+    import math
+    from scipy import stats as sst
+    vals = [float(v) for v in values if v is not None and math.isfinite(v)]
+    if not vals:
+        return None, None, 0
+    n = len(vals)
+    m = sum(vals) / n
+    if n < 2:
+        return m, 0.0, n
+    sd = math.sqrt(sum((v - m) ** 2 for v in vals) / (n - 1))
+    return m, float(sst.t.ppf(0.975, n - 1)) * sd / math.sqrt(n), n
+
+
 def plot_band(ax, curves, color, label, logy=False):
-    """Mean line with a ± std band over seeds; returns True if something was drawn."""
+    """Mean line over seeds with the 95 % t interval of the mean as a band (where ≥ 2 seeds
+    have a point), n in the label; returns True if something was drawn."""
     import warnings
+    from scipy import stats as sst
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: nothing to average
         grid, mean, std, count = seed_band(curves)
@@ -93,7 +111,11 @@ def plot_band(ax, curves, color, label, logy=False):
     n = int(max(count)) if len(count) else 0
     ax.plot(grid, mean, color=color, lw=1.4, label=f"{label} (n={n})" if n > 1 else label)
     if n > 1:
-        lo, hi = mean - std, mean + std
+        cnt = np.asarray(count, float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            half = np.where(cnt > 1, sst.t.ppf(0.975, np.maximum(cnt - 1, 1)) * std /
+                            np.sqrt(np.maximum(cnt, 1)), 0.0)
+        lo, hi = mean - half, mean + half
         if logy:
             lo = np.where(lo > 0, lo, mean * 0.5)
         ax.fill_between(grid, lo, hi, color=color, alpha=0.18, lw=0)

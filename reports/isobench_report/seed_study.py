@@ -125,7 +125,7 @@ def fig_val_acc_epochs(fam, runs, inp, out, notes):
         else:
             ax.legend(fontsize=7, loc="lower right")
     fig.suptitle(f"{fam}: {field} per epoch (the seed study's Figure 8; line: mean over seeds, "
-                 f"band: ± std)", fontsize=10)
+                 f"band: its 95 % interval, n seeds)", fontsize=10)
     tight(fig)
     return save(fig, out, f"{fam.lower()}_fig8_val_acc.png")
 
@@ -209,7 +209,8 @@ def figures(s):
                      "Figure 7: singular values of the recurrent kernel per epoch, per "
                      "configuration" + (f" ({title})" if title else "") + "."))
     figs += [(fig_val_acc_epochs(fam, runs, inp, out, notes),
-             "Figure 8: validation accuracy per epoch, per configuration (± std over seeds).")]
+             "Figure 8: validation accuracy per epoch, per configuration (mean over seeds, "
+             "95 % interval of the mean; n in the legend).")]
     return keep_drawn(figs)
 
 

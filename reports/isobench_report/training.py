@@ -10,7 +10,6 @@ draws from here; nothing is copied between families.
 Everything is defensive: a family with no runs, missing traces or missing fields gives a note in
 the report, never an exception. Seeds are averaged on a common step grid (plotting.seed_band).
 """
-import math
 import re
 from collections import OrderedDict
 
@@ -18,7 +17,7 @@ import numpy as np
 
 from .inputs import (counters, groups_by_config, is_number, mean_spread, ok_runs, parse_name,
                      short_label, varying_keys)
-from .plotting import (colors, depth_axis, plot_band, plt, save, spans_decades,
+from .plotting import (colors, depth_axis, mean_interval, plot_band, plt, save, spans_decades,
                        subplots_grid, tight)
 from .tables import fmt
 from .verdicts import Verdict
@@ -60,7 +59,7 @@ def pick_counter(runs, prefs):
 
 def fig_curves(fam, runs, inp, out, notes, fields, ylabel, filename, title, logy=False,
                baseline_counter=None):
-    """One line per configuration (mean over seeds, ± std band) of the first trace field of
+    """One line per configuration (mean over seeds, 95 % interval band) of the first trace field of
     `fields` against optimizer steps; panels by task/dataset/... (split_panels)."""
     runs = ok_runs(runs)
     groups = groups_by_config(runs)
@@ -112,7 +111,8 @@ def fig_curves(fam, runs, inp, out, notes, fields, ylabel, filename, title, logy
     if logy or (field in ("loss", "val_loss") and spans_decades(allv)):
         for ax in axes:
             ax.set_yscale("log")
-    fig.suptitle(title.format(field=field) + " (line: mean over seeds; band: ± std)", fontsize=10)
+    fig.suptitle(title.format(field=field) + " (line: mean over n seeds; band: its 95 % interval)",
+                 fontsize=10)
     tight(fig)
     return save(fig, out, filename)
 
@@ -131,7 +131,8 @@ def co_run_note(fam, jobs, what):
 
 
 def fig_bars(fam, runs, out, notes, by_key, filename, what=None, jobs=1):
-    """Horizontal bars per configuration (mean ± std over seeds): accuracy and cost counters.
+    """Horizontal bars per configuration (mean over seeds, 95 % t interval; n in the label):
+    accuracy and cost counters.
     Bars are grouped and coloured by `by_key` (a name key, or a function of the keys). The cost
     bars (wall times) are drawn only when the runs ran alone (jobs == 1)."""
     group = by_key if callable(by_key) else (lambda k: k.get(by_key, "—"))
@@ -149,7 +150,7 @@ def fig_bars(fam, runs, out, notes, by_key, filename, what=None, jobs=1):
     label_keys = varying_keys(cfgs)
     # Sort so that bars of one constraint/penalty sit together.
     cfgs.sort(key=lambda c: (natural(group(parse_name(c)[2])), natural(c)))
-    labels = [short_label(c, label_keys) for c in cfgs]
+    labels = [f"{short_label(c, label_keys)} (n={len(groups[c])})" for c in cfgs]
     fig, axes = plt.subplots(1, len(present), figsize=(3.6 * len(present) + 2.5,
                                                        0.32 * len(cfgs) + 1.6),
                              sharey=True, squeeze=False)
@@ -158,9 +159,9 @@ def fig_bars(fam, runs, out, notes, by_key, filename, what=None, jobs=1):
     for ax, c in zip(axes[0], present):
         ms, ss = [], []
         for cfg in cfgs:
-            m, s, _ = mean_spread([counters(b).get(c) for _, b in groups[cfg]])
+            m, half, _ = mean_interval([counters(b).get(c) for _, b in groups[cfg]])
             ms.append(np.nan if m is None else m)
-            ss.append(0 if s is None else s)
+            ss.append(0 if half is None else half)
         bar_cols = [cmap[group(parse_name(cfg)[2])] for cfg in cfgs]
         ax.barh(range(len(cfgs)), np.nan_to_num(ms), xerr=ss, color=bar_cols, capsize=2)
         unit = " (s)" if c.endswith("seconds") else " (fraction)" if "acc" in c else ""
@@ -176,7 +177,8 @@ def fig_bars(fam, runs, out, notes, by_key, filename, what=None, jobs=1):
     axes[0][0].set_yticklabels(labels, fontsize=7.5)
     axes[0][0].invert_yaxis()
     what = what or {"reg": "penalty", "constraint": "constraint"}.get(by_key, str(by_key))
-    fig.suptitle(f"{fam}: accuracy and cost per {what} (mean ± std over seeds)", fontsize=10)
+    fig.suptitle(f"{fam}: accuracy and cost per {what} (mean over seeds, 95 % interval)",
+                 fontsize=10)
     tight(fig)
     return save(fig, out, filename)
 
@@ -184,7 +186,8 @@ def fig_bars(fam, runs, out, notes, by_key, filename, what=None, jobs=1):
 def fig_vs_depth(fam, runs, out, notes, filename):
     """Accuracy against depth. With reg:none runs to compare with (RQE), each penalty's gain
     over no penalty at the same depth (panels per initialization); else the accuracy itself.
-    Error bars: std over seeds (for a gain: the two configurations' stds combined)."""
+    Error bars: the 95 % t interval of the mean over seeds (for a gain: of the per-seed paired
+    differences — runs of one seed share their draws)."""
     runs = ok_runs(runs)
     depths = {parse_name(n)[2].get("depth") for n in runs}
     if len(depths - {None}) < 2:
@@ -194,13 +197,14 @@ def fig_vs_depth(fam, runs, out, notes, filename):
         notes.append(f"{fam}: no accuracy counter; accuracy against depth is skipped.")
         return None
     strip = r"/(depth|seed):[^/]*"
-    lines = OrderedDict()  # configuration without depth → {depth: [values]}
+    lines = OrderedDict()  # configuration without depth → {depth: {seed: value}}
     for n, b in runs.items():
         k = parse_name(n)[2]
         if "depth" not in k or acc not in counters(b):
             continue
         key = re.sub(strip, "", n)
-        lines.setdefault(key, {}).setdefault(int(float(k["depth"])), []).append(counters(b)[acc])
+        lines.setdefault(key, {}).setdefault(int(float(k["depth"])), {})[k.get("seed", n)] = \
+            counters(b)[acc]
 
     def base_of(key):  # the same configuration without a penalty
         return re.sub(r"/reg:[^/]*(/norm:[^/]*)?(/lambda:[^/]*)?", "/reg:none", key)
@@ -219,15 +223,17 @@ def fig_vs_depth(fam, runs, out, notes, filename):
             dd = lines[key]
             ds, ys, es = [], [], []
             for d in sorted(dd):
-                m, sd, _ = mean_spread(dd[d])
                 if benefit:
-                    bm, bsd, bn = mean_spread(lines.get(base_of(key), {}).get(d, []))
-                    if bn == 0:
-                        continue
-                    m, sd = m - bm, math.hypot(sd, bsd)
+                    base = lines.get(base_of(key), {}).get(d, {})
+                    m, half, n = mean_interval([v - base[s] for s, v in dd[d].items()
+                                                if s in base])
+                else:
+                    m, half, n = mean_interval(list(dd[d].values()))
+                if n == 0:
+                    continue
                 ds.append(d)
                 ys.append(m)
-                es.append(sd)
+                es.append(half)
             if ds:
                 ax.errorbar(ds, ys, yerr=es, fmt="o-", color=col, capsize=2, ms=4,
                             label=short_label(key, label_keys))
@@ -239,7 +245,8 @@ def fig_vs_depth(fam, runs, out, notes, filename):
             ax.set_title(short_label(cell, panel_keys))
         ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
     what = f"gain in {acc} over no penalty" if benefit else acc
-    fig.suptitle(f"{fam}: {what} against depth (error bars: std over seeds)", fontsize=10)
+    fig.suptitle(f"{fam}: {what} against depth (error bars: 95 % interval over seeds)",
+                 fontsize=10)
     tight(fig)
     return save(fig, out, filename)
 
@@ -274,7 +281,8 @@ def ranking_verdict(fam, runs, acc=None, lower_is_better=False):
     if noise is None:
         spread = "one seed each"
     else:
-        spread = f"gap {fmt(gap)}, largest seed std {fmt(noise)} (picked after the fact: not a test)"
+        spread = (f"gap {fmt(gap)}, largest seed std {fmt(noise)} (picked after the fact: "
+                  f"not a test)")
     text = (f"{fam} ({acc}, {len(stats)} configurations): best "
             f"`{short_label(bc, keys)}` {fmt(bm)} ± {fmt(bs)}, worst `{short_label(wc, keys)}` "
             f"{fmt(wm)} ± {fmt(ws)}; {spread}.")
