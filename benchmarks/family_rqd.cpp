@@ -16,8 +16,8 @@
 //
 // Profiles (train/validation = 80/20 of the training digits available, split seed 0):
 //   quick  task:rowmnist (28 steps × 28 pixels), hidden 128, batch 128, 4 EPOCHS (cut from the
-//          paper's budget so the grid runs in about 30 s on one core per seed), 3 seeds. Target val_acc ≥
-//          0.9.
+//          paper's budget so the grid runs in about 30 s on one core per seed), 3 seeds. Target
+//          val_acc ≥ 0.9.
 //   paper  task:rowmnist (15 epochs, the SEED budget), task:pixelmnist and task:permmnist (784
 //   steps
 //          × 1 pixel, 10 epochs), hidden 128, batch 128, 5 seeds. Target val_acc ≥ 0.9.

@@ -334,15 +334,18 @@ class BadInputs(Tmp):
         self.assertIn("2 entr(y/ies) without a name skipped", md)
         self.assertNotIn("figures failed", md)
 
-    def test_a_failing_figure_keeps_the_rest_of_the_report(self):
-        d = self.synth(families=["TASK", "PERF"])
+    def report_with_broken(self, fams, **hooks):
+        """(exit code, report.md) of synthetic `fams` with TASK's `hooks` replaced."""
+        d = self.synth(families=fams)
         known = families.discover()
-        known["TASK"] = dataclasses.replace(known["TASK"], figures=lambda s: 1 / 0)
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
+        known["TASK"] = dataclasses.replace(known["TASK"], **hooks)
+        with contextlib.redirect_stderr(io.StringIO()):
             code = cli.write_report([d], self.out, known)
         with open(os.path.join(self.out, "report.md")) as f:
-            md = f.read()
+            return code, f.read()
+
+    def test_a_failing_figure_keeps_the_rest_of_the_report(self):
+        code, md = self.report_with_broken(["TASK", "PERF"], figures=lambda s: 1 / 0)
         self.assertEqual(code, 0)
         self.assertIn("TASK figures failed (ZeroDivisionError", md)
         self.assertIn("| TASK/rnn/task:copy", md)  # its table is still there
@@ -350,14 +353,7 @@ class BadInputs(Tmp):
         self.assertPng("perf_gflops.png")
 
     def test_failing_observations_keep_the_figures_and_claims(self):
-        d = self.synth(families=["TASK"])
-        known = families.discover()
-        known["TASK"] = dataclasses.replace(known["TASK"], verdicts=lambda s: [][1])
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            code = cli.write_report([d], self.out, known)
-        with open(os.path.join(self.out, "report.md")) as f:
-            md = f.read()
+        code, md = self.report_with_broken(["TASK"], verdicts=lambda s: [][1])
         self.assertEqual(code, 0)
         self.assertIn("TASK observations failed (IndexError", md)
         self.assertNotIn("**Observed:**", md)
@@ -365,14 +361,7 @@ class BadInputs(Tmp):
         self.assertPng("task_loss_vs_steps.png")
 
     def test_failing_claims_keep_the_observations_and_table(self):
-        d = self.synth(families=["TASK"])
-        known = families.discover()
-        known["TASK"] = dataclasses.replace(known["TASK"], claims=lambda s: 1 / 0)
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            code = cli.write_report([d], self.out, known)
-        with open(os.path.join(self.out, "report.md")) as f:
-            md = f.read()
+        code, md = self.report_with_broken(["TASK"], claims=lambda s: 1 / 0)
         self.assertEqual(code, 0)
         self.assertIn("TASK claims failed (ZeroDivisionError", md)
         self.assertNotIn("**Verdict:**", md)
