@@ -10,7 +10,8 @@ time rule) on N worker threads, each keeping one binary process in flight. Few r
 keep the cost of starting one (loading its data: ~0.1 s for MNIST) small beside the runs.
 
 What does not change with N (tests/sweep/test_jobs.sh): a run's counters do not depend on the
-process that runs it (every run seeds from its configuration and seed; docs/CONTRACT.md), every process appends to
+process that runs it (every run draws from streams keyed by what they draw and its seed;
+docs/CONTRACT.md), every process appends to
 the binary's run log runs/BIN.jsonl (whole lines, O_APPEND: lines of two processes never mix)
 and results.json is merged in selection order, so results, traces and the run log's records are
 those of a serial sweep (timings aside). Crash restart works per task (crash.py): the run that
