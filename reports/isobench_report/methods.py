@@ -12,7 +12,6 @@ Which of a family's runs enter the comparison is the family's say (issue 23): it
 Family.method_runs(runs) returns them (or None: no comparison), and `default_method_runs` applies
 when it gives none — every run, when some run reports a compared counter (METRICS).
 """
-import math
 import os
 import statistics
 from collections import OrderedDict
@@ -103,10 +102,7 @@ def choose_grid(by_grid):
 
 def t_interval(diffs):
     """(low, high) of the t-based 95% interval of the mean of diffs (≥ 2 values)."""
-    from scipy import stats  # Debian python3-scipy (./isobench deps)
-    n = len(diffs)
-    m = statistics.fmean(diffs)
-    half = stats.t.ppf(0.975, n - 1) * statistics.stdev(diffs) / math.sqrt(n)
+    m, half, _ = stats.mean_interval(diffs)
     return m - half, m + half
 
 

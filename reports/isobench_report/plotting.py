@@ -82,22 +82,6 @@ def seed_band(curves):
     return grid, mean, std, count
 
 
-def mean_interval(values):
-    """(mean, half-width of its 95 % t interval, n) of the finite values; half-width 0 for one
-    value; (None, None, 0) for none."""
-    import math
-    from scipy import stats as sst
-    vals = [float(v) for v in values if v is not None and math.isfinite(v)]
-    if not vals:
-        return None, None, 0
-    n = len(vals)
-    m = sum(vals) / n
-    if n < 2:
-        return m, 0.0, n
-    sd = math.sqrt(sum((v - m) ** 2 for v in vals) / (n - 1))
-    return m, float(sst.t.ppf(0.975, n - 1)) * sd / math.sqrt(n), n
-
-
 def plot_band(ax, curves, color, label, logy=False):
     """Mean line over seeds with the 95 % t interval of the mean as a band (where ≥ 2 seeds
     have a point), n in the label; returns True if something was drawn."""

@@ -14,15 +14,13 @@ family present on both sides the report adds "FAM against the reference":
   otherwise they are computed from its runs with this report's code (judge_runs.py).
 """
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from scipy import stats as sst
-
 from .inputs import counters, groups_by_config, load_inputs, ok_runs
 from .judge_runs import by_family, judge_inputs
+from .stats import mean_interval
 from .tables import fmt, md_table
 from .training import ACC_COUNTERS
 from .verdicts import interval, num
@@ -84,19 +82,6 @@ def key_counter(family, runs, ref_runs):
     return None
 
 
-def mean_ci(vals):
-    """(mean, half-width of the 95 % t interval or None for n < 2, n)."""
-    vals = [float(v) for v in vals if v is not None and math.isfinite(float(v))]
-    n = len(vals)
-    if n == 0:
-        return None, None, 0
-    m = sum(vals) / n
-    if n < 2:
-        return m, None, n
-    sd = math.sqrt(sum((v - m) ** 2 for v in vals) / (n - 1))
-    return m, float(sst.t.ppf(0.975, n - 1)) * sd / math.sqrt(n), n
-
-
 def cell(m, h, n):
     if m is None:
         return "—"
@@ -109,8 +94,8 @@ def counter_rows(runs, ref_runs, c):
     ref = groups_by_config(ok_runs(ref_runs))
     rows = []
     for cfg in list(now) + [g for g in ref if g not in now]:
-        a = mean_ci([counters(b).get(c) for _, b in now.get(cfg, [])])
-        r = mean_ci([counters(b).get(c) for _, b in ref.get(cfg, [])])
+        a = mean_interval([counters(b).get(c) for _, b in now.get(cfg, [])])
+        r = mean_interval([counters(b).get(c) for _, b in ref.get(cfg, [])])
         rows.append(([cfg, cell(*a), cell(*r)], (cfg, a, r)))
     return rows
 

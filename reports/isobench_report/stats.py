@@ -175,6 +175,21 @@ class Verdict:
 _CLAIM_FIELDS = frozenset(f.name for f in fields(Claim))
 
 
+def mean_interval(values):
+    """(mean, half-width of its 95 % t interval, n) of the finite values among `values` (None
+    entries skipped); the half-width is None for n < 2, and everything None/0 for no value.
+    The descriptive interval of the report's tables and error bars (one place for all)."""
+    vals = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    n = len(vals)
+    if n == 0:
+        return None, None, 0
+    m = sum(vals) / n
+    if n < 2:
+        return m, None, n
+    sd = math.sqrt(sum((v - m) ** 2 for v in vals) / (n - 1))
+    return m, float(sst.t.ppf(0.975, n - 1)) * sd / math.sqrt(n), n
+
+
 def _finite(x):
     if x is None:
         return None

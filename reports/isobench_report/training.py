@@ -17,8 +17,9 @@ import numpy as np
 
 from .inputs import (counters, groups_by_config, is_number, mean_spread, ok_runs, parse_name,
                      short_label, varying_keys)
-from .plotting import (colors, depth_axis, mean_interval, plot_band, plt, save, spans_decades,
+from .plotting import (colors, depth_axis, plot_band, plt, save, spans_decades,
                        subplots_grid, tight)
+from .stats import mean_interval
 from .tables import fmt
 from .verdicts import Verdict
 
@@ -233,7 +234,7 @@ def fig_vs_depth(fam, runs, out, notes, filename):
                     continue
                 ds.append(d)
                 ys.append(m)
-                es.append(half)
+                es.append(half or 0.0)
             if ds:
                 ax.errorbar(ds, ys, yerr=es, fmt="o-", color=col, capsize=2, ms=4,
                             label=short_label(key, label_keys))
