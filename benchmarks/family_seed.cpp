@@ -75,6 +75,7 @@
 #include "isobench/ortho/init.hpp"
 #include "isobench/ortho/penalty.hpp"
 #include "isobench/ortho/penalty_methods.hpp"
+#include "isobench/train/recurrent_isometry.hpp"
 #include "isobench/train/rnn_classifier.hpp"
 #include "isobench/train/trainer.hpp"
 #include "seed_forms.hpp"
@@ -89,6 +90,10 @@ constexpr int kQuickEpochs = 5, kQuickSeeds = 7, kQuickTrain = 8000, kQuickTest 
 // Validation-accuracy targets of steps_to_target (the study's ~0.75 after one published epoch).
 constexpr double kMnistTarget = 0.85, kFashionTarget = 0.75, kQuickTarget = 0.75;
 constexpr const char* kOptimizer = "adam";  // the workload's update (AdamUpdate)
+// The Jacobian through time (recurrent_isometry.hpp): J_28 of the first kJacSequences validation
+// digits at every evaluation, of the first kJacFinalSequences at the end; ‖∂L/∂h_t‖ on the first
+// kGradBatch. One sequence per evaluation keeps the quick profile's extra cost near 0.35 s a run.
+constexpr int kJacSequences = 1, kJacFinalSequences = 4, kGradBatch = 32;
 
 // The name's task: the image read as a sequence of its rows.
 const char* task_name(SeqView v) {
@@ -171,12 +176,20 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     tc.epoch_budget = c.epochs;
     tc.step_budget = static_cast<long>(c.epochs) * workload->steps_per_epoch();
     tc.eval_at_start = true;
+    std::unique_ptr<RnnIsometryProbe<float>> isometry;
+    try {
+      isometry = std::make_unique<RnnIsometryProbe<float>>(
+          workload->model(), data->val, c.view, kJacSequences, kJacFinalSequences, kGradBatch);
+    } catch (const std::exception& e) {
+      state.SkipWithError(("SEED: " + name + ": " + e.what()).c_str());
+      return;
+    }
     TraceWriter trace(name);
     TraceCallback<TraceWriter> trace_cb{trace};
     ProgressCallback progress{name, tc.step_budget, 60.0};
     TrainResult res;
     try {
-      res = train(*workload, tc, trace_cb, progress);
+      res = train(*workload, tc, *isometry, trace_cb, progress);
     } catch (const std::exception& e) {  // e.g. an SVD that LAPACK could not finish
       state.SkipWithError(("SEED: " + name + ": training failed: " + e.what()).c_str());
       return;
@@ -188,6 +201,18 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     if (res.last.val_acc >= 0) set_counter(state, "final_val_acc", res.last.val_acc);
     const SpectrumSummary ks = workload->kernel_spectrum();
     report_kernel_spectrum(state, ks);
+    if (ks.finite) {  // the final Jacobian through time: counters and the full spectra
+      try {
+        const RecurrentIsometry iso = isometry->final_measure();
+        set_counter(state, "jac_sv2_mean", iso.sv2_mean);
+        set_counter(state, "jac_sv2_var", iso.sv2_var);
+        set_counter(state, "jac_log_sv2_mean", iso.log_sv2_mean);
+        if (iso.resolved) set_counter(state, "jac_log_sv2_dist", iso.log_sv2_dist);
+        trace.write(RnnIsometryProbe<float>::trace_line(iso, workload->sequence_steps()));
+      } catch (const std::exception& e) {
+        trace.write({{"kind", "jacobian_final"}, {"error", e.what()}});
+      }
+    }
     if (ks.finite) {
       report_penalty_measure(state, c.penalty, {&workload->model().recurrent_kernel()});
     }

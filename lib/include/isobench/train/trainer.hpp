@@ -6,6 +6,10 @@
 // trainer owns budgets, the wall-time cap, evaluation cadence, target detection, divergence
 // detection and callbacks. Callbacks are plain objects with any subset of
 //
+//   void on_measure(EvalRecord&)               after the workload's evaluate, before
+//                                              on_evaluation: adds measurements of the current
+//                                              weights to the record (e.g. the Jacobian through
+//                                              time, measure/recurrent_jacobian.hpp)
 //   void on_evaluation(const EvalRecord&)      after every evaluation
 //   void on_epoch_end(int epoch, long step)    after every epoch
 //   void on_finish(const TrainResult&)         once, at the end
@@ -89,6 +93,12 @@ struct TrainResult {
 
 namespace detail {
 template <class C>
+auto cb_measure(C& c, EvalRecord& r, int) -> decltype(c.on_measure(r), void()) {
+  c.on_measure(r);
+}
+template <class C>
+void cb_measure(C&, EvalRecord&, long) {}
+template <class C>
 auto cb_eval(C& c, const EvalRecord& r, int) -> decltype(c.on_evaluation(r), void()) {
   c.on_evaluation(r);
 }
@@ -137,6 +147,7 @@ TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... call
     std::optional<NonFiniteError> refused;
     try {
       workload.evaluate(r);
+      (detail::cb_measure(callbacks, r, 0), ...);
     } catch (const NonFiniteError& e) {
       refused.emplace(e);
     }

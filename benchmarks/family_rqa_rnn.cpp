@@ -1,0 +1,296 @@
+// RQA for recurrent networks — the Jacobian through time at initialization (docs/RESEARCH.md §6):
+// the quantity the seed study's thesis is about for an RNN. The mechanism: J_L = ∏_t D_t W, so an
+// orthogonal W alone is not isometric — tanh contracts every step by E[φ′²] < 1, by an amount that
+// depends on the input drive, and the gain g of W = g·Q must compensate.
+//
+// A tanh RNN h_t = tanh(W h_{t−1} + U x_t), h_0 = 0, no bias, at initialization: W = g·Q (Haar,
+// init:orthogonal) or entries N(0, g²/H) (init:gaussian); U Glorot-uniform (fan-in F, fan-out H,
+// as SEED). Each run measures J_L = ∂h_L/∂h_0 for a fixed set of kSequences input sequences
+// (measure/recurrent_jacobian.hpp: the explicit product's SVD and the QR-accumulated log-det) and
+// sets it beside the driven-RNN mean field (theory/recurrent_theory.hpp, Chen, Pennington &
+// Schoenholz 2018, untied-weights approximation).
+//
+// Inputs (task key):
+//   gaussian    x_t i.i.d. N(0, 1) in 28 dimensions; the sequences drawn from the run's stream
+//               "synthetic/gaussian/F:28/L:Lmax/probe", each run using the first L steps of the
+//               same kSequences sequences of length Lmax (100 quick, 784 paper)
+//   rowmnist    the first kSequences digits of the MNIST test set, read row by row (28 steps × 28
+//               pixels/255), the first L rows
+//   pixelmnist  (paper) the same digits one pixel per step (784 × 1), U with fan-in 1
+// Draws (core/streams.hpp, common random numbers): W from weights("rnn/recurrent", init, H×H) —
+// keyed without the gain, so one seed's runs share one Q and W(g) = g·Q; U from
+// weights("rnn/input", "glorot_uniform", H×F). The data identity is "" for gaussian, the MNIST
+// test file for the others.
+//
+// Grid (names RQA/rnn/task:T/act:tanh/init:I/gain:G/hidden:H/length:L/seed:S):
+//   quick  gaussian L {1, 7, 28, 100}, rowmnist L {1, 7, 28}; H 128; 3 seeds
+//   paper  … and pixelmnist L {28, 100, 784}; H {128, 512}; 5 seeds
+//   gain   kGains (both profiles): dense around the critical gains of both input kinds, with the
+//          seed study's 1, 1.025 and 1.25
+//
+// Counters (means over the kSequences sequences): sv2_mean, sv2_var, sv2_max of J_L's squared
+// singular values; log_sv2_mean = (1/H) log det(JᵀJ) (QR, exact); sv_min and cond only when every
+// sequence's s_min lies above 1e3·ε·s_max (else absent); drive_mean (the mean over sequences and
+// steps of σ_t² = mean_i (U x_t)_i²); theory_sv2_mean (the mean over the sequences of ∏_{t≤L} χ_t,
+// each from its realized drive); theory_log_chi_product (the mean of log ∏χ_t: |·| ≤ 1 is the
+// critical regime of the verdicts); theory_chi (χ of the stationary fixed point at g and
+// drive_mean); theory_critical_gain (where that χ = 1) and theory_critical_gain_L (where
+// theory_sv2_mean = 1 for these sequences at this L; absent outside [0.25, 8]).
+//
+// Trace: {"kind":"config",…}, one {"kind":"sequence","drive":[σ_t²],"chi":[χ_t],"sv2_mean",
+// "log_sv2_mean","resolved"} per sequence, and {"kind":"jacobian_sv2","sv2":[…]} of the first
+// sequence (descending, all H; values below the resolution threshold are rounding noise).
+//
+// One more entry, RQA/rnn_phase_diagram/act:tanh, writes $ISOBENCH_OUT/rqa_rnn_phase_diagram.json:
+// χ over (g, σ_in²) — the MLP's diagram relabelled (σ_w² = g², σ_b² = σ_in²) — with the
+// critical line g*(σ_in²); the report marks the seed study's gains at row MNIST's measured drive.
+#include <cmath>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench_common.hpp"
+#include "bench_train.hpp"
+#include "data_cache.hpp"
+#include "isobench/core/streams.hpp"
+#include "isobench/data/batches.hpp"
+#include "isobench/measure/recurrent_jacobian.hpp"
+#include "isobench/ortho/init.hpp"
+#include "isobench/theory/recurrent_theory.hpp"
+
+namespace isobench::bench {
+namespace {
+
+constexpr int kSequences = 4;          // input sequences per run (the same set for every gain)
+constexpr int kGaussianFeatures = 28;  // as a row of MNIST
+const std::vector<double> kGains = {0.9, 1.0, 1.025, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0};
+
+enum class Input { Gaussian, RowMnist, PixelMnist };
+const char* task_name(Input i) {
+  switch (i) {
+    case Input::Gaussian:
+      return "gaussian";
+    case Input::RowMnist:
+      return "rowmnist";
+    case Input::PixelMnist:
+      return "pixelmnist";
+  }
+  return "?";
+}
+
+struct Config {
+  Input input;
+  std::string init;  // orthogonal or gaussian
+  double gain;
+  int hidden, length, seed;
+  int max_length;  // the longest L of this input kind in the profile (the gaussian draw's length)
+};
+
+Name name_of(const Config& c) {
+  Name n("RQA", "rnn");
+  n.kv("task", task_name(c.input))
+      .kv("act", "tanh")
+      .kv("init", c.init)
+      .kv("gain", c.gain)
+      .kv("hidden", c.hidden)
+      .kv("length", c.length)
+      .kv("seed", c.seed);
+  return n;
+}
+
+// The MNIST test digits every rowmnist / pixelmnist run reads (the first kSequences).
+SplitKey mnist_key() {
+  return {"mnist", 0.2, /*seed=*/0};
+}
+
+// The run's kSequences input sequences, each (max_length × F) row-major, and F.
+std::vector<std::vector<double>> sequences_of(const Config& c, const RunStreams& streams, int& F) {
+  std::vector<std::vector<double>> xs;
+  if (c.input == Input::Gaussian) {
+    F = kGaussianFeatures;
+    Engine eng = streams.synthetic(
+        "gaussian", "F:" + std::to_string(F) + "/L:" + std::to_string(c.max_length), "probe");
+    std::normal_distribution<double> nd(0.0, 1.0);
+    for (int s = 0; s < kSequences; ++s) {
+      std::vector<double> x(static_cast<std::size_t>(c.max_length) * F);
+      for (double& v : x) v = nd(eng);
+      xs.push_back(std::move(x));
+    }
+    return xs;
+  }
+  const DataSplit& data = cached_split(mnist_key());
+  const SeqView view = c.input == Input::RowMnist ? SeqView::Rows : SeqView::Pixels;
+  const BatchGatherer gather(view, data.test.rows, data.test.cols);
+  F = gather.features();
+  if (data.test.n < kSequences) throw std::runtime_error("the MNIST test set has too few digits");
+  for (int s = 0; s < kSequences; ++s) {
+    std::vector<double> x(static_cast<std::size_t>(gather.steps()) * F);
+    gather.gather(data.test, &s, 1, x.data());
+    xs.push_back(std::move(x));
+  }
+  return xs;
+}
+
+void run_rqa_rnn(benchmark::State& state, const std::string& name, const Config& c) {
+  const int H = c.hidden, L = c.length;
+  std::vector<std::vector<double>> xs;
+  int F = 0;
+  const std::string data_id = c.input == Input::Gaussian ? "" : split_identity(mnist_key());
+  const RunStreams streams(data_id, static_cast<std::uint64_t>(c.seed));
+  try {
+    xs = sequences_of(c, streams, F);
+  } catch (const std::exception& e) {
+    state.SkipWithError((name + ": " + e.what()).c_str());
+    return;
+  }
+  Matrix<double> w({static_cast<std::size_t>(H), static_cast<std::size_t>(H)});
+  Matrix<double> u({static_cast<std::size_t>(H), static_cast<std::size_t>(F)});
+  JacobianProduct jp(H);
+  std::vector<std::vector<double>> drives;
+  std::vector<JacobianSpectrum> specs;
+  for (auto _ : state) {
+    drives.clear();
+    specs.clear();
+    const InitSpec spec =
+        c.init == "orthogonal" ? InitSpec::orthogonal(c.gain) : InitSpec::gaussian(c.gain * c.gain);
+    initialize(spec, w, streams, "rnn/recurrent");
+    initialize(InitSpec::glorot_uniform(), u, streams, "rnn/input");
+    for (const auto& x : xs) {
+      drives.push_back(rnn_jacobian_through_time(Activation::Tanh, w, u, nullptr, x.data(), L, jp));
+      specs.push_back(jp.spectrum());
+    }
+  }
+  // Means over the sequences.
+  const double n = static_cast<double>(specs.size());
+  double sv2_mean = 0, sv2_var = 0, sv2_max = 0, log_sv2 = 0, sv_min = 0, cond = 0, drive = 0,
+         theory = 0, log_chi = 0;
+  bool all_resolved = true;
+  std::vector<std::vector<double>> chis;
+  for (std::size_t s = 0; s < specs.size(); ++s) {
+    sv2_mean += specs[s].sv2_mean / n;
+    sv2_var += specs[s].sv2_var / n;
+    sv2_max += specs[s].sv2_max / n;
+    log_sv2 += specs[s].log_sv2_mean / n;
+    if (specs[s].sv_min) {
+      sv_min += *specs[s].sv_min / n;
+      cond += *specs[s].cond / n;
+    } else {
+      all_resolved = false;
+    }
+    double d = 0;
+    for (double v : drives[s]) d += v;
+    drive += d / static_cast<double>(drives[s].size()) / n;
+    chis.push_back(driven_rnn_chi(Activation::Tanh, c.gain, drives[s]));
+    double lc = 0;
+    for (double v : chis.back()) lc += std::log(v);
+    log_chi += lc / n;
+    theory += std::exp(lc) / n;
+  }
+  set_counter(state, "sv2_mean", sv2_mean);
+  set_counter(state, "sv2_var", sv2_var);
+  set_counter(state, "sv2_max", sv2_max);
+  set_counter(state, "log_sv2_mean", log_sv2);
+  if (all_resolved) {
+    set_counter(state, "sv_min", sv_min);
+    set_counter(state, "cond", cond);
+  }
+  set_counter(state, "drive_mean", drive);
+  set_counter(state, "theory_sv2_mean", theory);
+  set_counter(state, "theory_log_chi_product", log_chi);
+  set_counter(state, "theory_chi", mean_field(Activation::Tanh, c.gain * c.gain, drive).chi);
+  set_counter(state, "theory_critical_gain", critical_gain(Activation::Tanh, drive));
+  if (const auto gl = critical_gain_through_time(Activation::Tanh, drives, L))
+    set_counter(state, "theory_critical_gain_L", *gl);
+
+  TraceWriter trace(name);
+  trace.write({{"kind", "config"},
+               {"task", task_name(c.input)},
+               {"act", "tanh"},
+               {"init", c.init},
+               {"gain", c.gain},
+               {"hidden", H},
+               {"length", L},
+               {"seed", c.seed},
+               {"features", F},
+               {"sequences", static_cast<int>(specs.size())}});
+  for (std::size_t s = 0; s < specs.size(); ++s)
+    trace.write({{"kind", "sequence"},
+                 {"drive", drives[s]},
+                 {"chi", chis[s]},
+                 {"sv2_mean", specs[s].sv2_mean},
+                 {"log_sv2_mean", specs[s].log_sv2_mean},
+                 {"resolved", specs[s].resolved}});
+  trace.write({{"kind", "jacobian_sv2"}, {"sv2", specs.front().sv2}});
+}
+
+// χ of the stationary fixed point over (g, σ_in²), with the critical line g*(σ_in²).
+void run_phase_diagram(benchmark::State& state) {
+  nlohmann::json out;
+  for (auto _ : state) {
+    std::vector<double> gains, drives;
+    for (int j = 0; j <= 60; ++j) gains.push_back(0.7 + 0.025 * j);  // 0.7 … 2.2
+    for (int i = 0; i <= 50; ++i) drives.push_back(0.01 * i);        // 0 … 0.5
+    std::vector<std::vector<double>> chi;
+    for (double s2 : drives) {
+      std::vector<double> row;
+      for (double g : gains) row.push_back(mean_field(Activation::Tanh, g * g, s2).chi);
+      chi.push_back(std::move(row));
+    }
+    std::vector<double> line_drive, line_gain;
+    for (int i = 0; i <= 100; ++i) {
+      line_drive.push_back(0.005 * i);
+      line_gain.push_back(critical_gain(Activation::Tanh, 0.005 * i));
+    }
+    out = {{"activation", "tanh"},
+           {"source",
+            "driven-RNN mean field (Chen, Pennington & Schoenholz 2018): the MLP's with "
+            "sigma_w^2 = g^2, sigma_b^2 = sigma_in^2"},
+           {"gain", gains},
+           {"drive", drives},
+           {"chi", chi},
+           {"critical_line", {{"drive", line_drive}, {"gain", line_gain}}},
+           {"study_gains", {1.0, 1.025, 1.25}}};
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir(), ec);
+  const std::string path =
+      (std::filesystem::path(out_dir()) / "rqa_rnn_phase_diagram.json").string();
+  std::ofstream f(path);
+  if (!(f << out.dump() << '\n'))
+    state.SkipWithError(("cannot write " + path + " (check ISOBENCH_OUT)").c_str());
+}
+
+void register_kind(Input input, const std::vector<int>& lengths, const std::vector<int>& hiddens,
+                   int seeds) {
+  const int max_length = lengths.back();
+  for (const char* init : {"orthogonal", "gaussian"})
+    for (double g : kGains)
+      for (int H : hiddens)
+        for (int L : lengths)
+          for (int seed = 1; seed <= seeds; ++seed) {
+            const Config c{input, init, g, H, L, seed, max_length};
+            const std::string name = name_of(c);
+            add_run(name, [name, c](benchmark::State& st) { run_rqa_rnn(st, name, c); });
+          }
+}
+
+const bool registered = [] {
+  if (paper_profile()) {
+    register_kind(Input::Gaussian, {1, 7, 28, 100}, {128, 512}, 5);
+    register_kind(Input::RowMnist, {1, 7, 28}, {128, 512}, 5);
+    register_kind(Input::PixelMnist, {28, 100, 784}, {128, 512}, 5);
+  } else {
+    register_kind(Input::Gaussian, {1, 7, 28, 100}, {128}, 3);
+    register_kind(Input::RowMnist, {1, 7, 28}, {128}, 3);
+  }
+  add_run(Name("RQA", "rnn_phase_diagram").kv("act", "tanh"), run_phase_diagram);
+  return true;
+}();
+
+}  // namespace
+}  // namespace isobench::bench

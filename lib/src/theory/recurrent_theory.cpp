@@ -1,0 +1,74 @@
+#include "isobench/theory/recurrent_theory.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace isobench {
+
+std::vector<double> driven_rnn_chi(const ActivationTheory& act, double gain,
+                                   const std::vector<double>& drive) {
+  if (!(gain > 0) || !std::isfinite(gain))
+    throw std::invalid_argument("driven_rnn_chi: the gain must be a finite number > 0");
+  std::vector<double> chi(drive.size());
+  const double g2 = gain * gain;
+  double q = 0, prev_phi2 = 0;  // h_0 = 0: E[φ(a_0)²] = 0
+  for (std::size_t t = 0; t < drive.size(); ++t) {
+    if (!(drive[t] >= 0) || !std::isfinite(drive[t]))
+      throw std::invalid_argument("driven_rnn_chi: every drive must be a finite number >= 0");
+    q = g2 * prev_phi2 + drive[t];
+    chi[t] = g2 * derivative_moment(act, q, 1);
+    prev_phi2 = mean_square_activation(act, q);
+  }
+  return chi;
+}
+std::vector<double> driven_rnn_chi(Activation act, double gain, const std::vector<double>& drive) {
+  return driven_rnn_chi(activation_theory(act), gain, drive);
+}
+
+double driven_rnn_log_chi_product(Activation act, double gain, const std::vector<double>& drive,
+                                  int steps) {
+  const std::size_t L = std::min(drive.size(), static_cast<std::size_t>(std::max(steps, 0)));
+  const std::vector<double> chi =
+      driven_rnn_chi(act, gain, std::vector<double>(drive.begin(), drive.begin() + L));
+  double s = 0;
+  for (double c : chi) s += std::log(c);
+  return s;
+}
+
+double driven_rnn_sv2_mean(Activation act, double gain,
+                           const std::vector<std::vector<double>>& drives, int steps) {
+  if (drives.empty()) throw std::invalid_argument("driven_rnn_sv2_mean: no sequences");
+  double s = 0;
+  for (const auto& d : drives) s += std::exp(driven_rnn_log_chi_product(act, gain, d, steps));
+  return s / static_cast<double>(drives.size());
+}
+
+double critical_gain(Activation act, double drive) {
+  return std::sqrt(critical_sw2(act, drive));
+}
+
+std::optional<double> critical_gain_through_time(Activation act,
+                                                 const std::vector<std::vector<double>>& drives,
+                                                 int steps, double lo, double hi) {
+  auto f = [&](double g) { return std::log(driven_rnn_sv2_mean(act, g, drives, steps)); };
+  // Illinois regula falsi on log g (f is smooth and increasing): superlinear, ~10 evaluations.
+  double a = std::log(lo), b = std::log(hi);
+  double fa = f(lo), fb = f(hi);
+  if (!(fa < 0 && fb > 0)) return std::nullopt;
+  for (int it = 0; it < 100 && std::abs(b - a) > 1e-13; ++it) {
+    const double c = b - fb * (b - a) / (fb - fa), fc = f(std::exp(c));
+    if (fc == 0) return std::exp(c);
+    if ((fc > 0) == (fb > 0)) {
+      fa *= 0.5;  // the retained end: halve its value (Illinois), so it moves too
+    } else {
+      a = b;
+      fa = fb;
+    }
+    b = c;
+    fb = fc;
+  }
+  return std::exp(b);
+}
+
+}  // namespace isobench
