@@ -47,8 +47,8 @@ double driven_rnn_sv2_mean(Activation act, double gain,
 double critical_gain(Activation act, double drive);
 
 // The gain at which driven_rnn_sv2_mean(act, g, drives, steps) = 1 (to ~1e-13 relative), by
-// regula falsi (Illinois) in log g over [lo, hi]; std::nullopt when it does not cross 1 there (e.g. σ² so large that no g in the range
-// reaches χ = 1).
+// regula falsi (Illinois) in log g over [lo, hi]; std::nullopt when it does not cross 1 there
+// (e.g. a drive so large that no g in the range reaches it).
 std::optional<double> critical_gain_through_time(Activation act,
                                                  const std::vector<std::vector<double>>& drives,
                                                  int steps, double lo = 0.25, double hi = 8.0);
