@@ -17,6 +17,10 @@
 //   rowmnist    the first kSequences digits of the MNIST test set, read row by row (28 steps × 28
 //               pixels/255), the first L rows
 //   pixelmnist  (paper) the same digits one pixel per step (784 × 1), U with fan-in 1
+// A process measures each (task, init, gain, H, seed) once, to the kind's longest L, and takes
+// the spectrum at every shorter L on the way: the runs of one configuration at different L read
+// the prefixes of one product (the same numbers separate passes give; the timed region of the
+// first run holds the whole pass).
 // Draws (core/streams.hpp, common random numbers): W from weights("rnn/recurrent", init, H×H) —
 // keyed without the gain, so one seed's runs share one Q and W(g) = g·Q; U from
 // weights("rnn/input", "glorot_uniform", H×F). The data identity is "" for gaussian, the MNIST
@@ -30,8 +34,9 @@
 //
 // Counters (means over the kSequences sequences): sv2_mean, sv2_var, sv2_max of J_L's squared
 // singular values; log_sv2_mean = (1/H) log det(JᵀJ) (QR, exact); sv_min and cond only when every
-// sequence's s_min lies above 1e3·ε·s_max (else absent); drive_mean (the mean over sequences and
-// steps of σ_t² = mean_i (U x_t)_i²); theory_sv2_mean (the mean over the sequences of ∏_{t≤L} χ_t,
+// sequence's s_min lies above 1e3·ε·s_max (else absent); drive_mean (the input kind's mean drive:
+// σ_t² = mean_i (U x_t)_i² averaged over every step of the sequences, Lmax of them, whatever the
+// run's L); theory_sv2_mean (the mean over the sequences of ∏_{t≤L} χ_t,
 // each from its realized drive); theory_log_chi_product (the mean of log ∏χ_t: |·| ≤ 1 is the
 // critical regime of the verdicts); theory_chi (χ of the stationary fixed point at g and
 // drive_mean); theory_critical_gain (where that χ = 1) and theory_critical_gain_L (where
@@ -44,6 +49,7 @@
 // One more entry, RQA/rnn_phase_diagram/act:tanh, writes $ISOBENCH_OUT/rqa_rnn_phase_diagram.json:
 // χ over (g, σ_in²) — the MLP's diagram relabelled (σ_w² = g², σ_b² = σ_in²) — with the
 // critical line g*(σ_in²); the report marks the seed study's gains at row MNIST's measured drive.
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <filesystem>
@@ -88,7 +94,8 @@ struct Config {
   std::string init;  // orthogonal or gaussian
   double gain;
   int hidden, length, seed;
-  int max_length;  // the longest L of this input kind in the profile (the gaussian draw's length)
+  std::vector<int> lengths;  // every L of this input kind in the profile, ascending
+  int max_length() const { return lengths.back(); }
 };
 
 Name name_of(const Config& c) {
@@ -114,10 +121,10 @@ std::vector<std::vector<double>> sequences_of(const Config& c, const RunStreams&
   if (c.input == Input::Gaussian) {
     F = kGaussianFeatures;
     Engine eng = streams.synthetic(
-        "gaussian", "F:" + std::to_string(F) + "/L:" + std::to_string(c.max_length), "probe");
+        "gaussian", "F:" + std::to_string(F) + "/L:" + std::to_string(c.max_length()), "probe");
     std::normal_distribution<double> nd(0.0, 1.0);
     for (int s = 0; s < kSequences; ++s) {
-      std::vector<double> x(static_cast<std::size_t>(c.max_length) * F);
+      std::vector<double> x(static_cast<std::size_t>(c.max_length()) * F);
       for (double& v : x) v = nd(eng);
       xs.push_back(std::move(x));
     }
@@ -136,39 +143,87 @@ std::vector<std::vector<double>> sequences_of(const Config& c, const RunStreams&
   return xs;
 }
 
-void run_rqa_rnn(benchmark::State& state, const std::string& name, const Config& c) {
-  const int H = c.hidden, L = c.length;
-  std::vector<std::vector<double>> xs;
+// One pass over the kind's sequences at (task, init, gain, H, seed): J_L's spectrum at every L
+// of the kind (the prefixes of one product, exactly what separate passes of length L give) and
+// each sequence's drive. Runs that differ only in L share it (one per process, data_cache.hpp).
+struct Pass {
+  std::vector<std::vector<double>> drives;             // per sequence, max_length steps
+  std::vector<std::vector<JacobianSpectrum>> spectra;  // per sequence, per L of `lengths`
+};
+
+std::string pass_key(const Config& c) {
+  Config k = c;
+  k.length = c.max_length();
+  return name_of(k);
+}
+
+Pass measure_pass(const Config& c) {
+  const int H = c.hidden;
   int F = 0;
   const std::string data_id = c.input == Input::Gaussian ? "" : split_identity(mnist_key());
   const RunStreams streams(data_id, static_cast<std::uint64_t>(c.seed));
-  try {
-    xs = sequences_of(c, streams, F);
-  } catch (const std::exception& e) {
-    state.SkipWithError((name + ": " + e.what()).c_str());
-    return;
-  }
+  const std::vector<std::vector<double>> xs = sequences_of(c, streams, F);
   Matrix<double> w({static_cast<std::size_t>(H), static_cast<std::size_t>(H)});
   Matrix<double> u({static_cast<std::size_t>(H), static_cast<std::size_t>(F)});
+  const InitSpec spec =
+      c.init == "orthogonal" ? InitSpec::orthogonal(c.gain) : InitSpec::gaussian(c.gain * c.gain);
+  initialize(spec, w, streams, "rnn/recurrent");
+  initialize(InitSpec::glorot_uniform(), u, streams, "rnn/input");
   JacobianProduct jp(H);
-  std::vector<std::vector<double>> drives;
-  std::vector<JacobianSpectrum> specs;
+  Pass p;
+  for (const auto& x : xs) {
+    std::vector<JacobianSpectrum> sp;
+    p.drives.push_back(rnn_jacobian_through_time(Activation::Tanh, w, u, nullptr, x.data(),
+                                                 c.max_length(), jp, c.lengths, sp));
+    p.spectra.push_back(std::move(sp));
+  }
+  return p;
+}
+
+// The kind's mean drive over every step of its sequences (the same for every init, gain and L
+// at one seed) and its stationary critical gain.
+struct KindDrive {
+  double mean = 0, critical_gain = 0;
+};
+
+void run_rqa_rnn(benchmark::State& state, const std::string& name, const Config& c) {
+  const int H = c.hidden, L = c.length;
+  const std::size_t li = static_cast<std::size_t>(std::find(c.lengths.begin(), c.lengths.end(), L) -
+                                                  c.lengths.begin());
+  const Pass* pass = nullptr;
+  KindDrive kind;
   for (auto _ : state) {
-    drives.clear();
-    specs.clear();
-    const InitSpec spec =
-        c.init == "orthogonal" ? InitSpec::orthogonal(c.gain) : InitSpec::gaussian(c.gain * c.gain);
-    initialize(spec, w, streams, "rnn/recurrent");
-    initialize(InitSpec::glorot_uniform(), u, streams, "rnn/input");
-    for (const auto& x : xs) {
-      drives.push_back(rnn_jacobian_through_time(Activation::Tanh, w, u, nullptr, x.data(), L, jp));
-      specs.push_back(jp.spectrum());
+    try {
+      pass = &cached<Pass>(pass_key(c), [&] { return measure_pass(c); });
+      kind = cached<KindDrive>(
+          std::string(task_name(c.input)) + "/" + std::to_string(H) + "/" + std::to_string(c.seed),
+          [&] {
+            KindDrive k;
+            double n = 0;
+            for (const auto& d : pass->drives)
+              for (double v : d) {
+                k.mean += v;
+                ++n;
+              }
+            k.mean /= n;
+            k.critical_gain = critical_gain(Activation::Tanh, k.mean);
+            return k;
+          });
+    } catch (const std::exception& e) {
+      state.SkipWithError((name + ": " + e.what()).c_str());
+      return;
     }
   }
-  // Means over the sequences.
+  // Means over the sequences, each truncated to its first L steps.
+  std::vector<std::vector<double>> drives;
+  std::vector<JacobianSpectrum> specs;
+  for (std::size_t s = 0; s < pass->drives.size(); ++s) {
+    drives.emplace_back(pass->drives[s].begin(), pass->drives[s].begin() + L);
+    specs.push_back(pass->spectra[s][li]);
+  }
   const double n = static_cast<double>(specs.size());
-  double sv2_mean = 0, sv2_var = 0, sv2_max = 0, log_sv2 = 0, sv_min = 0, cond = 0, drive = 0,
-         theory = 0, log_chi = 0;
+  double sv2_mean = 0, sv2_var = 0, sv2_max = 0, log_sv2 = 0, sv_min = 0, cond = 0, theory = 0,
+         log_chi = 0;
   bool all_resolved = true;
   std::vector<std::vector<double>> chis;
   for (std::size_t s = 0; s < specs.size(); ++s) {
@@ -182,9 +237,6 @@ void run_rqa_rnn(benchmark::State& state, const std::string& name, const Config&
     } else {
       all_resolved = false;
     }
-    double d = 0;
-    for (double v : drives[s]) d += v;
-    drive += d / static_cast<double>(drives[s].size()) / n;
     chis.push_back(driven_rnn_chi(Activation::Tanh, c.gain, drives[s]));
     double lc = 0;
     for (double v : chis.back()) lc += std::log(v);
@@ -199,11 +251,11 @@ void run_rqa_rnn(benchmark::State& state, const std::string& name, const Config&
     set_counter(state, "sv_min", sv_min);
     set_counter(state, "cond", cond);
   }
-  set_counter(state, "drive_mean", drive);
+  set_counter(state, "drive_mean", kind.mean);
   set_counter(state, "theory_sv2_mean", theory);
   set_counter(state, "theory_log_chi_product", log_chi);
-  set_counter(state, "theory_chi", mean_field(Activation::Tanh, c.gain * c.gain, drive).chi);
-  set_counter(state, "theory_critical_gain", critical_gain(Activation::Tanh, drive));
+  set_counter(state, "theory_chi", mean_field(Activation::Tanh, c.gain * c.gain, kind.mean).chi);
+  set_counter(state, "theory_critical_gain", kind.critical_gain);
   if (const auto gl = critical_gain_through_time(Activation::Tanh, drives, L))
     set_counter(state, "theory_critical_gain_L", *gl);
 
@@ -216,7 +268,6 @@ void run_rqa_rnn(benchmark::State& state, const std::string& name, const Config&
                {"hidden", H},
                {"length", L},
                {"seed", c.seed},
-               {"features", F},
                {"sequences", static_cast<int>(specs.size())}});
   for (std::size_t s = 0; s < specs.size(); ++s)
     trace.write({{"kind", "sequence"},
@@ -267,13 +318,12 @@ void run_phase_diagram(benchmark::State& state) {
 
 void register_kind(Input input, const std::vector<int>& lengths, const std::vector<int>& hiddens,
                    int seeds) {
-  const int max_length = lengths.back();
   for (const char* init : {"orthogonal", "gaussian"})
     for (double g : kGains)
       for (int H : hiddens)
         for (int L : lengths)
           for (int seed = 1; seed <= seeds; ++seed) {
-            const Config c{input, init, g, H, L, seed, max_length};
+            const Config c{input, init, g, H, L, seed, lengths};
             const std::string name = name_of(c);
             add_run(name, [name, c](benchmark::State& st) { run_rqa_rnn(st, name, c); });
           }

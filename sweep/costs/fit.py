@@ -28,7 +28,7 @@ from isobench_sweep import costs  # noqa: E402
 
 # Per family and profile, what a run's name does not say (benchmarks/family_*.cpp).
 BUDGETS = {
-    "RQA": {"quick": {}, "paper": {}},
+    "RQA": {"quick": {"rnn_sequences": 4}, "paper": {"rnn_sequences": 4}},
     # Runs stop at the target: steps do not follow the budget; 16 rates, 1 for fixed-rate runs.
     "RQB": {"quick": {"rates": 16}, "paper": {"rates": 16}},
     "RQC": {"quick": {"steps": 300, "eval_every": 25, "eval_train": 1000, "eval_val": 1000,
@@ -56,7 +56,7 @@ BUDGETS = {
 }
 # Runs that are the same in both profiles (the paper profile uses their quick measurement), and
 # paper runs that are a quick run scaled (PERF's epoch runs time 3 epochs in the paper profile).
-PROFILE_FREE = {"RQA": ["^RQA/phase_diagram/"], "RQB": ["/lr:"],
+PROFILE_FREE = {"RQA": ["^RQA/phase_diagram/", "^RQA/rnn_phase_diagram/"], "RQB": ["/lr:"],
                 "PERF": ["^PERF/(?!rnn_epoch/|lstm_epoch/)"]}
 PAPER_SCALE = {"PERF": {"^PERF/(rnn_epoch|lstm_epoch)/": 3}}
 MNIST_OF = {"quick": "10k", "paper": "10k"}  # what the measurements read: CI's 10k digits

@@ -198,6 +198,36 @@ TEST(RecurrentJacobian, UnresolvedSpectrumWithholdsSvMinAndCond) {
               s.log_sv2_mean, svd_log / H, s.resolved, H);
 }
 
+// One pass recording the spectrum at several step counts gives exactly what separate passes of
+// those lengths give (RQA-rnn measures every L of a configuration in one pass).
+TEST(RecurrentJacobian, PrefixSpectraEqualSeparatePasses) {
+  const int H = 32, F = 28, L = 20;
+  const Net n = make_net(H, F, "orthogonal", 1.2, false, 50);
+  const std::vector<double> x = gaussian_inputs(L, F, 51);
+  JacobianProduct jp(H);
+  std::vector<JacobianSpectrum> at;
+  const auto drive = rnn_jacobian_through_time(Activation::Tanh, n.w, n.u, nullptr, x.data(), L, jp,
+                                               {1, 7, 20}, at);
+  ASSERT_EQ(at.size(), 3u);
+  const int lengths[] = {1, 7, 20};
+  for (int i = 0; i < 3; ++i) {
+    JacobianProduct alone(H);
+    const auto d =
+        rnn_jacobian_through_time(Activation::Tanh, n.w, n.u, nullptr, x.data(), lengths[i], alone);
+    const JacobianSpectrum s = alone.spectrum();
+    EXPECT_EQ(s.sv2, at[sz(i)].sv2) << "L = " << lengths[i];
+    EXPECT_EQ(s.log_det, at[sz(i)].log_det) << "L = " << lengths[i];
+    for (std::size_t t = 0; t < d.size(); ++t) EXPECT_EQ(d[t], drive[t]);
+  }
+  std::vector<JacobianSpectrum> bad;
+  EXPECT_THROW(
+      rnn_jacobian_through_time(Activation::Tanh, n.w, n.u, nullptr, x.data(), L, jp, {7, 1}, bad),
+      std::invalid_argument);
+  EXPECT_THROW(
+      rnn_jacobian_through_time(Activation::Tanh, n.w, n.u, nullptr, x.data(), L, jp, {21}, bad),
+      std::invalid_argument);
+}
+
 TEST(RecurrentJacobian, RefusesNonFiniteFactorsAndBadShapes) {
   JacobianProduct jp(2);
   const double bad[4] = {1, std::numeric_limits<double>::quiet_NaN(), 0, 1};

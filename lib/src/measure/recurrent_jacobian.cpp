@@ -121,7 +121,22 @@ JacobianSpectrum JacobianProduct::spectrum() const {
 std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<double>& w,
                                               const Matrix<double>& u, const double* b,
                                               const double* x, int steps, JacobianProduct& jp) {
+  std::vector<JacobianSpectrum> none;
+  return rnn_jacobian_through_time(act, w, u, b, x, steps, jp, {}, none);
+}
+
+std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<double>& w,
+                                              const Matrix<double>& u, const double* b,
+                                              const double* x, int steps, JacobianProduct& jp,
+                                              const std::vector<int>& at,
+                                              std::vector<JacobianSpectrum>& spectra) {
   const Phi phi(act);
+  for (std::size_t i = 0; i < at.size(); ++i)
+    if (at[i] < 1 || at[i] > steps || (i > 0 && at[i] <= at[i - 1]))
+      throw std::invalid_argument(
+          "rnn_jacobian_through_time: the step counts to record must be ascending in [1, steps]");
+  spectra.clear();
+  std::size_t next = 0;
   check_shapes("rnn_jacobian_through_time", w, u);
   const int H = static_cast<int>(w.shape(0)), F = static_cast<int>(u.shape(1));
   if (jp.size() != H)
@@ -149,6 +164,10 @@ std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<doubl
       h[sz(i)] = phi.f(a[sz(i)]);
     }
     jp.push(factor.data());
+    if (next < at.size() && at[next] == t + 1) {
+      spectra.push_back(jp.spectrum());
+      ++next;
+    }
   }
   return drive;
 }

@@ -87,6 +87,14 @@ class JacobianProduct {
 std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<double>& w,
                                               const Matrix<double>& u, const double* b,
                                               const double* x, int steps, JacobianProduct& jp);
+// The same, also taking jp.spectrum() after each step count in `at` (ascending, each in
+// [1, steps]): spectra[i] is J_{at[i]}'s — the prefixes of one pass, as separate runs of length
+// at[i] would measure them. std::invalid_argument for an `at` out of order or range.
+std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<double>& w,
+                                              const Matrix<double>& u, const double* b,
+                                              const double* x, int steps, JacobianProduct& jp,
+                                              const std::vector<int>& at,
+                                              std::vector<JacobianSpectrum>& spectra);
 
 // ‖∂L/∂h_t‖_F for t = 0..T (T + 1 values) of a many-to-one RNN with logits = V h_T + c and
 // L = the batch's mean softmax cross-entropy (loss.hpp), by backpropagation through time in double:
