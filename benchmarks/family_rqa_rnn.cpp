@@ -19,8 +19,8 @@
 //   pixelmnist  (paper) the same digits one pixel per step (784 × 1), U with fan-in 1
 // A process measures each (task, init, gain, H, seed) once, to the kind's longest L, and takes
 // the spectrum at every shorter L on the way: the runs of one configuration at different L read
-// the prefixes of one product (the same numbers separate passes give; the timed region of the
-// first run holds the whole pass).
+// the prefixes of one product (what separate passes give, up to rounding; the timed region of
+// the first run holds the whole pass).
 // Draws (core/streams.hpp, common random numbers): W from weights("rnn/recurrent", init, H×H) —
 // keyed without the gain, so one seed's runs share one Q and W(g) = g·Q; U from
 // weights("rnn/input", "glorot_uniform", H×F). The data identity is "" for gaussian, the MNIST

@@ -46,6 +46,7 @@ JacobianProduct::JacobianProduct(int n, bool with_qr)
       with_qr_(with_qr),
       j_({sz(std::max(n, 1)), sz(std::max(n, 1))}),
       tmp_({sz(std::max(n, 1)), sz(std::max(n, 1))}),
+      p_({sz(std::max(n, 1)), sz(std::max(n, 1))}),
       qt_(sz(std::max(n, 1)) * sz(std::max(n, 1))),
       rdiag_(sz(std::max(n, 1))),
       tau_(sz(std::max(n, 1))) {
@@ -61,37 +62,69 @@ void JacobianProduct::reset() {
     j_(sz(i), sz(i)) = 1.0;
     qt_[sz(i) * sz(n_) + sz(i)] = 1.0;
   }
-  steps_ = 0;
+  steps_ = group_steps_ = qr_steps_ = 0;
+  group_cond_ = 1;
   log_det_ = with_qr_ ? 0.0 : std::numeric_limits<double>::quiet_NaN();
 }
 
-void JacobianProduct::push(const double* f) {
+void JacobianProduct::push(const double* f, double cond_bound) {
   const int n = n_;
   check_finite("JacobianProduct", "the factor F_t", f, sz(n), sz(n), sz(n));
-  // Explicit: J ← F J.
-  gemm(Op::N, Op::N, n, n, n, 1.0, f, n, j_.data(), n, 0.0, tmp_.data(), n);
-  std::swap(j_, tmp_);
+  const bool bounded = std::isfinite(cond_bound) && cond_bound >= 1;
+  if (group_steps_ > 0 && !(bounded && group_cond_ * cond_bound <= kMaxGroupCond)) flush();
+  if (group_steps_ == 0) {
+    std::copy(f, f + sz(n) * sz(n), p_.begin());
+    group_cond_ = bounded ? cond_bound : std::numeric_limits<double>::infinity();
+  } else {  // P ← F P
+    gemm(Op::N, Op::N, n, n, n, 1.0, f, n, p_.data(), n, 0.0, tmp_.data(), n);
+    std::swap(p_, tmp_);
+    group_cond_ *= cond_bound;
+  }
+  ++group_steps_;
   ++steps_;
+  if (!bounded) flush();
+}
+
+void JacobianProduct::flush() {
+  if (group_steps_ == 0) return;
+  const int n = n_;
+  // Explicit: J ← P J.
+  gemm(Op::N, Op::N, n, n, n, 1.0, p_.data(), n, j_.data(), n, 0.0, tmp_.data(), n);
+  std::swap(j_, tmp_);
+  group_steps_ = 0;
   if (!with_qr_) return;
-  // QR: M = F Q. With Qᵀ row-major in qt_, (F Q)ᵀ = Qᵀ Fᵀ row-major is F Q column-major — the
+  // QR: M = P Q. With Qᵀ row-major in qt_, (P Q)ᵀ = Qᵀ Pᵀ row-major is P Q column-major — the
   // layout geqrf reads; it writes the new Q column-major back (= Qᵀ row-major).
-  gemm(Op::N, Op::T, n, n, n, 1.0, qt_.data(), n, f, n, 0.0, tmp_.data(), n);
+  gemm(Op::N, Op::T, n, n, n, 1.0, qt_.data(), n, p_.data(), n, 0.0, tmp_.data(), n);
   std::copy(tmp_.begin(), tmp_.end(), qt_.begin());
   lapack::qr_thin<double>(n, n, qt_.data(), n, rdiag_.data(), tau_.data(), work_.data(),
                           static_cast<int>(work_.size()));
   double s = 0;
   for (int i = 0; i < n; ++i) s += std::log(std::abs(rdiag_[sz(i)]));
   log_det_ += 2 * s;
+  ++qr_steps_;
 }
 
-double JacobianProduct::sv2_mean() const {
+double JacobianProduct::log_det() {
+  flush();
+  return log_det_;
+}
+
+const Matrix<double>& JacobianProduct::product() {
+  flush();
+  return j_;
+}
+
+double JacobianProduct::sv2_mean() {
+  flush();
   double s = 0;
   for (double v : j_) s += v * v;
   return s / n_;
 }
 
-JacobianSpectrum JacobianProduct::spectrum() const {
+JacobianSpectrum JacobianProduct::spectrum() {
   if (steps_ == 0) throw std::logic_error("JacobianProduct::spectrum before any push");
+  flush();
   const std::vector<double> sv = singular_values(j_);  // descending
   JacobianSpectrum out;
   out.sv2.resize(sv.size());
@@ -114,7 +147,7 @@ JacobianSpectrum JacobianProduct::spectrum() const {
     out.cond = sv.front() / sv.back();
   }
   out.log_det = log_det_;
-  out.log_sv2_mean = log_sv2_mean();
+  out.log_sv2_mean = log_det_ / n_;
   return out;
 }
 
@@ -143,6 +176,10 @@ std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<doubl
     throw std::invalid_argument("rnn_jacobian_through_time: the JacobianProduct's size is not H");
   if (steps < 1) throw std::invalid_argument("rnn_jacobian_through_time: steps must be ≥ 1");
   jp.reset();
+  // cond(F_t) ≤ cond(D_t)·cond(W): lets jp group steps between its QR steps.
+  const std::vector<double> sw = singular_values(w);
+  const double w_cond =
+      sw.back() > 0 ? sw.front() / sw.back() : std::numeric_limits<double>::infinity();
   std::vector<double> h(sz(H), 0.0), a(sz(H)), ux(sz(H)), drive(sz(steps));
   Matrix<double> factor({sz(H), sz(H)});
   for (int t = 0; t < steps; ++t) {
@@ -156,14 +193,18 @@ std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<doubl
     }
     drive[sz(t)] = d / H;
     // F_t = D_t W: row i of W times φ′(a_i).
+    double d_max = 0, d_min = std::numeric_limits<double>::infinity();
     for (int i = 0; i < H; ++i) {
       const double s = phi.df(a[sz(i)]);
+      d_max = std::max(d_max, s);
+      d_min = std::min(d_min, s);
       const double* wr = w.data() + sz(i) * sz(H);
       double* fr = factor.data() + sz(i) * sz(H);
       for (int j = 0; j < H; ++j) fr[j] = s * wr[j];
       h[sz(i)] = phi.f(a[sz(i)]);
     }
-    jp.push(factor.data());
+    jp.push(factor.data(),
+            d_min > 0 ? w_cond * d_max / d_min : std::numeric_limits<double>::infinity());
     if (next < at.size() && at[next] == t + 1) {
       spectra.push_back(jp.spectrum());
       ++next;

@@ -19,7 +19,12 @@
 //
 // — the mean log squared singular value exact to rounding in each factor, whatever the spread of
 // the spectrum (the QR method of Lyapunov exponents: Benettin, Galgani, Giorgilli & Strelcyn 1980;
-// Eckmann & Ruelle 1985). Cost per factor: two (n × n × n) GEMMs and one QR (geqrf + orgqr).
+// Eckmann & Ruelle 1985). A QR step costs five (n × n × n) GEMMs (geqrf + orgqr, which LAPACK runs
+// unblocked at n = 128), so consecutive factors whose condition numbers the caller bounds are
+// multiplied into one group P = F_t ⋯ F_s while the product of the bounds stays ≤ kMaxGroupCond
+// = 1e6, and the QR step runs once per group (F_t Q becomes P Q): Householder QR's backward error
+// then moves the small r_ii by at most ~n·ε·1e6 relatively (≈ 1e-8 at n = 128, a log-det error
+// below 1e-6 per group). A factor without a bound is its own group: the per-step algorithm.
 // Everything is double; nothing is drawn from any random engine.
 #pragma once
 
@@ -52,34 +57,41 @@ class JacobianProduct {
 
   int size() const { return n_; }
   int steps() const { return steps_; }
+  int qr_steps() const { return qr_steps_; }  // QR steps run so far (groups closed, with_qr)
   // J = Q = I, log det = 0, no steps.
   void reset();
-  // f: the next factor F_t, (n × n) row-major. J ← F J, and one QR step. A NaN or Inf in f:
-  // NonFiniteError (non_finite.hpp) naming JacobianProduct.
-  void push(const double* f);
+  // f: the next factor F_t, (n × n) row-major; J ← F J. cond_bound ≥ 1: an upper bound on
+  // cond(F_t) that lets the factor join the open group (header); 0 (or not finite): none, the
+  // QR step runs now. A NaN or Inf in f: NonFiniteError (non_finite.hpp) naming JacobianProduct.
+  void push(const double* f, double cond_bound = 0);
+  static constexpr double kMaxGroupCond = 1e6;
 
+  // Each accessor first closes the open group (its QR step).
   // log det(JᵀJ) = 2 Σ log|r_ii| so far (−∞ when a factor was exactly singular).
-  double log_det() const { return log_det_; }
-  double log_sv2_mean() const { return log_det_ / n_; }
+  double log_det();
+  double log_sv2_mean() { return log_det() / n_; }
   // The explicit product J (n × n, row-major).
-  const Matrix<double>& product() const { return j_; }
+  const Matrix<double>& product();
   // ‖J‖_F²/n = the mean of s_i², without an SVD.
-  double sv2_mean() const;
+  double sv2_mean();
   // The SVD of the explicit product with the QR log-det (one dgesdd, O(n³)). Throws
   // std::logic_error before the first push.
-  JacobianSpectrum spectrum() const;
+  JacobianSpectrum spectrum();
 
  private:
-  int n_, steps_ = 0;
+  void flush();  // closes the open group: J ← P J and its QR step
+
+  int n_, steps_ = 0, group_steps_ = 0, qr_steps_ = 0;
   bool with_qr_;
-  double log_det_ = 0;
-  Matrix<double> j_, tmp_;
+  double log_det_ = 0, group_cond_ = 1;
+  Matrix<double> j_, tmp_, p_;  // p_: the open group's product P
   // qt_ holds Q in column-major order (= Qᵀ row-major), as LAPACK's QR writes it.
   std::vector<double> qt_, rdiag_, tau_, work_;
 };
 
 // One sequence through a vanilla RNN h_t = φ(W h_{t−1} + U x_t + b), h_0 = 0, t = 1..steps:
-// resets `jp` and pushes F_t = D_t W for every step. Returns the drive σ_t² = mean_i (U x_t)_i²
+// resets `jp` and pushes F_t = D_t W for every step, with the bound cond(F_t) ≤ cond(D_t)·cond(W)
+// (one SVD of W per call). Returns the drive σ_t² = mean_i (U x_t)_i²
 // of every step (what the mean-field theory takes, theory.hpp driven_rnn_chi).
 // Shapes: W (H × H), U (H × F), b (H) or nullptr (no bias), x (steps × F) row-major, jp.size() = H.
 // act: Tanh or Linear (std::invalid_argument otherwise). φ′ of tanh is 1/cosh²(a), which stays
@@ -89,7 +101,7 @@ std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<doubl
                                               const double* x, int steps, JacobianProduct& jp);
 // The same, also taking jp.spectrum() after each step count in `at` (ascending, each in
 // [1, steps]): spectra[i] is J_{at[i]}'s — the prefixes of one pass, as separate runs of length
-// at[i] would measure them. std::invalid_argument for an `at` out of order or range.
+// at[i] would measure them up to rounding (a recorded step closes a group of factors). std::invalid_argument for an `at` out of order or range.
 std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<double>& w,
                                               const Matrix<double>& u, const double* b,
                                               const double* x, int steps, JacobianProduct& jp,
