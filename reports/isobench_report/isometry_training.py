@@ -21,6 +21,7 @@ The fields (trace lines with an epoch; final counters of the same names):
 Runs without these fields (SENT before its measurements exist) give a note, never an error.
 """
 import math
+import re
 from collections import OrderedDict
 
 import numpy as np
@@ -30,7 +31,7 @@ from scipy import stats as sst
 from . import claims, stats
 from .inputs import (config_of, counters, groups_by_config, is_number, ok_runs, parse_name,
                      short_label, varying_keys)
-from .plotting import colors, plot_band, save, subplots_grid, tight
+from .plotting import colors, plot_band, plt, save, subplots_grid, tight
 from .training import split_panels
 from .verdicts import Verdict
 
@@ -71,9 +72,37 @@ def jac_steps(inp, names):
 
 
 # ------------------------------------------------------------------------------ figures
+NO_PENALTY = re.compile(r"/reg:[^/]*(/norm:[^/]*)?(/lambda:[^/]*)?")
+
+
+def no_penalty_config(cfg):
+    """The configuration without a penalty at the same gain and settings (reg:none), or None
+    when cfg has none itself."""
+    if "/reg:" not in cfg or "/reg:none" in cfg:
+        return None
+    return NO_PENALTY.sub("/reg:none", cfg)
+
+
+def _diff_curves(inp, groups, cfg, base, field):
+    """Per seed, (epochs, cfg − base) over the epochs both runs have (paired by seed)."""
+    seed_of = {parse_name(n)[2].get("seed"): n for n, _ in groups.get(base, [])}
+    out = []
+    for n, _ in groups[cfg]:
+        b = seed_of.get(parse_name(n)[2].get("seed"))
+        if b is None:
+            continue
+        mine, theirs = dict(eval_points(inp, n, field)), dict(eval_points(inp, b, field))
+        es = sorted(set(mine) & set(theirs))
+        if es:
+            out.append((es, [mine[e] - theirs[e] for e in es]))
+    return out
+
+
 def fig_per_epoch(fam, runs, inp, out, notes):
     """Per panel (task): three columns — jac_log_sv2_dist, jac_log_sv2_mean, val_acc — per epoch,
-    a line per configuration (mean over seeds, 95 % band). None (and a note) without the fields."""
+    a line per configuration (mean over seeds, 95 % band); below, each penalty's difference from
+    no penalty at the same gain, paired by seed (the penalties' curves overlap on the first row).
+    None (and a note) without the fields."""
     runs = ok_runs(runs)
     groups = groups_by_config(runs)
     names = list(runs)
@@ -83,40 +112,59 @@ def fig_per_epoch(fam, runs, inp, out, notes):
                      f"through time is not measured in these runs); the isometry figure is "
                      f"skipped.")
         return None
-    if len(present) < len(FIELDS):
-        miss = [f for f in FIELDS if f not in present]
-        notes.append(f"{fam}: no trace has {', '.join(miss)} (jac_log_sv2_dist is absent where a "
-                     f"singular value is below the resolution); its column is empty.")
+    no_dist = [c for c in groups if not any(eval_points(inp, n, FIELDS[0]) for n, _ in groups[c])]
+    if no_dist:
+        keys = varying_keys(list(groups))
+        notes.append(f"{fam}: no evaluation of {', '.join(short_label(c, keys) for c in no_dist)} "
+                     f"has jac_log_sv2_dist (a singular value of J_T below the resolution "
+                     f"1e3·ε·s_max at every evaluation: the distance is undefined, and absent from "
+                     f"the isometry figure; its log-det is drawn).")
     T = jac_steps(inp, names)
     cols = list(FIELDS) + ["val_acc"]
     ylabels = {"jac_log_sv2_dist": "distance from isometry\nmean_i |log s_i²| of J_T",
                "jac_log_sv2_mean": "mean log s_i² of J_T\n(log-det / H; 0 = isometric volume)",
                "val_acc": "validation accuracy (fraction)"}
     panels = split_panels(list(groups), ["task", "dataset", "model"], 0)
-    fig, axes = subplots_grid(3 * len(panels), ncols=3, panel=(4.6, 3.6))
-    handles = None
+    diffs = any(no_penalty_config(c) in groups for c in groups)
+    rows = 2 if diffs else 1
+    fig, axes = subplots_grid(3 * rows * len(panels), ncols=3, panel=(4.6, 3.5))
+    drawn = False
     for p, (title, cfgs) in enumerate(panels.items()):
         keys = varying_keys(cfgs)
+        cc = dict(zip(cfgs, colors(len(cfgs))))
         for j, field in enumerate(cols):
-            ax = axes[3 * p + j]
-            for col, cfg in zip(colors(len(cfgs)), cfgs):
+            ax = axes[3 * rows * p + j]
+            for cfg in cfgs:
                 curves = []
                 for n, _ in groups[cfg]:
                     pts = eval_points(inp, n, field)
                     if pts:
                         curves.append(([e for e, _ in pts], [v for _, v in pts]))
-                plot_band(ax, curves, col, short_label(cfg, keys) if len(cfgs) > 1 else cfg)
+                drawn |= plot_band(ax, curves, cc[cfg],
+                                   short_label(cfg, keys) if len(cfgs) > 1 else cfg)
             if field != "val_acc":
                 ax.axhline(0.0, color="k", lw=0.8)
-            ax.set_xlabel("epoch (0 = initialization)")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(ylabels[field])
             if title:
                 ax.set_title(title, fontsize=9)
             if j == 2:
-                handles = ax.get_legend_handles_labels()
                 ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
-    if handles is None:
+            if not diffs:
+                continue
+            dx = axes[3 * rows * p + 3 + j]
+            for cfg in cfgs:
+                base = no_penalty_config(cfg)
+                if base in groups:
+                    plot_band(dx, _diff_curves(inp, groups, cfg, base, field), cc[cfg],
+                              short_label(cfg, keys))
+            dx.axhline(0.0, color="k", lw=1.0)
+            dx.set_ylabel(f"{field}\n− no penalty at the same gain")
+            dx.set_title("each penalty minus no penalty, paired by seed", fontsize=8.5)
+    for ax in axes:
+        ax.set_xlabel("epoch (0 = initialization)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if not drawn:
+        plt.close(fig)
         return None
     tt = f"J_{T}" if T else "J_T"
     fig.suptitle(f"{fam}: distance from dynamical isometry of {tt} = ∂h_T/∂h_0 during training, "
@@ -219,11 +267,9 @@ def _pairs_vs_none(runs, counter, transform):
     return out
 
 
-def _missing(runs, counter):
-    """Finished runs of the compared arms that lack `counter` (jac_log_sv2_dist: unresolved)."""
-    return sum(1 for n, b in ok_runs(runs).items()
-               if parse_name(n)[2].get("reg") in ADJUSTED + tuple(p for _, p in FORM_PAIRS)
-               + ("none",) and counter not in counters(b))
+def _n_pairs(tab, a, b):
+    """The number of (base, seed) pairs holding both arms."""
+    return sum(len(set(arms.get(a, {})) & set(arms.get(b, {}))) for arms in tab.values())
 
 
 def claims_of(fam, runs):
@@ -234,19 +280,21 @@ def claims_of(fam, runs):
     out = []
     for counter, transform, what in (("jac_log_sv2_dist", None, "jac_log_sv2_dist"),
                                      ("jac_log_sv2_mean", _abs, "|jac_log_sv2_mean|")):
-        absent = _missing(runs, counter)
-        for other, tab in (("the plain penalty", _pairs_vs_plain(runs, counter, transform)),
-                           ("no penalty", _pairs_vs_none(runs, counter, transform))):
+        for other, pairs in (("the plain penalty", _pairs_vs_plain),
+                             ("no penalty", _pairs_vs_none)):
             arm_b = "plain" if other == "the plain penalty" else "none"
-            if not tab:
+            tab = pairs(runs, counter, transform)
+            # every pair the runs form (jac_log_sv2_mean is reported whenever J was measured)
+            total = _n_pairs(pairs(runs, "jac_log_sv2_mean", None), "adj", arm_b)
+            if not total:
                 continue
             diffs, lone, cells = claims.paired(tab, "adj", arm_b)
-            notes = [claims.cells_note(cells, "comparisons (forms, norms, λ)"),
-                     claims.pairing_note(lone)]
-            if absent and counter == "jac_log_sv2_dist":
-                notes.append(f"{absent} run(s) without a final jac_log_sv2_dist (a singular "
-                             f"value below the resolution 1e3·ε·s_max) left out with their "
-                             f"pairs")
+            notes = [claims.cells_note(cells, "comparisons (forms, norms, λ)")]
+            skipped = total - _n_pairs(tab, "adj", arm_b)
+            if skipped:
+                notes.append(f"{skipped} of {total} pairs left out: a run without a final "
+                             f"{counter} (a singular value of J_T below the resolution "
+                             f"1e3·ε·s_max, so the distance is not defined)")
             out.append(stats.Claim(
                 family=fam, claim=f"the gain-adjusted penalty keeps J_T closer to isometry "
                                   f"than {other} ({what})",

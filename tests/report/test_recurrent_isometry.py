@@ -53,9 +53,8 @@ class Base(unittest.TestCase):
             return out, {v["claim"]: v for v in got}, f.read()
 
 
-CRIT = "RNN {task}, H=128, orthogonal W: the measured critical gain of J_28 is the mean field's"
-STAT = ("RNN gaussian, H=128, orthogonal W: the measured stationary critical gain is the mean "
-        "field's")
+CRIT = "RNN {task} H=128, orth. W: J_28's critical gain = the mean field's"
+STAT = "RNN gaussian H=128, orth. W: stationary g* = the mean field's"
 
 
 class RqaRnn(Base):
@@ -199,7 +198,7 @@ class SeedIsometry(Base):
         c = v[ADJ_PLAIN.format(what="jac_log_sv2_dist")]
         self.assertEqual(c["n"], 4)  # seed 3's plain run has no dist: its pair is left out
         self.assertAlmostEqual(c["effect"], -1.0, delta=0.1)
-        self.assertIn("1 run(s) without a final jac_log_sv2_dist", c["note"])
+        self.assertIn("1 of 5 pairs left out: a run without a final jac_log_sv2_dist", c["note"])
         self.assertEqual(v[ADJ_PLAIN.format(what="|jac_log_sv2_mean|")]["n"], 5)
         self.assertAlmostEqual(v[ADJ_NONE.format(what="|jac_log_sv2_mean|")]["effect"], -2.4,
                                delta=0.1)
