@@ -220,7 +220,9 @@ RNN_GAINS = [0.9, 1.0, 1.025, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0]  # bench_rqa_rnn's 
 # critical gain of J_L g_s − offset/(rate·L), critical band half-width 1/(rate·L) in g.
 RNN_TRUTH = {"gaussian": dict(rate=0.5, g_s=1.35, offset=-0.5, drive=0.36, lengths=[1, 7, 28, 100]),
              "rowmnist": dict(rate=60 / 28, g_s=1.03, offset=0.0, drive=0.04,
-                              lengths=[1, 7, 28])}
+                              lengths=[1, 7, 28]),
+             "pixelmnist": dict(rate=0.05, g_s=1.05, offset=-0.2, drive=0.01,
+                                lengths=[28, 100, 784])}
 
 
 def rnn_log_sv2(task, g, L):

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -130,6 +131,19 @@ class RqaRnn(Base):
         self.assertIn("3 of 3", row[0])
         self.assertIn(f"{synth.rnn_critical_gain('gaussian', 28):.4g}", row[0])
         self.assertFalse(os.path.exists(os.path.join(out, "rqa_rnn_pixelmnist.png")))
+        # synth: log_sv2_mean = log sv2_mean − 0.3, so −0.3 where sv2_mean crosses 1
+        m = re.search(r"the exact mean log sv² is gaussian \(H=128\) (-?[0-9.]+)", md)
+        self.assertIsNotNone(m, md)
+        self.assertAlmostEqual(float(m.group(1)), -0.3, delta=0.03)
+
+    def test_pixelmnist_has_its_own_figure_and_claim(self):
+        d = os.path.join(self.tmp, "px")
+        w = synth.Writer(d)
+        synth.write_rqa_rnn(w, d, random.Random(3), tasks=("rowmnist", "pixelmnist"))
+        out, v, md = self.report(w.finish())
+        self.assertTrue(os.path.getsize(os.path.join(out, "rqa_rnn_pixelmnist.png")) > 0)
+        self.assertEqual(v[CRIT.format(task="pixelmnist")]["outcome"], "supported")
+        self.assertNotIn(STAT, v)  # no Gaussian input: no stationary claim
 
     def test_no_phase_diagram_file_is_a_note(self):
         d = os.path.join(self.tmp, "np")
