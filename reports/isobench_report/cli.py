@@ -76,6 +76,8 @@ def family_section(family, runs, inp, out, judged=None):
     s = families.Section(name=fam, runs=runs, inp=inp, out=out)
     figs = contained("figures", fam, inp, s.notes, lambda: family.figures(s),
                      "; the table below is complete") or []
+    extra = [] if family.tables is None else \
+        contained("tables", fam, inp, s.notes, lambda: family.tables(s)) or []
     # The claims, judged together (stats.judge: Holm across the family's claims).
     mine = []
     if family.claims is not None:
@@ -112,6 +114,13 @@ def family_section(family, runs, inp, out, judged=None):
         md.append(f"![{fam}: {os.path.basename(path)}]({os.path.basename(path)})")
         md.append("")
         md.append(f"*{caption}*")
+        md.append("")
+    for t in extra:
+        csv_path = os.path.join(out, t.filename)
+        write_csv(csv_path, list(t.csv_header or t.header), t.rows)
+        md.append(f"{t.caption} ([{t.filename}]({t.filename})):")
+        md.append("")
+        md.append(md_table(t.header, t.rows))
         md.append("")
     header, csv_header, rows = family_table(family.counters, runs)
     csv_path = os.path.join(out, f"{fam.lower()}_table.csv")

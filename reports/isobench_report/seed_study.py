@@ -4,6 +4,9 @@ too), Figure 8 (validation accuracy per epoch) and the study's claims as verdict
 (gain-adjusted beats the plain penalty; orthogonal init beats Glorot). Source: docs/RESEARCH.md
 §3 (SEED, SENT).
 
+Issue 21 adds the distance from dynamical isometry of the Jacobian through time during training
+(isometry_training.py: figures, claims, an observation), drawn wherever the runs carry it.
+
 Why shared: issue 23 (the report by family) — SEED and SENT draw and judge alike; their family
 modules (families/seed.py, families/sent.py) differ in name, title and nothing else here.
 """
@@ -17,7 +20,7 @@ from matplotlib.ticker import MaxNLocator
 from .inputs import (config_of, groups_by_config, is_number, ok_runs, short_label,
                      varying_keys)
 from .plotting import colors, plot_band, save, subplots_grid, tight
-from . import claims, stats
+from . import claims, isometry_training, stats
 from .training import keep_drawn, pick_counter, pick_field, ranking_verdict, safe, split_panels
 
 SV_FIELDS = ("kernel_sv_mean", "kernel_sv_std", "kernel_sv_min", "kernel_sv_max")
@@ -190,7 +193,7 @@ def seed_claims(s):
                               f"({base_label(base)})",
             metric=f"{acc}, orthogonal − Glorot, paired by seed", values=diffs, source=STUDY,
             note=claims.pairing_note(lone), **kind))
-    return out
+    return out + isometry_training.claims_of(fam, runs)
 
 
 # ------------------------------------------------------------------------------ entry points
@@ -211,10 +214,13 @@ def figures(s):
     figs += [(fig_val_acc_epochs(fam, runs, inp, out, notes),
              "Figure 8: validation accuracy per epoch, per configuration (mean over seeds, "
              "95 % interval of the mean; n in the legend).")]
+    figs += isometry_training.figures(fam, runs, inp, out, notes)
     return keep_drawn(figs)
 
 
 def verdicts(s):
     """The ranking of configurations (what was measured; the claims judge)."""
     v = safe(lambda: ranking_verdict(s.name, s.runs), s.notes, f"{s.name} ranking")
-    return [v] if v else []
+    iso = safe(lambda: isometry_training.observation(s.name, s.runs), s.notes,
+               f"{s.name} isometry against accuracy")
+    return [x for x in (v, iso) if x]

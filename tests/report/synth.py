@@ -213,5 +213,60 @@ def write_all(out, families=None, seed=0):
     return w.finish()
 
 
+# ------------------------------------------------------------------ RQA-rnn (issue 21)
+RNN_GAINS = [0.9, 1.0, 1.025, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0]  # bench_rqa_rnn's kGains
+# A known truth per task: log E[sv²(J_L)] = rate·L·(g − g_s) + offset (linear in g, so the
+# report's linear interpolation finds the crossing exactly): stationary critical gain g_s,
+# critical gain of J_L g_s − offset/(rate·L), critical band half-width 1/(rate·L) in g.
+RNN_TRUTH = {"gaussian": dict(rate=0.5, g_s=1.35, offset=-0.5, drive=0.36, lengths=[1, 7, 28, 100]),
+             "rowmnist": dict(rate=60 / 28, g_s=1.03, offset=0.0, drive=0.04,
+                              lengths=[1, 7, 28]),
+             "pixelmnist": dict(rate=0.05, g_s=1.05, offset=-0.2, drive=0.01,
+                                lengths=[28, 100, 784])}
+
+
+def rnn_log_sv2(task, g, L):
+    t = RNN_TRUTH[task]
+    return t["rate"] * L * (g - t["g_s"]) + t["offset"]
+
+
+def rnn_critical_gain(task, L):
+    t = RNN_TRUTH[task]
+    return t["g_s"] - t["offset"] / (t["rate"] * L)
+
+
+def write_rqa_rnn(w, out, rng, seeds=(1, 2, 3), shift=0.0, noise=0.02, hidden=128,
+                  tasks=("gaussian", "rowmnist"), phase_diagram=True):
+    """RQA/rnn runs of a known truth (RNN_TRUTH): theory counters exact, measured log sv2_mean
+    the truth at g − shift plus N(0, noise) per run; and rqa_rnn_phase_diagram.json."""
+    for task in tasks:
+        t = RNN_TRUTH[task]
+        for init in ("orthogonal", "gaussian"):
+            for L in t["lengths"]:
+                for g in RNN_GAINS:
+                    for s in seeds:
+                        th = rnn_log_sv2(task, g, L)
+                        m = rnn_log_sv2(task, g - shift, L) + rng.gauss(0, noise)
+                        name = (f"RQA/rnn/task:{task}/act:tanh/init:{init}/gain:{g:g}/"
+                                f"hidden:{hidden}/length:{L}/seed:{s}")
+                        w.run(name, {"sv2_mean": math.exp(m), "sv2_var": 1.0,
+                                     "sv2_max": math.exp(m + 1), "log_sv2_mean": m - 0.3,
+                                     "drive_mean": t["drive"], "theory_sv2_mean": math.exp(th),
+                                     "theory_log_chi_product": th,
+                                     "theory_chi": math.exp(t["rate"] * (g - t["g_s"])),
+                                     "theory_critical_gain": t["g_s"],
+                                     "theory_critical_gain_L": rnn_critical_gain(task, L)},
+                              [{"kind": "config", "task": task, "gain": g, "length": L}])
+    if phase_diagram:
+        gains = [0.7 + 0.025 * j for j in range(61)]
+        drives = [0.01 * i for i in range(51)]
+        crit = [1.0 + 1.2 * d for d in drives]
+        with open(os.path.join(out, "rqa_rnn_phase_diagram.json"), "w") as f:
+            json.dump({"activation": "tanh", "gain": gains, "drive": drives,
+                       "chi": [[g * g / (1 + 2.4 * d) for g in gains] for d in drives],
+                       "critical_line": {"drive": drives, "gain": crit},
+                       "study_gains": [1.0, 1.025, 1.25]}, f)
+
+
 if __name__ == "__main__":
     print(write_all(sys.argv[1] if len(sys.argv) > 1 else "/tmp/isobench_synth"))

@@ -30,6 +30,9 @@ The interface. Every module of this package (names not starting with "_") define
 - method_runs: fn(runs) → the runs that enter the "METHOD against the baselines" sections
              (methods.py), or None for none; None (the field) = methods.default_method_runs
              (every run, when some run reports a compared counter).
+- tables:    fn(Section) → [Table]: extra tables of the family (a caption, a header, rows of
+             (markdown cells, csv cells) and a CSV file name), printed after the figures and
+             written as CSV. None = none.
 
 A family in the results that no module names gets `generic(name)` (training curves, the generic
 counters, the ranking verdict), as before. See docs/REPORT.md.
@@ -53,6 +56,18 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Table:
+    """An extra table of a family section: `caption` (markdown, printed before it), `header`
+    (column names), `rows` [(markdown cells, csv cells)] as tables.family_table gives them,
+    `csv_header` (default: header) and `filename` (the CSV, in the output directory)."""
+    caption: str
+    header: Sequence[str]
+    rows: Sequence
+    filename: str
+    csv_header: Optional[Sequence[str]] = None
+
+
+@dataclass(frozen=True)
 class Family:
     name: str
     title: str
@@ -64,6 +79,7 @@ class Family:
     key_labels: Mapping[str, str] = field(default_factory=dict)
     method_runs: Optional[Callable] = None
     claims: Optional[Callable[[Section], list]] = None
+    tables: Optional[Callable[[Section], list]] = None
 
 
 class FamilyModuleError(TypeError):
@@ -89,7 +105,7 @@ def check(fam, where):
     for f in ("figures", "verdicts"):
         if not callable(getattr(fam, f)):
             raise FamilyModuleError(f"{where}: FAMILY.{f} must be a function of a Section")
-    for f in ("method_runs", "claims"):
+    for f in ("method_runs", "claims", "tables"):
         if getattr(fam, f) is not None and not callable(getattr(fam, f)):
             raise FamilyModuleError(f"{where}: FAMILY.{f} must be a function or None")
     return fam

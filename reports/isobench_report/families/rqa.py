@@ -10,6 +10,8 @@ columns, figures and verdicts (families/__init__.py describes the interface).
 - rqa_sv2_mean_vs_depth.png, rqa_sv2_var_vs_depth.png: measured against theory over depth.
 - rqa_phase_diagram.png: χ of tanh over (σ_w², σ_b²) with the critical line χ = 1 and the run
   points (the seed study's Figure 1), from $ISOBENCH_OUT/rqa_phase_diagram.json.
+- RQA/rnn (the Jacobian through time of a tanh RNN): figures, the critical-gain table, claims and
+  observations of rqa_rnn.py, appended to the MLP's; its claims join RQA's Holm family.
 """
 import json
 import math
@@ -19,7 +21,7 @@ import numpy as np
 
 from ..inputs import counters, mean_spread, ok_runs, parse_name
 from ..plotting import INIT_COLORS, depth_axis, plt, save, subplots_grid, tidy_log_axis, tight
-from .. import stats
+from .. import rqa_rnn, stats
 from ..verdicts import Verdict
 from . import Family
 
@@ -555,13 +557,14 @@ def figures(s):
                                   f"RQA: variance of JJᵀ's spectrum against depth (width {width}; "
                                   "bars: min–max over seeds; dashed: free-probability theory)"),
                      "Variance of the squared singular values against depth; theory dashed."))
-    else:
+    elif not rqa_rnn.collect(s.runs):
         notes.append("RQA: no mlp runs without errors; only the phase diagram can be drawn.")
-    p = fig_phase_diagram(inp, points, out, notes)
-    if p:
-        figs.append((p, "χ of tanh over (σ_w², σ_b²): blue ordered, red chaotic; the black line "
-                        "is χ = 1; the dots are RQA's tanh operating points."))
-    return figs
+    if points or inp.side_file("rqa_phase_diagram.json") or not rqa_rnn.collect(s.runs):
+        p = fig_phase_diagram(inp, points, out, notes)
+        if p:
+            figs.append((p, "χ of tanh over (σ_w², σ_b²): blue ordered, red chaotic; the black "
+                            "line is χ = 1; the dots are RQA's tanh operating points."))
+    return figs + rqa_rnn.figures(s)
 
 
 def verdicts(s):
@@ -571,12 +574,19 @@ def verdicts(s):
                  for rs in bd.values() for r in rs)
     return [Verdict(text=t, claim="dynamical isometry at initialization only where theory "
                                   "predicts it (Pennington et al. 2017, Schoenholz et al. 2017)",
-                    runs=used) for t in sentences(points, width)]
+                    runs=used) for t in sentences(points, width)] + rqa_rnn.verdicts(s)
+
+
+def all_claims(s):
+    """The MLP's claims and the RNN's (rqa_rnn.claims_of), one Holm family."""
+    return claims_of(s) + rqa_rnn.claims_of(s)
 
 
 FAMILY = Family(
     name="RQA", order=10,
     title="RQA — vanishing and exploding gradients at initialization",
     counters=["sv2_mean", "theory_sv2_mean", "sv2_var", "theory_sv2_var", "sv2_max",
-              "theory_sv2_max", "sv_min", "cond", "grad_norm_ratio", "theory_chi"],
-    figures=figures, verdicts=verdicts, claims=claims_of)
+              "theory_sv2_max", "sv_min", "cond", "grad_norm_ratio", "theory_chi",
+              "log_sv2_mean", "theory_log_chi_product", "drive_mean", "theory_critical_gain",
+              "theory_critical_gain_L"],
+    figures=figures, verdicts=verdicts, claims=all_claims, tables=rqa_rnn.tables)
