@@ -284,8 +284,8 @@ void run_phase_diagram(benchmark::State& state) {
   nlohmann::json out;
   for (auto _ : state) {
     std::vector<double> gains, drives;
-    for (int j = 0; j <= 60; ++j) gains.push_back(0.7 + 0.025 * j);  // 0.7 … 2.2
-    for (int i = 0; i <= 50; ++i) drives.push_back(0.01 * i);        // 0 … 0.5
+    for (int j = 0; j <= 30; ++j) gains.push_back(0.7 + 0.05 * j);  // 0.7 … 2.2
+    for (int i = 0; i <= 25; ++i) drives.push_back(0.02 * i);       // 0 … 0.5
     std::vector<std::vector<double>> chi;
     for (double s2 : drives) {
       std::vector<double> row;
@@ -293,9 +293,9 @@ void run_phase_diagram(benchmark::State& state) {
       chi.push_back(std::move(row));
     }
     std::vector<double> line_drive, line_gain;
-    for (int i = 0; i <= 100; ++i) {
-      line_drive.push_back(0.005 * i);
-      line_gain.push_back(critical_gain(Activation::Tanh, 0.005 * i));
+    for (int i = 0; i <= 50; ++i) {
+      line_drive.push_back(0.01 * i);
+      line_gain.push_back(critical_gain(Activation::Tanh, 0.01 * i));
     }
     out = {{"activation", "tanh"},
            {"source",
