@@ -96,8 +96,15 @@ TEST(LstmJacobian, MatchesFiniteDifferencesFromAPerturbedInitialState) {
   const Net net = make_net(H, F, 1.5, 0.5, 21);
   const std::vector<double> x = gaussian(sz(T) * sz(F), 22);
   JacobianProduct jp(n);
-  lstm_jacobian_through_time(net.w, net.u, net.b.data(), x.data(), T, jp);
+  const double log_det = lstm_jacobian_through_time(net.w, net.u, net.b.data(), x.data(), T, jp);
   ASSERT_EQ(jp.steps(), T);
+  // The closed-form log-det against the QR accumulation and the SVD of the explicit product
+  // (a spread small enough here for both to be accurate).
+  EXPECT_NEAR(log_det, jp.log_det(), 1e-9 * std::abs(jp.log_det()));
+  double svd_log_det = 0;
+  for (double v : jp.spectrum().sv2) svd_log_det += std::log(v);
+  EXPECT_NEAR(log_det, svd_log_det, 1e-6 * std::abs(svd_log_det));
+  EXPECT_LT(log_det, -1.0);  // a contracting product: the check is not 0 ≈ 0
   // The function starts at s_0 = 0; central differences around it, column by column.
   const double eps = 1e-6;
   double worst = 0, largest = 0;
@@ -119,6 +126,19 @@ TEST(LstmJacobian, MatchesFiniteDifferencesFromAPerturbedInitialState) {
   EXPECT_GT(std::abs(jp.product()(0, 0)), 1e-4);
 }
 
+TEST(LstmJacobian, ClosedFormLogDetMatchesTheQrAccumulationOverALongSequence) {
+  // H = 16, T = 50: the spectrum spreads past double's range, where only the QR and the closed
+  // form still agree.
+  const int H = 16, F = 4, T = 50, n = 2 * H;
+  const Net net = make_net(H, F, 1.0, 0.5, 61);
+  const std::vector<double> x = gaussian(sz(T) * sz(F), 62);
+  JacobianProduct jp(n);
+  const double log_det = lstm_jacobian_through_time(net.w, net.u, net.b.data(), x.data(), T, jp);
+  const JacobianSpectrum sp = jp.spectrum();
+  EXPECT_LT(sp.resolved, n);  // the explicit product has lost its small singular values
+  EXPECT_NEAR(log_det, jp.log_det(), 1e-9 * std::abs(jp.log_det()));
+}
+
 TEST(LstmJacobian, ConstantGatesGiveTheClosedForm) {
   // W = U = 0: every gate is its bias, c_t = f c_{t−1} + i g, and F_t = [[0, e_t f], [0, f]]
   // (diagonal blocks), so J_T = [[0, e_T f^T], [0, f^T]] with e_T = o·tanh′(c_T).
@@ -129,7 +149,8 @@ TEST(LstmJacobian, ConstantGatesGiveTheClosedForm) {
   for (int k = 0; k < 4 * H; ++k) net.b.push_back(0.3 * (k % 5) - 0.4 + 0.1 * (k / H));
   const std::vector<double> x = gaussian(sz(T) * sz(F), 5);
   JacobianProduct jp(n);
-  lstm_jacobian_through_time(net.w, net.u, net.b.data(), x.data(), T, jp);
+  const double log_det = lstm_jacobian_through_time(net.w, net.u, net.b.data(), x.data(), T, jp);
+  EXPECT_TRUE(std::isinf(log_det) && log_det < 0);  // det W_o = 0: singular factors
   const std::vector<double> sT = forward(net, std::vector<double>(sz(n), 0.0), x.data(), 0, T);
   for (int r = 0; r < H; ++r) {
     const double f = sig(net.b[sz(H + r)]), o = sig(net.b[sz(3 * H + r)]);
@@ -154,7 +175,7 @@ TEST(LstmJacobian, ForgetGateOpenOthersShutCarriesTheCellUnchanged) {
     net.b[sz(3 * H + r)] = -40;
   }
   const std::vector<double> x = gaussian(sz(T) * sz(F), 32);
-  JacobianProduct jp(n);
+  JacobianProduct jp(n, /*with_qr=*/false);
   lstm_jacobian_through_time(net.w, net.u, net.b.data(), x.data(), T, jp);
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) {

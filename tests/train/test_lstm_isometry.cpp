@@ -65,6 +65,8 @@ TEST(LstmIsometryProbe, EvaluationFiguresAreTheMeasurementsOnTheEmbeddedSnippet)
   JacobianProduct jp(2 * kHidden);
   lstm_jacobian_through_time(w, u, b.data(), x.data(), kLen, jp);
   EXPECT_DOUBLE_EQ(r.extra["jac_sv2_mean"].get<double>(), jp.sv2_mean());
+  const double qr = jp.log_sv2_mean();  // the QR accumulation; the probe's is the closed form
+  EXPECT_NEAR(r.extra["jac_log_sv2_mean"].get<double>(), qr, 1e-9 * std::abs(qr));
   const auto norms = r.extra["state_grad_norm"].get<std::vector<double>>();
   ASSERT_EQ(norms.size(), sz(kLen + 1));
   for (double v : norms) EXPECT_TRUE(std::isfinite(v) && v > 0);
@@ -74,7 +76,7 @@ TEST(LstmIsometryProbe, EvaluationFiguresAreTheMeasurementsOnTheEmbeddedSnippet)
   const RecurrentIsometry fin = probe.final_measure();
   ASSERT_EQ(fin.sv2.size(), 2u);
   EXPECT_EQ(fin.sv2[0].size(), sz(2 * kHidden));
-  EXPECT_DOUBLE_EQ(fin.sequence_log_sv2_mean[0], jp.log_sv2_mean());  // the QR log-det
+  EXPECT_NEAR(fin.sequence_log_sv2_mean[0], qr, 1e-9 * std::abs(qr));
 }
 
 TEST(LstmIsometryProbe, FinalMeasurementAndTraceLine) {

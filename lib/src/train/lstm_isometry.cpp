@@ -28,8 +28,7 @@ LstmIsometryProbe<T>::LstmIsometryProbe(Lstm<T>& model, const Embedding<T>& emb,
       sequences_(sequences),
       final_sequences_(final_sequences),
       grad_batch_(grad_batch),
-      cheap_(2 * model.config().hidden, /*with_qr=*/false),
-      full_(2 * model.config().hidden) {
+      jp_(2 * model.config().hidden, /*with_qr=*/false) {
   if (sequences < 1 || final_sequences < 1 || grad_batch < 0)
     bad("need sequences >= 1, final_sequences >= 1 and grad_batch >= 0");
   const int need = std::max({sequences, final_sequences, grad_batch});
@@ -79,14 +78,16 @@ void LstmIsometryProbe<T>::on_measure(EvalRecord& r) {
     copy_weights();
     const int D = emb_.dim(), B = grad_batch_;
     embed(ids_.data(), sequences_, x_);
-    double sv2 = 0;
+    double sv2 = 0, log_det = 0;
     for (int s = 0; s < sequences_; ++s) {
-      lstm_jacobian_through_time(w_, u_, b_.data(), x_.data() + sz(s) * sz(steps_) * sz(D), steps_,
-                                 cheap_);
-      sv2 += cheap_.sv2_mean() / sequences_;
+      const double* x = x_.data() + sz(s) * sz(steps_) * sz(D);
+      log_det += lstm_jacobian_through_time(w_, u_, b_.data(), x, steps_, jp_) / sequences_;
+      sv2 += jp_.sv2_mean() / sequences_;
     }
     if (!std::isfinite(sv2)) throw std::runtime_error("jac_sv2_mean is not finite");
     r.extra["jac_sv2_mean"] = sv2;
+    // −∞ (a singular factor) has no JSON number: the field is then absent.
+    if (std::isfinite(log_det)) r.extra["jac_log_sv2_mean"] = log_det / jp_.size();
     if (B > 0) {
       embed(ids_.data(), B, x_);  // (B × T × D) → time-major (T × B × D)
       xg_.resize(x_.size());
@@ -110,17 +111,18 @@ RecurrentIsometry LstmIsometryProbe<T>::final_measure() {
   RecurrentIsometry m;
   const double n = final_sequences_;
   for (int s = 0; s < final_sequences_; ++s) {
-    lstm_jacobian_through_time(w_, u_, b_.data(), x_.data() + sz(s) * sz(steps_) * sz(D), steps_,
-                               full_);
-    const JacobianSpectrum sp = full_.spectrum();
+    const double log_det = lstm_jacobian_through_time(
+        w_, u_, b_.data(), x_.data() + sz(s) * sz(steps_) * sz(D), steps_, jp_);
+    const JacobianSpectrum sp = jp_.spectrum();
+    const double log_sv2_mean = log_det / jp_.size();  // the closed form (lstm_jacobian.hpp)
     m.sv2_mean += sp.sv2_mean / n;
     m.sv2_var += sp.sv2_var / n;
-    m.log_sv2_mean += sp.log_sv2_mean / n;
-    m.resolved = m.resolved && sp.resolved == full_.size();
+    m.log_sv2_mean += log_sv2_mean / n;
+    m.resolved = m.resolved && sp.resolved == jp_.size();
     double dist = 0;
     for (double v : sp.sv2) dist += std::abs(std::log(v));
     m.log_sv2_dist += dist / static_cast<double>(sp.sv2.size()) / n;
-    m.sequence_log_sv2_mean.push_back(sp.log_sv2_mean);
+    m.sequence_log_sv2_mean.push_back(log_sv2_mean);
     m.sv2.push_back(sp.sv2);
   }
   return m;

@@ -21,9 +21,22 @@
 // clang-format on
 //
 // The c → c path, diag(f), is the constant error carousel: with the forget gate open (f = 1)
-// the cell state carries gradients unchanged, whatever W (Gers et al. 2000). Everything runs in
-// double; σ′ is σ(z)σ(−z) and tanh′ is 1/cosh², which stay positive where 1 − σ and 1 − tanh²
-// round to 0. Nothing is drawn from any random engine.
+// the cell state carries gradients unchanged, whatever W (Gers et al. 2000).
+//
+// The log-det in closed form. With the Schur complement of the invertible block diag(f),
+// ∂h'/∂h − diag(o ⊙ tanh′(c') ⊙ f) diag(f)⁻¹ ∂c'/∂h = diag(tanh(c') ⊙ σ′(z_o)) W_o, so
+//
+// clang-format off
+//   det F_t = det W_o · ∏_r f_r · tanh(c'_r) · σ′(z_o,r)
+//   log det(J_TᵀJ_T) = 2 Σ_t log|det F_t|        (J_T square: det J_T = ∏_t det F_t)
+// clang-format on
+//
+// — exact to rounding in each term, whatever the spread of the spectrum, like the QR
+// accumulation (JacobianProduct's log_det, which the tests check it against) at the price of
+// one H × H QR (for det W_o) instead of one 2H × 2H QR per step. A zero tanh(c') (the state
+// at exactly 0, e.g. padding steps from s_0 = 0 with b_g = 0) makes F_t singular: log det = −∞.
+// Everything runs in double; σ′ is σ(z)σ(−z) and tanh′ is 1/cosh², which stay positive where
+// 1 − σ and 1 − tanh² round to 0. Nothing is drawn from any random engine.
 #pragma once
 
 #include <vector>
@@ -34,12 +47,14 @@
 namespace isobench {
 
 // One sequence through the LSTM from s_0 = 0, t = 1..steps: resets `jp` and pushes F_t for
-// every step (state order [h; c]).
+// every step (state order [h; c]); returns log det(J_TᵀJ_T) by the closed form above (−∞ when a
+// factor is singular). jp may carry the QR product or not (JacobianProduct(2H, false): only
+// the explicit product, the cost of one (2H)³ GEMM a step).
 // Shapes: W (4H × H), U (4H × F), b (4H) or nullptr (no bias), x (steps × F) row-major,
 // jp.size() = 2H. Throws std::invalid_argument for other shapes or steps < 1; NonFiniteError
 // (JacobianProduct::push) when a factor is not finite.
-void lstm_jacobian_through_time(const Matrix<double>& w, const Matrix<double>& u, const double* b,
-                                const double* x, int steps, JacobianProduct& jp);
+double lstm_jacobian_through_time(const Matrix<double>& w, const Matrix<double>& u, const double* b,
+                                  const double* x, int steps, JacobianProduct& jp);
 
 // ‖∂L/∂s_t‖_F of the whole state s_t = (h_t, c_t), t = 0..T (T + 1 values), over the batch,
 // of a many-to-one LSTM with one logit z = v·h_T + c0 and L = the batch's mean sigmoid binary
