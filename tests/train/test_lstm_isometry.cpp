@@ -100,6 +100,25 @@ TEST(LstmIsometryProbe, FinalMeasurementAndTraceLine) {
   EXPECT_EQ(j["log_sv2_mean"].size(), 2u);
 }
 
+TEST(LstmIsometryProbe, PaddingFromTheZeroStateWithZeroCellBiasIsSingular) {
+  // As SENT at step 0: b_g = 0 and padding (zero input) in front keep the state at exactly 0,
+  // where tanh(c') = 0 makes F_t singular — log det = −∞, so jac_log_sv2_mean is absent while
+  // jac_sv2_mean stays.
+  Model m;
+  for (int k = 0; k < 4 * kHidden; ++k) m.lstm.bias()(sz(k)) = k / kHidden == 1 ? 1.0f : 0.0f;
+  TextSet val = snippets();
+  val.ids[0] = val.ids[1] = 0;
+  LstmIsometryProbe<float> probe(m.lstm, m.emb, val, 1, 1, 2);
+  EvalRecord r;
+  probe.on_measure(r);
+  EXPECT_FALSE(r.extra.contains("jac_error"));
+  EXPECT_TRUE(r.extra.contains("jac_sv2_mean"));
+  EXPECT_FALSE(r.extra.contains("jac_log_sv2_mean"));
+  const RecurrentIsometry fin = probe.final_measure();
+  EXPECT_TRUE(std::isinf(fin.log_sv2_mean) && fin.log_sv2_mean < 0);
+  EXPECT_FALSE(fin.resolved);
+}
+
 TEST(LstmIsometryProbe, AFailedMeasurementIsRecordedNotThrown) {
   Model m;
   const TextSet val = snippets();

@@ -35,8 +35,9 @@
 // accumulation (JacobianProduct's log_det, which the tests check it against) at the price of
 // one H × H QR (for det W_o) instead of one 2H × 2H QR per step. A zero tanh(c') (the state
 // at exactly 0, e.g. padding steps from s_0 = 0 with b_g = 0) makes F_t singular: log det = −∞.
-// Everything runs in double; σ′ is σ(z)σ(−z) and tanh′ is 1/cosh², which stay positive where
-// 1 − σ and 1 − tanh² round to 0. Nothing is drawn from any random engine.
+// Everything runs in double; in the factor σ′ is σ(z)σ(−z) and tanh′ is 1/cosh², which stay
+// positive where 1 − σ and 1 − tanh² round to 0 (the gradient norms take σ(1 − σ) and 1 − tanh²
+// of stored activations: absolute error ~1e-16). Nothing is drawn from any random engine.
 #pragma once
 
 #include <vector>
