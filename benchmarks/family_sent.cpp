@@ -37,7 +37,8 @@
 //   paper  50 epochs, 5 seeds, the whole grid (28 configurations), all the data (n:10662) and
 //          the faithful half (n:5330); 300-d learned embeddings (the study's vector size),
 //          vocabulary of every training token. ≈ 280 runs of 50 epochs: many CPU-hours.
-//   quick  (CI-sized: 14 runs, 36 s of CPU on one core in total, measured) all the data,
+//   quick  (CI-sized: 14 runs, 36 s of CPU on one core in total, measured; the Jacobian
+//          measurements add ≈ 0.4 s a run) all the data,
 //          kQuickEpochs = 2 epochs on the first kQuickTrain = 2,048 snippets of the training part
 //          (16 steps per epoch), kQuickDim = 32-d embeddings, vocabulary of the tokens seen at
 //          least twice (9,026), 2 seeds, λ = 1, the key configurations (NoOrthogonal,
@@ -55,8 +56,22 @@
 // kernel_sv_mean/std/min/max and ortho_err of the final recurrent kernel, target_val_acc, epochs,
 // embedding_dim, vocab, train_snippets, and (penalized runs) penalty_grad_ratio =
 // ‖λ∂P/∂W‖_F / ‖∂L_data/∂W‖_F on the first validation batch at the end, as SEED.
+// The Jacobian through time of the whole state, J_50 = ∂(h_50, c_50)/∂(h_0, c_0) (256 × 256) over
+// the padded length (lstm_isometry.hpp; the snippet as the model sees it, padding included), of
+// the final weights on the first kJacFinalSequences = 2 validation snippets (means over them):
+// jac_sv2_mean, jac_sv2_var (of the explicit product's s_i²), jac_log_sv2_mean = (1/256)
+// log det(JᵀJ) (closed form, exact; absent when a factor is singular) and jac_log_sv2_dist =
+// mean |log s_i²| (only when every s_i is resolved, s_min > 1e3·ε·s_max: in the quick runs never —
+// the padding steps leave half the spectrum below 1e-24 of the largest).
 // Trace per evaluation (step 0, then every epoch), as SEED's: loss, train_acc, val_acc, val_loss,
-// train_data_loss, penalty, kernel_sv_mean/std/min/max, ortho_err and the list kernel_sv.
+// train_data_loss, penalty, kernel_sv_mean/std/min/max, ortho_err and the list kernel_sv; and of
+// the current weights: jac_sv2_mean and jac_log_sv2_mean of J_50 on the first validation snippet
+// (the latter absent when −∞: at step 0 the state stays exactly 0 through the padding, where
+// h and c move together and F_t has rank H), state_grad_norm = ‖∂L/∂(h_t, c_t)‖_F for
+// t = 0..50 on the first kGradBatch = 32 validation snippets (the whole state's gradient, what
+// J carries back), or jac_error when the measurement failed. After the last evaluation one line
+// {"kind":"jacobian_final","steps":50,"sequences":2,"sv2":[[…256 values, descending]…],
+// "log_sv2_mean":[…per sequence]} (or {"kind":"jacobian_final","error":…}).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -76,6 +91,7 @@
 #include "isobench/ortho/init.hpp"
 #include "isobench/ortho/penalty.hpp"
 #include "isobench/ortho/penalty_methods.hpp"
+#include "isobench/train/lstm_isometry.hpp"
 #include "isobench/train/sentiment_classifier.hpp"
 #include "isobench/train/trainer.hpp"
 #include "seed_forms.hpp"
@@ -92,6 +108,11 @@ constexpr double kQuickFastLr = 1e-2;
 constexpr int kQuickFastEpochs = 2;
 constexpr double kPaperTarget = 0.7, kQuickTarget = 0.6;
 constexpr int kAllSnippets = 10662, kHalfSnippets = 5330;
+
+// The Jacobian through time of the LSTM's state (lstm_isometry.hpp) over the padded length:
+// jac_sv2_mean of the first kJacSequences validation snippets at every evaluation, the full
+// spectra of the first kJacFinalSequences at the end; ‖∂L/∂(h_t, c_t)‖ on the first kGradBatch.
+constexpr int kJacSequences = 1, kJacFinalSequences = 2, kGradBatch = 32;
 
 constexpr const char *kTask = "sentiment", *kDataset = "rt-polarity";
 constexpr const char* kOptimizer = "adam";  // the workload's update (AdamUpdate)
@@ -223,10 +244,19 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     tc.epoch_budget = c.epochs;
     tc.step_budget = static_cast<long>(c.epochs) * workload->steps_per_epoch();
     tc.eval_at_start = true;
+    std::unique_ptr<LstmIsometryProbe<float>> isometry;
+    try {
+      isometry = std::make_unique<LstmIsometryProbe<float>>(
+          workload->model(), workload->embedding(), data->split.val, kJacSequences,
+          kJacFinalSequences, kGradBatch);
+    } catch (const std::exception& e) {
+      state.SkipWithError(("SENT: " + name + ": " + e.what()).c_str());
+      return;
+    }
     TraceWriter trace(name);
     TraceCallback<TraceWriter> trace_cb{trace};
     ProgressCallback progress{name, tc.step_budget, 60.0};
-    const TrainResult res = train(*workload, tc, trace_cb, progress);
+    const TrainResult res = train(*workload, tc, *isometry, trace_cb, progress);
 
     report_training(state, res, /*epochs=*/true);
     set_counter(state, "epochs", res.epochs);
@@ -237,7 +267,18 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     if (res.last.val_acc >= 0) set_counter(state, "final_val_acc", res.last.val_acc);
     const auto ks = workload->kernel_spectrum();
     report_kernel_spectrum(state, ks);
-    if (ks.finite) {
+    if (ks.finite) {  // the final Jacobian through time: counters and the full spectra
+      try {
+        const RecurrentIsometry iso = isometry->final_measure();
+        set_counter(state, "jac_sv2_mean", iso.sv2_mean);
+        set_counter(state, "jac_sv2_var", iso.sv2_var);
+        if (std::isfinite(iso.log_sv2_mean))  // −∞: a singular factor
+          set_counter(state, "jac_log_sv2_mean", iso.log_sv2_mean);
+        if (iso.resolved) set_counter(state, "jac_log_sv2_dist", iso.log_sv2_dist);
+        trace.write(LstmIsometryProbe<float>::trace_line(iso, isometry->steps()));
+      } catch (const std::exception& e) {
+        trace.write({{"kind", "jacobian_final"}, {"error", e.what()}});
+      }
       report_penalty_measure(state, c.penalty, {&workload->model().recurrent_kernel()});
     }
     if (!res.diverged) {
