@@ -3,15 +3,18 @@ and observation of issue 21's per-evaluation Jacobian measurements (lib/include/
 recurrent_isometry.hpp; shared by SEED and SENT through seed_study.py).
 
 The fields (trace lines with an epoch; final counters of the same names):
-  jac_sv2_mean      mean squared singular value of J_T = ∂h_T/∂h_0 (T = 28 for row MNIST)
+  jac_sv2_mean      mean squared singular value of J_T = ∂h_T/∂h_0 (T = 28 for row MNIST; SENT's
+                    LSTM: ∂(h_T, c_T)/∂(h_0, c_0), T = 50 padded tokens)
   jac_log_sv2_mean  (1/H) log det(JᵀJ), exact (QR): 0 at isometry, the log-det per unit
   jac_log_sv2_dist  mean_i |log s_i²|: the distance from isometry (only when every s_i is
                     resolved; absent otherwise)
-  hidden_grad_norm  ‖∂L/∂h_t‖ for t = 0..T (a list): the gradient's decay through time
+  hidden_grad_norm  ‖∂L/∂h_t‖ for t = 0..T (a list): the gradient's decay through time (SEED)
+  state_grad_norm   ‖∂L/∂(h_t, c_t)‖ for t = 0..T: the same for the LSTM's whole state (SENT)
 
 - <fam>_isometry_per_epoch.png: jac_log_sv2_dist and jac_log_sv2_mean per epoch for every
   penalty form and the baselines, beside the validation accuracy (mean over seeds, 95 % band).
-- <fam>_hidden_grad_norm.png: ‖∂L/∂h_t‖ against t (log y) at the first and the last evaluation.
+- <fam>_hidden_grad_norm.png (SEED) / <fam>_state_grad_norm.png (SENT): the gradient norm
+  against t (log y) at the first and the last evaluation.
 - claims (issue 21, 5c): the gain-adjusted penalty keeps J_T closer to isometry than the plain
   penalty and than no penalty, paired at the same gain, λ, norm form and seed (one value per seed,
   the forms averaged: claims.paired), on the final jac_log_sv2_dist and on |jac_log_sv2_mean|.
@@ -36,7 +39,8 @@ from .training import split_panels
 from .verdicts import Verdict
 
 FIELDS = ("jac_log_sv2_dist", "jac_log_sv2_mean")
-GRAD = "hidden_grad_norm"
+# The gradient norm through time: of h_t (an RNN) or of the LSTM's state (h_t, c_t); its label.
+GRADS = (("hidden_grad_norm", "‖∂L/∂h_t‖"), ("state_grad_norm", "‖∂L/∂(h_t, c_t)‖"))
 # (gain-adjusted, plain) penalty forms: the paper's formula and the study's code's
 # (seed_study.FORM_PAIRS; repeated here so this module does not import seed_study).
 FORM_PAIRS = (("so_gain_adjusted", "so"), ("seed_notebook", "seed_notebook_plain"))
@@ -167,7 +171,8 @@ def fig_per_epoch(fam, runs, inp, out, notes):
         plt.close(fig)
         return None
     tt = f"J_{T}" if T else "J_T"
-    fig.suptitle(f"{fam}: distance from dynamical isometry of {tt} = ∂h_T/∂h_0 during training, "
+    state = "(h_T, c_T)/∂(h_0, c_0)" if fam == "SENT" else "h_T/∂h_0"  # the LSTM: its whole state
+    fig.suptitle(f"{fam}: distance from dynamical isometry of {tt} = ∂{state} during training, "
                  f"beside validation accuracy\n(line: mean over seeds; band: 95 % interval; "
                  f"measured on fixed validation sequences at every evaluation)", fontsize=10)
     tight(fig)
@@ -175,13 +180,16 @@ def fig_per_epoch(fam, runs, inp, out, notes):
 
 
 def fig_grad_norm(fam, runs, inp, out, notes):
-    """‖∂L/∂h_t‖ against t (log y) at the first and last evaluation, a line per configuration."""
+    """The gradient norm through time (GRADS: ‖∂L/∂h_t‖ or the LSTM state's) against t (log y) at
+    the first and last evaluation, a line per configuration."""
     runs = ok_runs(runs)
     groups = groups_by_config(runs)
-    if not has_field(inp, list(runs), GRAD):
-        notes.append(f"{fam}: no trace has {GRAD} per evaluation; the gradient-norm figure is "
-                     f"skipped.")
+    found = [(f, label) for f, label in GRADS if has_field(inp, list(runs), f)]
+    if not found:
+        notes.append(f"{fam}: no trace has {' or '.join(f for f, _ in GRADS)} per evaluation; "
+                     f"the gradient-norm figure is skipped.")
         return None
+    grad, label = found[0]
     cfgs = list(groups)
     keys = varying_keys(cfgs)
     fig, axes = subplots_grid(2, ncols=2, panel=(5.6, 4.0), sharey=True)
@@ -190,7 +198,7 @@ def fig_grad_norm(fam, runs, inp, out, notes):
         for col, cfg in zip(colors(len(cfgs)), cfgs):
             curves = []
             for n, _ in groups[cfg]:
-                pts = eval_points(inp, n, GRAD)
+                pts = eval_points(inp, n, grad)
                 if not pts:
                     continue
                 e, v = pts[0] if which == "first" else pts[-1]
@@ -202,13 +210,13 @@ def fig_grad_norm(fam, runs, inp, out, notes):
         ax.set_xlabel("time step t")
         ax.set_title(f"{which} evaluation (epoch {', '.join(str(e) for e in sorted(epochs))})",
                      fontsize=9)
-    axes[0].set_ylabel("‖∂L/∂h_t‖ (validation batch)")
+    axes[0].set_ylabel(f"{label} (validation batch)")
     axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.suptitle(f"{fam}: gradient norm through time at the first and the last evaluation "
                  f"(mean over seeds, 95 % band): flat = gradients survive all steps",
                  fontsize=10)
     tight(fig)
-    return save(fig, out, f"{fam.lower()}_hidden_grad_norm.png")
+    return save(fig, out, f"{fam.lower()}_{grad}.png")
 
 
 def figures(fam, runs, inp, out, notes):

@@ -161,7 +161,8 @@ ADJ_PLAIN = ("the gain-adjusted penalty keeps J_T closer to isometry than the pl
 ADJ_NONE = "the gain-adjusted penalty keeps J_T closer to isometry than no penalty ({what})"
 
 
-def seed_iso_results(out, fam="SEED", with_fields=True, drop_dist=None):
+def seed_iso_results(out, fam="SEED", with_fields=True, drop_dist=None,
+                     grad_field="hidden_grad_norm"):
     """5 seeds: so and so_gain_adjusted (g = 1.25, λ = 0.5, mean), no penalty at g = 1.25.
     Final jac_log_sv2_dist: adjusted 1, plain 2, none 3 (+ seed noise); jac_log_sv2_mean:
     adjusted ≈ −0.1, plain −1.5, none −2.5. drop_dist: (reg, seed) whose run lacks the dist."""
@@ -185,7 +186,7 @@ def seed_iso_results(out, fam="SEED", with_fields=True, drop_dist=None):
                     return {}
                 return {"jac_log_sv2_dist": d * e / 4, "jac_log_sv2_mean": m * e / 4,
                         "jac_sv2_mean": 1.0,
-                        "hidden_grad_norm": [0.1 * math.exp(-0.1 * t * (1 + e)) for t in
+                        grad_field: [0.1 * math.exp(-0.1 * t * (1 + e)) for t in
                                              range(29)]}
             if with_fields:
                 c.update({"jac_log_sv2_mean": m, "jac_sv2_mean": 1.0, "jac_sv2_var": 1.0})
@@ -220,6 +221,13 @@ class SeedIsometry(Base):
             self.assertTrue(os.path.getsize(os.path.join(out, f)) > 0, f)
         self.assertIn("Spearman ρ = -1.00", md.replace("−", "-"))
         self.assertIn("a description only", md)
+
+    def test_sent_state_grad_norm_draws_its_own_figure(self):
+        path = seed_iso_results(os.path.join(self.tmp, "sent_state"), fam="SENT",
+                                grad_field="state_grad_norm")
+        out, _, _ = self.report(path, "sent_state_out")
+        self.assertTrue(os.path.exists(os.path.join(out, "sent_state_grad_norm.png")))
+        self.assertFalse(os.path.exists(os.path.join(out, "sent_hidden_grad_norm.png")))
 
     def test_sent_without_the_fields_gives_notes_not_errors(self):
         path = seed_iso_results(os.path.join(self.tmp, "sent"), fam="SENT", with_fields=False)
