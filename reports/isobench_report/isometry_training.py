@@ -17,7 +17,10 @@ The fields (trace lines with an epoch; final counters of the same names):
   against t (log y) at the first and the last evaluation.
 - claims (issue 21, 5c): the gain-adjusted penalty keeps J_T closer to isometry than the plain
   penalty and than no penalty, paired at the same gain, λ, norm form and seed (one value per seed,
-  the forms averaged: claims.paired), on the final jac_log_sv2_dist and on |jac_log_sv2_mean|.
+  the forms averaged: claims.paired), on the final jac_log_sv2_dist and on |jac_log_sv2_mean|
+  (the log-det's distance from the isometric volume). A distance comparison with pairs lacking
+  jac_log_sv2_dist (unresolved spectra: the runs furthest from isometry) is not judged — an
+  Observed line says so — since leaving those pairs out would bias it.
 - observation: Spearman's rank correlation across configurations between the final distance from
   isometry and best_val_acc — a description, not a test.
 
@@ -280,14 +283,19 @@ def _n_pairs(tab, a, b):
     return sum(len(set(arms.get(a, {})) & set(arms.get(b, {}))) for arms in tab.values())
 
 
-def claims_of(fam, runs):
-    """The 5c claims (difference, direction −1: the gain-adjusted penalty's value is smaller),
-    [] when no run reports the final Jacobian counters."""
+CLAIMS = (("jac_log_sv2_dist", None, "jac_log_sv2_dist", "closer to isometry",
+           "lower = closer to isometry"),
+          ("jac_log_sv2_mean", _abs, "|jac_log_sv2_mean|", "with its log-det (volume) closer to 0",
+           "lower = volume nearer the isometric one; 0 for any volume-preserving spectrum, so "
+           "not a distance by itself"))
+
+
+def _comparisons(fam, runs):
+    """[(counter, what, claim text, metric, diffs, note, skipped, total)] of the 5c comparisons."""
     if not any("jac_log_sv2_mean" in counters(b) for b in ok_runs(runs).values()):
         return []
     out = []
-    for counter, transform, what in (("jac_log_sv2_dist", None, "jac_log_sv2_dist"),
-                                     ("jac_log_sv2_mean", _abs, "|jac_log_sv2_mean|")):
+    for counter, transform, what, closer, reading in CLAIMS:
         for other, pairs in (("the plain penalty", _pairs_vs_plain),
                              ("no penalty", _pairs_vs_none)):
             arm_b = "plain" if other == "the plain penalty" else "none"
@@ -299,17 +307,39 @@ def claims_of(fam, runs):
             diffs, lone, cells = claims.paired(tab, "adj", arm_b)
             notes = [claims.cells_note(cells, "comparisons (forms, norms, λ)")]
             skipped = total - _n_pairs(tab, "adj", arm_b)
-            if skipped:
-                notes.append(f"{skipped} of {total} pairs left out: a run without a final "
-                             f"{counter} (a singular value of J_T below the resolution "
-                             f"1e3·ε·s_max, so the distance is not defined)")
-            out.append(stats.Claim(
-                family=fam, claim=f"the gain-adjusted penalty keeps J_T closer to isometry "
-                                  f"than {other} ({what})",
-                kind="difference", direction=-1, values=diffs, source=SOURCE,
-                metric=f"final {what}, gain-adjusted − {arm_b}, paired by seed at the same "
-                       f"gain, λ and norm form (lower = closer to isometry)",
-                note="; ".join(n for n in notes if n)))
+            out.append((counter, what, f"the gain-adjusted penalty keeps J_T {closer} than "
+                                       f"{other} ({what})",
+                        f"final {what}, gain-adjusted − {arm_b}, paired by seed at the same gain, "
+                        f"λ and norm form ({reading})",
+                        diffs, "; ".join(n for n in notes if n), skipped, total))
+    return out
+
+
+def claims_of(fam, runs):
+    """The 5c claims (difference, direction −1: the gain-adjusted penalty's value is smaller),
+    [] when no run reports the final Jacobian counters. A comparison some of whose pairs lack
+    the distance (unresolved spectra — the runs furthest from isometry, so leaving them out
+    would bias it) is not judged: observation() describes it instead."""
+    return [stats.Claim(family=fam, claim=text, kind="difference", direction=-1, values=diffs,
+                        source=SOURCE, metric=metric, note=note)
+            for _, _, text, metric, diffs, note, skipped, _ in _comparisons(fam, runs)
+            if not skipped]
+
+
+def unjudged(fam, runs):
+    """Observed lines for the comparisons claims_of leaves out (pairs without the distance)."""
+    out = []
+    for counter, what, text, _, diffs, _, skipped, total in _comparisons(fam, runs):
+        if not skipped:
+            continue
+        have = [float(v) for v in diffs if is_number(v)]
+        mean = f"{np.mean(have):+.3g} over the {len(have)} complete seeds" if have else "—"
+        out.append(Verdict(
+            text=f"{fam}: not judged — {text}: {skipped} of {total} pairs lack a final {counter} "
+                 f"(a singular value of J_T below 1e3·ε·s_max, so the distance is undefined; "
+                 f"these are the runs furthest from isometry, and leaving them out would bias "
+                 f"the comparison). Mean difference {mean}; the log-det claim judges all pairs.",
+            estimate=float(np.mean(have)) if have else None, runs=()))
     return out
 
 

@@ -223,4 +223,6 @@ def verdicts(s):
     v = safe(lambda: ranking_verdict(s.name, s.runs), s.notes, f"{s.name} ranking")
     iso = safe(lambda: isometry_training.observation(s.name, s.runs), s.notes,
                f"{s.name} isometry against accuracy")
-    return [x for x in (v, iso) if x]
+    open_ = safe(lambda: isometry_training.unjudged(s.name, s.runs), s.notes,
+                 f"{s.name} isometry comparisons not judged") or []
+    return [x for x in (v, iso) if x] + open_

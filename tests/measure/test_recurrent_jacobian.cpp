@@ -269,6 +269,33 @@ TEST(RecurrentJacobian, PrefixSpectraEqualSeparatePasses) {
       std::invalid_argument);
 }
 
+// Products over thousands of steps leave double's range: the explicit product is kept in range by
+// powers of 2, the log-det stays exact, values double cannot hold come out NaN (not 0 or ∞).
+TEST(RecurrentJacobian, LongProductsNeitherOverflowNorUnderflow) {
+  const int H = 8, F = 2, L = 2000;
+  const std::vector<double> x(sz(L) * sz(F), 0.0);
+  for (double g : {0.5, 1.01, 2.0}) {
+    const Net n = make_net(H, F, "orthogonal", g, false, 70);
+    JacobianProduct jp(H);
+    rnn_jacobian_through_time(Activation::Linear, n.w, n.u, nullptr, x.data(), L, jp);
+    const JacobianSpectrum s = jp.spectrum();
+    EXPECT_NEAR(s.log_sv2_mean, 2 * L * std::log(g), 1e-9 * L) << "g " << g;
+    ASSERT_TRUE(s.cond.has_value()) << "g " << g;
+    EXPECT_NEAR(*s.cond, 1.0, 1e-9) << "g " << g;
+    EXPECT_EQ(s.resolved, H);
+    if (g == 1.01) {  // s² = 1.01^4000 ≈ 2e17: representable
+      ASSERT_TRUE(s.representable);
+      EXPECT_NEAR(s.sv2_mean / std::pow(g, 2 * L), 1.0, 1e-9);
+      EXPECT_NEAR(*s.sv_min / std::pow(g, L), 1.0, 1e-9);
+    } else {  // 0.25^2000 and 4^2000: outside double's range
+      EXPECT_FALSE(s.representable) << "g " << g;
+      EXPECT_TRUE(std::isnan(s.sv2_mean)) << "g " << g;
+      EXPECT_FALSE(s.sv_min.has_value()) << "g " << g;
+      EXPECT_THROW(jp.product(), std::overflow_error) << "g " << g;
+    }
+  }
+}
+
 TEST(RecurrentJacobian, RefusesNonFiniteFactorsAndBadShapes) {
   JacobianProduct jp(2);
   const double bad[4] = {1, std::numeric_limits<double>::quiet_NaN(), 0, 1};

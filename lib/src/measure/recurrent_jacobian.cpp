@@ -39,6 +39,14 @@ void check_shapes(const char* what, const Matrix<double>& w, const Matrix<double
     throw std::invalid_argument(std::string(what) +
                                 ": W must be (H × H) and U (H × F) with the same H ≥ 1");
 }
+// The binary exponent of the largest |entry| (frexp's: max ∈ [2^(e−1), 2^e)); 0 for all zeros.
+int max_exp2(const Matrix<double>& m) {
+  double top = 0;
+  for (double v : m) top = std::max(top, std::abs(v));
+  int e = 0;
+  std::frexp(top, &e);
+  return e;
+}
 }  // namespace
 
 JacobianProduct::JacobianProduct(int n, bool with_qr)
@@ -64,6 +72,7 @@ void JacobianProduct::reset() {
   }
   steps_ = group_steps_ = qr_steps_ = 0;
   group_cond_ = 1;
+  j_exp2_ = 0;
   log_det_ = with_qr_ ? 0.0 : std::numeric_limits<double>::quiet_NaN();
 }
 
@@ -82,15 +91,22 @@ void JacobianProduct::push(const double* f, double cond_bound) {
   }
   ++group_steps_;
   ++steps_;
-  if (!bounded) flush();
+  // Close the group also before P's entries could leave double's range (2^±kExp2Range).
+  if (!bounded || std::abs(max_exp2(p_)) > kExp2Range) flush();
 }
 
 void JacobianProduct::flush() {
   if (group_steps_ == 0) return;
   const int n = n_;
-  // Explicit: J ← P J.
+  // Explicit: J ← P J, kept within 2^±kExp2Range by exact powers of 2 (J = j_ · 2^j_exp2_), so
+  // products over hundreds of steps neither overflow nor underflow.
   gemm(Op::N, Op::N, n, n, n, 1.0, p_.data(), n, j_.data(), n, 0.0, tmp_.data(), n);
   std::swap(j_, tmp_);
+  const int e = max_exp2(j_);
+  if (std::abs(e) > kExp2Range) {
+    for (double& v : j_) v = std::ldexp(v, -e);
+    j_exp2_ += e;
+  }
   group_steps_ = 0;
   if (!with_qr_) return;
   // QR: M = P Q. With Qᵀ row-major in qt_, (P Q)ᵀ = Qᵀ Pᵀ row-major is P Q column-major — the
@@ -112,6 +128,15 @@ double JacobianProduct::log_det() {
 
 const Matrix<double>& JacobianProduct::product() {
   flush();
+  if (j_exp2_ != 0) {  // back to the true scale, where double holds it
+    for (double v : j_)
+      if (v != 0 && !std::isnormal(std::ldexp(v, j_exp2_)))
+        throw std::overflow_error(
+            "JacobianProduct::product: J's entries are outside double's "
+            "range (use spectrum(): its log_det and cond are exact)");
+    for (double& v : j_) v = std::ldexp(v, j_exp2_);
+    j_exp2_ = 0;
+  }
   return j_;
 }
 
@@ -119,18 +144,25 @@ double JacobianProduct::sv2_mean() {
   flush();
   double s = 0;
   for (double v : j_) s += v * v;
-  return s / n_;
+  return std::ldexp(s / n_, 2 * j_exp2_);  // +∞ or 0 when outside double's range
 }
 
 JacobianSpectrum JacobianProduct::spectrum() {
   if (steps_ == 0) throw std::logic_error("JacobianProduct::spectrum before any push");
   flush();
-  const std::vector<double> sv = singular_values(j_);  // descending
+  std::vector<double> sv = singular_values(j_);  // descending, of J · 2^−j_exp2_
   JacobianSpectrum out;
+  // The true scale, where double holds it; otherwise the absolute values are NaN (absent as
+  // counters) while cond, resolved and the log-det (scale-free or exact) stay.
+  const bool representable =
+      sv.front() == 0 || (std::isnormal(std::ldexp(sv.front(), j_exp2_)) &&
+                          std::isfinite(std::ldexp(sv.front() * sv.front(), 2 * j_exp2_)));
+  out.representable = representable;
   out.sv2.resize(sv.size());
   double mean = 0;
   for (std::size_t i = 0; i < sv.size(); ++i) {
-    out.sv2[i] = sv[i] * sv[i];
+    out.sv2[i] = representable ? std::ldexp(sv[i] * sv[i], 2 * j_exp2_)
+                               : std::numeric_limits<double>::quiet_NaN();
     mean += out.sv2[i];
   }
   mean /= static_cast<double>(sv.size());
@@ -143,7 +175,7 @@ JacobianSpectrum JacobianProduct::spectrum() {
       JacobianSpectrum::kResolvedFactor * std::numeric_limits<double>::epsilon() * sv.front();
   for (double s : sv) out.resolved += s > threshold ? 1 : 0;
   if (sv.back() > threshold) {
-    out.sv_min = sv.back();
+    if (representable) out.sv_min = std::ldexp(sv.back(), j_exp2_);
     out.cond = sv.front() / sv.back();
   }
   out.log_det = log_det_;

@@ -36,12 +36,21 @@ double driven_rnn_log_chi_product(Activation act, double gain, const std::vector
   return s;
 }
 
+double driven_rnn_log_sv2_mean(Activation act, double gain,
+                               const std::vector<std::vector<double>>& drives, int steps) {
+  if (drives.empty()) throw std::invalid_argument("driven_rnn_sv2_mean: no sequences");
+  // log mean_s exp(l_s) by log-sum-exp: ∏χ_t leaves double's range over hundreds of steps.
+  std::vector<double> l;
+  for (const auto& d : drives) l.push_back(driven_rnn_log_chi_product(act, gain, d, steps));
+  const double top = *std::max_element(l.begin(), l.end());
+  double s = 0;
+  for (double v : l) s += std::exp(v - top);
+  return top + std::log(s / static_cast<double>(l.size()));
+}
+
 double driven_rnn_sv2_mean(Activation act, double gain,
                            const std::vector<std::vector<double>>& drives, int steps) {
-  if (drives.empty()) throw std::invalid_argument("driven_rnn_sv2_mean: no sequences");
-  double s = 0;
-  for (const auto& d : drives) s += std::exp(driven_rnn_log_chi_product(act, gain, d, steps));
-  return s / static_cast<double>(drives.size());
+  return std::exp(driven_rnn_log_sv2_mean(act, gain, drives, steps));
 }
 
 double critical_gain(Activation act, double drive) {
@@ -51,13 +60,16 @@ double critical_gain(Activation act, double drive) {
 std::optional<double> critical_gain_through_time(Activation act,
                                                  const std::vector<std::vector<double>>& drives,
                                                  int steps, double lo, double hi) {
-  auto f = [&](double g) { return std::log(driven_rnn_sv2_mean(act, g, drives, steps)); };
-  // Illinois regula falsi on log g (f is smooth and increasing): superlinear, ~10 evaluations.
+  auto f = [&](double g) { return driven_rnn_log_sv2_mean(act, g, drives, steps); };
+  // Illinois regula falsi on log g (f is smooth and increasing): superlinear, ~10 evaluations;
+  // a bisection step wherever the secant is not a finite point inside the bracket.
   double a = std::log(lo), b = std::log(hi);
   double fa = f(lo), fb = f(hi);
   if (!(fa < 0 && fb > 0)) return std::nullopt;
-  for (int it = 0; it < 100 && std::abs(b - a) > 1e-13; ++it) {
-    const double c = b - fb * (b - a) / (fb - fa), fc = f(std::exp(c));
+  for (int it = 0; it < 200 && std::abs(b - a) > 1e-13; ++it) {
+    double c = b - fb * (b - a) / (fb - fa);
+    if (!std::isfinite(c) || c <= std::min(a, b) || c >= std::max(a, b)) c = 0.5 * (a + b);
+    const double fc = f(std::exp(c));
     if (fc == 0) return std::exp(c);
     if ((fc > 0) == (fb > 0)) {
       fa *= 0.5;  // the retained end: halve its value (Illinois), so it moves too

@@ -74,7 +74,7 @@ RecurrentIsometry RnnIsometryProbe<T>::measure(int sequences, bool keep_spectra)
     m.sv2_mean += sp.sv2_mean / n;
     m.sv2_var += sp.sv2_var / n;
     m.log_sv2_mean += sp.log_sv2_mean / n;
-    m.resolved = m.resolved && sp.resolved == jp_.size();
+    m.resolved = m.resolved && sp.resolved == jp_.size() && sp.representable;
     double dist = 0;
     for (double v : sp.sv2) dist += std::abs(std::log(v));
     m.log_sv2_dist += dist / static_cast<double>(sp.sv2.size()) / n;
@@ -90,9 +90,10 @@ void RnnIsometryProbe<T>::on_measure(EvalRecord& r) {
   // on its own; an overflowing product) says so in the record and changes nothing else.
   try {
     const RecurrentIsometry m = measure(sequences_, false);
-    r.extra["jac_sv2_mean"] = m.sv2_mean;
-    r.extra["jac_log_sv2_mean"] = m.log_sv2_mean;
-    if (m.resolved) r.extra["jac_log_sv2_dist"] = m.log_sv2_dist;
+    // Only finite numbers (a singular factor's log-det is −∞; double's range, docs/CONTRACT.md).
+    if (std::isfinite(m.sv2_mean)) r.extra["jac_sv2_mean"] = m.sv2_mean;
+    if (std::isfinite(m.log_sv2_mean)) r.extra["jac_log_sv2_mean"] = m.log_sv2_mean;
+    if (m.resolved && std::isfinite(m.log_sv2_dist)) r.extra["jac_log_sv2_dist"] = m.log_sv2_dist;
     const bool bias = model_.config().bias;
     r.extra["hidden_grad_norm"] = rnn_hidden_grad_norms(
         model_.config().act, w_, u_, bias ? b_.data() : nullptr, v_, bias ? c_.data() : nullptr,

@@ -38,9 +38,12 @@ double driven_rnn_log_chi_product(Activation act, double gain, const std::vector
                                   int steps);
 
 // The predicted E[sv²(J_L)] for a set of sequences: the mean over them of ∏_{t≤L} χ_t, each from
-// its own drive (drives[s] = σ_t² of sequence s). drives must not be empty.
+// its own drive (drives[s] = σ_t² of sequence s). drives must not be empty. Over hundreds of
+// steps it leaves double's range (0 or +∞): its log, by log-sum-exp, stays finite.
 double driven_rnn_sv2_mean(Activation act, double gain,
                            const std::vector<std::vector<double>>& drives, int steps);
+double driven_rnn_log_sv2_mean(Activation act, double gain,
+                               const std::vector<std::vector<double>>& drives, int steps);
 
 // The stationary critical gain: χ = 1 at the fixed point of a constant drive σ² ≥ 0,
 // √critical_sw2(act, σ²).
