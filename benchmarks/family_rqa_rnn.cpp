@@ -27,10 +27,15 @@
 // test file for the others.
 //
 // Grid (names RQA/rnn/task:T/act:tanh/init:I/gain:G/hidden:H/length:L/seed:S):
-//   quick  gaussian L {1, 7, 28, 100}, rowmnist L {1, 7, 28}; H 128; 3 seeds
-//   paper  … and pixelmnist L {28, 100, 784}; H {128, 512}; 5 seeds
-//   gain   kGains (both profiles): dense around the critical gains of both input kinds, with the
-//          seed study's 1, 1.025 and 1.25
+//   quick  gaussian L {1, 7, 28, 100}, rowmnist L {1, 7, 28}; H 128; kQuickGains; 5 seeds
+//   paper  … and pixelmnist L {28, 100, 784}; H {128, 512}; kPaperGains; 5 seeds
+//   gains  both grids bracket the critical gains of both input kinds (≈ 1.13 for row MNIST over
+//          28 steps, ≈ 1.6 for Gaussian inputs) and hold the seed study's 1, 1.025 and 1.25
+//   seeds  5, not 3: with 3 (df = 2) every regime and critical-gain verdict stayed inconclusive
+//          under Holm over RQA's claims, though the regime intervals excluded their boundary
+//          (g = 1: log sv2_mean −3.5, 95 % CI −4.6 to −2.4) and the critical-gain claims' MDE
+//          asked for 4–6 seeds (issue 21's first quick run); 7 gains in quick keep the cost near
+//          47 s of one core
 //
 // Counters (means over the kSequences sequences): sv2_mean, sv2_var, sv2_max of J_L's squared
 // singular values; log_sv2_mean = (1/H) log det(JᵀJ) (QR, exact); sv_min and cond only when every
@@ -74,7 +79,8 @@ namespace {
 
 constexpr int kSequences = 4;          // input sequences per run (the same set for every gain)
 constexpr int kGaussianFeatures = 28;  // as a row of MNIST
-const std::vector<double> kGains = {0.9, 1.0, 1.025, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0};
+const std::vector<double> kPaperGains = {0.9, 1.0, 1.025, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0};
+const std::vector<double> kQuickGains = {1.0, 1.025, 1.1, 1.25, 1.4, 1.6, 2.0};
 
 enum class Input { Gaussian, RowMnist, PixelMnist };
 const char* task_name(Input i) {
@@ -322,9 +328,9 @@ void run_phase_diagram(benchmark::State& state) {
 }
 
 void register_kind(Input input, const std::vector<int>& lengths, const std::vector<int>& hiddens,
-                   int seeds) {
+                   const std::vector<double>& gains, int seeds) {
   for (const char* init : {"orthogonal", "gaussian"})
-    for (double g : kGains)
+    for (double g : gains)
       for (int H : hiddens)
         for (int L : lengths)
           for (int seed = 1; seed <= seeds; ++seed) {
@@ -336,12 +342,12 @@ void register_kind(Input input, const std::vector<int>& lengths, const std::vect
 
 const bool registered = [] {
   if (paper_profile()) {
-    register_kind(Input::Gaussian, {1, 7, 28, 100}, {128, 512}, 5);
-    register_kind(Input::RowMnist, {1, 7, 28}, {128, 512}, 5);
-    register_kind(Input::PixelMnist, {28, 100, 784}, {128, 512}, 5);
+    register_kind(Input::Gaussian, {1, 7, 28, 100}, {128, 512}, kPaperGains, 5);
+    register_kind(Input::RowMnist, {1, 7, 28}, {128, 512}, kPaperGains, 5);
+    register_kind(Input::PixelMnist, {28, 100, 784}, {128, 512}, kPaperGains, 5);
   } else {
-    register_kind(Input::Gaussian, {1, 7, 28, 100}, {128}, 3);
-    register_kind(Input::RowMnist, {1, 7, 28}, {128}, 3);
+    register_kind(Input::Gaussian, {1, 7, 28, 100}, {128}, kQuickGains, 5);
+    register_kind(Input::RowMnist, {1, 7, 28}, {128}, kQuickGains, 5);
   }
   add_run(Name("RQA", "rnn_phase_diagram").kv("act", "tanh"), run_phase_diagram);
   return true;
