@@ -363,10 +363,13 @@ def observation(fam, runs):
     else:
         return None
     rho, p = sst.spearmanr(xs, ys)
+    measure = ("distance from isometry" if counter == "jac_log_sv2_dist" else
+               "log-det's distance from the isometric volume (the distance itself is undefined "
+               "for too many runs)")
     if not math.isfinite(rho):
         return None
     return Verdict(
-        text=f"{fam}: across {len(xs)} configurations, the final distance from isometry ({what}, "
+        text=f"{fam}: across {len(xs)} configurations, the final {measure} ({what}, "
              f"mean over seeds) and best_val_acc have Spearman ρ = {rho:+.2f} — a description "
              f"only (configurations differ in more than their isometry; not a test of "
              f"causation, and not judged).",

@@ -9,7 +9,8 @@ The committed table sweep/costs/costs.json (docs/SWEEPS.md, "What a sweep costs"
     (setup, data, evaluation overheads that do not scale), b the family's seconds per GFLOP.
     What G counts per family (the dominant terms only; fwd = a forward pass of one sample):
       RQA   2·D·N³ (the Jacobian's D products) + 8·N³ (its SVD)                  depth, width³
-      RQA (rnn)  S·(L·(4 + 8/3)·H³ + 8·H³): per step two H³ GEMMs and a QR with its Q, per
+      RQA (rnn)  S·(3·L·H³ + 8·H³): per step about one H³ GEMM's work plus a share of a QR step
+            (factors are grouped between QR steps; 3 fits the measured quick grid, 45 s), per
             sequence one SVD; S = the budgets' rnn_sequences             length, hidden³
       RQB   1000 nominal steps of (10·784² + 30·D·N² + 20·784·N), × (1 + D/8): the runs stop at
             the target (not the budget) and deeper nets take more steps; × 16 rates for a grid
@@ -124,7 +125,7 @@ def work(name, budgets, mnist):
     if fam == "RQA":
         if model == "rnn":
             h, steps = _num(k, "hidden", name), _num(k, "length", name)
-            return b["rnn_sequences"] * (steps * (4 + 8 / 3) + 8) * h ** 3 / 1e9
+            return b["rnn_sequences"] * (steps * 3 + 8) * h ** 3 / 1e9
         if model != "mlp":
             raise _NoEstimate(f"RQA has no model for '{model}' runs")
         d, n = _num(k, "depth", name), _num(k, "width", name)
