@@ -53,14 +53,16 @@ class EveryListedRun(unittest.TestCase):
             c = table.estimate(n)
             self.assertTrue(math.isfinite(c) and c > 0, f"{profile} {n}: {c}")
             fam, model, _ = costs.parse_name(n)
-            if fam != "PERF" and model != "phase_diagram":  # measured only (docs/SWEEPS.md)
+            # measured only (docs/SWEEPS.md): PERF, the phase diagrams
+            if fam != "PERF" and model not in ("phase_diagram", "rnn_phase_diagram"):
                 m = table.model_estimate(n)
                 self.assertTrue(math.isfinite(m) and m > 0, f"{profile} model {n}: {m}")
         return names, table
 
     def test_quick_profile(self):
         names, table = self.check_profile("quick", "10k")
-        # the quick profile's total is within a factor 2 of 700 s (measured: 705 s serial)
+        # the quick profile's total is within a factor 2 of 700 s (issue 20: 705 s serial; issue 21
+        # added about 75 s)
         total = sum(table.estimate(n) for n in names)
         self.assertTrue(350 < total < 1400, total)
 

@@ -48,7 +48,7 @@ struct JacobianSpectrum {
   std::optional<double> sv_min, cond;
   int resolved = 0;  // how many s_i lie above that threshold
   // false: J's singular values lie outside double's range (hundreds of steps): sv2, sv2_mean,
-  // sv2_var, sv2_max and sv_min are NaN; cond, resolved and the log-det are still exact.
+  // sv2_var and sv2_max are NaN and sv_min is absent; cond, resolved and the log-det stay.
   bool representable = true;
   double log_sv2_mean = 0;  // (1/n) log det(JᵀJ), from the QR product (exact)
   double log_det = 0;       // log det(JᵀJ)
@@ -110,7 +110,8 @@ std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<doubl
                                               const double* x, int steps, JacobianProduct& jp);
 // The same, also taking jp.spectrum() after each step count in `at` (ascending, each in
 // [1, steps]): spectra[i] is J_{at[i]}'s — the prefixes of one pass, as separate runs of length
-// at[i] would measure them up to rounding (a recorded step closes a group of factors). std::invalid_argument for an `at` out of order or range.
+// at[i] would measure them up to rounding (a recorded step closes a group of factors).
+// std::invalid_argument for an `at` out of order or range.
 std::vector<double> rnn_jacobian_through_time(Activation act, const Matrix<double>& w,
                                               const Matrix<double>& u, const double* b,
                                               const double* x, int steps, JacobianProduct& jp,
