@@ -134,3 +134,40 @@ def depth_axis(ax, depths):
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("depth L (weight matrices)")
+
+
+def read_chi_grid(inp, basename, xkey, ykey, writer, what, notes):
+    """A phase-diagram side file (χ over a len(y) × len(x) grid, written by the run `writer`):
+    (the JSON, x, y, chi) as arrays, or None with a note saying why `what` is skipped."""
+    import json
+    path = inp.side_file(basename)
+    if path is None:
+        notes.append(f"RQA: {basename} not found next to the inputs (written by {writer}); "
+                     f"{what} is skipped.")
+        return None
+    try:
+        with open(path) as fh:
+            d = json.load(fh)
+        x = np.asarray(d[xkey], float)
+        y = np.asarray(d[ykey], float)
+        chi = np.asarray(d["chi"], float)
+        if chi.shape != (len(y), len(x)):
+            raise ValueError(f"chi has shape {chi.shape}, expected ({len(y)}, {len(x)})")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        notes.append(f"RQA: `{path}` could not be read ({e}); {what} is skipped.")
+        return None
+    return d, x, y, chi
+
+
+def chi_mesh(fig, ax, x, y, chi, label):
+    """χ as a blue-red map centred on 1 (the critical value), its colour bar labelled `label`,
+    and the contours 0.8 … 1.4."""
+    from matplotlib.colors import TwoSlopeNorm
+    lo, hi = float(np.nanmin(chi)), float(np.nanmax(chi))
+    norm = TwoSlopeNorm(vcenter=1.0, vmin=min(lo, 0.99), vmax=max(hi, 1.01))
+    mesh = ax.pcolormesh(x, y, chi, cmap="RdBu_r", norm=norm, shading="gouraud")
+    fig.colorbar(mesh, ax=ax).set_label(label)
+    cs = ax.contour(x, y, chi, levels=[0.8, 0.9, 1.1, 1.2, 1.4], colors="k", linewidths=0.5,
+                    alpha=0.5)
+    ax.clabel(cs, fontsize=7, fmt="%.1f")
+

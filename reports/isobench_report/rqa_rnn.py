@@ -17,7 +17,6 @@ this module; its claims join RQA's Holm family).
   for i.i.d. (Gaussian) drive; (b) the regime (contracting / critical / expanding over L = 28) of
   the seed study's gains on row MNIST, theory's regime tested on the measured values.
 """
-import json
 import math
 from collections import OrderedDict
 
@@ -26,7 +25,7 @@ import numpy as np
 from . import stats
 from .families import Table
 from .inputs import counters, ok_runs, parse_name
-from .plotting import colors, plt, save, tight
+from .plotting import chi_mesh, colors, plt, read_chi_grid, save, tight
 from .tables import fmt
 from .verdicts import Verdict
 
@@ -234,34 +233,15 @@ def operating_drives(data):
 
 
 def fig_phase_diagram(inp, data, stationary, out, notes):
-    path = inp.side_file("rqa_rnn_phase_diagram.json")
-    if path is None:
-        notes.append("RQA: rqa_rnn_phase_diagram.json not found next to the inputs (written by "
-                     "RQA/rnn_phase_diagram/act:tanh); the recurrent phase diagram is skipped.")
+    grid = read_chi_grid(inp, "rqa_rnn_phase_diagram.json", "gain", "drive",
+                         "RQA/rnn_phase_diagram/act:tanh", "the recurrent phase diagram", notes)
+    if grid is None:
         return None
-    try:
-        with open(path) as fh:
-            d = json.load(fh)
-        gain = np.asarray(d["gain"], float)
-        drive = np.asarray(d["drive"], float)
-        chi = np.asarray(d["chi"], float)
-        if chi.shape != (len(drive), len(gain)):
-            raise ValueError(f"chi has shape {chi.shape}, expected ({len(drive)}, {len(gain)})")
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        notes.append(f"RQA: `{path}` could not be read ({e}); the recurrent phase diagram is "
-                     f"skipped.")
-        return None
-    from matplotlib.colors import TwoSlopeNorm
+    d, gain, drive, chi = grid
     fig, ax = plt.subplots(figsize=(7.0, 5.4))
-    lo, hi = float(np.nanmin(chi)), float(np.nanmax(chi))
-    norm = TwoSlopeNorm(vcenter=1.0, vmin=min(lo, 0.99), vmax=max(hi, 1.01))
-    mesh = ax.pcolormesh(gain, drive, chi, cmap="RdBu_r", norm=norm, shading="gouraud")
-    cb = fig.colorbar(mesh, ax=ax)
-    cb.set_label(r"$\chi = g^2\,E[\phi'(\sqrt{q^*}z)^2]$ per step  ($E[sv^2(J_L)] \approx "
-                 r"\chi^L$)")
-    cs = ax.contour(gain, drive, chi, levels=[0.8, 0.9, 1.1, 1.2, 1.4], colors="k",
-                    linewidths=0.5, alpha=0.5)
-    ax.clabel(cs, fontsize=7, fmt="%.1f")
+    chi_mesh(fig, ax, gain, drive, chi,
+             r"$\chi = g^2\,E[\phi'(\sqrt{q^*}z)^2]$ per step  ($E[sv^2(J_L)] \approx "
+             r"\chi^L$)")
     line = d.get("critical_line") or {}
     if isinstance(line, dict) and line.get("gain") and line.get("drive"):
         ax.plot(line["gain"], line["drive"], "k-", lw=2, label="critical line χ = 1, g*(σ_in²)")
@@ -418,6 +398,12 @@ def _margin(cg):
     return min(m) if m else None
 
 
+def _differences(cg):
+    """Per seed, measured − predicted critical gain, where both were found."""
+    return tuple(v["measured"] - v["theory"] for v in cg.values()
+                 if v["measured"] is not None and v["theory"] is not None)
+
+
 def critical_claims(data):
     """(a): per (task, hidden), orthogonal init at L = 28: per-seed measured − predicted critical
     gain, equivalence within the critical band's half-width; and the Gaussian input's stationary
@@ -428,8 +414,7 @@ def critical_claims(data):
         if not by_gain:
             continue
         cg = critical_gains(by_gain)
-        vals = tuple(v["measured"] - v["theory"] for v in cg.values()
-                     if v["measured"] is not None and v["theory"] is not None)
+        vals = _differences(cg)
         margin = _margin(cg)
         if margin is None:
             continue
@@ -447,8 +432,7 @@ def critical_claims(data):
             note=f"{miss} seed(s) whose log sv2_mean does not cross 0 on the grid left out"
             if miss else ""))
     for hidden, (hi, st) in gaussian_stationary(data).items():
-        vals = tuple(v["measured"] - v["theory"] for v in st.values()
-                     if v["measured"] is not None and v["theory"] is not None)
+        vals = _differences(st)
         margin = _margin(st)
         if margin is None:
             continue

@@ -157,6 +157,33 @@ TEST(RecurrentJacobian, QrLogDetEqualsTheSvdsWhereBothAreAccurate) {
   }
 }
 
+// The tanh RNN's exact log det(J_LᵀJ_L) from its closed form (F_t = D_t W, W = g·Q):
+// Σ_t 2 (Σ_i log tanh′(a_t,i) + log|det W|), log|det gQ| = H log g. With `per_step`, pushes every
+// factor F_t there without a condition bound (the per-step QR algorithm).
+double closed_form_log_det(const Net& n, const std::vector<double>& x, int L, double g,
+                           JacobianProduct* per_step) {
+  const int H = static_cast<int>(n.w.shape(0)), F = static_cast<int>(n.u.shape(1));
+  double exact = 2.0 * L * H * std::log(g);
+  std::vector<double> h(sz(H), 0.0), a(sz(H));
+  Matrix<double> f({sz(H), sz(H)});
+  for (int t = 0; t < L; ++t) {
+    for (int i = 0; i < H; ++i) {
+      double s = 0;
+      for (int j = 0; j < H; ++j) s += n.w(sz(i), sz(j)) * h[sz(j)];
+      for (int j = 0; j < F; ++j) s += n.u(sz(i), sz(j)) * x[sz(t) * sz(F) + sz(j)];
+      a[sz(i)] = s;
+    }
+    for (int i = 0; i < H; ++i) {
+      h[sz(i)] = std::tanh(a[sz(i)]);
+      const double d = 1 / std::pow(std::cosh(a[sz(i)]), 2);
+      exact += 2 * std::log(d);
+      for (int j = 0; j < H; ++j) f(sz(i), sz(j)) = d * n.w(sz(i), sz(j));
+    }
+    if (per_step) per_step->push(f.data());
+  }
+  return exact;
+}
+
 // After many contracting steps the explicit product's small singular values are rounding noise:
 // sv_min and cond are withheld, while the QR log-det equals the exact value, which F_t = D_t W
 // gives in closed form: log det(JᵀJ) = Σ_t 2 (Σ_i log φ′(a_t,i) + log|det W|), with
@@ -169,20 +196,7 @@ TEST(RecurrentJacobian, UnresolvedSpectrumWithholdsSvMinAndCond) {
   for (double& v : x) v *= 3;  // a strong drive: tanh saturates, every step contracts
   JacobianProduct jp(H);
   rnn_jacobian_through_time(Activation::Tanh, n.w, n.u, nullptr, x.data(), L, jp);
-  double exact = 2.0 * L * H * std::log(g);
-  std::vector<double> h(sz(H), 0.0), a(sz(H));
-  for (int t = 0; t < L; ++t) {
-    for (int i = 0; i < H; ++i) {
-      double s = 0;
-      for (int j = 0; j < H; ++j) s += n.w(sz(i), sz(j)) * h[sz(j)];
-      for (int j = 0; j < F; ++j) s += n.u(sz(i), sz(j)) * x[sz(t) * sz(F) + sz(j)];
-      a[sz(i)] = s;
-    }
-    for (int i = 0; i < H; ++i) {
-      h[sz(i)] = std::tanh(a[sz(i)]);
-      exact += 2 * std::log(1 / std::pow(std::cosh(a[sz(i)]), 2));
-    }
-  }
+  const double exact = closed_form_log_det(n, x, L, g, nullptr);
   const JacobianSpectrum s = jp.spectrum();
   EXPECT_NEAR(s.log_det, exact, 1e-9 * std::abs(exact));
   EXPECT_NEAR(s.log_sv2_mean, exact / H, 1e-9 * std::abs(exact) / H);
@@ -209,24 +223,7 @@ TEST(RecurrentJacobian, GroupedQrStepsKeepTheLogDetExact) {
     for (double& v : x) v *= 0.3;
     JacobianProduct grouped(H), per_step(H);
     rnn_jacobian_through_time(Activation::Tanh, n.w, n.u, nullptr, x.data(), L, grouped);
-    double exact = 2.0 * L * H * std::log(g);
-    std::vector<double> h(sz(H), 0.0), a(sz(H));
-    Matrix<double> f({sz(H), sz(H)});
-    for (int t = 0; t < L; ++t) {
-      for (int i = 0; i < H; ++i) {
-        double s = 0;
-        for (int j = 0; j < H; ++j) s += n.w(sz(i), sz(j)) * h[sz(j)];
-        for (int j = 0; j < F; ++j) s += n.u(sz(i), sz(j)) * x[sz(t) * sz(F) + sz(j)];
-        a[sz(i)] = s;
-      }
-      for (int i = 0; i < H; ++i) {
-        h[sz(i)] = std::tanh(a[sz(i)]);
-        const double d = 1 / std::pow(std::cosh(a[sz(i)]), 2);
-        exact += 2 * std::log(d);
-        for (int j = 0; j < H; ++j) f(sz(i), sz(j)) = d * n.w(sz(i), sz(j));
-      }
-      per_step.push(f.data());
-    }
+    const double exact = closed_form_log_det(n, x, L, g, &per_step);
     EXPECT_NEAR(grouped.log_det(), exact, 1e-9 * std::abs(exact)) << "g " << g;
     EXPECT_EQ(per_step.qr_steps(), L);
     EXPECT_LT(grouped.qr_steps(), L / 3) << "g " << g;  // the groups did form

@@ -109,32 +109,18 @@ RecurrentIsometry LstmIsometryProbe<T>::final_measure() {
   const int D = emb_.dim();
   embed(ids_.data(), final_sequences_, x_);
   RecurrentIsometry m;
-  const double n = final_sequences_;
   for (int s = 0; s < final_sequences_; ++s) {
     const double log_det = lstm_jacobian_through_time(
         w_, u_, b_.data(), x_.data() + sz(s) * sz(steps_) * sz(D), steps_, jp_);
-    const JacobianSpectrum sp = jp_.spectrum();
-    const double log_sv2_mean = log_det / jp_.size();  // the closed form (lstm_jacobian.hpp)
-    m.sv2_mean += sp.sv2_mean / n;
-    m.sv2_var += sp.sv2_var / n;
-    m.log_sv2_mean += log_sv2_mean / n;
-    m.resolved = m.resolved && sp.resolved == jp_.size();
-    double dist = 0;
-    for (double v : sp.sv2) dist += std::abs(std::log(v));
-    m.log_sv2_dist += dist / static_cast<double>(sp.sv2.size()) / n;
-    m.sequence_log_sv2_mean.push_back(log_sv2_mean);
-    m.sv2.push_back(sp.sv2);
+    // The closed-form log-det (lstm_jacobian.hpp), not the QR's.
+    m.add(jp_.spectrum(), log_det / jp_.size(), final_sequences_, /*keep_spectrum=*/true);
   }
   return m;
 }
 
 template <class T>
 nlohmann::json LstmIsometryProbe<T>::trace_line(const RecurrentIsometry& m, int steps) {
-  return {{"kind", "jacobian_final"},
-          {"steps", steps},
-          {"sequences", m.sv2.size()},
-          {"sv2", m.sv2},
-          {"log_sv2_mean", m.sequence_log_sv2_mean}};
+  return m.trace_line(steps);
 }
 
 template class LstmIsometryProbe<float>;

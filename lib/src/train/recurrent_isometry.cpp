@@ -12,6 +12,28 @@ std::size_t sz(int v) {
 }
 }  // namespace
 
+void RecurrentIsometry::add(const JacobianSpectrum& sp, double log_sv2, int of,
+                            bool keep_spectrum) {
+  const double n = of;
+  sv2_mean += sp.sv2_mean / n;
+  sv2_var += sp.sv2_var / n;
+  log_sv2_mean += log_sv2 / n;
+  resolved = resolved && sp.resolved == static_cast<int>(sp.sv2.size()) && sp.representable;
+  double dist = 0;
+  for (double v : sp.sv2) dist += std::abs(std::log(v));
+  log_sv2_dist += dist / static_cast<double>(sp.sv2.size()) / n;
+  sequence_log_sv2_mean.push_back(log_sv2);
+  if (keep_spectrum) sv2.push_back(sp.sv2);
+}
+
+nlohmann::json RecurrentIsometry::trace_line(int steps) const {
+  return {{"kind", "jacobian_final"},
+          {"steps", steps},
+          {"sequences", sv2.size()},
+          {"sv2", sv2},
+          {"log_sv2_mean", sequence_log_sv2_mean}};
+}
+
 template <class T>
 RnnIsometryProbe<T>::RnnIsometryProbe(Rnn<T>& model, const Dataset& val, SeqView view,
                                       int sequences, int final_sequences, int grad_batch)
@@ -66,20 +88,11 @@ RecurrentIsometry RnnIsometryProbe<T>::measure(int sequences, bool keep_spectra)
   copy_weights();
   const bool bias = model_.config().bias;
   RecurrentIsometry m;
-  const double n = sequences;
   for (int s = 0; s < sequences; ++s) {
     rnn_jacobian_through_time(model_.config().act, w_, u_, bias ? b_.data() : nullptr,
                               xs_[sz(s)].data(), steps_, jp_);
     const JacobianSpectrum sp = jp_.spectrum();
-    m.sv2_mean += sp.sv2_mean / n;
-    m.sv2_var += sp.sv2_var / n;
-    m.log_sv2_mean += sp.log_sv2_mean / n;
-    m.resolved = m.resolved && sp.resolved == jp_.size() && sp.representable;
-    double dist = 0;
-    for (double v : sp.sv2) dist += std::abs(std::log(v));
-    m.log_sv2_dist += dist / static_cast<double>(sp.sv2.size()) / n;
-    m.sequence_log_sv2_mean.push_back(sp.log_sv2_mean);
-    if (keep_spectra) m.sv2.push_back(sp.sv2);
+    m.add(sp, sp.log_sv2_mean, sequences, keep_spectra);
   }
   return m;
 }
@@ -110,11 +123,7 @@ RecurrentIsometry RnnIsometryProbe<T>::final_measure() {
 
 template <class T>
 nlohmann::json RnnIsometryProbe<T>::trace_line(const RecurrentIsometry& m, int steps) {
-  return {{"kind", "jacobian_final"},
-          {"steps", steps},
-          {"sequences", m.sv2.size()},
-          {"sv2", m.sv2},
-          {"log_sv2_mean", m.sequence_log_sv2_mean}};
+  return m.trace_line(steps);
 }
 
 template class RnnIsometryProbe<float>;

@@ -13,14 +13,14 @@ columns, figures and verdicts (families/__init__.py describes the interface).
 - RQA/rnn (the Jacobian through time of a tanh RNN): figures, the critical-gain table, claims and
   observations of rqa_rnn.py, appended to the MLP's; its claims join RQA's Holm family.
 """
-import json
 import math
 from collections import OrderedDict
 
 import numpy as np
 
 from ..inputs import counters, mean_spread, ok_runs, parse_name
-from ..plotting import INIT_COLORS, depth_axis, plt, save, subplots_grid, tidy_log_axis, tight
+from ..plotting import (INIT_COLORS, chi_mesh, depth_axis, plt, read_chi_grid, save,
+                        subplots_grid, tidy_log_axis, tight)
 from .. import rqa_rnn, stats
 from ..verdicts import Verdict
 from . import Family
@@ -281,32 +281,14 @@ def fig_vs_depth(points, out, key, ylabel, filename, title):
 
 
 def fig_phase_diagram(inp, points, out, notes):
-    path = inp.side_file("rqa_phase_diagram.json")
-    if path is None:
-        notes.append("RQA: rqa_phase_diagram.json not found next to the inputs (written by "
-                     "RQA/phase_diagram/act:tanh); the phase diagram is skipped.")
+    grid = read_chi_grid(inp, "rqa_phase_diagram.json", "sw2", "sb2",
+                         "RQA/phase_diagram/act:tanh", "the phase diagram", notes)
+    if grid is None:
         return None
-    try:
-        with open(path) as fh:
-            d = json.load(fh)
-        sw2 = np.asarray(d["sw2"], float)
-        sb2 = np.asarray(d["sb2"], float)
-        chi = np.asarray(d["chi"], float)
-        if chi.shape != (len(sb2), len(sw2)):
-            raise ValueError(f"chi has shape {chi.shape}, expected ({len(sb2)}, {len(sw2)})")
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        notes.append(f"RQA: `{path}` could not be read ({e}); the phase diagram is skipped.")
-        return None
-    from matplotlib.colors import TwoSlopeNorm
+    d, sw2, sb2, chi = grid
     fig, ax = plt.subplots(figsize=(6.4, 5.0))
-    lo, hi = float(np.nanmin(chi)), float(np.nanmax(chi))
-    norm = TwoSlopeNorm(vcenter=1.0, vmin=min(lo, 0.99), vmax=max(hi, 1.01))
-    mesh = ax.pcolormesh(sw2, sb2, chi, cmap="RdBu_r", norm=norm, shading="gouraud")
-    cb = fig.colorbar(mesh, ax=ax)
-    cb.set_label(r"$\chi = \sigma_w^2\,E[\phi'(\sqrt{q^*}h)^2]$  (JJᵀ mean $= \chi^L$)")
-    cs = ax.contour(sw2, sb2, chi, levels=[0.8, 0.9, 1.1, 1.2, 1.4], colors="k", linewidths=0.5,
-                    alpha=0.5)
-    ax.clabel(cs, fontsize=7, fmt="%.1f")
+    chi_mesh(fig, ax, sw2, sb2, chi,
+             r"$\chi = \sigma_w^2\,E[\phi'(\sqrt{q^*}h)^2]$  (JJᵀ mean $= \chi^L$)")
     line = d.get("critical_line") or {}
     if isinstance(line, dict) and line.get("sw2") and line.get("sb2"):
         ax.plot(line["sw2"], line["sb2"], "k-", lw=2, label="critical line χ = 1")

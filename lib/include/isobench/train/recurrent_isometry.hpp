@@ -39,6 +39,14 @@ struct RecurrentIsometry {
   double log_sv2_dist = 0;               // mean |log s_i²| (meaningful only when resolved)
   std::vector<std::vector<double>> sv2;  // per sequence, descending (final measurement only)
   std::vector<double> sequence_log_sv2_mean;
+
+  // Adds one sequence's spectrum to the means over `of` sequences; log_sv2_mean is its exact
+  // (1/n) log det(JᵀJ) (the QR accumulation's, or a closed form's); keeps the spectrum in sv2 when
+  // keep_spectrum.
+  void add(const JacobianSpectrum& sp, double log_sv2_mean, int of, bool keep_spectrum);
+  // The final measurement's trace line
+  // {"kind":"jacobian_final","steps":T,"sequences":n,"sv2":[[…]…],"log_sv2_mean":[…]}.
+  nlohmann::json trace_line(int steps) const;
 };
 
 template <class T>
