@@ -262,6 +262,7 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
     tc.step_budget = Profile::budget;
     tc.eval_every = Profile::eval_every;
     TraceCallback<TraceWriter> tcb{trace};
+    apply_probe(tc);  // ISOBENCH_PROBE=1: a slice of the budget (bench_train.hpp)
     ProgressCallback progress{name, tc.step_budget, 30.0, 0.0};  // first line after 30 s
     const TrainResult r = train(*workload, tc, tcb, progress);
     report_training(state, r);

@@ -146,6 +146,7 @@ void run_rqd(benchmark::State& state, const std::string& name, const RunConfig& 
     tc.step_budget = static_cast<long>(setting.epochs) * workload->steps_per_epoch();
     TraceWriter trace(name);
     KernelTrace kt{*workload, trace};
+    apply_probe(tc);  // ISOBENCH_PROBE=1: a slice of the budget (bench_train.hpp)
     ProgressCallback progress{name, tc.step_budget, 30};
     const TrainResult r = train(*workload, tc, kt, progress);
     report_training(state, r, /*epochs=*/true);

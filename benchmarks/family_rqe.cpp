@@ -184,6 +184,7 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
     TrainConfig tc;
     tc.step_budget = Profile::budget;
     tc.eval_every = Profile::eval_every;
+    apply_probe(tc);  // ISOBENCH_PROBE=1: a slice of the budget (bench_train.hpp)
     const TrainResult r = train(*workload, tc, otrace, progress);
     report_training(state, r);
     set_counter(state, "ortho_err_init", ortho_init);

@@ -186,6 +186,7 @@ void run_seed(benchmark::State& state, const std::string& name, const Config& c)
     }
     TraceWriter trace(name);
     TraceCallback<TraceWriter> trace_cb{trace};
+    apply_probe(tc);  // ISOBENCH_PROBE=1: a slice of the budget (bench_train.hpp)
     ProgressCallback progress{name, tc.step_budget, 60.0};
     TrainResult res;
     try {

@@ -255,6 +255,7 @@ void run_sent(benchmark::State& state, const std::string& name, const Config& c)
     }
     TraceWriter trace(name);
     TraceCallback<TraceWriter> trace_cb{trace};
+    apply_probe(tc);  // ISOBENCH_PROBE=1: a slice of the budget (bench_train.hpp)
     ProgressCallback progress{name, tc.step_budget, 60.0};
     const TrainResult res = train(*workload, tc, *isometry, trace_cb, progress);
 

@@ -81,6 +81,7 @@ struct TrainResult {
   long steps_to_target = -1;  // -1 while not reached; see steps_to_target_counter()
   bool converged = false, diverged = false, time_capped = false;
   double train_seconds = 0, epoch_seconds = 0;  // epoch_seconds: per steps_per_epoch steps
+  EvalRecord first;                             // the first evaluation (step 0 with eval_at_start)
   EvalRecord last;                              // the last evaluation
   double best_val_acc = -1;
   std::string stop_reason = "budget";
@@ -136,6 +137,7 @@ TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... call
     stop = true;
   };
 
+  bool evaluated = false;
   // Evaluates the current weights, records target / divergence, runs the callbacks.
   auto evaluate = [&] {
     EvalRecord r;
@@ -151,6 +153,8 @@ TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... call
     } catch (const NonFiniteError& e) {
       refused.emplace(e);
     }
+    if (!evaluated) res.first = r;
+    evaluated = true;
     res.last = r;
     if (r.val_acc > res.best_val_acc) res.best_val_acc = r.val_acc;
     try {
