@@ -41,6 +41,7 @@
 #include "isobench/nn/mlp.hpp"
 #include "isobench/ortho/init.hpp"
 #include "isobench/theory/theory.hpp"
+#include "probe.hpp"
 
 namespace isobench::bench {
 namespace {
@@ -162,7 +163,10 @@ void run_rqa(benchmark::State& state, const std::string& name, const RunConfig& 
   set_counter(state, "sv2_max", spec.sv2_max);
   set_counter(state, "sv_min", spec.sv_min);
   if (spec.cond) set_counter(state, "cond", *spec.cond);
-  if (const auto r = grad_norm_ratio(norms)) set_counter(state, "grad_norm_ratio", *r);
+  const auto ratio = grad_norm_ratio(norms);
+  if (ratio) set_counter(state, "grad_norm_ratio", *ratio);
+  report_probe_finite(state, std::isfinite(spec.sv2_mean) && std::isfinite(spec.sv2_var) &&
+                                 std::isfinite(spec.sv2_max) && ratio && std::isfinite(*ratio));
   if (theory) {
     set_counter(state, "theory_sv2_mean", theory->mean);
     set_counter(state, "theory_sv2_var", theory->var);
@@ -265,6 +269,7 @@ void run_phase_diagram(benchmark::State& state) {
   std::ofstream f(path);
   if (!(f << out.dump() << '\n'))
     state.SkipWithError(("cannot write " + path + " (check ISOBENCH_OUT)").c_str());
+  report_probe_finite(state, json_all_finite(out));
 }
 
 const bool registered = [] {

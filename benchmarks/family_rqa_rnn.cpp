@@ -77,7 +77,12 @@
 namespace isobench::bench {
 namespace {
 
-constexpr int kSequences = 4;          // input sequences per run (the same set for every gain)
+constexpr int kSequences = 4;  // input sequences per run (the same set for every gain)
+// The sequences a run measures: kSequences, or 1 in probe mode (probe.hpp: the probe only checks
+// that every spectrum counter is finite).
+int sequences() {
+  return probe_mode() ? 1 : kSequences;
+}
 constexpr int kGaussianFeatures = 28;  // as a row of MNIST
 const std::vector<double> kPaperGains = {0.9, 1.0, 1.025, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0};
 const std::vector<double> kQuickGains = {1.0, 1.025, 1.1, 1.25, 1.4, 1.6, 2.0};
@@ -129,7 +134,7 @@ std::vector<std::vector<double>> sequences_of(const Config& c, const RunStreams&
     Engine eng = streams.synthetic(
         "gaussian", "F:" + std::to_string(F) + "/L:" + std::to_string(c.max_length()), "probe");
     std::normal_distribution<double> nd(0.0, 1.0);
-    for (int s = 0; s < kSequences; ++s) {
+    for (int s = 0; s < sequences(); ++s) {
       std::vector<double> x(static_cast<std::size_t>(c.max_length()) * F);
       for (double& v : x) v = nd(eng);
       xs.push_back(std::move(x));
@@ -140,7 +145,7 @@ std::vector<std::vector<double>> sequences_of(const Config& c, const RunStreams&
   const SeqView view = c.input == Input::RowMnist ? SeqView::Rows : SeqView::Pixels;
   const BatchGatherer gather(view, data.test.rows, data.test.cols);
   F = gather.features();
-  if (data.test.n < kSequences) throw std::runtime_error("the MNIST test set has too few digits");
+  if (data.test.n < sequences()) throw std::runtime_error("the MNIST test set has too few digits");
   for (int s = 0; s < kSequences; ++s) {
     std::vector<double> x(static_cast<std::size_t>(gather.steps()) * F);
     gather.gather(data.test, &s, 1, x.data());
@@ -265,6 +270,7 @@ void run_rqa_rnn(benchmark::State& state, const std::string& name, const Config&
   set_counter(state, "theory_critical_gain", kind.critical_gain);
   if (const auto gl = critical_gain_through_time(Activation::Tanh, drives, L))
     set_counter(state, "theory_critical_gain_L", *gl);
+  report_probe_finite(state, std::isfinite(log_sv2) && std::isfinite(log_chi));
 
   TraceWriter trace(name);
   trace.write({{"kind", "config"},
@@ -326,6 +332,7 @@ void run_phase_diagram(benchmark::State& state) {
   std::ofstream f(path);
   if (!(f << out.dump() << '\n'))
     state.SkipWithError(("cannot write " + path + " (check ISOBENCH_OUT)").c_str());
+  report_probe_finite(state, json_all_finite(out));
 }
 
 void register_kind(Input input, const std::vector<int>& lengths, const std::vector<int>& hiddens,

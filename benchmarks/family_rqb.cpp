@@ -15,6 +15,13 @@
 // whose loss rises above E0 counts as diverged. Smaller rates are only run up to the best step
 // count found so far (they cannot beat it), which keeps the sweep cheap and the answer exact.
 //
+// Probe (ISOBENCH_PROBE=1, benchmarks/common/probe.hpp): every rate of the grid for
+// min(5 % of the budget, the 60 s left of the probe's training time); the best rate's run (as
+// above) learns when its gap to E* shrank by 10 %, E ≤ E* + 0.9·(E0 − E*); a deep linear net
+// starting near a saddle sits on the plateau whose length Saxe et al. measure, so short of that
+// it is `plateau` when ‖∇E‖_F (over every layer, at the last evaluation) ≥ 1e-6 and E moved,
+// else flat.
+//
 // One entry per depth/init/seed at its best rate: steps_to_target (step_budget + 1 when no rate
 // reached the target), lr_best, converged, diverged (every rate diverged), final_loss,
 // loss_floor, loss_initial. Trace: the loss curve at the best rate, after one line per rate.
@@ -37,6 +44,8 @@ namespace isobench::bench {
 namespace {
 
 constexpr double kTargetFraction = 0.2;
+constexpr ProbeCriteria kProbe{/*loss_drop=*/0.10, /*chance=*/-1, /*acc_margin=*/0,
+                               /*plateau_grad=*/1e-6};
 
 struct RqbData {
   SecondMoments moments;
@@ -90,6 +99,7 @@ struct DeepLinearWorkload {
   DeepLinearRegression& dl;
   double lr, target, initial;
   std::vector<std::pair<long, double>>* curve;
+  bool measure_grad = false;  // probe mode: ‖∇E‖_F of every evaluation in its extra "grad_norm"
   bool grad_fresh = false;
   int steps_per_epoch() const { return 1; }
   void begin_epoch(int) {}
@@ -103,6 +113,12 @@ struct DeepLinearWorkload {
     r.loss = last_loss = dl.loss_and_grad();
     grad_fresh = true;
     if (curve) curve->emplace_back(r.step, r.loss);
+    if (measure_grad) {
+      double s = 0;
+      for (int l = 1; l <= dl.net().depth(); ++l)
+        for (double g : dl.grad(l)) s += g * g;
+      r.extra["grad_norm"] = std::sqrt(s);
+    }
   }
   double last_loss = 0;
   bool reached_target(const EvalRecord& r) const { return r.loss <= target; }
@@ -140,7 +156,9 @@ std::vector<double> lr_grid() {
 
 void run_rqb(benchmark::State& state, const std::string& name, const Config& c) {
   const int samples = c.samples;
-  const long budget = c.budget;
+  const bool probe = probe_mode();
+  const long budget =
+      probe ? std::max(1L, static_cast<long>(std::ceil(kProbeFraction * c.budget))) : c.budget;
   for (auto _ : state) {
     const RqbData* data = nullptr;
     std::vector<double> grid = lr_grid();
@@ -172,13 +190,15 @@ void run_rqb(benchmark::State& state, const std::string& name, const Config& c) 
     int best = -1;
     double train_seconds = 0;
     for (double lr : grid) {
+      if (probe && train_seconds >= kProbeSeconds) break;  // the probe's time is spent
       for (int l = 1; l <= c.depth; ++l) dl.net().weight(l) = w0[static_cast<std::size_t>(l - 1)];
       curve.clear();
-      DeepLinearWorkload workload{dl, lr, target, e0, &curve};
+      DeepLinearWorkload workload{dl, lr, target, e0, &curve, probe};
       TrainConfig tc;
       tc.step_budget = std::min(budget, best_steps);  // a smaller rate must beat the best so far
       tc.eval_every = 1;
       tc.stop_at_target = true;
+      if (probe) tc.wall_seconds = kProbeSeconds - train_seconds;
       TrainResult r = train(workload, tc);
       train_seconds += r.train_seconds;
       r.step_budget = budget;
@@ -209,8 +229,8 @@ void run_rqb(benchmark::State& state, const std::string& name, const Config& c) 
       const auto& r = attempts[static_cast<std::size_t>(best)].res;
       if (best_curve.empty()) {  // re-run the chosen rate to record its curve
         for (int l = 1; l <= c.depth; ++l) dl.net().weight(l) = w0[static_cast<std::size_t>(l - 1)];
-        DeepLinearWorkload workload{dl, attempts[static_cast<std::size_t>(best)].lr, target, e0,
-                                    &best_curve};
+        DeepLinearWorkload workload{
+            dl, attempts[static_cast<std::size_t>(best)].lr, target, e0, &best_curve, probe};
         TrainConfig tc;
         tc.step_budget = budget;
         tc.eval_every = 1;
@@ -218,12 +238,17 @@ void run_rqb(benchmark::State& state, const std::string& name, const Config& c) 
       }
       for (const auto& [s, e] : best_curve) trace.write({{"step", s}, {"loss", e}});
       report_training(state, r);
+      // No full_steps: the full run's steps depend on the rates the grid tries.
+      report_probe(state, r, kProbe, {0, /*loss_reference=*/e0, /*loss_floor=*/data->floor});
       state.counters["lr_best"] = attempts[static_cast<std::size_t>(best)].lr;
     } else {  // every rate diverged
       set_counter(state, "steps_to_target", static_cast<double>(budget + 1));
       set_counter(state, "step_budget", static_cast<double>(budget));
       set_counter(state, "converged", 0);
       set_counter(state, "diverged", 1);
+      TrainResult every_rate_diverged;
+      every_rate_diverged.diverged = true;
+      report_probe(state, every_rate_diverged, kProbe);
     }
     set_counter(state, "train_seconds", train_seconds);
     set_counter(state, "loss_initial", e0);

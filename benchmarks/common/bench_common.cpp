@@ -143,14 +143,6 @@ double lr_scale() {
   return v;
 }
 
-bool probe_mode() {
-  const char* s = std::getenv("ISOBENCH_PROBE");
-  if (!s || !*s) return false;
-  if (std::string(s) == "1") return true;
-  throw std::invalid_argument(std::string("ISOBENCH_PROBE='") + s +
-                              "' is not 1 (set it to 1 for a probe, unset it for normal runs)");
-}
-
 namespace {
 bool compiled_paper_profile() {
 #ifdef ISOBENCH_PROFILE_PAPER

@@ -111,13 +111,6 @@ void for_each_type(F&& f) {
 // naming the variable when it is not a positive number.
 double lr_scale();
 
-// ISOBENCH_PROBE=1 (issue 22's probe, docs/SWEEPS.md): every training run trains only a slice
-// of its budget — min(5 % of the steps, 60 s of training) — and reports probe_* counters from
-// which the driver classifies it (learning, plateau, flat, diverged). Unset or empty: normal
-// runs; any other value: std::invalid_argument naming the variable.
-bool probe_mode();
-constexpr double kProbeFraction = 0.05, kProbeSeconds = 60;
-
 // The profile whose grid the families register: the one compiled in (ISOBENCH_PROFILE), unless
 // ISOBENCH_LIST_PROFILE=quick|paper names the other one — for listing only (the sweep's cost
 // estimates and their test list both profiles from one build); main() refuses to run anything

@@ -14,35 +14,12 @@
 #include "isobench/measure/spectra.hpp"
 #include "isobench/ortho/penalty.hpp"
 #include "isobench/train/trainer.hpp"
+#include "probe.hpp"
 
 namespace isobench::bench {
 
 inline void set_counter(benchmark::State& state, const std::string& name, double v) {
   if (std::isfinite(v)) state.counters[name] = v;
-}
-
-// In probe mode (ISOBENCH_PROBE=1, bench_common.hpp): the run's budget cut to a slice —
-// min(kProbeFraction of the steps (and epochs), kProbeSeconds of training) — evaluating at the
-// end of the slice as at every epoch end; the target does not stop it.
-inline void apply_probe(TrainConfig& tc) {
-  if (!probe_mode()) return;
-  tc.step_budget = std::max(1L, static_cast<long>(std::ceil(kProbeFraction * tc.step_budget)));
-  if (tc.epoch_budget > 0)
-    tc.epoch_budget = std::max(1, static_cast<int>(std::ceil(kProbeFraction * tc.epoch_budget)));
-  tc.wall_seconds = tc.wall_seconds > 0 ? std::min(tc.wall_seconds, kProbeSeconds) : kProbeSeconds;
-  tc.stop_at_target = false;
-}
-
-// The probe's counters (probe mode only): the loss and accuracy (validation when measured, else
-// training) at the first and the last evaluation, and the training seconds per step.
-inline void report_probe(benchmark::State& state, const TrainResult& r) {
-  if (!probe_mode()) return;
-  set_counter(state, "probe_loss_initial", r.first.loss);
-  set_counter(state, "probe_loss_final", r.last.loss);
-  auto acc = [](const EvalRecord& e) { return e.val_acc >= 0 ? e.val_acc : e.train_acc; };
-  if (acc(r.first) >= 0) set_counter(state, "probe_acc_initial", acc(r.first));
-  if (acc(r.last) >= 0) set_counter(state, "probe_acc_final", acc(r.last));
-  if (r.steps > 0) set_counter(state, "probe_step_seconds", r.train_seconds / r.steps);
 }
 
 // steps_to_target, step_budget, converged, diverged, train_seconds, epoch_seconds (when
@@ -61,7 +38,6 @@ inline void report_training(benchmark::State& state, const TrainResult& r, bool 
   if (r.best_val_acc >= 0) set_counter(state, "best_val_acc", r.best_val_acc);
   // A kernel refused a NaN/Inf weight or gradient: the results entry's label says which.
   if (r.diverged && !r.diverged_reason.empty()) state.SetLabel("diverged: " + r.diverged_reason);
-  report_probe(state, r);
 }
 
 // kernel_sv_mean/std/min/max and ortho_err of a recurrent kernel; nothing when it holds NaN/Inf.

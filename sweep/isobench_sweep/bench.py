@@ -1,10 +1,13 @@
 """`./isobench bench`: the sweep protocol, in order (docs/SWEEPS.md).
 
  1. options: --profile, --filter, --method, --shard, --shard-mode, --jobs, --list, --resume,
-    --no-build, --no-report
+    --no-build, --no-report, --probe
  2. binaries: $ISOBENCH_BENCH_DIR as built, else build/<preset>/benchmarks after
     `./isobench build --profile P` (unless --no-build)
  3. selection: --method -> one anchored filter (selection.py); the flags for the binaries
+ 3a. --probe (probe.py): the first seed of every selected configuration (PERF left out), named
+    to the binaries with --isobench_run, ISOBENCH_PROBE=1 in their environment, the output
+    reports/out/probe unless ISOBENCH_OUT says otherwise, and the probe's estimates
  3b. the cost table (costs.py): estimates for the task plan, the --list summary and balanced
     shards; --shard I/K --shard-mode balanced (the default) splits the whole selection by cost
     (costs.balanced_parts) and hands each binary its part by name (--isobench_run); hash: the
@@ -20,8 +23,8 @@
     after another; with --jobs N > 1 in tasks of a few runs, N at a time, PERF last and alone
     (parallel.py)
  8. results.json from the run logs (merge_runs.py), the write checks
- 9. stopped by SIGINT/SIGTERM: say how to resume, exit 130/143; else the report; exit 1 when
-    anything failed.
+ 9. stopped by SIGINT/SIGTERM: say how to resume, exit 130/143; else the report (--probe: the
+    probe's table, probe.txt and probe.json); exit 1 when anything failed.
 """
 import contextlib
 import hashlib
@@ -31,7 +34,7 @@ import subprocess
 import sys
 import time
 
-from . import costs, crash, merge_runs, parallel, resume, sharding
+from . import costs, crash, merge_runs, parallel, probe, resume, sharding
 from .binaries import RUN_FLAG, Runner, find_binaries, list_runs, names_of
 from . import PYTHON
 from .messages import die, say
@@ -50,7 +53,7 @@ class Options:
     def __init__(self):
         self.profile, self.filter, self.method, self.shard = "quick", "", "", ""
         self.shard_mode, self.shard_mode_given = "balanced", False
-        self.list = self.resume = False
+        self.list = self.resume = self.probe = False
         self.build = self.report = True
         self.jobs = None  # default_jobs() unless --jobs
 
@@ -109,6 +112,8 @@ def parse(args):
             o.list, i = True, i + 1
         elif a == "--resume":
             o.resume, i = True, i + 1
+        elif a == "--probe":
+            o.probe, i = True, i + 1
         elif a == "--no-build":
             o.build, i = False, i + 1
         elif a == "--no-report":
@@ -120,6 +125,9 @@ def parse(args):
             sharding.parse(o.shard)
         except ValueError as e:
             die(str(e))
+    if o.probe and o.shard:
+        die("--probe runs one seed of each configuration on this machine (about an hour for the "
+            "paper profile); it does not shard — drop --shard")
     if o.shard_mode_given and not o.shard:
         die("--shard-mode needs --shard I/K (it says how the shards are split)")
     if o.jobs is None:
@@ -164,9 +172,22 @@ def bench_dir(o, root):
     return f"build/{preset_for(o.profile)}/benchmarks"
 
 
+def full_estimate(table):
+    """name -> the cost table's estimate of the full run (None when it has none)."""
+    def estimate(name):
+        try:
+            return table.estimate(name) if table is not None else None
+        except costs.CostTableError:
+            return None
+    return estimate
+
+
 def main(args, root):
     """Runs `./isobench bench args` from the repository root root; returns the exit status."""
     o = parse(args)
+    if os.environ.get("ISOBENCH_PROBE") and not o.probe:
+        die(f"ISOBENCH_PROBE={os.environ['ISOBENCH_PROBE']} is set: every run would train only "
+            f"the probe's slice; probe with ./isobench bench --probe, or unset it for a sweep")
     directory = bench_dir(o, root)
     bins = find_binaries(directory)
     if not bins:
@@ -178,13 +199,16 @@ def main(args, root):
         if flt is None:
             return 1
     filt = [f"--isobench_filter={flt}"] if flt else []
-    out = os.environ.get("ISOBENCH_OUT") or "reports/out"
+    out = os.environ.get("ISOBENCH_OUT") or ("reports/out/probe" if o.probe else "reports/out")
     table, table_error = None, ""
     try:
         table = costs.load(root, o.profile, costs.mnist_present(root),
                            os.environ.get("ISOBENCH_COSTS") or None)
     except costs.CostTableError as e:
         table_error = str(e)
+    full_table = table
+    if o.probe and table is not None:
+        table = probe.ProbeTable(table)  # the probe's slices, not the full runs
 
     def runlog_flags(name):
         log = os.path.join(out, "runs", name + ".jsonl")
@@ -225,6 +249,16 @@ def main(args, root):
     else:
         for b in bins:
             bflags[b] = filt
+    if o.probe:
+        # The first seed of every configuration the filter selects, named one by one.
+        for b in bins:
+            rc, text = list_runs(b, filt)
+            if rc != 0:
+                die(f"{os.path.basename(b)} could not list its runs (see above); {out} was left "
+                    f"as it was")
+            mine = probe.select(names_of(text))
+            bflags[b] = filt + [RUN_FLAG + n for n in mine] if mine else None
+        os.environ["ISOBENCH_PROBE"] = "1"
 
     def listing(b, extra=(), show_errors=True):
         """(status, text) of binary b's part of the sweep (+ extra flags)."""
@@ -253,6 +287,9 @@ def main(args, root):
         except costs.CostTableError as e:
             lines = [f"# no cost estimate: {e}"]
         if names:
+            if o.probe:
+                lines.insert(0, "# the probe: one seed per configuration, min(5 % of each "
+                                "training run, 60 s), RQA/rnn on one of its four sequences")
             sys.stderr.write("".join(line + "\n" for line in lines))
         return 0
 
@@ -271,7 +308,7 @@ def main(args, root):
                     f"its selection that the name hash assigns (docs/SWEEPS.md, Sharding); rebuild "
                     f"the binaries (./isobench build); {out} was left as it was")
         listed[b] = (text, whole.get(b))
-    if o.jobs > 1 or (o.shard and o.shard_mode == "balanced"):
+    if o.jobs > 1 or o.probe or (o.shard and o.shard_mode == "balanced"):
         # Binaries built before --isobench_run would run everything for every task: refuse them.
         for b in bins:
             first = names_of(listed[b][0])[:1]
@@ -403,7 +440,7 @@ def main(args, root):
     try:
         merged = merge_runs.merge(results, o.profile, o.shard, flt, os.path.join(out, "runs"),
                                   sel_dir, os.path.join(out, "datasets.jsonl"), write_failed,
-                                  identity=split)
+                                  identity=dict(split, probe=True) if o.probe else split)
     except Exception:  # noqa: BLE001 — a bug must not pass for a written results.json
         import traceback
         traceback.print_exc()
@@ -429,7 +466,14 @@ def main(args, root):
     runner.uninstall()
     if merged == 3:
         die("results.json could not be written (see above); no report")
-    if o.report:
+    if o.probe:
+        try:
+            text, _ = probe.summarize(out, full_estimate(full_table))
+        except (OSError, ValueError) as e:
+            die(f"the probe's table could not be written: {e}; results.json is intact")
+        sys.stdout.write(text)
+        say(f"the probe's table: {os.path.join(out, 'probe.txt')} (and probe.json)")
+    elif o.report:
         rc = subprocess.call([PYTHON, "reports/report.py", "--out", out, results])
         if rc != 0:
             say("the report failed (see above); results.json is intact")

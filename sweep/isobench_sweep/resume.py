@@ -21,7 +21,8 @@ from .sharding import SPLIT_KEYS
 # The environment that decides what a sweep's runs read and compute: recorded with the sweep,
 # checked by --resume and repeated in the resume command.
 SWEEP_ENV = ("ISOBENCH_DATA_DIR", "ISOBENCH_ROOT", "ISOBENCH_EMBEDDINGS",
-             "ISOBENCH_EMBEDDINGS_FROZEN", "ISOBENCH_LR_SCALE", "ISOBENCH_BENCH_DIR")
+             "ISOBENCH_EMBEDDINGS_FROZEN", "ISOBENCH_LR_SCALE", "ISOBENCH_BENCH_DIR",
+             "ISOBENCH_PROBE")
 PATH_ENV = ("ISOBENCH_DATA_DIR", "ISOBENCH_ROOT", "ISOBENCH_EMBEDDINGS", "ISOBENCH_BENCH_DIR")
 STAMP = os.path.join("runs", "sweep.txt")
 
