@@ -66,6 +66,7 @@
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "checkpoints.hpp"
 #include "data_cache.hpp"
 #include "isobench/core/decompositions.hpp"
 #include "isobench/data/datasets.hpp"
@@ -270,6 +271,7 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
     tc.step_budget = Profile::budget;
     tc.eval_every = Profile::eval_every;
     TraceCallback<TraceWriter> tcb{trace};
+    tc.checkpoint = checkpoint_config(name);  // long runs: saved, resumable (checkpoints.hpp)
     const long full_steps = apply_probe(tc);  // ISOBENCH_PROBE=1: a slice of the budget (probe.hpp)
     ProgressCallback progress{name, tc.step_budget, 30.0, 0.0};  // first line after 30 s
     const TrainResult r = train(*workload, tc, tcb, progress);

@@ -40,6 +40,7 @@
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "checkpoints.hpp"
 #include "data_cache.hpp"
 #include "isobench/data/datasets.hpp"
 #include "isobench/ortho/constraint_methods.hpp"
@@ -99,6 +100,7 @@ struct KernelTrace {
     j.update(kernel_json(workload));
     trace.write(j);
   }
+  void state(StateArchive& ar) { trace.state(ar); }  // checkpoints: the trace's offset
 };
 
 // One run: its setting, the workload's spec (everything the run trains with) and the seed.
@@ -154,6 +156,7 @@ void run_rqd(benchmark::State& state, const std::string& name, const RunConfig& 
     tc.step_budget = static_cast<long>(setting.epochs) * workload->steps_per_epoch();
     TraceWriter trace(name);
     KernelTrace kt{*workload, trace};
+    tc.checkpoint = checkpoint_config(name);  // long runs: saved, resumable (checkpoints.hpp)
     const long full_steps = apply_probe(tc);  // ISOBENCH_PROBE=1: a slice of the budget (probe.hpp)
     ProgressCallback progress{name, tc.step_budget, 30};
     const TrainResult r = train(*workload, tc, kt, progress);

@@ -55,6 +55,7 @@
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "checkpoints.hpp"
 #include "data_cache.hpp"
 #include "isobench/data/datasets.hpp"
 #include "isobench/ortho/constraint_methods.hpp"
@@ -164,6 +165,7 @@ struct OrthoTrace {
       j["lambda_scale"] = workload.lambda_multiplier(std::max(1L, r.step));
     trace.write(j);
   }
+  void state(StateArchive& ar) { trace.state(ar); }  // checkpoints: the trace's offset
 };
 
 template <class Profile>
@@ -192,6 +194,7 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
     TrainConfig tc;
     tc.step_budget = Profile::budget;
     tc.eval_every = Profile::eval_every;
+    tc.checkpoint = checkpoint_config(name);  // long runs: saved, resumable (checkpoints.hpp)
     const long full_steps = apply_probe(tc);  // ISOBENCH_PROBE=1: a slice of the budget (probe.hpp)
     const TrainResult r = train(*workload, tc, otrace, progress);
     report_training(state, r);

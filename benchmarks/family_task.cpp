@@ -45,6 +45,7 @@
 
 #include "bench_common.hpp"
 #include "bench_train.hpp"
+#include "checkpoints.hpp"
 #include "data_cache.hpp"
 #include "isobench/data/datasets.hpp"
 #include "isobench/ortho/constraint_methods.hpp"
@@ -105,6 +106,7 @@ struct KernelTrace {
     j["kernel_sv_max"] = sv.max;
     trace.write(j);
   }
+  void state(StateArchive& ar) { trace.state(ar); }  // checkpoints: the trace's offset
 };
 
 // One run: its setting, the workload's spec (everything the run trains with) and the seed.
@@ -161,6 +163,7 @@ void run_task(benchmark::State& state, const std::string& name, const RunConfig&
     }
     TraceWriter trace(name);
     KernelTrace kt{*workload, trace};
+    tc.checkpoint = checkpoint_config(name);  // long runs: saved, resumable (checkpoints.hpp)
     const long full_steps = apply_probe(tc);  // ISOBENCH_PROBE=1: a slice of the budget (probe.hpp)
     ProgressCallback progress{name, tc.step_budget, 30};
     const TrainResult r = train(*workload, tc, kt, progress);

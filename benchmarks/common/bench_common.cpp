@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "checkpoints.hpp"
 #include "isobench/core/rng.hpp"
 #include "run_guard.hpp"
 #include "write_errors.hpp"
@@ -97,8 +98,22 @@ TraceWriter::TraceWriter(std::string_view run_name) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   path_ = (dir / (sanitize(run_name) + ".jsonl")).string();
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A run resuming from its checkpoint keeps its trace; loading the checkpoint cuts it back.
+  const bool keep = resumes_from_checkpoint(run_name);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | (keep ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd_ < 0) note_write_error(path_, std::strerror(errno));
+  if (fd_ >= 0 && keep) ::lseek(fd_, 0, SEEK_END);
+}
+
+void TraceWriter::state(StateArchive& ar) {
+  std::int64_t offset = fd_ >= 0 ? static_cast<std::int64_t>(::lseek(fd_, 0, SEEK_CUR)) : -1;
+  ar.io("trace.offset", offset);
+  if (!ar.loading() || fd_ < 0 || offset < 0) return;
+  if (::ftruncate(fd_, offset) != 0 || ::lseek(fd_, offset, SEEK_SET) != offset) {
+    note_write_error(path_, std::strerror(errno));
+    ::close(fd_);
+    fd_ = -1;
+  }
 }
 
 TraceWriter::~TraceWriter() {

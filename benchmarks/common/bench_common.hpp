@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "isobench/core/state_archive.hpp"
 #include "isobench/data/datasets.hpp"
 #include "isobench/ortho/constraint.hpp"
 
@@ -74,9 +75,10 @@ std::string out_dir();
 // NAME with every character outside [A-Za-z0-9._-] replaced by '_'.
 std::string sanitize(std::string_view name);
 
-// One JSON object per line into $ISOBENCH_OUT/traces/NAME.jsonl (truncated on open). Every line
-// is written whole or not at all; a failed open or write is noted (write_errors.hpp: stderr, the
-// run's "write_errors", exit status 3) and the writer stops, keeping the lines already written.
+// One JSON object per line into $ISOBENCH_OUT/traces/NAME.jsonl (truncated on open, unless the
+// run resumes from a checkpoint: checkpoints.hpp). Every line is written whole or not at all; a
+// failed open or write is noted (write_errors.hpp: stderr, the run's "write_errors", exit status
+// 3) and the writer stops, keeping the lines already written.
 class TraceWriter {
  public:
   explicit TraceWriter(std::string_view run_name);
@@ -85,6 +87,9 @@ class TraceWriter {
   TraceWriter& operator=(const TraceWriter&) = delete;
   void write(const nlohmann::json& record);
   bool ok() const { return fd_ >= 0; }
+  // Its part of a checkpoint (trainer.hpp): the bytes written so far; loading cuts the file back
+  // to them, dropping what an interrupted run wrote after its checkpoint.
+  void state(StateArchive& ar);
   const std::string& path() const { return path_; }
 
  private:

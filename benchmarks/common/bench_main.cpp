@@ -20,6 +20,8 @@
 //                            extended REGEX — what `isobench bench --filter` passes; a bad REGEX
 //                            is an error.
 //   --isobench_resume        with --isobench_runlog: runs that PATH already records without an
+//                            error are not run again, and a run with a checkpoint continues from
+//                            it (checkpoints.hpp);
 //                            error are not registered (so --benchmark_list_tests lists what is
 //                            left); failed runs, and runs whose record carries "write_errors",
 //                            are run again.
@@ -67,6 +69,7 @@
 #include <vector>
 
 #include "bench_common.hpp"
+#include "checkpoints.hpp"
 #include "isobench/core/blas.hpp"
 #include "isobench/nn/activation.hpp"
 #include "isobench/ortho/method_registry.hpp"
@@ -206,17 +209,28 @@ class RunLogReporter : public benchmark::JSONReporter {
     for (const Run& r : runs) {
       std::string line = run_line(r);
       line.insert(line.size() - 1, extra);
-      write_line(line);
+      // A finished run's record is in the log: its checkpoint is done with (checkpoints.hpp).
+      if (write_line(line) && !r.error_occurred) {
+        std::string name = r.benchmark_name();
+        const std::string suffix = "/iterations:1";
+        if (name.size() > suffix.size() &&
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+          name.resize(name.size() - suffix.size());
+        remove_checkpoint(name);
+      }
     }
   }
 
  private:
   // Unbuffered and whole lines only: a killed process keeps every run reported before it, and a
   // failed write leaves no torn line.
-  void write_line(const std::string& line) {
+  bool write_line(const std::string& line) {
     std::string reason;
-    if (fd_ >= 0 && !append_all(fd_, line + "\n", reason))
+    if (fd_ >= 0 && !append_all(fd_, line + "\n", reason)) {
       note_unattached_write_error(path_, reason);
+      return false;
+    }
+    return fd_ >= 0;
   }
 
   static std::string run_line(const Run& r) {
@@ -472,6 +486,7 @@ int main(int argc, char** argv) {
 
   std::unordered_set<std::string> done;
   if (resume) done = finished_runs(runlog);
+  set_checkpoint_resume(resume);  // unfinished runs continue from their checkpoints
   if (!only.empty()) {
     std::unordered_set<std::string> unknown = only;
     for (const auto& r : detail::registry()) unknown.erase(r.name);

@@ -105,9 +105,10 @@ def check(out, profile, version, environ=None, split=None):
 
 
 def fresh_start(out):
-    """Removes an earlier sweep's outputs from out: runs/, selection/, traces/, parts/ (where
-    older versions kept Google Benchmark's JSON), datasets.jsonl and results.json."""
-    for d in ("runs", "selection", "parts", "traces"):
+    """Removes an earlier sweep's outputs from out: runs/, selection/, traces/, checkpoints/,
+    parts/ (where older versions kept Google Benchmark's JSON), datasets.jsonl and
+    results.json."""
+    for d in ("runs", "selection", "parts", "traces", "checkpoints"):
         shutil.rmtree(os.path.join(out, d), ignore_errors=True)
     for f in ("datasets.jsonl", "results.json"):
         try:

@@ -184,6 +184,17 @@ void MlpClassifierWorkload<T, Update>::evaluate(EvalRecord& r) {
 }
 
 template <class T, class Update>
+void MlpClassifierWorkload<T, Update>::state(StateArchive& ar) {
+  ar.io("mlp.order_engine", order_);
+  for (const ParamRef<T>& p : net_.params()) ar.io_buffer("mlp.param", p.value, p.size);
+  opt_.state(ar);
+  batches_.state(ar);
+  ar.io("mlp.batch_in_epoch", batch_in_epoch_);
+  ar.io("mlp.t", t_);
+  treat_->state(ar);
+}
+
+template <class T, class Update>
 bool MlpClassifierWorkload<T, Update>::diverged(const EvalRecord& r) const {
   return !std::isfinite(r.loss);
 }

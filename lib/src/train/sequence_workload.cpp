@@ -122,9 +122,8 @@ SequenceWorkload<T>::SequenceWorkload(const SequenceWorkloadSpec& spec, const Da
       train_(train),
       val_(val),
       model_(std::in_place_index<0>, RnnConfig{1, 1, 1}),
-      update_([opt = Optimizer<T, AdamUpdate>(spec.lr)](const std::vector<ParamRef<T>>& p) mutable {
-        opt.step(p);
-      }) {
+      adam_(std::in_place, spec.lr),
+      update_([this](const std::vector<ParamRef<T>>& p) { adam_->step(p); }) {
   // Problem shape.
   if (is_mnist_problem(spec_.problem)) {
     set_up_mnist(mnist_view(spec_.problem));
@@ -503,6 +502,28 @@ template <class T>
 bool SequenceWorkload<T>::reached_target(const EvalRecord& r) const {
   if (!batches_.empty()) return r.val_acc >= spec_.target_val_acc;
   return r.loss <= spec_.target_fraction * baseline_loss();
+}
+
+template <class T>
+void SequenceWorkload<T>::state(StateArchive& ar) {
+  if (!adam_)
+    throw std::invalid_argument(
+        "SequenceWorkload: checkpoints need the workload's own Adam; a caller's update has no "
+        "state to save");
+  ar.io("sequence.draws", draws_);
+  for (const ParamRef<T>& p : treat_->params()) ar.io_buffer("sequence.param", p.value, p.size);
+  adam_->state(ar);
+  for (MiniBatches& b : batches_) b.state(ar);
+  ar.io("sequence.batch_in_epoch", batch_in_epoch_);
+  ar.io("sequence.batch_size", batch_size_);
+  ar.io("sequence.running.data_loss", running_.data_loss);
+  ar.io("sequence.running.penalty", running_.penalty);
+  ar.io("sequence.running.correct", running_.correct);
+  ar.io("sequence.running.samples", running_.samples);
+  ar.io("sequence.last_penalty", last_penalty_);
+  ar.io("sequence.last_correct", last_correct_);
+  ar.io("sequence.t", t_);
+  treat_->state(ar);
 }
 
 template <class T>

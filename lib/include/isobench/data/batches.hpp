@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "isobench/core/rng.hpp"
+#include "isobench/core/state_archive.hpp"
 #include "isobench/data/datasets.hpp"
 
 namespace isobench {
@@ -91,6 +92,8 @@ class MiniBatches {
   int batch_size() const { return batch_size_; }
   int num_samples() const { return n_; }
   const std::vector<int>& order() const { return order_; }  // all n indices, batch 0 first
+  // Checkpoints (state_archive.hpp): this epoch's order.
+  void state(StateArchive& ar) { ar.io("batches.order", order_); }
 
  private:
   int n_, batch_size_;

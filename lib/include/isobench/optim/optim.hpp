@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "isobench/core/state_archive.hpp"
 #include "isobench/core/tensor.hpp"
 
 namespace isobench {
@@ -115,6 +116,21 @@ class Optimizer {
 
   long steps() const { return t_; }
   double learning_rate() const { return decay_(lr_, t_ > 0 ? t_ : 1); }
+  // Checkpoints (state_archive.hpp): the step count, the rate and every slot of every parameter
+  // (none before the first step).
+  void state(StateArchive& ar) {
+    ar.io("optimizer.t", t_);
+    ar.io("optimizer.lr", lr_);
+    std::vector<std::uint64_t> sizes(sizes_.begin(), sizes_.end());
+    ar.io("optimizer.sizes", sizes);
+    if (ar.loading()) {
+      sizes_.assign(sizes.begin(), sizes.end());
+      state_.clear();
+      for (std::size_t size : sizes_)
+        for (int k = 0; k < Update::kSlots; ++k) state_.emplace_back(size, T(0));
+    }
+    for (auto& slot : state_) ar.io_buffer("optimizer.slot", slot.data(), slot.size());
+  }
   void set_learning_rate(double lr) { lr_ = lr; }
 
  private:

@@ -87,6 +87,9 @@ class MlpClassifierWorkload {
   void evaluate(EvalRecord& r);
   bool reached_target(const EvalRecord& r) const { return r.val_acc >= spec_.target_val_acc; }
   bool diverged(const EvalRecord& r) const;
+  // Checkpoints (trainer.hpp, state_archive.hpp): the shuffle engine, every weight and bias, the
+  // optimizer, this epoch's order and position, the step count and the treatment's state.
+  void state(StateArchive& ar);
 
   // Accuracy and mean cross-entropy of the current weights on the first `max_samples` of d
   // (-1 or 0: all).

@@ -63,6 +63,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -213,6 +214,11 @@ class SequenceWorkload {
   void evaluate(EvalRecord& r);
   bool reached_target(const EvalRecord& r) const;
   bool diverged(const EvalRecord& r) const;
+  // Checkpoints (trainer.hpp, state_archive.hpp): the draws engine, every parameter, the Adam
+  // state, this epoch's order and position, the figures since the last evaluation, the step count
+  // and the treatment's state. A workload updated by a caller's UpdateFn (second constructor)
+  // cannot save its update's state: std::invalid_argument.
+  void state(StateArchive& ar);
 
   // --- pieces of step(), public for tests ---
   // The next training batch into the workload's buffers (MNIST under LastBatch::Keep: the epoch's
@@ -287,7 +293,8 @@ class SequenceWorkload {
   int steps_ = 0, features_ = 0, outputs_ = 0;
   bool many_to_many_ = false;
   double gain_ = 1.0;
-  UpdateFn update_;  // Adam at spec.lr unless the caller's
+  std::optional<Optimizer<T, AdamUpdate>> adam_;  // the workload's own update (first constructor)
+  UpdateFn update_;                               // adam_ at spec.lr unless the caller's
   // Penalty, clipping, constraint on W (params: every parameter, W first); built once the model
   // exists. It points into model_, so the workload is neither copied nor moved.
   std::unique_ptr<OrthoTreatment<T>> treat_;

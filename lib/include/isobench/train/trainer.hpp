@@ -13,6 +13,8 @@
 //   void on_evaluation(const EvalRecord&)      after every evaluation
 //   void on_epoch_end(int epoch, long step)    after every epoch
 //   void on_finish(const TrainResult&)         once, at the end
+//   void state(StateArchive&)                  its part of a checkpoint (e.g. a trace's byte
+//                                              offset), saved and loaded with the workload's
 //
 // detected at compile time, so an absent hook costs nothing (ensmallen's callback design).
 //
@@ -24,6 +26,13 @@
 //   bool   reached_target(const EvalRecord&) const
 //   bool   diverged(const EvalRecord&) const    (a non-finite loss is always divergence)
 //
+// Checkpoints (TrainConfig::checkpoint; docs/SWEEPS.md "Checkpoints"): a workload with
+//   void   state(StateArchive&)         every member a step changes (state_archive.hpp)
+// can be saved at a step boundary and resumed there: the trainer's own state (step, epoch, the
+// position in the epoch, training time, the figures so far), the workload's and the callbacks'
+// go into one archive, and a run resumed from it takes the same steps, draws and evaluations as
+// the run that was not interrupted (tests/train/test_checkpoint.cpp).
+//
 // Divergence (docs/CONTRACT.md `diverged`): a NaN or Inf loss, weight or gradient. A non-finite
 // step loss, a non-finite evaluation loss or workload.diverged() stop the run; so does a
 // NonFiniteError (non_finite.hpp) thrown by step(), evaluate() or a callback — a constraint,
@@ -34,6 +43,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -42,8 +52,23 @@
 #include <utility>
 
 #include "isobench/core/non_finite.hpp"
+#include "isobench/core/state_archive.hpp"
 
 namespace isobench {
+
+// Checkpoints of one run. The trainer makes and reads the bytes; where they are kept is the
+// caller's (the benchmarks: files under $ISOBENCH_OUT/checkpoints/, written atomically).
+struct CheckpointConfig {
+  // Called with a checkpoint's bytes at a step boundary when one is due; null: no checkpoints.
+  std::function<void(const std::string&)> save;
+  double every_seconds = 0;   // > 0: due once this much wall time passed since the start or the
+                              // last checkpoint
+  long every_steps = 0;       // > 0: due every this many steps (tests)
+  std::string resume;         // non-empty: a checkpoint's bytes to go on from (resume_source
+  std::string resume_source;  // names them in errors)
+  int halt_after = 0;  // > 0: return after this many checkpoints, stop_reason "halted" (tests:
+                       // an interruption)
+};
 
 struct TrainConfig {
   long step_budget = 1000;      // optimizer steps allowed
@@ -52,6 +77,7 @@ struct TrainConfig {
   long eval_every = 0;          // evaluate every k steps; 0: at the end of every epoch
   bool eval_at_start = true;    // an evaluation at step 0 (the initial loss)
   bool stop_at_target = false;  // stop once the target is reached (families that time speed)
+  CheckpointConfig checkpoint;  // none unless save is set or resume is given
 };
 
 struct EvalRecord {
@@ -88,6 +114,8 @@ struct TrainResult {
   // Why it diverged when a kernel refused a NaN/Inf weight or gradient (NonFiniteError's
   // message, naming the kernel); empty otherwise (e.g. a non-finite loss).
   std::string diverged_reason;
+  long resumed_at = -1;  // the step a checkpoint resumed the run at (-1: it was not)
+  int checkpoints_saved = 0;
   // docs/CONTRACT.md: steps until the target was first reached, step_budget + 1 when never.
   long steps_to_target_counter() const { return converged ? steps_to_target : step_budget + 1; }
 };
@@ -117,6 +145,31 @@ auto cb_finish(C& c, const TrainResult& r, int) -> decltype(c.on_finish(r), void
 }
 template <class C>
 void cb_finish(C&, const TrainResult&, long) {}
+template <class C>
+auto cb_state(C& c, StateArchive& ar, int) -> decltype(c.state(ar), void()) {
+  c.state(ar);
+}
+template <class C>
+void cb_state(C&, StateArchive&, long) {}
+template <class W>
+auto workload_state(W& w, StateArchive& ar, int) -> decltype(w.state(ar), void()) {
+  w.state(ar);
+}
+template <class W>
+void workload_state(W&, StateArchive&, long) {
+  throw std::invalid_argument(
+      "train: checkpoints need a workload with state(StateArchive&); this one has none");
+}
+inline void eval_state(StateArchive& ar, const std::string& key, EvalRecord& r) {
+  ar.io((key + ".step").c_str(), r.step);
+  ar.io((key + ".epoch").c_str(), r.epoch);
+  ar.io((key + ".seconds").c_str(), r.seconds);
+  ar.io((key + ".loss").c_str(), r.loss);
+  ar.io((key + ".train_acc").c_str(), r.train_acc);
+  ar.io((key + ".val_acc").c_str(), r.val_acc);
+  ar.io((key + ".val_loss").c_str(), r.val_loss);
+  ar.io((key + ".extra").c_str(), r.extra);
+}
 }  // namespace detail
 
 template <class Workload, class... Callbacks>
@@ -127,6 +180,8 @@ TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... call
   double train_time = 0;  // seconds spent in steps only
   long step = 0;
   int epoch = 0;
+  int b = 0;                // the next batch of this epoch
+  bool begin_epoch = true;  // false once after a resume: the epoch's order is restored
   bool stop = false;
 
   // A kernel met a NaN/Inf weight or gradient: stop here as diverged, saying which.
@@ -138,6 +193,41 @@ TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... call
   };
 
   bool evaluated = false;
+  // The trainer's part of a checkpoint, then the workload's and the callbacks'.
+  auto run_state = [&](StateArchive& ar) {
+    ar.io("trainer.step", step);
+    ar.io("trainer.epoch", epoch);
+    ar.io("trainer.batch", b);
+    ar.io("trainer.train_time", train_time);
+    ar.io("trainer.evaluated", evaluated);
+    ar.io("trainer.converged", res.converged);
+    ar.io("trainer.steps_to_target", res.steps_to_target);
+    ar.io("trainer.best_val_acc", res.best_val_acc);
+    detail::eval_state(ar, "trainer.first", res.first);
+    detail::eval_state(ar, "trainer.last", res.last);
+    detail::workload_state(workload, ar, 0);
+    (detail::cb_state(callbacks, ar, 0), ...);
+  };
+  const CheckpointConfig& ck = cfg.checkpoint;
+  auto last_save = Clock::now();
+  long last_save_step = 0;
+  // Saves a checkpoint when one is due (at the top of a step); true when the run should halt.
+  auto checkpoint = [&]() -> bool {
+    if (!ck.save || step == last_save_step) return false;
+    const bool due =
+        (ck.every_steps > 0 && step % ck.every_steps == 0) ||
+        (ck.every_seconds > 0 &&
+         std::chrono::duration<double>(Clock::now() - last_save).count() >= ck.every_seconds);
+    if (!due) return false;
+    StateArchive ar = StateArchive::saver();
+    run_state(ar);
+    ck.save(ar.bytes());
+    ++res.checkpoints_saved;
+    last_save = Clock::now();
+    last_save_step = step;
+    return ck.halt_after > 0 && res.checkpoints_saved >= ck.halt_after;
+  };
+
   // Evaluates the current weights, records target / divergence, runs the callbacks.
   auto evaluate = [&] {
     EvalRecord r;
@@ -185,10 +275,26 @@ TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... call
   const int spe = workload.steps_per_epoch();
   if (spe < 1)
     throw std::invalid_argument("train: the workload has no steps per epoch (empty data?)");
-  if (cfg.eval_at_start) evaluate();
+  if (!ck.resume.empty()) {  // go on from a checkpoint: no evaluation at the start again
+    StateArchive ar = StateArchive::loader(ck.resume, ck.resume_source);
+    run_state(ar);
+    ar.finish();
+    res.resumed_at = last_save_step = step;
+    res.epochs = epoch;
+    begin_epoch = false;
+  } else if (cfg.eval_at_start) {
+    evaluate();
+  }
   while (!stop && step < cfg.step_budget && (cfg.epoch_budget == 0 || epoch < cfg.epoch_budget)) {
-    workload.begin_epoch(epoch);
-    for (int b = 0; b < spe && !stop && step < cfg.step_budget; ++b) {
+    if (begin_epoch) workload.begin_epoch(epoch);
+    begin_epoch = true;
+    for (; b < spe && !stop && step < cfg.step_budget; ++b) {
+      if (checkpoint()) {  // halted (tests): the run ends here, as if interrupted
+        res.stop_reason = "halted";
+        res.steps = step;
+        res.train_seconds = train_time;
+        return res;
+      }
       const auto t0 = Clock::now();
       double loss = std::numeric_limits<double>::quiet_NaN();
       std::optional<NonFiniteError> caught;  // handled after the step is timed and counted
@@ -222,6 +328,7 @@ TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... call
     }
     if (res.diverged) break;
     const bool epoch_done = step % spe == 0;
+    b = 0;
     if (epoch_done) {
       ++epoch;
       res.epochs = epoch;
@@ -247,6 +354,7 @@ template <class Sink>
 struct TraceCallback {
   Sink& sink;
   void on_evaluation(const EvalRecord& r) { sink.write(r.to_json()); }
+  void state(StateArchive& ar) { detail::cb_state(sink, ar, 0); }  // the sink's, if it has one
 };
 
 // Whether ProgressCallback prints (default yes). A process whose output is collected and shown
