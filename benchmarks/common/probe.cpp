@@ -16,6 +16,12 @@ bool probe_mode() {
                               "' is not 1 (set it to 1 for a probe, unset it for normal runs)");
 }
 
+double probe_reference(const ProbeCriteria& c, double first_loss, double family_reference) {
+  double ref = std::isfinite(family_reference) ? family_reference : first_loss;
+  if (c.chance_loss >= 0 && !(ref <= c.chance_loss)) ref = c.chance_loss;
+  return ref;
+}
+
 ProbeClass classify_probe(const ProbeCriteria& c, const ProbeEvidence& e) {
   if (e.diverged || !std::isfinite(e.loss_final)) return ProbeClass::Diverged;
   if (std::isfinite(e.loss_reference) &&
@@ -43,7 +49,8 @@ long apply_probe(TrainConfig& tc) {
 }
 
 namespace {
-void set_finite(benchmark::State& state, const char* name, double v) {
+// The counter when v is finite (as bench_train.hpp's, which includes this file's header).
+void set_counter(benchmark::State& state, const char* name, double v) {
   if (std::isfinite(v)) state.counters[name] = v;
 }
 }  // namespace
@@ -54,7 +61,7 @@ void report_probe(benchmark::State& state, const TrainResult& r, const ProbeCrit
   auto acc = [](const EvalRecord& e) { return e.val_acc >= 0 ? e.val_acc : e.train_acc; };
   ProbeEvidence e;
   e.loss_initial = r.first.loss;
-  e.loss_reference = std::isfinite(ref.loss_reference) ? ref.loss_reference : r.first.loss;
+  e.loss_reference = probe_reference(c, r.first.loss, ref.loss_reference);
   e.loss_final = r.last.loss;
   e.loss_floor = ref.loss_floor;
   e.acc_final = acc(r.last);
@@ -64,15 +71,15 @@ void report_probe(benchmark::State& state, const TrainResult& r, const ProbeCrit
     e.grad_norm = r.last.extra["grad_norm"].get<double>();
   e.diverged = r.diverged;
   state.counters["probe_class"] = static_cast<int>(classify_probe(c, e));
-  set_finite(state, "probe_loss_initial", r.first.loss);
-  set_finite(state, "probe_loss_final", e.loss_final);
-  set_finite(state, "probe_loss_reference", e.loss_reference);
-  set_finite(state, "probe_loss_floor", e.loss_floor);
-  if (acc(r.first) >= 0) set_finite(state, "probe_acc_initial", acc(r.first));
-  if (e.acc_final >= 0) set_finite(state, "probe_acc_final", e.acc_final);
-  set_finite(state, "probe_grad_norm", e.grad_norm);
+  set_counter(state, "probe_loss_initial", r.first.loss);
+  set_counter(state, "probe_loss_final", e.loss_final);
+  set_counter(state, "probe_loss_reference", e.loss_reference);
+  set_counter(state, "probe_loss_floor", e.loss_floor);
+  if (acc(r.first) >= 0) set_counter(state, "probe_acc_initial", acc(r.first));
+  if (e.acc_final >= 0) set_counter(state, "probe_acc_final", e.acc_final);
+  set_counter(state, "probe_grad_norm", e.grad_norm);
   state.counters["probe_steps"] = static_cast<double>(r.steps);
-  if (r.steps > 0) set_finite(state, "probe_step_seconds", r.train_seconds / r.steps);
+  if (r.steps > 0) set_counter(state, "probe_step_seconds", r.train_seconds / r.steps);
   if (ref.full_steps > 0) state.counters["probe_full_steps"] = static_cast<double>(ref.full_steps);
   state.counters["probe_need_loss_drop"] = c.loss_drop;
   if (c.chance >= 0) state.counters["probe_need_acc"] = c.chance + c.acc_margin;

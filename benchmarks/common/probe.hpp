@@ -13,8 +13,11 @@
 //   finite / not_finite   RQA, which does not train: every spectrum counter finite or not
 //
 // L_ref is the first evaluation's loss unless the family names another reference (TASK's
-// copy and adding: the memoryless baseline, which the plateau sits at); L_floor is 0 unless the
-// family knows the optimum (RQB: the least-squares floor E*). The probe's counters
+// copy and adding: the memoryless baseline, which the plateau sits at) — and for a classifier
+// never above the loss of predicting the class frequencies (chance_loss: log K for K balanced
+// classes), because an initial loss above it (large logits at init, e.g. deep ReLU nets) falls to
+// it by learning nothing but the marginal; L_floor is 0 unless the family knows the optimum (RQB:
+// the least-squares floor E*). The probe's counters
 // (docs/CONTRACT.md): probe_class (ProbeClass's number), probe_loss_initial, probe_loss_final,
 // probe_loss_reference, probe_loss_floor, probe_acc_initial, probe_acc_final, probe_grad_norm,
 // probe_steps, probe_step_seconds, probe_full_steps and the criteria probe_need_loss_drop,
@@ -53,6 +56,7 @@ struct ProbeCriteria {
   double chance = -1;        // the accuracy of guessing (< 0: the family reports no accuracy)
   double acc_margin = 0.05;  // learning: final accuracy ≥ chance + acc_margin
   double plateau_grad = -1;  // ≥ 0: a plateau family; plateau when ‖∇L‖ ≥ this (< 0: none)
+  double chance_loss = -1;   // ≥ 0: a classifier; the reference is at most this loss
 };
 
 // What one probe measured. acc_final < 0: not measured; grad_norm NaN: not measured.
@@ -65,6 +69,10 @@ struct ProbeEvidence {
   double grad_norm = std::numeric_limits<double>::quiet_NaN();
   bool diverged = false;
 };
+
+// L_ref: the family's reference when it names one (finite), else the first evaluation's loss;
+// capped at chance_loss for a classifier.
+double probe_reference(const ProbeCriteria& c, double first_loss, double family_reference);
 
 // The class of a probe (the rules above). A plateau family without a finite grad_norm is never
 // `plateau`: a gradient that was not measured is not shown to be non-vanishing.

@@ -21,7 +21,7 @@ from .binaries import strip_iter
 
 # probe_class's numbers (probe.hpp's ProbeClass; docs/CONTRACT.md).
 CLASSES = {0: "flat", 1: "learning", 2: "plateau", 3: "diverged", 4: "finite", 5: "not_finite"}
-# What the probe flags for a diagnosis (docs/PROBE.md holds each flagged configuration's).
+# What the probe flags for a diagnosis (docs/PAPER_PROFILE.md holds each flagged configuration's).
 FLAGGED = ("flat", "diverged", "not_finite", "unclassified")
 PROBE_FRACTION, PROBE_SECONDS = 0.05, 60.0  # probe.hpp's kProbeFraction, kProbeSeconds
 RQA_SEQUENCES = 4  # family_rqa_rnn.cpp's kSequences (the probe measures one)
@@ -187,7 +187,7 @@ def table(rows):
     flagged = [r for r in rows if r["class"] in FLAGGED]
     lines.append("")
     lines.append(f"# flagged: {len(flagged)} configuration(s) flat, diverged, not finite or "
-                 f"unclassified" + (" — each needs a diagnosis (docs/PROBE.md)" if flagged else ""))
+                 f"unclassified" + (" — each needs a diagnosis (docs/PAPER_PROFILE.md)" if flagged else ""))
     for r in flagged:
         lines.append(f"{r['class']:<12} {r['name']}")
         lines.append(f"             hint: {r['hint']}")

@@ -3,6 +3,7 @@
 // check of RQA's outputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -36,6 +37,22 @@ TEST(Probe, LearningByAccuracyAboveChancePlusMargin) {
   EXPECT_EQ(classify_probe(kMnist, evidence(2.3, 2.25, 0.14)), ProbeClass::Flat);
   // A family without an accuracy criterion ignores one.
   EXPECT_EQ(classify_probe(kPlateauFamily, evidence(2.3, 2.25, 0.9)), ProbeClass::Flat);
+}
+
+TEST(Probe, AClassifierFallingToTheMarginalIsNotLearning) {
+  // A deep ReLU net starts above log 10 (large logits) and falls to log 10 by predicting the
+  // class frequencies: not learning (the probe on RQC's paper runs, 2.735 → 2.303).
+  ProbeCriteria c = kMnist;
+  c.chance_loss = std::log(10.0);
+  ProbeEvidence e = evidence(2.735, 2.303);
+  e.loss_reference = probe_reference(c, 2.735, kNaN);
+  EXPECT_EQ(e.loss_reference, std::log(10.0));
+  EXPECT_EQ(classify_probe(c, e), ProbeClass::Flat);
+  EXPECT_EQ(probe_reference(c, 1.9, kNaN), 1.9);         // below log 10: its own
+  EXPECT_EQ(probe_reference(kMnist, 2.735, kNaN), 2.735);  // no cap without chance_loss
+  EXPECT_EQ(probe_reference(kMnist, 2.4, 0.52), 0.52);     // the family's reference wins
+  e.loss_final = 2.0;  // 13 % below log 10
+  EXPECT_EQ(classify_probe(c, e), ProbeClass::Learning);
 }
 
 TEST(Probe, TheFloorIsSubtracted) {
