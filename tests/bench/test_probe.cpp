@@ -48,10 +48,10 @@ TEST(Probe, AClassifierFallingToTheMarginalIsNotLearning) {
   e.loss_reference = probe_reference(c, 2.735, kNaN);
   EXPECT_EQ(e.loss_reference, std::log(10.0));
   EXPECT_EQ(classify_probe(c, e), ProbeClass::Flat);
-  EXPECT_EQ(probe_reference(c, 1.9, kNaN), 1.9);         // below log 10: its own
+  EXPECT_EQ(probe_reference(c, 1.9, kNaN), 1.9);           // below log 10: its own
   EXPECT_EQ(probe_reference(kMnist, 2.735, kNaN), 2.735);  // no cap without chance_loss
   EXPECT_EQ(probe_reference(kMnist, 2.4, 0.52), 0.52);     // the family's reference wins
-  e.loss_final = 2.0;  // 13 % below log 10
+  e.loss_final = 2.0;                                      // 13 % below log 10
   EXPECT_EQ(classify_probe(c, e), ProbeClass::Learning);
 }
 
