@@ -21,9 +21,9 @@
 // 0.001 and 3e-5 (Profile::lr_factor): at the quick rates every depth-200 tanh configuration's
 // loss rose in the probe's slice, at a tenth every one fell (docs/PAPER_PROFILE.md, RQC: the
 // largest rate of the decade grid at which every configuration learns, one rate for all inits
-// so no init is favoured). Both × ISOBENCH_LR_SCALE. Batch 64. Data: load_split(dataset, 0.2, seed 0): 20 % of
-// the training file held out as validation (the same split for every run), the official test set
-// for test_acc.
+// so no init is favoured). Both × ISOBENCH_LR_SCALE. Batch 64. Data: load_split(dataset, 0.2,
+// seed 0): 20 % of the training file held out as validation (the same split for every run), the
+// official test set for test_acc.
 //
 // Target (steps_to_target): validation accuracy ≥ 0.85 on MNIST, ≥ 0.75 on Fashion-MNIST
 // (within reach of the quick budget for the better configurations, so the counter separates
