@@ -146,7 +146,7 @@ std::vector<std::vector<double>> sequences_of(const Config& c, const RunStreams&
   const BatchGatherer gather(view, data.test.rows, data.test.cols);
   F = gather.features();
   if (data.test.n < sequences()) throw std::runtime_error("the MNIST test set has too few digits");
-  for (int s = 0; s < kSequences; ++s) {
+  for (int s = 0; s < sequences(); ++s) {
     std::vector<double> x(static_cast<std::size_t>(gather.steps()) * F);
     gather.gather(data.test, &s, 1, x.data());
     xs.push_back(std::move(x));

@@ -190,7 +190,7 @@ void run_rqb(benchmark::State& state, const std::string& name, const Config& c) 
     int best = -1;
     double train_seconds = 0;
     for (double lr : grid) {
-      if (probe && train_seconds >= kProbeSeconds) break;  // the probe's time is spent
+      if (probe && train_seconds >= probe_seconds()) break;  // the probe's time is spent
       for (int l = 1; l <= c.depth; ++l) dl.net().weight(l) = w0[static_cast<std::size_t>(l - 1)];
       curve.clear();
       DeepLinearWorkload workload{dl, lr, target, e0, &curve, probe};
@@ -198,7 +198,7 @@ void run_rqb(benchmark::State& state, const std::string& name, const Config& c) 
       tc.step_budget = std::min(budget, best_steps);  // a smaller rate must beat the best so far
       tc.eval_every = 1;
       tc.stop_at_target = true;
-      if (probe) tc.wall_seconds = kProbeSeconds - train_seconds;
+      if (probe) tc.wall_seconds = probe_seconds() - train_seconds;
       TrainResult r = train(workload, tc);
       train_seconds += r.train_seconds;
       r.step_budget = budget;
@@ -232,7 +232,7 @@ void run_rqb(benchmark::State& state, const std::string& name, const Config& c) 
         DeepLinearWorkload workload{
             dl, attempts[static_cast<std::size_t>(best)].lr, target, e0, &best_curve, probe};
         TrainConfig tc;
-        tc.step_budget = budget;
+        tc.step_budget = r.steps;  // replays the chosen rate's steps (the probe's may be capped)
         tc.eval_every = 1;
         train(workload, tc);
       }

@@ -3,7 +3,8 @@
 // dependencies").
 //
 // A vanilla tanh RNN (orthogonal recurrent init, Glorot-uniform input kernel and read-out) on
-// sequential MNIST, trained with Adam (lr 1e-3), under one treatment of its recurrent kernel W:
+// sequential MNIST, trained with Adam (lr 1e-3; pixel and permuted MNIST 1e-4), under one treatment
+// of its recurrent kernel W:
 //   reg:none/constraint:none                 nothing
 //   reg:so/norm:sum/lambda:0.01              soft penalty λ‖WᵀW − I‖_F² (Bansal et al. 2018)
 //   constraint:qr                            W ← qf(W) after every Adam step
@@ -82,6 +83,7 @@ struct Setting {
   SequenceProblem problem;
   int epochs, seeds;
   double target;
+  double lr = kLr;  // Adam's rate
 };
 
 // The kernel's state for traces and counters.
@@ -188,7 +190,7 @@ void register_run(const Setting& setting, const std::string& constraint, double 
   s.batch = kBatch;
   s.act = Activation::Tanh;
   s.recurrent_init = InitSpec{init};
-  s.lr = kLr;
+  s.lr = setting.lr;
   s.penalty.method = reg;
   s.penalty.norm = PenaltyNorm::Sum;
   s.penalty.lambda = penalized ? lambda : 0.0;
@@ -227,8 +229,11 @@ void register_setting(const Setting& setting) {
 const bool registered = [] {
   if (paper_profile()) {
     register_setting({SequenceProblem::RowMnist, 15, 5, 0.9});
-    register_setting({SequenceProblem::PixelMnist, 10, 5, 0.9});
-    register_setting({SequenceProblem::PermutedMnist, 10, 5, 0.9});
+    // 784 steps: Adam at 1e-4, the rate of Vorontsov et al.'s released code (RMSprop 1e-4); at
+    // 1e-3 the unconstrained and softly penalized RNNs stayed flat in the probe's slice
+    // (docs/PAPER_PROFILE.md, RQD).
+    register_setting({SequenceProblem::PixelMnist, 10, 5, 0.9, 1e-4});
+    register_setting({SequenceProblem::PermutedMnist, 10, 5, 0.9, 1e-4});
   } else {
     register_setting({SequenceProblem::RowMnist, 4, 3, 0.9});
   }

@@ -9,8 +9,8 @@
 //         constraint:none and constraint:cayley (Cayley step on W, its default rate 0.03,
 //         instead of Adam: it keeps W's singular values — orthogonal W stays orthogonal, a Glorot W
 //         keeps its spread); paper profile: also the IRNN of Le, Jaitly & Hinton 2015 (act:relu,
-//         init:identity — a ReLU RNN with W = I, zero biases). Input kernel and read-out
-//         Glorot-uniform.
+//         init:identity — a ReLU RNN with W = I, zero biases, input weights N(0, 0.001²)). Input
+//         kernel (but the IRNN's) and read-out Glorot-uniform.
 //   lstm  forget-gate LSTM, orthogonal recurrent blocks, forget bias 1 (Keras defaults).
 //
 // Copy memory (delay T; T + 20 steps, softmax at every step): loss = mean per-step cross-entropy,
@@ -28,8 +28,8 @@
 //          (hidden, rates, T) chosen by small sweeps so that the orthogonal RNN or the LSTM beats
 //          the baseline — see the README for what does not.
 //   paper  copy T = 1000 and adding T = 750, hidden 128, batch 64, lr 1e-3, 10,000 steps; pixel
-//          and permuted MNIST (784 steps, hidden 128, batch 128, 10 epochs, target val_acc ≥ 0.9);
-//          5 seeds.
+//          and permuted MNIST (784 steps, hidden 128, batch 128, 10 epochs, target val_acc ≥ 0.9,
+//          RNN lr 1e-4, LSTM 1e-3); 5 seeds.
 // Probe (ISOBENCH_PROBE=1, benchmarks/common/probe.hpp): pixel and permuted MNIST learn when the
 // evaluation loss falls by 10 % (from at most log 10, the loss of predicting the class
 // frequencies) or the validation accuracy reaches chance (0.1) + 0.05. Copy and
@@ -199,6 +199,13 @@ void run_task(benchmark::State& state, const std::string& name, const RunConfig&
   }
 }
 
+// The input features a problem feeds the RNN per step (the input kernel's fan-in).
+int input_features(SequenceProblem p) {
+  if (p == SequenceProblem::Copy) return CopyTask::kInputs;
+  if (p == SequenceProblem::Adding) return AddingTask::kInputs;
+  return 1;  // pixel and permuted MNIST: one pixel a step
+}
+
 // One run of the grid: `reg` a registered penalty at λ (norm:sum) or none.
 void register_run(const Setting& setting, RecurrentModel model, const std::string& init,
                   const std::string& constraint, const std::string& reg, double lambda, int seed,
@@ -215,6 +222,11 @@ void register_run(const Setting& setting, RecurrentModel model, const std::strin
   s.batch = setting.batch;
   s.act = act;
   s.recurrent_init = InitSpec{init};  // σ_w² 1, gain 1
+  // The IRNN's input weights N(0, 0.001²) (Le et al. 2015, as the Keras reproduction): with
+  // Glorot's, a ReLU RNN at W = I sums its inputs undamped over T = 750–1020 steps and starts
+  // hundreds of times above the baseline loss (the probe saw 415 on adding: diverged at step 0).
+  if (act == Activation::ReLU && init == IdentityInit::name)
+    s.input_init = InitSpec::gaussian(1e-6 * input_features(setting.problem));
   s.lr = lr;
   s.clip_norm = kClip;
   s.penalty.method = reg;
@@ -264,8 +276,11 @@ const bool registered = [] {
   if (paper_profile()) {
     register_setting({P::Copy, 1000, 128, 128, 64, 1e-3, 1e-3, 10000, 0, 250, 5, true});
     register_setting({P::Adding, 750, 128, 128, 64, 1e-3, 1e-3, 10000, 0, 250, 5, true});
-    register_setting({P::PixelMnist, 0, 128, 128, 128, 1e-3, 1e-3, 0, 10, 0, 5, true});
-    register_setting({P::PermutedMnist, 0, 128, 128, 128, 1e-3, 1e-3, 0, 10, 0, 5, true});
+    // The RNNs at Adam 1e-4 on 784 steps (the tanh RNN baseline's RMSprop 1e-4 in nnRNN's
+    // release): at 1e-3 the unconstrained ones stayed flat in the probe's slice
+    // (docs/PAPER_PROFILE.md, TASK); the LSTM at 1e-3.
+    register_setting({P::PixelMnist, 0, 128, 128, 128, 1e-4, 1e-3, 0, 10, 0, 5, true});
+    register_setting({P::PermutedMnist, 0, 128, 128, 128, 1e-4, 1e-3, 0, 10, 0, 5, true});
   } else {
     register_setting({P::Copy, 20, 64, 32, 32, 3e-3, 1e-2, 3000, 0, 250, 2, true});
     register_setting({P::Adding, 50, 32, 32, 32, 1e-3, 1e-2, 3000, 0, 250, 2, false});

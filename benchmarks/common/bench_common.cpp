@@ -108,7 +108,16 @@ TraceWriter::TraceWriter(std::string_view run_name) {
 void TraceWriter::state(StateArchive& ar) {
   std::int64_t offset = fd_ >= 0 ? static_cast<std::int64_t>(::lseek(fd_, 0, SEEK_CUR)) : -1;
   ar.io("trace.offset", offset);
-  if (!ar.loading() || fd_ < 0 || offset < 0) return;
+  if (!ar.loading() || fd_ < 0) return;
+  // The trace must hold at least what it held at the checkpoint, written whole.
+  const std::int64_t size = static_cast<std::int64_t>(::lseek(fd_, 0, SEEK_END));
+  if (offset < 0 || offset > size)
+    throw StateError(path_ + ": " +
+                     (offset < 0
+                          ? std::string("the trace could not be written before the checkpoint")
+                          : "the trace is shorter (" + std::to_string(size) +
+                                " bytes) than at the checkpoint (" + std::to_string(offset) + ")") +
+                     "; remove the run's checkpoint to start it afresh");
   if (::ftruncate(fd_, offset) != 0 || ::lseek(fd_, offset, SEEK_SET) != offset) {
     note_write_error(path_, std::strerror(errno));
     ::close(fd_);

@@ -20,11 +20,9 @@
 //                            extended REGEX — what `isobench bench --filter` passes; a bad REGEX
 //                            is an error.
 //   --isobench_resume        with --isobench_runlog: runs that PATH already records without an
-//                            error are not run again, and a run with a checkpoint continues from
-//                            it (checkpoints.hpp);
 //                            error are not registered (so --benchmark_list_tests lists what is
 //                            left); failed runs, and runs whose record carries "write_errors",
-//                            are run again.
+//                            are run again — a run with a checkpoint from it (checkpoints.hpp).
 //   --isobench_skip=NAME     (repeatable) do not register the run NAME: the driver restarts a
 //                            crashed binary with the run that crashed it skipped.
 //   --isobench_run=NAME      (repeatable) register only the runs named (still in registration

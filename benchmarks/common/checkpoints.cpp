@@ -13,7 +13,6 @@
 
 #include "bench_common.hpp"
 #include "probe.hpp"
-#include "write_errors.hpp"
 
 namespace isobench::bench {
 namespace {
@@ -22,24 +21,26 @@ bool& resume_flag() {
   return resume;
 }
 
-// Writes bytes to path through path.tmp and a rename; a failure is noted (write_errors.hpp) and
-// leaves the previous checkpoint as it was.
+// Writes bytes to path through path.tmp and a rename. A failure leaves the previous checkpoint as
+// it was and is a warning on stderr, not the run's failed output: the run itself goes on and
+// finishes right; only an interruption would cost it more.
 void save_atomically(const std::string& path, const std::string& bytes) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   const std::string tmp = path + ".tmp";
+  auto warn = [&](const std::string& what, int err) {
+    std::fprintf(stderr, "warning: the checkpoint %s was not written: %s: %s (the run goes on)\n",
+                 path.c_str(), what.c_str(), std::strerror(err));
+    std::remove(tmp.c_str());
+  };
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!(f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) && f.flush())) {
-      note_write_error(tmp, std::strerror(errno ? errno : EIO));
-      std::remove(tmp.c_str());
+      warn(tmp, errno ? errno : EIO);
       return;
     }
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    note_write_error(path, std::strerror(errno));
-    std::remove(tmp.c_str());
-  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) warn("rename", errno);
 }
 }  // namespace
 
@@ -64,12 +65,14 @@ std::string checkpoint_path(std::string_view run_name) {
 }
 
 bool resumes_from_checkpoint(std::string_view run_name) {
-  std::error_code ec;
-  return resume_flag() && std::filesystem::is_regular_file(checkpoint_path(run_name), ec);
+  std::error_code ec;  // the probe's slices never go on from a full run's checkpoint
+  return resume_flag() && !probe_mode() &&
+         std::filesystem::is_regular_file(checkpoint_path(run_name), ec);
 }
 
 CheckpointConfig checkpoint_config(std::string_view run_name) {
   CheckpointConfig c;
+  c.identity = std::string(run_name);
   const std::string path = checkpoint_path(run_name);
   if (resumes_from_checkpoint(run_name)) {
     std::ifstream f(path, std::ios::binary);

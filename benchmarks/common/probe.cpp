@@ -22,6 +22,17 @@ double probe_reference(const ProbeCriteria& c, double first_loss, double family_
   return ref;
 }
 
+double probe_seconds() {
+  const char* s = std::getenv("ISOBENCH_PROBE_SECONDS");
+  if (!s || !*s) return kProbeSeconds;
+  char* end = nullptr;
+  const double v = std::strtod(s, &end);
+  if (end == s || *end != '\0' || !(v > 0) || !std::isfinite(v))
+    throw std::invalid_argument(std::string("ISOBENCH_PROBE_SECONDS='") + s +
+                                "' is not a positive number of seconds (unset: 60)");
+  return v;
+}
+
 ProbeClass classify_probe(const ProbeCriteria& c, const ProbeEvidence& e) {
   if (e.diverged || !std::isfinite(e.loss_final)) return ProbeClass::Diverged;
   if (std::isfinite(e.loss_reference) &&
@@ -43,7 +54,8 @@ long apply_probe(TrainConfig& tc) {
   tc.step_budget = std::max(1L, static_cast<long>(std::ceil(kProbeFraction * tc.step_budget)));
   if (tc.epoch_budget > 0)
     tc.epoch_budget = std::max(1, static_cast<int>(std::ceil(kProbeFraction * tc.epoch_budget)));
-  tc.wall_seconds = tc.wall_seconds > 0 ? std::min(tc.wall_seconds, kProbeSeconds) : kProbeSeconds;
+  const double cap = probe_seconds();
+  tc.wall_seconds = tc.wall_seconds > 0 ? std::min(tc.wall_seconds, cap) : cap;
   tc.stop_at_target = false;
   return full;
 }
@@ -58,11 +70,14 @@ void set_counter(benchmark::State& state, const char* name, double v) {
 void report_probe(benchmark::State& state, const TrainResult& r, const ProbeCriteria& c,
                   const ProbeReference& ref) {
   if (!probe_mode()) return;
+  // Validation figures when measured: a training loss can be a running mean over the batches
+  // since the last evaluation (SEED/SENT's Keras protocol), which lags over a short slice.
   auto acc = [](const EvalRecord& e) { return e.val_acc >= 0 ? e.val_acc : e.train_acc; };
+  auto loss = [](const EvalRecord& e) { return e.val_loss >= 0 ? e.val_loss : e.loss; };
   ProbeEvidence e;
-  e.loss_initial = r.first.loss;
-  e.loss_reference = probe_reference(c, r.first.loss, ref.loss_reference);
-  e.loss_final = r.last.loss;
+  e.loss_initial = loss(r.first);
+  e.loss_reference = probe_reference(c, e.loss_initial, ref.loss_reference);
+  e.loss_final = loss(r.last);
   e.loss_floor = ref.loss_floor;
   e.acc_final = acc(r.last);
   e.grad_norm = ref.grad_norm;
@@ -71,7 +86,7 @@ void report_probe(benchmark::State& state, const TrainResult& r, const ProbeCrit
     e.grad_norm = r.last.extra["grad_norm"].get<double>();
   e.diverged = r.diverged;
   state.counters["probe_class"] = static_cast<int>(classify_probe(c, e));
-  set_counter(state, "probe_loss_initial", r.first.loss);
+  set_counter(state, "probe_loss_initial", e.loss_initial);
   set_counter(state, "probe_loss_final", e.loss_final);
   set_counter(state, "probe_loss_reference", e.loss_reference);
   set_counter(state, "probe_loss_floor", e.loss_floor);

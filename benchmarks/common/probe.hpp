@@ -35,10 +35,14 @@
 namespace isobench::bench {
 
 // ISOBENCH_PROBE=1 (the driver sets it for --probe): every training run trains only a slice of
-// its budget — min(kProbeFraction of its steps and epochs, kProbeSeconds of training). Unset or
+// its budget — min(kProbeFraction of its steps and epochs, probe_seconds() of training). Unset or
 // empty: normal runs; any other value: std::invalid_argument naming the variable.
 bool probe_mode();
 constexpr double kProbeFraction = 0.05, kProbeSeconds = 60, kPlateauMoved = 1e-3;
+// The slice's cap in seconds of training: ISOBENCH_PROBE_SECONDS (> 0), default kProbeSeconds —
+// a longer cap looks further into a configuration whose slice the cap cut short (a diagnosis);
+// anything but a positive number: std::invalid_argument naming the variable.
+double probe_seconds();
 
 // The numbers are part of the contract (results.json's probe_class); the driver names them.
 enum class ProbeClass : int {
@@ -94,8 +98,8 @@ struct ProbeReference {
   double grad_norm = std::numeric_limits<double>::quiet_NaN();
 };
 
-// In probe mode: classifies the run r (its first and last evaluation; accuracy: validation when
-// measured, else training; ‖∇L‖: ref.grad_norm, else the last record's extra "grad_norm") and
+// In probe mode: classifies the run r (its first and last evaluation; loss and accuracy:
+// validation when measured, else training; ‖∇L‖: ref.grad_norm, else the last record's extra "grad_norm") and
 // sets the probe counters. Outside probe mode: nothing.
 void report_probe(benchmark::State& state, const TrainResult& r, const ProbeCriteria& c,
                   const ProbeReference& ref = {});

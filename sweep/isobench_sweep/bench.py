@@ -330,6 +330,15 @@ def main(args, root):
     version = os.environ["ISOBENCH_VERSION"] = git_version()
     stamp = os.path.join(out, resume.STAMP)
     sel_dir = os.path.join(out, "selection")
+    if o.probe and os.path.isfile(stamp):
+        # A probe starting afresh there would remove a sweep's runs, traces and checkpoints.
+        try:
+            was = resume.read_stamp(stamp).get("env:ISOBENCH_PROBE", "")
+        except OSError as e:
+            die(f"cannot read {stamp}: {reason(e)}")
+        if was != "1":
+            die(f"{out} holds a sweep, not a probe; probe into another directory "
+                f"(ISOBENCH_OUT=..., default reports/out/probe) — {out} was left as it was")
     resuming = o.resume and os.path.isfile(stamp)
     try:
         if resuming:

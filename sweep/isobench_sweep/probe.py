@@ -83,7 +83,9 @@ def _pct(new, old):
 def hint(row):
     """One line: what to check for a flagged configuration (empty for the others)."""
     cls, c = row["class"], row["counters"]
-    li, lf = c.get("probe_loss_reference", c.get("probe_loss_initial")), c.get("probe_loss_final")
+    # Which way the loss moved: from its initial value; how far it had to fall: from the reference.
+    li, lf = c.get("probe_loss_initial"), c.get("probe_loss_final")
+    ref = c.get("probe_loss_reference", li)
     if cls == "unclassified":
         return ("no probe counters: the run failed (see its error above) or its family does not "
                 "report the probe (benchmarks/common/probe.hpp)")
@@ -108,10 +110,15 @@ def hint(row):
         if abs(change) <= 1:
             return ("nothing moved (loss within 1 %): the learning rate is far too small for this "
                     "model (try ISOBENCH_LR_SCALE=10), or no gradient reaches the weights")
-        return (f"learning too slowly for the slice (loss {change:+.0f} %, needs "
-                f"{-100 * c.get('probe_need_loss_drop', 0.1):.0f} %): raise the learning rate "
-                f"(try ISOBENCH_LR_SCALE=3), or the slice ends inside the early transient — "
-                f"check the budget against the source's")
+        need = (1 - c.get("probe_need_loss_drop", 0.1)) * ref
+        steps, full = c.get("probe_steps"), c.get("probe_full_steps")
+        capped = steps is not None and full is not None and steps < PROBE_FRACTION * full - 1
+        return (f"learning too slowly for the slice (loss {li:.4g} -> {lf:.4g}, needs <= "
+                f"{need:.4g})"
+                + (f"; the time cap cut it to {steps:.0f} steps, below 5 % of {full:.0f} — look "
+                   f"further with ISOBENCH_PROBE_SECONDS=300" if capped else
+                   ": raise the learning rate (try ISOBENCH_LR_SCALE=3), or the slice ends inside "
+                   "the early transient — check the budget against the source's"))
     return "no loss measured: read the run's trace"
 
 

@@ -22,7 +22,7 @@ from .sharding import SPLIT_KEYS
 # checked by --resume and repeated in the resume command.
 SWEEP_ENV = ("ISOBENCH_DATA_DIR", "ISOBENCH_ROOT", "ISOBENCH_EMBEDDINGS",
              "ISOBENCH_EMBEDDINGS_FROZEN", "ISOBENCH_LR_SCALE", "ISOBENCH_BENCH_DIR",
-             "ISOBENCH_PROBE")
+             "ISOBENCH_PROBE", "ISOBENCH_PROBE_SECONDS")
 PATH_ENV = ("ISOBENCH_DATA_DIR", "ISOBENCH_ROOT", "ISOBENCH_EMBEDDINGS", "ISOBENCH_BENCH_DIR")
 STAMP = os.path.join("runs", "sweep.txt")
 

@@ -101,6 +101,14 @@ TEST(Probe, SliceOfTheBudget) {
   EXPECT_EQ(tc.step_budget, 250);
   EXPECT_EQ(tc.epoch_budget, 1);  // ⌈0.75⌉
   EXPECT_EQ(tc.wall_seconds, kProbeSeconds);
+  ::setenv("ISOBENCH_PROBE_SECONDS", "300", 1);
+  TrainConfig longer;
+  longer.step_budget = 5000;
+  apply_probe(longer);
+  EXPECT_EQ(longer.wall_seconds, 300);
+  ::setenv("ISOBENCH_PROBE_SECONDS", "0", 1);
+  EXPECT_THROW(probe_seconds(), std::invalid_argument);
+  ::unsetenv("ISOBENCH_PROBE_SECONDS");
   EXPECT_FALSE(tc.stop_at_target);
   TrainConfig tiny;
   tiny.step_budget = 3;

@@ -269,6 +269,18 @@ TEST(Checkpoint, AdamWithADecayingPenaltyResumesMidEpochBitIdentical) {
   check_resume(mlp(s, AdamUpdate{}), cfg, /*every_steps=*/7, /*halt_after=*/2);  // mid-epoch
 }
 
+// srip keeps its power-iteration vector across steps: the checkpoint must carry it.
+TEST(Checkpoint, SripPenaltyResumesBitIdentical) {
+  ClassifierSpec s = spec();
+  s.depth = 4;  // two square hidden weights, each with its own vector
+  s.penalty.method = "srip";
+  s.penalty.lambda = 0.05;
+  TrainConfig cfg;
+  cfg.step_budget = 24;
+  cfg.eval_every = 4;
+  check_resume(mlp(s, AdamUpdate{}), cfg, /*every_steps=*/5, /*halt_after=*/2);
+}
+
 TEST(Checkpoint, SgdMomentumResumesAtAnEpochBoundaryBitIdentical) {
   TrainConfig cfg;
   cfg.step_budget = 35;
@@ -337,6 +349,33 @@ TEST(Checkpoint, RowImagesRunningFiguresResumeBitIdentical) {
 }
 TEST(Checkpoint, RowImagesMeasuredFiguresResumeBitIdentical) {
   check_row_images({});
+}
+
+TEST(Checkpoint, AnotherRunsCheckpointIsRefused) {
+  ClassifierSpec s = spec();
+  auto make = mlp(s, AdamUpdate{});
+  std::string saved;
+  auto w = make();
+  TrainConfig c1;
+  c1.step_budget = 10;
+  c1.checkpoint.identity = "RQE/run/a";
+  c1.checkpoint.save = [&](const std::string& bytes) { saved = bytes; };
+  c1.checkpoint.every_steps = 3;
+  c1.checkpoint.halt_after = 1;
+  train(*w, c1);
+  auto other = make();
+  TrainConfig c2;
+  c2.step_budget = 10;
+  c2.checkpoint.identity = "RQE/run/b";
+  c2.checkpoint.resume = saved;
+  c2.checkpoint.resume_source = "ckpt-file";
+  try {
+    train(*other, c2);
+    ADD_FAILURE() << "resumed from another run's checkpoint";
+  } catch (const StateError& e) {
+    EXPECT_NE(std::string(e.what()).find("a checkpoint of the run 'RQE/run/a'"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Checkpoint, AWorkloadWithoutStateIsRefused) {

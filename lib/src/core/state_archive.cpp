@@ -54,6 +54,11 @@ void StateArchive::raw(const char* key, std::uint8_t kind, void* p, std::size_t 
   if (bytes) take(p, bytes);
 }
 
+void StateArchive::check_fits(const char* key, std::uint64_t n, std::size_t size) const {
+  if (n > (buf_.size() - pos_) / size)
+    fail(key, std::to_string(n) + " values do not fit in the file");
+}
+
 void StateArchive::finish() const {
   if (loading_ && pos_ != buf_.size())
     throw StateError(source_ + ": " + std::to_string(buf_.size() - pos_) +
@@ -64,7 +69,10 @@ void StateArchive::finish() const {
 void StateArchive::io(const char* key, std::string& s) {
   std::uint64_t n = s.size();
   io((std::string(key) + ".size").c_str(), n);
-  if (loading_) s.resize(static_cast<std::size_t>(n));
+  if (loading_) {
+    check_fits(key, n, 1);
+    s.resize(static_cast<std::size_t>(n));
+  }
   raw(key, 2, s.data(), s.size());
 }
 

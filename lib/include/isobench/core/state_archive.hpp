@@ -8,8 +8,10 @@
 // directions, so what is written is what is read. The format (little-endian, this machine's):
 //   "ISOBENCH-STATE 1\n", then records  u32 key length, key, u8 kind, u64 byte count, bytes
 // Loading checks every record's key, kind and size against the visitor's, and that nothing is
-// left over: a file from another run, another build or a truncated write is refused with the
-// key (and the file) it broke at — never half-loaded silently.
+// left over: a file whose records are not the ones this run saves (another kind of run or
+// configuration, a truncated write) is refused with the key (and the file) it broke at — never
+// half-loaded silently. Which run it belongs to is the caller's first record (checkpoints.cpp
+// writes the run's name).
 #pragma once
 
 #include <cstdint>
@@ -54,7 +56,10 @@ class StateArchive {
   void io(const char* key, std::vector<V>& v) {
     std::uint64_t n = v.size();
     io((std::string(key) + ".size").c_str(), n);
-    if (loading_) v.resize(static_cast<std::size_t>(n));
+    if (loading_) {
+      check_fits(key, n, sizeof(V));  // a corrupt size is refused, not allocated
+      v.resize(static_cast<std::size_t>(n));
+    }
     raw(key, kind_of<V>(), v.data(), v.size() * sizeof(V));
   }
   // A buffer of n values whose size the visitor knows (weights, optimizer moments): loading
@@ -83,6 +88,8 @@ class StateArchive {
   // Saves or loads `bytes` bytes at p under key with kind.
   void raw(const char* key, std::uint8_t kind, void* p, std::size_t bytes);
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
+  // Loading: StateError unless n values of `size` bytes fit in what is left of the file.
+  void check_fits(const char* key, std::uint64_t n, std::size_t size) const;
 
   std::string buf_, source_;
   bool loading_;

@@ -116,11 +116,10 @@ class Optimizer {
 
   long steps() const { return t_; }
   double learning_rate() const { return decay_(lr_, t_ > 0 ? t_ : 1); }
-  // Checkpoints (state_archive.hpp): the step count, the rate and every slot of every parameter
-  // (none before the first step).
+  // Checkpoints (state_archive.hpp): the step count and every slot of every parameter (none
+  // before the first step). Not the rate: it is the run's configuration, not its state.
   void state(StateArchive& ar) {
     ar.io("optimizer.t", t_);
-    ar.io("optimizer.lr", lr_);
     std::vector<std::uint64_t> sizes(sizes_.begin(), sizes_.end());
     ar.io("optimizer.sizes", sizes);
     if (ar.loading()) {

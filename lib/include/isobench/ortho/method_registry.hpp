@@ -71,6 +71,12 @@ struct has_whole_kernel : std::false_type {};
 template <class C>
 struct has_whole_kernel<C, std::void_t<decltype(C::whole_kernel)>> : std::true_type {};
 template <class Tm, class = void>
+struct has_archive_state : std::false_type {};
+template <class Tm>
+struct has_archive_state<
+    Tm, std::void_t<decltype(std::declval<Tm&>().state(std::declval<StateArchive&>()))>>
+    : std::true_type {};
+template <class Tm, class = void>
 struct has_state : std::false_type {};
 template <class Tm>
 struct has_state<Tm, std::void_t<decltype(std::declval<Tm&>().save_state()),
@@ -87,6 +93,16 @@ class TermOf final : public PenaltyTerm<T> {
   }
   void restore_state() override {
     if constexpr (has_state<typename P::template Term<T>>::value) t_.restore_state();
+  }
+  void state(StateArchive& ar) override {
+    using Tm = typename P::template Term<T>;
+    if constexpr (has_archive_state<Tm>::value)
+      t_.state(ar);
+    else if constexpr (has_state<Tm>::value)
+      throw StateError(std::string("penalty ") + P::name +
+                       " keeps state across calls but has no state(StateArchive&): its runs "
+                       "cannot checkpoint (ISOBENCH_CHECKPOINT_SECONDS=0, or add the hook: "
+                       "docs/EXTENDING.md)");
   }
 
  private:

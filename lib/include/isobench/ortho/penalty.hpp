@@ -57,6 +57,7 @@
 #include <vector>
 
 #include "isobench/core/rng.hpp"
+#include "isobench/core/state_archive.hpp"
 #include "isobench/core/tensor.hpp"
 
 namespace isobench {
@@ -88,6 +89,10 @@ class PenaltyTerm {
   // value() never changes training. No-ops for stateless methods.
   virtual void save_state() {}
   virtual void restore_state() {}
+  // Its part of a checkpoint (trainer.hpp): the state kept across calls. A method with state
+  // (save_state) but no state(StateArchive&) of its own throws StateError: its runs cannot
+  // checkpoint.
+  virtual void state(StateArchive& /*ar*/) {}
 };
 
 // The registry entry of a penalty (built from the policy type, method_registry.hpp).
@@ -152,6 +157,10 @@ class OrthoPenalty {
   const PenaltySpec& spec() const { return spec_; }
   int rows() const { return rows_; }
   int cols() const { return cols_; }
+  // Checkpoints (state_archive.hpp): the method's state across calls (srip's vector), if any.
+  void state(StateArchive& ar) {
+    if (term_) term_->state(ar);
+  }
 
  private:
   double run(const Matrix<T>& w, T* grad, double lambda_scale);

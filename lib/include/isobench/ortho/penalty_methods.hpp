@@ -12,6 +12,7 @@
 // and `static std::vector<double> lambda_grid()` — the λ values the families run it at; required
 // for a user's method (finite, > 0, no repeats), absent for the built-in ones, which run at each
 // family's own λ — and optionally Term::save_state() / restore_state() (state kept across calls,
+// with Term::state(StateArchive&) to carry it through a checkpoint,
 // as srip's vector) and `static constexpr const char* measure_name` with
 // `static double measure(const float* w, int r, int c)` (a number its runs report beside
 // ortho_err, e.g. brock_offdiag's offdiag_energy). A stateless Term can derive from
@@ -183,6 +184,7 @@ struct SripPenalty {
     }
     void save_state() { std::copy(v.begin(), v.end(), v_saved.begin()); }
     void restore_state() { std::copy(v_saved.begin(), v_saved.end(), v.begin()); }
+    void state(StateArchive& ar) { ar.io_buffer("srip.v", v.data(), v.size()); }  // checkpoints
   };
 };
 

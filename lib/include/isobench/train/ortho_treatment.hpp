@@ -128,9 +128,13 @@ class OrthoTreatment {
   // Whether the constraint of kernel k acts per gate block.
   bool per_gate(std::size_t k) const;
   double last_grad_norm() const { return last_grad_norm_; }
-  // Checkpoints (state_archive.hpp): the last gradient norm (evaluations report it); penalties
-  // and constraints keep no state between steps (their buffers are scratch).
-  void state(StateArchive& ar) { ar.io("treatment.last_grad_norm", last_grad_norm_); }
+  // Checkpoints (state_archive.hpp): the last gradient norm (evaluations report it) and each
+  // penalty's state across calls (srip's vector); constraints keep none between steps (their
+  // buffers are scratch).
+  void state(StateArchive& ar) {
+    ar.io("treatment.last_grad_norm", last_grad_norm_);
+    for (auto& p : penalty_) p.state(ar);
+  }
   const OrthoTreatmentSpec& spec() const { return spec_; }
   const std::vector<OrthoKernel<T>>& kernels() const { return kernels_; }
   const std::vector<ParamRef<T>>& params() const { return params_; }

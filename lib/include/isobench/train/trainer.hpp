@@ -66,8 +66,9 @@ struct CheckpointConfig {
   long every_steps = 0;       // > 0: due every this many steps (tests)
   std::string resume;         // non-empty: a checkpoint's bytes to go on from (resume_source
   std::string resume_source;  // names them in errors)
-  int halt_after = 0;  // > 0: return after this many checkpoints, stop_reason "halted" (tests:
-                       // an interruption)
+  int halt_after = 0;    // > 0: return after this many checkpoints, stop_reason "halted" (tests:
+                         // an interruption)
+  std::string identity;  // the run's name: the first record, checked on loading
 };
 
 struct TrainConfig {
@@ -195,6 +196,12 @@ TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... call
   bool evaluated = false;
   // The trainer's part of a checkpoint, then the workload's and the callbacks'.
   auto run_state = [&](StateArchive& ar) {
+    std::string id = cfg.checkpoint.identity;
+    ar.io("run", id);
+    if (ar.loading() && id != cfg.checkpoint.identity)
+      throw StateError(cfg.checkpoint.resume_source + ": a checkpoint of the run '" + id +
+                       "', not of '" + cfg.checkpoint.identity +
+                       "' (remove it to start the run afresh)");
     ar.io("trainer.step", step);
     ar.io("trainer.epoch", epoch);
     ar.io("trainer.batch", b);
