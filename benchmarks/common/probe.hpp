@@ -99,8 +99,8 @@ struct ProbeReference {
 };
 
 // In probe mode: classifies the run r (its first and last evaluation; loss and accuracy:
-// validation when measured, else training; ‖∇L‖: ref.grad_norm, else the last record's extra "grad_norm") and
-// sets the probe counters. Outside probe mode: nothing.
+// validation when measured, else training; ‖∇L‖: ref.grad_norm, else the last record's extra
+// "grad_norm") and sets the probe counters. Outside probe mode: nothing.
 void report_probe(benchmark::State& state, const TrainResult& r, const ProbeCriteria& c,
                   const ProbeReference& ref = {});
 
