@@ -194,7 +194,8 @@ def table(rows):
     flagged = [r for r in rows if r["class"] in FLAGGED]
     lines.append("")
     lines.append(f"# flagged: {len(flagged)} configuration(s) flat, diverged, not finite or "
-                 f"unclassified" + (" — each needs a diagnosis (docs/PAPER_PROFILE.md)" if flagged else ""))
+                 f"unclassified"
+                 + (" — each needs a diagnosis (docs/PAPER_PROFILE.md)" if flagged else ""))
     for r in flagged:
         lines.append(f"{r['class']:<12} {r['name']}")
         lines.append(f"             hint: {r['hint']}")
