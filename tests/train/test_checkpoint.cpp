@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "blobs.hpp"
 #include "isobench/core/state_archive.hpp"
 #include "isobench/data/datasets.hpp"
 #include "isobench/train/mlp_classifier.hpp"
@@ -122,25 +123,8 @@ TEST(StateArchive, RefusesWhatItDidNotWrite) {
       "40 bytes in the file, 32 expected");
 }
 
-// n samples in `dim` features from `classes` blobs (as test_mlp_classifier.cpp's).
 Dataset blobs(int n, int dim, int classes, std::uint64_t seed) {
-  Engine eng = make_engine("test_checkpoint/blobs", seed);
-  std::vector<double> centre(static_cast<std::size_t>(classes) * dim);
-  for (auto& c : centre) c = 1.5 * standard_normal(eng);
-  Dataset d;
-  d.n = n;
-  d.rows = 1;
-  d.cols = dim;
-  d.classes = classes;
-  d.source = "synthetic blobs";
-  for (int i = 0; i < n; ++i) {
-    const int y = i % classes;
-    d.y.push_back(y);
-    for (int j = 0; j < dim; ++j)
-      d.x.push_back(
-          static_cast<float>(centre[static_cast<std::size_t>(y) * dim + j] + standard_normal(eng)));
-  }
-  return d;
+  return testutil::gaussian_blobs(n, dim, classes, 1.5, "test_checkpoint/blobs", seed);
 }
 
 // A trace kept in memory; its checkpoint state is how many lines it holds (a file's offset).

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "blobs.hpp"
 #include "data_test_util.hpp"
 #include "gradcheck.hpp"
 #include "isobench/data/datasets.hpp"
@@ -19,23 +20,7 @@ namespace {
 
 // n samples in `dim` features from `classes` Gaussian blobs: centres ~ N(0, 1)·sep, noise N(0,1).
 Dataset blobs(int n, int dim, int classes, double sep, std::uint64_t seed) {
-  Engine eng = make_engine("test_mlp_classifier/blobs", seed);
-  std::vector<double> centre(static_cast<std::size_t>(classes) * dim);
-  for (auto& c : centre) c = sep * standard_normal(eng);
-  Dataset d;
-  d.n = n;
-  d.rows = 1;
-  d.cols = dim;
-  d.classes = classes;
-  d.source = "synthetic blobs";
-  for (int i = 0; i < n; ++i) {
-    const int y = i % classes;
-    d.y.push_back(y);
-    for (int j = 0; j < dim; ++j)
-      d.x.push_back(
-          static_cast<float>(centre[static_cast<std::size_t>(y) * dim + j] + standard_normal(eng)));
-  }
-  return d;
+  return testutil::gaussian_blobs(n, dim, classes, sep, "test_mlp_classifier/blobs", seed);
 }
 
 ClassifierSpec small_spec() {

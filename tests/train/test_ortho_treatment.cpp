@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "alloc_counter.hpp"
+#include "blobs.hpp"
 #include "gradcheck.hpp"
 #include "isobench/core/decompositions.hpp"
 #include "isobench/optim/grad_clip.hpp"
@@ -48,22 +49,7 @@ Dataset bright_rows(int n, int rows, int cols, int classes, std::uint64_t seed) 
 
 // Flat samples of `dim` features from `classes` Gaussian blobs (what RQE's MLP reads).
 Dataset blobs(int n, int dim, int classes, std::uint64_t seed) {
-  Engine eng = make_engine("test/ortho_treatment/blobs", seed);
-  std::vector<double> centre(static_cast<std::size_t>(classes) * dim);
-  for (auto& c : centre) c = 2 * standard_normal(eng);
-  Dataset d;
-  d.n = n;
-  d.rows = 1;
-  d.cols = dim;
-  d.classes = classes;
-  d.source = "synthetic blobs";
-  for (int i = 0; i < n; ++i) {
-    d.y.push_back(i % classes);
-    for (int j = 0; j < dim; ++j)
-      d.x.push_back(static_cast<float>(centre[static_cast<std::size_t>(i % classes) * dim + j] +
-                                       standard_normal(eng)));
-  }
-  return d;
+  return testutil::gaussian_blobs(n, dim, classes, 2.0, "test/ortho_treatment/blobs", seed);
 }
 
 SequenceWorkloadSpec copy_spec(RecurrentModel m) {
