@@ -217,13 +217,20 @@ def main(args, root):
     # The flags that select each binary's part of the sweep (None: it has no run in this shard),
     # the whole selection's listing per binary when sharded, and how the shards were split.
     bflags, whole, split = {}, {}, {}
+
+    def whole_selection():
+        """{binary: its listing of the whole selection}; Die when one cannot list."""
+        if not whole:
+            for b in bins:
+                rc, text = list_runs(b, filt)
+                if rc != 0:
+                    die(f"{os.path.basename(b)} could not list its runs (see above); {out} was "
+                        f"left as it was")
+                whole[b] = text
+        return whole
+
     if o.shard:
-        for b in bins:
-            rc, text = list_runs(b, filt)
-            if rc != 0:
-                die(f"{os.path.basename(b)} could not list its runs (see above); {out} was left "
-                    f"as it was")
-            whole[b] = text
+        whole_selection()
         si, sk = sharding.parse(o.shard)
         everything = [n for b in bins for n in names_of(whole[b])]
         split = {"shard_mode": o.shard_mode, "shard": o.shard}
@@ -251,11 +258,7 @@ def main(args, root):
             bflags[b] = filt
     if o.probe:
         # The first seed of every configuration the filter selects, named one by one.
-        for b in bins:
-            rc, text = list_runs(b, filt)
-            if rc != 0:
-                die(f"{os.path.basename(b)} could not list its runs (see above); {out} was left "
-                    f"as it was")
+        for b, text in whole_selection().items():
             mine = probe.select(names_of(text))
             bflags[b] = filt + [RUN_FLAG + n for n in mine] if mine else None
         os.environ["ISOBENCH_PROBE"] = "1"
@@ -307,7 +310,7 @@ def main(args, root):
                 die(f"{name}: its shard {o.shard} ({len(names_of(text))} runs) is not the part of "
                     f"its selection that the name hash assigns (docs/SWEEPS.md, Sharding); rebuild "
                     f"the binaries (./isobench build); {out} was left as it was")
-        listed[b] = (text, whole.get(b))
+        listed[b] = (text, whole.get(b) if o.shard else None)
     if o.jobs > 1 or o.probe or (o.shard and o.shard_mode == "balanced"):
         # Binaries built before --isobench_run would run everything for every task: refuse them.
         for b in bins:
