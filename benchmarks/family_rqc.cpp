@@ -288,7 +288,7 @@ void run_rqc(benchmark::State& state, const std::string& name, const RunConfig& 
     report_probe(state, r, kProbe, {full_steps});
     nlohmann::json final_line = {{"kind", "final"}, {"stop_reason", r.stop_reason}};
     if (!r.diverged_reason.empty()) final_line["diverged_reason"] = r.diverged_reason;
-    if (!r.diverged) {
+    if (!r.diverged && !probe_mode()) {  // the probe measures no test accuracy
       const double test_acc = workload->accuracy(data->test, Profile::test_samples);
       set_counter(state, "test_acc", test_acc);
       final_line["test_acc"] = test_acc;

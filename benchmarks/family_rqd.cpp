@@ -168,7 +168,8 @@ void run_rqd(benchmark::State& state, const std::string& name, const RunConfig& 
     report_training(state, r, /*epochs=*/true);
     report_probe(state, r, kProbe, {full_steps});
     if (!r.diverged) {
-      set_counter(state, "test_acc", workload->mnist_accuracy(data->test));
+      if (!probe_mode())  // the probe measures no test accuracy
+        set_counter(state, "test_acc", workload->mnist_accuracy(data->test));
       const nlohmann::json kernel = kernel_json(*workload);
       for (const auto& [k, v] : kernel.items()) set_counter(state, k, v.get<double>());
       report_penalty_measure(state, spec.penalty, {&workload->recurrent_kernel()});

@@ -214,7 +214,7 @@ void run_rqe(benchmark::State& state, const std::string& name, const RunConfig& 
     std::vector<const Matrix<float>*> kernels;
     for (int l : workload->square_layers()) kernels.push_back(&workload->net().weight(l));
     report_penalty_measure(state, workload->spec().penalty, kernels, &final_line);
-    if (!r.diverged) {
+    if (!r.diverged && !probe_mode()) {  // the probe measures no test accuracy
       const double test_acc = workload->accuracy(data->test, Profile::test_samples);
       set_counter(state, "test_acc", test_acc);
       final_line["test_acc"] = test_acc;
