@@ -98,6 +98,7 @@ TraceWriter::TraceWriter(std::string_view run_name) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   path_ = (dir / (sanitize(run_name) + ".jsonl")).string();
+  run_name_ = std::string(run_name);
   // A run resuming from its checkpoint keeps its trace; loading the checkpoint cuts it back.
   const bool keep = resumes_from_checkpoint(run_name);
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | (keep ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
@@ -112,12 +113,12 @@ void TraceWriter::state(StateArchive& ar) {
   // The trace must hold at least what it held at the checkpoint, written whole.
   const std::int64_t size = static_cast<std::int64_t>(::lseek(fd_, 0, SEEK_END));
   if (offset < 0 || offset > size)
-    throw StateError(path_ + ": " +
-                     (offset < 0
-                          ? std::string("the trace could not be written before the checkpoint")
-                          : "the trace is shorter (" + std::to_string(size) +
-                                " bytes) than at the checkpoint (" + std::to_string(offset) + ")") +
-                     "; remove the run's checkpoint to start it afresh");
+    throw StateError(
+        path_ + ": " +
+        (offset < 0 ? std::string("the trace could not be written before the checkpoint")
+                    : "the trace is shorter (" + std::to_string(size) +
+                          " bytes) than at the checkpoint (" + std::to_string(offset) + ")") +
+        "; remove the run's checkpoint (" + checkpoint_path(run_name_) + ") to start it afresh");
   if (::ftruncate(fd_, offset) != 0 || ::lseek(fd_, offset, SEEK_SET) != offset) {
     note_write_error(path_, std::strerror(errno));
     ::close(fd_);

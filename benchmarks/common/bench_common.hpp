@@ -93,7 +93,7 @@ class TraceWriter {
   const std::string& path() const { return path_; }
 
  private:
-  std::string path_;
+  std::string path_, run_name_;
   int fd_ = -1;
 };
 

@@ -29,7 +29,9 @@ void save_atomically(const std::string& path, const std::string& bytes) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   const std::string tmp = path + ".tmp";
   auto warn = [&](const std::string& what, int err) {
-    std::fprintf(stderr, "warning: the checkpoint %s was not written: %s: %s (the run goes on)\n",
+    std::fprintf(stderr,
+                 "warning: the checkpoint %s was not written: %s: %s (the run goes on; free "
+                 "space in $ISOBENCH_OUT, or ISOBENCH_CHECKPOINT_SECONDS=0 for none)\n",
                  path.c_str(), what.c_str(), std::strerror(err));
     std::remove(tmp.c_str());
   };

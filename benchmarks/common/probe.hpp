@@ -83,7 +83,7 @@ double probe_reference(const ProbeCriteria& c, double first_loss, double family_
 ProbeClass classify_probe(const ProbeCriteria& c, const ProbeEvidence& e);
 
 // In probe mode: cuts tc to the probe's slice (min(kProbeFraction of step_budget and of
-// epoch_budget, rounded up, at least 1; kProbeSeconds of training) and lets no target stop it.
+// epoch_budget, rounded up, at least 1; probe_seconds() of training) and lets no target stop it.
 // Outside probe mode: nothing. Returns the step budget before the cut (the full run's steps),
 // for report_probe.
 long apply_probe(TrainConfig& tc);

@@ -185,6 +185,9 @@ def full_estimate(table):
 def main(args, root):
     """Runs `./isobench bench args` from the repository root root; returns the exit status."""
     o = parse(args)
+    if os.environ.get("ISOBENCH_PROBE_SECONDS") and not o.probe:
+        die("ISOBENCH_PROBE_SECONDS is set: it sets the probe's slice and only --probe reads it; "
+            "unset it for a sweep")
     if os.environ.get("ISOBENCH_PROBE") and not o.probe:
         die(f"ISOBENCH_PROBE={os.environ['ISOBENCH_PROBE']} is set: every run would train only "
             f"the probe's slice; probe with ./isobench bench --probe, or unset it for a sweep")
@@ -291,8 +294,9 @@ def main(args, root):
             lines = [f"# no cost estimate: {e}"]
         if names:
             if o.probe:
-                lines.insert(0, "# the probe: one seed per configuration, min(5 % of each "
-                                "training run, 60 s), RQA/rnn on one of its four sequences")
+                lines.insert(0, f"# the probe: one seed per configuration, min(5 % of each "
+                                f"training run, {probe.probe_seconds():g} s), RQA/rnn on one of "
+                                f"its four sequences")
             sys.stderr.write("".join(line + "\n" for line in lines))
         return 0
 

@@ -24,6 +24,15 @@ CLASSES = {0: "flat", 1: "learning", 2: "plateau", 3: "diverged", 4: "finite", 5
 # What the probe flags for a diagnosis (docs/PAPER_PROFILE.md holds each flagged configuration's).
 FLAGGED = ("flat", "diverged", "not_finite", "unclassified")
 PROBE_FRACTION, PROBE_SECONDS = 0.05, 60.0  # probe.hpp's kProbeFraction, kProbeSeconds
+
+
+def probe_seconds():
+    """The slice's cap: $ISOBENCH_PROBE_SECONDS (the binaries' probe_seconds()), else 60."""
+    try:
+        v = float(os.environ.get("ISOBENCH_PROBE_SECONDS") or PROBE_SECONDS)
+    except ValueError:
+        return PROBE_SECONDS  # the binaries refuse it, naming the variable
+    return v if v > 0 else PROBE_SECONDS
 RQA_SEQUENCES = 4  # family_rqa_rnn.cpp's kSequences (the probe measures one)
 SEED = re.compile(r"/seed:\d+$")
 
@@ -60,7 +69,7 @@ def probe_cost(name, estimate):
         return estimate / RQA_SEQUENCES
     if name.startswith("RQA/"):
         return estimate
-    return min(PROBE_FRACTION * estimate, PROBE_SECONDS) + 1.0
+    return min(PROBE_FRACTION * estimate, probe_seconds()) + 1.0
 
 
 class ProbeTable:
@@ -110,13 +119,15 @@ def hint(row):
         if abs(change) <= 1:
             return ("nothing moved (loss within 1 %): the learning rate is far too small for this "
                     "model (try ISOBENCH_LR_SCALE=10), or no gradient reaches the weights")
-        need = (1 - c.get("probe_need_loss_drop", 0.1)) * ref
+        floor = c.get("probe_loss_floor", 0.0)
+        need = floor + (1 - c.get("probe_need_loss_drop", 0.1)) * (ref - floor)
         steps, full = c.get("probe_steps"), c.get("probe_full_steps")
         capped = steps is not None and full is not None and steps < PROBE_FRACTION * full - 1
         return (f"learning too slowly for the slice (loss {li:.4g} -> {lf:.4g}, needs <= "
                 f"{need:.4g})"
                 + (f"; the time cap cut it to {steps:.0f} steps, below 5 % of {full:.0f} — look "
-                   f"further with ISOBENCH_PROBE_SECONDS=300" if capped else
+                   f"further: ISOBENCH_PROBE_SECONDS=300 ISOBENCH_OUT=<another directory> "
+                   f"./isobench bench --probe --filter '<this run without /seed:1>'" if capped else
                    ": raise the learning rate (try ISOBENCH_LR_SCALE=3), or the slice ends inside "
                    "the early transient — check the budget against the source's"))
     return "no loss measured: read the run's trace"

@@ -78,6 +78,10 @@ class Rows(unittest.TestCase):
                                              probe_loss_final=0.5, probe_need_loss_drop=0.1))
         self.assertIn("too slowly", flat(probe_loss_initial=2.735, probe_loss_reference=2.3026,
                                          probe_loss_final=2.5))
+        # RQB: the gap to the floor E* must shrink by 10 %: 0.456 + 0.9·(1.15 − 0.456) = 1.0806.
+        self.assertIn("needs <= 1.081", flat(probe_loss_initial=1.15, probe_loss_reference=1.15,
+                                             probe_loss_floor=0.456, probe_loss_final=1.12,
+                                             probe_need_loss_drop=0.1))
 
 
 if __name__ == "__main__":

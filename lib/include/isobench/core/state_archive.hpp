@@ -10,8 +10,8 @@
 // Loading checks every record's key, kind and size against the visitor's, and that nothing is
 // left over: a file whose records are not the ones this run saves (another kind of run or
 // configuration, a truncated write) is refused with the key (and the file) it broke at — never
-// half-loaded silently. Which run it belongs to is the caller's first record (checkpoints.cpp
-// writes the run's name).
+// half-loaded silently. Which run it belongs to is the caller's first record (the trainer writes
+// the run's name, CheckpointConfig::identity).
 #pragma once
 
 #include <cstdint>
