@@ -157,15 +157,19 @@ void note_dataset(const std::string& dataset, const std::string& description,
   if (!append_to_file(path, line, reason)) note_write_error(path, reason);
 }
 
-double lr_scale() {
-  const char* s = std::getenv("ISOBENCH_LR_SCALE");
-  if (!s || !*s) return 1.0;
+double env_number(const char* var, double unset, bool zero_ok, const char* expected) {
+  const char* s = std::getenv(var);
+  if (!s || !*s) return unset;
   char* end = nullptr;
   const double v = std::strtod(s, &end);
-  if (end == s || *end != '\0' || !(v > 0) || !std::isfinite(v))
-    throw std::invalid_argument(std::string("ISOBENCH_LR_SCALE='") + s +
-                                "' is not a positive number (unset it for normal runs)");
+  if (end == s || *end != '\0' || !std::isfinite(v) || v < 0 || (v == 0 && !zero_ok))
+    throw std::invalid_argument(std::string(var) + "='" + s + "' is not " + expected);
   return v;
+}
+
+double lr_scale() {
+  return env_number("ISOBENCH_LR_SCALE", 1.0, false,
+                    "a positive number (unset it for normal runs)");
 }
 
 namespace {

@@ -116,6 +116,10 @@ void for_each_type(F&& f) {
 // naming the variable when it is not a positive number.
 double lr_scale();
 
+// The number in environment variable var: `unset` when it is unset or empty; a finite number
+// > 0 (≥ 0 with zero_ok) otherwise, else std::invalid_argument "VAR='…' is not <expected>".
+double env_number(const char* var, double unset, bool zero_ok, const char* expected);
+
 // The profile whose grid the families register: the one compiled in (ISOBENCH_PROFILE), unless
 // ISOBENCH_LIST_PROFILE=quick|paper names the other one — for listing only (the sweep's cost
 // estimates and their test list both profiles from one build); main() refuses to run anything

@@ -51,14 +51,8 @@ void set_checkpoint_resume(bool resume) {
 }
 
 double checkpoint_seconds() {
-  const char* s = std::getenv("ISOBENCH_CHECKPOINT_SECONDS");
-  if (!s || !*s) return 600;
-  char* end = nullptr;
-  const double v = std::strtod(s, &end);
-  if (end == s || *end != '\0' || !(v >= 0) || !std::isfinite(v))
-    throw std::invalid_argument(std::string("ISOBENCH_CHECKPOINT_SECONDS='") + s +
-                                "' is not a number of seconds >= 0 (0: no checkpoints)");
-  return v;
+  return env_number("ISOBENCH_CHECKPOINT_SECONDS", 600, true,
+                    "a number of seconds >= 0 (0: no checkpoints)");
 }
 
 std::string checkpoint_path(std::string_view run_name) {

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench_common.hpp"
+
 namespace isobench::bench {
 
 bool probe_mode() {
@@ -23,14 +25,8 @@ double probe_reference(const ProbeCriteria& c, double first_loss, double family_
 }
 
 double probe_seconds() {
-  const char* s = std::getenv("ISOBENCH_PROBE_SECONDS");
-  if (!s || !*s) return kProbeSeconds;
-  char* end = nullptr;
-  const double v = std::strtod(s, &end);
-  if (end == s || *end != '\0' || !(v > 0) || !std::isfinite(v))
-    throw std::invalid_argument(std::string("ISOBENCH_PROBE_SECONDS='") + s +
-                                "' is not a positive number of seconds (unset: 60)");
-  return v;
+  return env_number("ISOBENCH_PROBE_SECONDS", kProbeSeconds, false,
+                    "a positive number of seconds (unset: 60)");
 }
 
 ProbeClass classify_probe(const ProbeCriteria& c, const ProbeEvidence& e) {
