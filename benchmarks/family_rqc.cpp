@@ -47,6 +47,10 @@
 //          (≈ 12 GFLOP per step: 1–2 hours per run on one core); evaluation every 500 steps
 //          on 2,000 training and 5,000 validation samples; test_acc on all 10,000 test images;
 //          seeds 1–5.
+//   paper, Pennington's comparison (`steps:500` in the name): the paper profile's MNIST/SGD
+//          configurations for 500 steps, evaluated every 50 steps on 1,000 training and 2,000
+//          validation samples, seeds 1–3 — which configuration reaches the target first, in a
+//          sitting (≈ 5 minutes per run; reports/reference/pennington).
 //
 // Counters: final_acc (training accuracy on the evaluation subset at the end), best_val_acc,
 // test_acc, final_loss, steps_to_target, step_budget, converged, diverged, train_seconds; and at
@@ -95,12 +99,23 @@ struct Quick {
   static constexpr double lr_factor = 1;  // × each optimizer's rate
   static constexpr long budget = 300, eval_every = 25;
   static constexpr int eval_train = 1000, eval_val = 1000, test_samples = 2000, seeds = 5;
+  static constexpr bool steps_in_name = false;
 };
 struct Paper {
   static constexpr int depth = 200, width = 400, max_train = -1, batch = 64;
   static constexpr double lr_factor = 0.1;  // depth 200: a tenth of the quick rates (header)
   static constexpr long budget = 5000, eval_every = 500;
   static constexpr int eval_train = 2000, eval_val = 5000, test_samples = 0, seeds = 5;
+  static constexpr bool steps_in_name = false;
+};
+// Pennington et al.'s comparison at the paper's depth within a sitting (built with the paper
+// profile; header, "Profiles"): MNIST, SGD, the paper's rates, 500 steps evaluated every 50.
+struct Reproduction {
+  static constexpr int depth = Paper::depth, width = Paper::width, max_train = -1, batch = 64;
+  static constexpr double lr_factor = Paper::lr_factor;
+  static constexpr long budget = 500, eval_every = 50;
+  static constexpr int eval_train = 1000, eval_val = 2000, test_samples = 0, seeds = 3;
+  static constexpr bool steps_in_name = true;  // `steps:500` tells its runs from the paper's
 };
 
 // ---- grid ----
@@ -141,9 +156,20 @@ template <>
 struct DatasetsOf<Quick> {
   using type = std::tuple<Mnist>;
 };
+template <>
+struct DatasetsOf<Reproduction> {
+  using type = std::tuple<Mnist>;
+};
 using Points = std::tuple<TanhIsometric, ReluCritical>;
 using Inits = std::tuple<OrthogonalInit, GaussianInit>;  // then the user's inits (methods/)
-using Optimizers = std::tuple<Sgd, Adam>;
+template <class Profile>
+struct OptimizersOf {
+  using type = std::tuple<Sgd, Adam>;
+};
+template <>
+struct OptimizersOf<Reproduction> {  // Pennington et al.'s Fig. 4: SGD
+  using type = std::tuple<Sgd>;
+};
 
 // ---- data: 80/20 (split seed 0), standardized; loaded once per process (data_cache.hpp) ----
 template <class Profile>
@@ -218,8 +244,9 @@ Name name_of(const RunConfig& c) {
       .kv("depth", Profile::depth)
       .kv("width", Profile::width)
       .kv("opt", Opt::name)
-      .kv("lr", c.lr)
-      .kv("seed", c.seed);
+      .kv("lr", c.lr);
+  if (Profile::steps_in_name) n.kv("steps", static_cast<int>(Profile::budget));
+  n.kv("seed", c.seed);
   return n;
 }
 
@@ -308,7 +335,7 @@ void register_grid() {
       for_each_type<Inits>([&](auto in) { inits.push_back(decltype(in)::name); });
       for (const InitMethod& m : user_inits()) inits.push_back(m.name);
       for (const std::string& init : inits) {
-        for_each_type<Optimizers>([&](auto op) {
+        for_each_type<typename OptimizersOf<Profile>::type>([&](auto op) {
           using O = decltype(op);
           for (int seed = 1; seed <= Profile::seeds; ++seed) {
             const RunConfig c{
@@ -323,9 +350,10 @@ void register_grid() {
 }
 
 const bool registered = [] {
-  if (paper_profile())
+  if (paper_profile()) {
     register_grid<Paper>();
-  else
+    register_grid<Reproduction>();
+  } else
     register_grid<Quick>();
   return true;
 }();

@@ -273,8 +273,8 @@ def groups_by_config(runs):
 
 # docs/CONTRACT.md's key order (labels list keys in this order).
 KEY_ORDER = ["model", "task", "dataset", "act", "init", "gain", "sw2", "sb2", "depth", "width",
-             "hidden", "batch", "reg", "norm", "lambda", "constraint", "margin", "opt", "lr", "m",
-             "n", "k", "dtype", "seed"]
+             "hidden", "batch", "reg", "norm", "lambda", "constraint", "margin", "opt", "lr", "steps",
+             "epochs", "m", "n", "k", "dtype", "seed"]
 
 
 def varying_keys(names):
@@ -307,7 +307,8 @@ LABEL_FORM = {"model": "{v}", "task": "{v}", "dataset": "{v}", "act": "{v}", "in
               "gain": "g={v}", "sw2": "σw²={v}", "sb2": "σb²={v}", "depth": "L={v}",
               "width": "N={v}", "hidden": "h={v}", "batch": "B={v}", "reg": "{v}",
               "norm": "{v}", "lambda": "λ={v}", "constraint": "{v}", "margin": "m={v}",
-              "opt": "{v}", "lr": "lr={v}"}
+              "opt": "{v}", "lr": "lr={v}", "steps": "{v} steps",
+              "epochs": "{v} epochs"}
 
 
 NONE_WORDS = {"reg": "no penalty", "constraint": "unconstrained"}

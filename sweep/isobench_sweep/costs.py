@@ -139,14 +139,16 @@ def work(name, budgets, mnist):
         d, n = _num(k, "depth", name), _num(k, "width", name)
         train, val, test = _mnist_sizes(b, k.get("dataset", "mnist"), mnist)
         fwd = _mlp_fwd(int(d), n)
-        evals = b["steps"] // b["eval_every"] + 1
+        # An entry with its own budget names it (RQC's `steps:500`; evaluated as the profile).
+        steps = _num(k, "steps", name) if "steps" in k else b["steps"]
+        evals = steps // b["eval_every"] + 1
         ev = (b["eval_train"] + (min(b["eval_val"], val) if b["eval_val"] else val))
         test = b["test"] or test
-        g = (b["steps"] * 3 * b["batch"] + evals * ev + test) * fwd
+        g = (steps * 3 * b["batch"] + evals * ev + test) * fwd
         if fam == "RQC":
             g += 2 * (2 * (d - 2) * n ** 3 + 8 * n ** 3)
         elif k.get("reg", "none") != "none" or k.get("constraint", "none") != "none":
-            g += b["steps"] * max(d - 2, 0) * _treatment_h3(k) * n ** 3
+            g += steps * max(d - 2, 0) * _treatment_h3(k) * n ** 3
         return g / 1e9
     if fam in ("RQD", "SEED"):
         return _recurrent_mnist(fam, k, b, mnist, name) / 1e9
@@ -200,8 +202,9 @@ def _task(model, k, b, mnist, name):
     if task in ("pixelmnist", "permmnist"):
         train, val, test = _mnist_sizes(b, "mnist", mnist)
         per = 784 * _rnn_step(h, 1, gates)
-        steps = b["mnist_epochs"] * math.ceil(train / batch)
-        evals = (b["mnist_epochs"] + 1) * (b["eval_train"] + val) + test
+        epochs = _num(k, "epochs", name) if "epochs" in k else b["mnist_epochs"]  # its own
+        steps = epochs * math.ceil(train / batch)
+        evals = (epochs + 1) * (b["eval_train"] + val) + test
         return steps * (3 * batch * per + treat) + evals * per
     raise _NoEstimate(f"TASK has no model for the task '{task}'")
 

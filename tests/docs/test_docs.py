@@ -132,7 +132,12 @@ def method_names():
 
 # --- 1. names ---------------------------------------------------------------------------------
 
-def listed_names():
+def listed_names(profile=None):
+    """(family, name) of every entry the built binaries list: their own profile, or with
+    profile='paper' the paper profile's grid (ISOBENCH_LIST_PROFILE; listing only)."""
+    env = dict(os.environ)
+    if profile:
+        env["ISOBENCH_LIST_PROFILE"] = profile
     bench_dir = os.environ.get("ISOBENCH_DOCS_BENCH_DIR")
     if not bench_dir or not os.path.isdir(bench_dir):
         raise AssertionError("set ISOBENCH_DOCS_BENCH_DIR to the built benchmarks directory "
@@ -146,7 +151,7 @@ def listed_names():
         if not os.access(exe, os.X_OK):
             raise AssertionError(f"{exe} is missing: build it (benchmarks/family_{fam}.cpp)")
         out = subprocess.run([exe, "--benchmark_list_tests"], capture_output=True, text=True,
-                             timeout=120)
+                             timeout=120, env=env)
         if out.returncode != 0:
             raise AssertionError(f"{exe} --benchmark_list_tests failed: {out.stderr[-500:]}")
         # Google Benchmark's own suffixes (/iterations:1 of a fixed-iteration run, …) are not
@@ -193,7 +198,7 @@ class TestNames(unittest.TestCase):
             allowed[key] |= user.get(key, set())
 
         problems = []
-        names = listed_names()
+        names = listed_names() + listed_names("paper")  # the paper's own keys (steps, epochs)
         self.assertGreater(len(names), 100, "suspiciously few names listed")
         for fam_file, name in names:
             parts = name.split("/")

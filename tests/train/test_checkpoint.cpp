@@ -362,6 +362,29 @@ TEST(Checkpoint, AnotherRunsCheckpointIsRefused) {
   }
 }
 
+TEST(Checkpoint, StateThatCannotBeWrittenFailsBeforeTheFirstStep) {
+  // As a user's stateful penalty without state(StateArchive&) does (method_registry.hpp).
+  struct Unwritable {
+    int steps = 0;
+    int steps_per_epoch() const { return 1; }
+    void begin_epoch(int) {}
+    double step() {
+      ++steps;
+      return 1.0;
+    }
+    void evaluate(EvalRecord& r) { r.loss = 1.0; }
+    bool reached_target(const EvalRecord&) const { return false; }
+    bool diverged(const EvalRecord&) const { return false; }
+    void state(StateArchive&) { throw StateError("penalty p keeps state but cannot checkpoint"); }
+  } w;
+  TrainConfig cfg;
+  cfg.step_budget = 50;
+  cfg.checkpoint.save = [](const std::string&) {};
+  cfg.checkpoint.every_steps = 40;  // the first checkpoint would be due at step 40
+  EXPECT_THROW(train(w, cfg), StateError);
+  EXPECT_EQ(w.steps, 0);
+}
+
 TEST(Checkpoint, AWorkloadWithoutStateIsRefused) {
   struct NoState {
     int steps_per_epoch() const { return 1; }

@@ -101,6 +101,19 @@ class Model(unittest.TestCase):
         b = a.replace("depth:64", "depth:128")
         self.assertGreater(self.table.model_estimate(b), 1.5 * self.table.model_estimate(a))
 
+    def test_an_entry_with_its_own_budget_is_estimated_from_its_name(self):
+        rqc = ("RQC/mlp/dataset:mnist/act:tanh/init:orthogonal/sw2:1.05/sb2:2.01e-05/depth:200/"
+               "width:400/opt:sgd/lr:0.001/seed:1")
+        short = rqc.replace("/seed:1", "/steps:500/seed:1")  # a tenth of the paper's 5,000
+        full, part = self.table.model_estimate(rqc), self.table.model_estimate(short)
+        self.assertLess(part, 0.2 * full)
+        self.assertGreater(part, 0.05 * full)
+        task = ("TASK/rnn/task:permmnist/dataset:mnist/act:tanh/init:orthogonal/hidden:128/"
+                "batch:128/constraint:none/opt:adam/lr:0.0001/seed:9")
+        three = task.replace("/seed:9", "/epochs:3/seed:9")  # 3 of the paper's 10 epochs
+        ratio = self.table.model_estimate(three) / self.table.model_estimate(task)
+        self.assertAlmostEqual(ratio, 0.3, delta=0.05)
+
     def test_measured_value_wins_in_its_profile(self):
         quick = costs.load(ROOT, "quick")
         n = "RQB/mlp/dataset:mnist/act:linear/init:gaussian/depth:8/width:64/opt:gd/lr:0.125/seed:1"

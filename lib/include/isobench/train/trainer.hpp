@@ -289,8 +289,15 @@ TrainResult train(Workload& workload, const TrainConfig& cfg, Callbacks&... call
     res.resumed_at = last_save_step = step;
     res.epochs = epoch;
     begin_epoch = false;
-  } else if (cfg.eval_at_start) {
-    evaluate();
+  } else {
+    // A run that will checkpoint writes its state once before the first step, so a piece that
+    // cannot (e.g. a user's stateful penalty without state(StateArchive&)) fails now, not at the
+    // first checkpoint minutes in. Writing reads the state and changes nothing.
+    if (ck.save) {
+      StateArchive trial = StateArchive::saver();
+      run_state(trial);
+    }
+    if (cfg.eval_at_start) evaluate();
   }
   while (!stop && step < cfg.step_budget && (cfg.epoch_budget == 0 || epoch < cfg.epoch_budget)) {
     if (begin_epoch) workload.begin_epoch(epoch);
