@@ -46,6 +46,8 @@ GAIN_CLAIM = ("so_gain_adjusted beats so (task:rowmnist gain:1.25 norm:mean lamb
 INIT_CLAIM = "orthogonal init (g = 1, no penalty) beats Glorot (task:rowmnist lr:0.0001)"
 RQB_NAME = "RQB/mlp/dataset:mnist/act:linear/init:{init}/depth:{d}/width:64/seed:{s}"
 RQB_DEPTHS = [2, 4, 8, 16, 32]
+TASK_MNIST_NAME = ("TASK/rnn/task:permmnist/dataset:mnist/act:tanh/init:orthogonal/hidden:128/"
+                   "batch:128/constraint:none/opt:adam/lr:0.0001/epochs:3/seed:{s}")
 FIELDS = ["family", "claim", "kind", "metric", "effect", "ci_low", "ci_high", "test",
           "p_adjusted", "n", "outcome", "mde"]
 NUMBERS = ["effect", "ci_low", "ci_high", "p_adjusted", "mde"]
@@ -290,6 +292,27 @@ class Report(Base):
         for a, b in zip(got_a, got_b):
             self.assertEqual(a["effect"], b["effect"], a["claim"])
             self.assertEqual(a["note"], b["note"], a["claim"])
+
+
+    # ------------------------------------------------------------------ TASK on MNIST
+
+    def test_an_mnist_task_learns_when_its_loss_is_below_a_uniform_guess(self):
+        """Pixel and permuted MNIST report no baseline_loss: the claim measures the final loss
+        against log 10; a run at the uniform guess's loss does not learn."""
+        for losses, outcome in (((1.10, 0.95, 0.80), "supported"),
+                                ((2.31, 2.30, 2.305), "inconclusive")):
+            w = synth.Writer(os.path.join(self.tmp, f"task_{outcome}"))
+            for s, fl in zip((1, 2, 3), losses):
+                w.run(TASK_MNIST_NAME.format(s=s), {"final_loss": fl, "test_acc": 0.7,
+                                                    "diverged": 0})
+            got, md = self.report(w.finish(), sub=outcome)
+            self.check_schema(got)
+            [v] = [v for v in got if v["family"] == "TASK"]
+            self.assertIn("learns (final loss below log 10, a uniform guess)", v["claim"])
+            self.assertEqual(v["metric"], "log(final_loss / log 10), per seed")
+            self.assertAlmostEqual(v["effect"], np.mean([math.log(x / math.log(10))
+                                                         for x in losses]))
+            self.assertEqual(v["outcome"], outcome)
 
 
 class Reference(Base):
