@@ -13,8 +13,10 @@ from . import Family
 
 
 def by_init_and_depth(runs, counter):
-    """{init: {depth: [values over seeds]}} for the best-of-grid runs (no `lr` key)."""
+    """{init: {depth: [values over seeds]}} for the best-of-grid runs (no `lr` key); with
+    several widths (the paper profile's 1000 and 256) the key is "init, N=width"."""
     out = defaultdict(lambda: defaultdict(list))
+    several = len(grid_widths(runs)) > 1
     for n, b in ok_runs(runs).items():
         _, _, k = parse_name(n)
         if "lr" in k or "depth" not in k:
@@ -22,8 +24,26 @@ def by_init_and_depth(runs, counter):
         v = counters(b).get(counter)
         if v is None:
             continue
-        out[k.get("init", "?")][int(k["depth"])].append(v)
+        key = k.get("init", "?") + (f", N={k.get('width')}" if several else "")
+        out[key][int(k["depth"])].append(v)
     return out
+
+
+def grid_widths(runs):
+    """The widths of the best-of-grid runs (fixed-rate runs aside), smallest first."""
+    ws = {parse_name(n)[2].get("width") for n in runs
+          if "lr" not in parse_name(n)[2] and "depth" in parse_name(n)[2]}
+    return sorted((w for w in ws if w is not None), key=float)
+
+
+def by_width(runs):
+    """[(claim suffix, runs)]: one group when the grid has one width (the claims keep their
+    names), else one per width — depth trends are per width, never pooled across widths."""
+    ws = grid_widths(runs)
+    if len(ws) <= 1:
+        return [("", runs)]
+    return [(f" (width {w})", {n: b for n, b in runs.items()
+                               if parse_name(n)[2].get("width") == w}) for w in ws]
 
 
 def figures(s):
@@ -38,8 +58,9 @@ def figures(s):
     for init, dd in sorted(data.items()):
         depths = sorted(dd)
         means = [statistics.fmean(dd[d]) for d in depths]
-        c = INIT_COLORS.get(init)
-        ax.plot(depths, means, "-o", color=c, label=f"{init} (mean over seeds)")
+        c = INIT_COLORS.get(init.split(",")[0])
+        style = "--o" if init.endswith("N=256") else "-o"
+        ax.plot(depths, means, style, color=c, label=f"{init} (mean over seeds)")
         for d in depths:
             ax.scatter([d] * len(dd[d]), dd[d], color=c, alpha=0.35, s=14)
     if budget:
@@ -77,15 +98,23 @@ def claims_of(s):
     """Saxe et al. 2013 as three claims on the per-seed exponent b of steps ∝ depth^b
     (least squares of log restricted steps on log depth, one slope per seed, tested across
     seeds): orthogonal flat (equivalence), Gaussian growing (difference), Gaussian grows more
-    than orthogonal (difference, paired by seed)."""
-    series = depth_series(s.runs)
+    than orthogonal (difference, paired by seed). Per width when the grid has several."""
+    out = []
+    for suffix, runs in by_width(s.runs):
+        out += width_claims(runs, s.notes, suffix)
+    return out
+
+
+def width_claims(runs, notes, suffix):
+    """The three claims over the runs of one width; `suffix` names the width (or is empty)."""
+    series = depth_series(runs)
     depths = {x for by_init in series.values() for by_x in by_init.values() for x in by_x}
     if len(depths) < 3:
-        s.notes.append(f"RQB: Saxe's claims are not judged: {len(depths)} depth(s) in the runs, "
-                       f"a trend needs at least three.")
+        notes.append(f"RQB{suffix}: Saxe's claims are not judged: {len(depths)} depth(s) in "
+                     f"the runs, a trend needs at least three.")
         return []
     out = []
-    note = claims.censoring_note(s.runs, lambda k: "lr" not in k)
+    note = claims.censoring_note(runs, lambda k: "lr" not in k)
     metric = "b in steps_to_target ∝ depth^b (per-seed least-squares slope, log–log)"
     for init in ("orthogonal", "gaussian"):
         if init not in series:
@@ -95,24 +124,24 @@ def claims_of(s):
         if init == "orthogonal":
             # A run that never reached the target counts at budget + 1 at every depth, which
             # flattens the slope: flatness cannot be shown from censored times.
-            cens, _ = claims.censored(s.runs, lambda k: "lr" not in k and
+            cens, _ = claims.censored(runs, lambda k: "lr" not in k and
                                       k.get("init") == "orthogonal")
             if cens:
                 extra += (f"; not tested: {cens} orthogonal run(s) never reached the target, "
                           f"and censored times would flatten the slope")
             out.append(stats.Claim(
-                family="RQB", claim="orthogonal init: steps to target flat in depth",
+                family="RQB", claim="orthogonal init: steps to target flat in depth" + suffix,
                 kind="equivalence", metric=metric, values=() if cens else slopes,
                 margin=FLAT_MARGIN, margin_reason=FLAT_REASON, literature_effect=0.0,
                 source=SAXE + " (depth-independent: b = 0)", note=note + extra))
         else:
             out.append(stats.Claim(
-                family="RQB", claim="scaled Gaussian init: steps to target grow with depth",
+                family="RQB", claim="scaled Gaussian init: steps to target grow with depth" + suffix,
                 kind="difference", metric=metric, values=slopes, direction=+1, source=SAXE,
                 note=note + extra))
     if "orthogonal" in series and "gaussian" in series:
         out.append(stats.Claim(
-            family="RQB", claim="steps grow faster with depth for Gaussian than for orthogonal",
+            family="RQB", claim="steps grow faster with depth for Gaussian than for orthogonal" + suffix,
             kind="difference", metric="b(Gaussian) − b(orthogonal), paired by seed",
             values=claims.slope_pairs(series["gaussian"], series["orthogonal"]), direction=+1,
             source=SAXE, note=note))
