@@ -294,6 +294,37 @@ class Report(Base):
             self.assertEqual(a["note"], b["note"], a["claim"])
 
 
+    def test_rqb_two_widths_are_judged_apart_not_pooled(self):
+        """The paper grid has widths 1000 and 256: Saxe's claims per width, each over its own
+        runs (pooled, one width's steps overwrote the other's at the same depth)."""
+        w = synth.Writer(os.path.join(self.tmp, "widths"))
+        name = RQB_NAME.replace("width:64", "width:{w}")
+        rng = np.random.default_rng(3)
+        for width, b in ((1000, 0.3), (256, 0.9)):  # Gaussian steps ∝ depth^b per width
+            for s in SEEDS:
+                for d in RQB_DEPTHS:
+                    for init, e in (("orthogonal", 0.0), ("gaussian", b)):
+                        steps = round(1000 * d ** e * math.exp(rng.normal(0, 0.03)))
+                        w.run(name.format(init=init, d=d, s=s, w=width),
+                              {"steps_to_target": steps, "step_budget": 100000, "converged": 1,
+                               "diverged": 0, "lr_best": 0.5})
+        # Fixed-rate runs at another width do not make a third group.
+        w.run("RQB/mlp/dataset:mnist/act:linear/init:orthogonal/depth:2/width:64/lr:0.125/seed:1",
+              {"steps_to_target": 50, "step_budget": 3000, "converged": 1, "diverged": 0})
+        got, md = self.report(w.finish())
+        self.check_schema(got)
+        self.check_markdown(got, md)
+        v = self.by_claim(got)
+        self.assertEqual(len([k for k in v if k[0] == "RQB"]), 6)
+        for width, b in ((1000, 0.3), (256, 0.9)):
+            grow = v[("RQB", f"scaled Gaussian init: steps to target grow with depth "
+                             f"(width {width})")]
+            self.assertAlmostEqual(grow["effect"], b, delta=0.05)
+            self.assertEqual(grow["n"], 5)
+            flat = v[("RQB", f"orthogonal init: steps to target flat in depth (width {width})")]
+            self.assertEqual(flat["outcome"], "supported")
+        self.assertNotIn(("RQB", "orthogonal init: steps to target flat in depth"), v)
+
     # ------------------------------------------------------------------ TASK on MNIST
 
     def test_an_mnist_task_learns_when_its_loss_is_below_a_uniform_guess(self):
