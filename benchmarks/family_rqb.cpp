@@ -14,8 +14,9 @@
 // grid per depth/init/seed (fewest steps to target, ties to the larger rate), as Saxe did; a run
 // whose loss rises above E0 counts as diverged. Smaller rates are only run up to the best step
 // count found so far (they cannot beat it), and the grid stops once two smaller rates in a row
-// failed to beat the best: the best rate is then bracketed (by a slower or diverging larger rate
-// and two slower smaller ones). One miss is not enough — at the edge of stability GD oscillates,
+// failed to beat the best (ties go to the larger rate): the best rate is then bracketed from
+// below by two rates no faster (from above by a slower or diverging one, unless it is the grid's
+// first). One miss is not enough — at the edge of stability GD oscillates,
 // and a rate below a slow one can be faster (seen once in the quick profile's 40 grids); after two
 // misses no rate in those grids or the paper probes' 28 ever beat the best, so the answer is the
 // full grid's at about a third of its steps.

@@ -55,11 +55,12 @@ def figures(s):
         return []
     budget = max((counters(b).get("step_budget", 0) for b in runs.values()), default=0)
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    widths = grid_widths(runs)  # several: the widest solid, the others dashed
     for init, dd in sorted(data.items()):
         depths = sorted(dd)
         means = [statistics.fmean(dd[d]) for d in depths]
         c = INIT_COLORS.get(init.split(",")[0])
-        style = "--o" if init.endswith("N=256") else "-o"
+        style = "-o" if "N=" not in init or init.endswith(f"N={widths[-1]}") else "--o"
         ax.plot(depths, means, style, color=c, label=f"{init} (mean over seeds)")
         for d in depths:
             ax.scatter([d] * len(dd[d]), dd[d], color=c, alpha=0.35, s=14)
@@ -136,12 +137,14 @@ def width_claims(runs, notes, suffix):
                 source=SAXE + " (depth-independent: b = 0)", note=note + extra))
         else:
             out.append(stats.Claim(
-                family="RQB", claim="scaled Gaussian init: steps to target grow with depth" + suffix,
+                family="RQB",
+                claim="scaled Gaussian init: steps to target grow with depth" + suffix,
                 kind="difference", metric=metric, values=slopes, direction=+1, source=SAXE,
                 note=note + extra))
     if "orthogonal" in series and "gaussian" in series:
         out.append(stats.Claim(
-            family="RQB", claim="steps grow faster with depth for Gaussian than for orthogonal" + suffix,
+            family="RQB",
+            claim="steps grow faster with depth for Gaussian than for orthogonal" + suffix,
             kind="difference", metric="b(Gaussian) − b(orthogonal), paired by seed",
             values=claims.slope_pairs(series["gaussian"], series["orthogonal"]), direction=+1,
             source=SAXE, note=note))

@@ -39,9 +39,11 @@ def figures(s):
                         "(baseline_loss) — below it, the network has learned something.")])
 
 
-# A classifier over the 10 digits that has learned nothing (a uniform guess) has loss log 10:
-# the trivial baseline of the MNIST tasks, which report no baseline_loss of their own.
-MNIST_BASELINE = math.log(10)
+# A classifier over the 10 digits that has learned nothing (a uniform guess) has loss log 10; one
+# that learned only MNIST's class frequencies is within 0.1 % of it (2.301). The MNIST tasks report
+# no baseline_loss of their own: their baseline is 1 % below log 10, so learning the frequencies
+# alone is not "learning".
+MNIST_BASELINE = 0.99 * math.log(10)
 
 
 def is_mnist_task(cfg):
@@ -50,7 +52,7 @@ def is_mnist_task(cfg):
 
 def claims_of(s):
     """Per configuration: the final training loss below the task's trivial-solution loss
-    (baseline_loss; log 10 for pixel and permuted MNIST), log(final_loss / baseline) < 0 over
+    (baseline_loss; 0.99 log 10 for pixel and permuted MNIST), log(final_loss / baseline) < 0 over
     seeds (one-sample t)."""
     out = []
     # The claim names its whole configuration (not the keys that vary in this file), so
@@ -66,12 +68,13 @@ def claims_of(s):
             if fl is not None and bl is not None and fl > 0 and bl > 0:
                 vals.append(math.log(fl / bl))
         if vals:
-            what = "log 10, a uniform guess" if mnist else "the trivial baseline"
+            what = "0.99 log 10, 1 % under a uniform guess" if mnist else "the trivial baseline"
             out.append(stats.Claim(
                 family="TASK", claim=f"`{cfg.split('/', 1)[1]}` learns (final loss below "
                                      f"{what})",
                 kind="difference",
-                metric=("log(final_loss / log 10)" if mnist else "log(final_loss / baseline_loss)")
+                metric=("log(final_loss / (0.99 log 10))" if mnist
+                        else "log(final_loss / baseline_loss)")
                 + ", per seed",
                 values=tuple(vals), direction=-1,
                 source="Arjovsky et al. 2016; Henaff et al. 2016 (the tasks' baselines)"))
